@@ -1,0 +1,201 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+)
+
+// A Key is one access key, its secret and the VDNs it may write to.
+// Its String, GoString and LogValue methods leave the secret out, so a Key
+// printed or logged by mistake does not leak it.
+type Key struct {
+	AccessKey string `json:"ak"`
+	SecretKey string `json:"sk"`
+	// VDNs lists the VDNs the key may write to.
+	VDNs []int `json:"vdns,omitempty"`
+	// AnyVDN lets the key write to every VDN. A key with neither VDNs nor
+	// AnyVDN may write nowhere.
+	AnyVDN bool `json:"anyVdn,omitempty"`
+}
+
+// Allows reports whether the key may write to vdn.
+func (k Key) Allows(vdn int) bool {
+	return k.AnyVDN || slices.Contains(k.VDNs, vdn)
+}
+
+// String describes the key without its secret.
+func (k Key) String() string {
+	if k.AnyVDN {
+		return fmt.Sprintf("key %q (any VDN)", k.AccessKey)
+	}
+	return fmt.Sprintf("key %q (VDNs %v)", k.AccessKey, k.VDNs)
+}
+
+// GoString is String, so %#v does not print the secret either.
+func (k Key) GoString() string { return k.String() }
+
+// LogValue logs the access key and its VDNs, never the secret.
+func (k Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("ak", k.AccessKey), slog.Any("vdns", k.VDNs), slog.Bool("anyVdn", k.AnyVDN))
+}
+
+// Credentials looks access keys up. Lookup returns ErrUnknownKey (possibly
+// wrapped) for a key it does not know; any other error is a failure of the
+// store behind it. Implementations must be safe for concurrent use.
+type Credentials interface {
+	Lookup(ctx context.Context, accessKey string) (Key, error)
+}
+
+// Static is an in-memory, read-only Credentials.
+type Static struct {
+	keys map[string]Key
+}
+
+var _ Credentials = (*Static)(nil)
+
+// NewStatic returns a Static holding keys. It refuses an empty access key
+// or secret, an access key containing '/', and two keys with the same
+// access key.
+func NewStatic(keys ...Key) (*Static, error) {
+	s := &Static{keys: make(map[string]Key, len(keys))}
+	for i, k := range keys {
+		if err := s.add(k); err != nil {
+			return nil, fmt.Errorf("auth: key #%d: %w", i+1, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Static) add(k Key) error {
+	if err := checkAccessKey(k.AccessKey); err != nil {
+		return fmt.Errorf("%w (ak %q)", err, k.AccessKey)
+	}
+	if k.SecretKey == "" {
+		return fmt.Errorf("access key %q: empty secret key (sk)", k.AccessKey)
+	}
+	if _, dup := s.keys[k.AccessKey]; dup {
+		return fmt.Errorf("access key %q appears twice", k.AccessKey)
+	}
+	k.VDNs = slices.Clone(k.VDNs)
+	s.keys[k.AccessKey] = k
+	return nil
+}
+
+// Lookup returns the key for accessKey, or ErrUnknownKey.
+func (s *Static) Lookup(_ context.Context, accessKey string) (Key, error) {
+	k, ok := s.keys[accessKey]
+	if !ok {
+		return Key{}, ErrUnknownKey
+	}
+	return k, nil
+}
+
+// Len returns the number of keys.
+func (s *Static) Len() int { return len(s.keys) }
+
+// credentialsFile is the JSON an operator writes:
+//
+//	{"keys": [{"ak": "chatbot-a", "sk": "…", "vdns": [53, 54]},
+//	          {"ak": "operator",  "sk": "…", "anyVdn": true}]}
+type credentialsFile struct {
+	Keys []Key `json:"keys"`
+}
+
+// LoadFile reads a credentials file (see ParseCredentials).
+func LoadFile(path string) (*Static, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("auth: credentials: %w", err)
+	}
+	s, err := ParseCredentials(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParseCredentials parses the credentials JSON:
+//
+//	{"keys": [{"ak": "chatbot-a", "sk": "…", "vdns": [53, 54]},
+//	          {"ak": "operator",  "sk": "…", "anyVdn": true}]}
+//
+// It refuses unknown fields, an empty ak or sk and duplicate aks; the error
+// names the line, and the key when it has one, never a secret.
+func ParseCredentials(data []byte) (*Static, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f credentialsFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("auth: credentials: line %d: %w", lineAt(data, errorOffset(err, dec)), err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("auth: credentials: line %d: text after the JSON object", lineAt(data, dec.InputOffset()))
+	}
+	if f.Keys == nil {
+		return nil, errors.New(`auth: credentials: no "keys" list`)
+	}
+	s := &Static{keys: make(map[string]Key, len(f.Keys))}
+	for i, k := range f.Keys {
+		if err := s.add(k); err != nil {
+			return nil, fmt.Errorf("auth: credentials: line %d: key #%d: %w", keyLine(data, i), i+1, err)
+		}
+	}
+	return s, nil
+}
+
+// errorOffset returns where in the input a decoding error was found.
+func errorOffset(err error, dec *json.Decoder) int64 {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return syn.Offset
+	case errors.As(err, &typ):
+		return typ.Offset
+	}
+	return dec.InputOffset()
+}
+
+// lineAt returns the 1-based line of byte offset off.
+func lineAt(data []byte, off int64) int {
+	off = min(max(off, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}
+
+// keyLine returns the line on which the i-th element of "keys" starts.
+func keyLine(data []byte, i int) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, n := 0, -1
+	for {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return 0
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+			depth++
+			if depth == 3 { // top object, keys array, this key
+				if n++; n == i {
+					return lineAt(data, off+int64(bytes.IndexByte(data[off:], byte(d))))
+				}
+			}
+		} else if ok {
+			depth--
+		}
+	}
+}
+
+// JSON writes keys in the credentials file format, secrets included, for
+// tools that create a file for an operator.
+func JSON(w io.Writer, keys ...Key) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(credentialsFile{Keys: keys})
+}

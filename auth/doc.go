@@ -1,0 +1,22 @@
+// Package auth implements auth-v2, the AK/SK request signing used by CC-FS
+// and its sibling contact-centre interfaces.
+//
+// A client signs a request with a [Signer]. A server checks one with a
+// [Verifier] in two steps, so that it never has to hold a body in memory:
+// [Verifier.Begin] checks everything the Authorization header says before the
+// body is read, and the returned [Verification] is an [io.Writer] that the
+// body streams through; [Verification.Verify] then compares the signature in
+// constant time and records it in the [ReplayCache].
+//
+// Keys come from a [Credentials] implementation; [Static] keeps them in
+// memory and [LoadFile] reads the JSON file an operator writes by hand.
+//
+// The algorithm, in short:
+//
+//	authStringPrefix = "auth-v2/" + AK + "/" + timestamp + "/" + signedHeaders
+//	signingKey       = hex(HMAC-SHA256(SK, authStringPrefix))
+//	canonicalRequest = METHOD \n path \n [query \n] signedHeaders \n headers \n norm(body)
+//	signature        = hex(HMAC-SHA256(signingKey as ASCII hex, canonicalRequest))
+//
+// where norm percent-encodes every byte outside A–Z a–z 0–9 - . _ ~.
+package auth

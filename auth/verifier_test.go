@@ -1,0 +1,337 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs/auth"
+)
+
+var t0 = time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
+
+// fixture signs requests with a known key and verifies them on a clock
+// the test moves.
+type fixture struct {
+	signer   auth.Signer
+	verifier *auth.Verifier
+	now      time.Time
+}
+
+func newFixture(t *testing.T, opts auth.VerifierOptions) *fixture {
+	f := &fixture{now: t0}
+	f.signer = auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", Now: func() time.Time { return t0 }}
+	if opts.Credentials == nil {
+		creds, err := auth.NewStatic(
+			auth.Key{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", VDNs: []int{53, 54}},
+			auth.Key{AccessKey: "nowhere", SecretKey: "sk-nowhere"},
+			auth.Key{AccessKey: "operator", SecretKey: "sk-op", AnyVDN: true},
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Credentials = creds
+	}
+	opts.Now = func() time.Time { return f.now }
+	v, err := auth.NewVerifier(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.verifier = v
+	return f
+}
+
+const body = `{"request":{"version":"2.0"},"msgBody":{"data":"UklGRg=="}}`
+
+// request returns a server-side request signed by s.
+func (f *fixture) request(t *testing.T, s auth.Signer, vdn string) *http.Request {
+	target := "/CCFS/resource/ccfs/ivr/uploadFile?vdnId=" + vdn
+	c, _ := http.NewRequest("POST", "https://127.0.0.1:28443"+target, strings.NewReader(body))
+	c.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	c.Header.Set("Accept", "*/*")
+	if err := s.Sign(c, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", target, strings.NewReader(body))
+	r.Host = "127.0.0.1:28443"
+	r.Header.Set("Content-Type", c.Header.Get("Content-Type"))
+	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	r.Header.Set("Accept", "*/*")
+	r.Header.Set("Authorization", c.Header.Get("Authorization"))
+	return r
+}
+
+func (f *fixture) verify(r *http.Request, vdn int) error {
+	x, err := f.verifier.Begin(context.Background(), r, vdn)
+	if err != nil {
+		return err
+	}
+	x.Write([]byte(body))
+	return x.Verify(context.Background())
+}
+
+func TestVerifierOutcomes(t *testing.T) {
+	signer := func(ak, sk string, at time.Time) auth.Signer {
+		return auth.Signer{AccessKey: ak, SecretKey: sk, Now: func() time.Time { return at }}
+	}
+	good := signer("chatbot-a", "sk-A-very-secret", t0)
+	withAccept := good
+	withAccept.SignedHeaders = []string{"Content-Type", "content-length", "HOST", "accept"}
+	tests := []struct {
+		name  string
+		s     auth.Signer
+		vdn   int
+		edit  func(r *http.Request)
+		begin bool // the error comes from Begin
+		want  error
+	}{
+		{name: "ok", s: good, vdn: 53},
+		{name: "ok second vdn", s: good, vdn: 54},
+		{name: "operator any vdn", s: signer("operator", "sk-op", t0), vdn: 999999},
+		{name: "vdn not owned", s: good, vdn: 55, want: auth.ErrVDNNotAllowed},
+		{name: "key with no vdns", s: signer("nowhere", "sk-nowhere", t0), vdn: 53, want: auth.ErrVDNNotAllowed},
+		{name: "wrong secret", s: signer("chatbot-a", "sk-wrong", t0), vdn: 53, want: auth.ErrSignatureMismatch},
+		{name: "unknown key", s: signer("ghost", "sk-A-very-secret", t0), vdn: 53, want: auth.ErrSignatureMismatch},
+		{name: "unknown key, vdn it could not own", s: signer("ghost", "x", t0), vdn: 55, want: auth.ErrSignatureMismatch},
+		{name: "wrong secret, vdn not owned", s: signer("chatbot-a", "x", t0), vdn: 55, want: auth.ErrSignatureMismatch},
+		{name: "window edge past", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(-15*time.Minute)), vdn: 53},
+		{name: "window edge future", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(15*time.Minute)), vdn: 53},
+		{name: "beyond window past", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(-15*time.Minute-time.Millisecond)), vdn: 53, begin: true, want: auth.ErrTimestampWindow},
+		{name: "beyond window future", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(15*time.Minute+time.Millisecond)), vdn: 53, begin: true, want: auth.ErrTimestampWindow},
+		{name: "no authorization", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Authorization") }, begin: true, want: auth.ErrMissingHeader},
+		{name: "two authorization headers", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) }, begin: true, want: auth.ErrMalformedHeader},
+		{name: "signed content-type missing", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Content-Type") }, begin: true, want: auth.ErrMissingHeader},
+		{name: "signed content-length missing", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Content-Length") }, begin: true, want: auth.ErrMissingHeader},
+		{name: "signed header twice", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Add("Content-Type", "application/json") }, begin: true, want: auth.ErrMalformedHeader},
+		{name: "required header not signed", s: auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", SignedHeaders: []string{"host"}, Now: func() time.Time { return t0 }}, vdn: 53, begin: true, want: auth.ErrMalformedHeader},
+		{name: "extra signed header", s: withAccept, vdn: 53},
+		{name: "extra signed header removed", s: withAccept, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Accept") }, begin: true, want: auth.ErrMissingHeader},
+		{name: "extra signed header changed", s: withAccept, vdn: 53, edit: func(r *http.Request) { r.Header.Set("Accept", "*/* ") }, want: auth.ErrSignatureMismatch},
+		{name: "unsigned header changed", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Set("Accept", "text/html") }},
+		{name: "bad query", s: good, vdn: 53, edit: func(r *http.Request) { r.URL.RawQuery = "vdnId=%zz" }, begin: true, want: auth.ErrMalformedRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, auth.VerifierOptions{})
+			r := f.request(t, tt.s, strconv.Itoa(tt.vdn))
+			if tt.edit != nil {
+				tt.edit(r)
+			}
+			x, err := f.verifier.Begin(context.Background(), r, tt.vdn)
+			if err == nil {
+				if tt.begin {
+					t.Fatalf("Begin accepted; want %v", tt.want)
+				}
+				x.Write([]byte(body))
+				err = x.Verify(context.Background())
+			} else if !tt.begin {
+				t.Fatalf("Begin: %v", err)
+			}
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if err != nil {
+				for _, secret := range []string{"sk-A-very-secret", "sk-op", "sk-nowhere", "sk-wrong"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Fatalf("error text %q contains a secret", err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{})
+	s := auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", Now: func() time.Time { return t0 }}
+	r := f.request(t, s, "53")
+	if err := f.verify(r.Clone(context.Background()), 53); err != nil {
+		t.Fatal(err)
+	}
+	f.now = t0.Add(14 * time.Minute)
+	if err := f.verify(r.Clone(context.Background()), 53); !errors.Is(err, auth.ErrReplay) {
+		t.Fatalf("replay: err = %v", err)
+	}
+	// A failed signature is never recorded: a later good one is not a replay.
+	bad := f.request(t, auth.Signer{AccessKey: "chatbot-a", SecretKey: "x", Now: func() time.Time { return t0.Add(time.Minute) }}, "53")
+	if err := f.verify(bad.Clone(context.Background()), 53); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Fatal(err)
+	}
+	if err := f.verify(bad, 53); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Fatalf("second bad signature: %v", err)
+	}
+	// Past the window the timestamp check refuses it first.
+	f.now = t0.Add(15*time.Minute + time.Second)
+	if _, err := f.verifier.Begin(context.Background(), r, 53); !errors.Is(err, auth.ErrTimestampWindow) {
+		t.Fatalf("after window: %v", err)
+	}
+}
+
+func TestMemoryReplay(t *testing.T) {
+	now := t0
+	c := auth.NewMemoryReplay(2, func() time.Time { return now })
+	sig := func(i byte) [sha256.Size]byte { return [sha256.Size]byte{i} }
+	ctx := context.Background()
+	must := func(err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Fatalf("err = %v, want %v", err, want)
+		}
+	}
+	must(c.Add(ctx, sig(1), now.Add(time.Minute)), nil)
+	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplay)
+	must(c.Add(ctx, sig(2), now.Add(2*time.Minute)), nil)
+	// Full: refuses rather than forgetting sig 1 or 2 early.
+	must(c.Add(ctx, sig(3), now.Add(time.Minute)), auth.ErrReplayUnavailable)
+	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplay)
+	must(c.Add(ctx, sig(2), now.Add(time.Minute)), auth.ErrReplay)
+	// Already expired: not recorded, not refused.
+	must(c.Add(ctx, sig(4), now), nil)
+	// sig 1 expires; its place is free; sig 2 is still live.
+	now = now.Add(time.Minute)
+	must(c.Add(ctx, sig(3), now.Add(time.Minute)), nil)
+	must(c.Add(ctx, sig(2), now.Add(time.Minute)), auth.ErrReplay)
+	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplayUnavailable)
+	if c.Len() != 2 {
+		t.Fatalf("Len = %d", c.Len())
+	}
+	now = now.Add(time.Hour)
+	must(c.Add(ctx, sig(1), now.Add(time.Minute)), nil)
+	if c.Len() != 1 {
+		t.Fatalf("Len after expiry = %d", c.Len())
+	}
+}
+
+type failingReplay struct{}
+
+func (failingReplay) Add(context.Context, [sha256.Size]byte, time.Time) error {
+	return errors.New("connection refused")
+}
+
+func TestReplayOutageFailsClosed(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{Replay: failingReplay{}})
+	err := f.verify(f.request(t, f.signer, "53"), 53)
+	if !errors.Is(err, auth.ErrReplayUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type brokenCreds struct{}
+
+func (brokenCreds) Lookup(context.Context, string) (auth.Key, error) {
+	return auth.Key{}, errors.New("database down")
+}
+
+func TestCredentialsFailure(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{Credentials: brokenCreds{}})
+	_, err := f.verifier.Begin(context.Background(), f.request(t, f.signer, "53"), 53)
+	if err == nil || errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Fatalf("err = %v; want the lookup failure", err)
+	}
+}
+
+func TestVerifyTwice(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{})
+	x, err := f.verifier.Begin(context.Background(), f.request(t, f.signer, "53"), 53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Write([]byte(body))
+	if err := x.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Verify(context.Background()); err == nil {
+		t.Fatal("second Verify succeeded")
+	}
+}
+
+func TestNewVerifierOptions(t *testing.T) {
+	creds, _ := auth.NewStatic()
+	for _, o := range []auth.VerifierOptions{
+		{},
+		{Credentials: creds, Window: -time.Second},
+		{Credentials: creds, RequiredHeaders: []string{"bad header"}},
+	} {
+		if _, err := auth.NewVerifier(o); err == nil {
+			t.Errorf("NewVerifier(%+v) accepted", o)
+		}
+	}
+	v, err := auth.NewVerifier(auth.VerifierOptions{Credentials: creds})
+	if err != nil || v.Window() != auth.DefaultWindow {
+		t.Fatalf("defaults: %v %v", v, err)
+	}
+}
+
+func TestParseAuthorization(t *testing.T) {
+	sig := strings.Repeat("0a", 32)
+	good := "auth-v2/ak/2021-08-31T09:38:50.872Z/content-length;content-type;host/" + sig
+	a, err := auth.ParseAuthorization(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.AccessKey != "ak" || a.String() != good || len(a.SignedHeaders) != 3 ||
+		!a.Timestamp.Equal(time.Date(2021, 8, 31, 9, 38, 50, 872e6, time.UTC)) {
+		t.Fatalf("parsed %+v", a)
+	}
+	if _, err := auth.ParseAuthorization("auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig); err != nil {
+		t.Fatalf("seconds form: %v", err)
+	}
+	bad := map[string]string{
+		"four fields":          "auth-v2/ak/2021-08-31T09:38:50Z/" + sig,
+		"six fields":           "auth-v2/a/k/2021-08-31T09:38:50Z/host/" + sig,
+		"scheme case":          "Auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig,
+		"scheme v1":            "auth-v1/ak/2021-08-31T09:38:50Z/host/" + sig,
+		"empty ak":             "auth-v2//2021-08-31T09:38:50Z/host/" + sig,
+		"ak with space":        "auth-v2/a k/2021-08-31T09:38:50Z/host/" + sig,
+		"ak non-ascii":         "auth-v2/ä/2021-08-31T09:38:50Z/host/" + sig,
+		"local time":           "auth-v2/ak/2021-08-31T09:38:50+08:00/host/" + sig,
+		"no zone":              "auth-v2/ak/2021-08-31T09:38:50/host/" + sig,
+		"one-digit hour":       "auth-v2/ak/2021-08-31T9:38:50.87Z/host/" + sig,
+		"micros":               "auth-v2/ak/2021-08-31T09:38:50.872123Z/host/" + sig,
+		"two-digit millis":     "auth-v2/ak/2021-08-31T09:38:50.87Z/host/" + sig,
+		"month 13":             "auth-v2/ak/2021-13-31T09:38:50Z/host/" + sig,
+		"hour 24":              "auth-v2/ak/2021-08-31T24:38:50Z/host/" + sig,
+		"space for T":          "auth-v2/ak/2021-08-31 09:38:50Z/host/" + sig,
+		"unix time":            "auth-v2/ak/1630402730/host/" + sig,
+		"no signed headers":    "auth-v2/ak/2021-08-31T09:38:50Z//" + sig,
+		"uppercase header":     "auth-v2/ak/2021-08-31T09:38:50Z/Host/" + sig,
+		"unsorted headers":     "auth-v2/ak/2021-08-31T09:38:50Z/host;content-type/" + sig,
+		"duplicate header":     "auth-v2/ak/2021-08-31T09:38:50Z/host;host/" + sig,
+		"empty header name":    "auth-v2/ak/2021-08-31T09:38:50Z/content-type;;host/" + sig,
+		"trailing semicolon":   "auth-v2/ak/2021-08-31T09:38:50Z/host;/" + sig,
+		"header with space":    "auth-v2/ak/2021-08-31T09:38:50Z/ho st/" + sig,
+		"uppercase signature":  "auth-v2/ak/2021-08-31T09:38:50Z/host/" + strings.ToUpper(sig),
+		"short signature":      "auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig[:62],
+		"long signature":       "auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig + "00",
+		"non-hex signature":    "auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig[:63] + "g",
+		"space after":          good + " ",
+		"space before":         " " + good,
+		"huge":                 "auth-v2/" + strings.Repeat("a", 5000) + "/2021-08-31T09:38:50Z/host/" + sig,
+		"bearer":               "Bearer abc",
+		"signature with colon": "auth-v2/ak/2021-08-31T09:38:50Z/host/" + sig[:63] + ":",
+	}
+	for name, h := range bad {
+		if _, err := auth.ParseAuthorization(h); !errors.Is(err, auth.ErrMalformedHeader) {
+			t.Errorf("%s: err = %v, want ErrMalformedHeader", name, err)
+		}
+	}
+	if _, err := auth.ParseAuthorization(""); !errors.Is(err, auth.ErrMissingHeader) {
+		t.Errorf("empty: err = %v", err)
+	}
+}
+
+func TestKeyNeverPrintsSecret(t *testing.T) {
+	k := auth.Key{AccessKey: "chatbot-a", SecretKey: "TOPSECRET", VDNs: []int{53}}
+	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s", k, k, k, k), fmt.Sprint(&k)} {
+		if strings.Contains(s, "TOPSECRET") {
+			t.Fatalf("printed key contains its secret: %s", s)
+		}
+	}
+}

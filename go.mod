@@ -1,0 +1,3 @@
+module github.com/ccfs-go/ccfs
+
+go 1.26
