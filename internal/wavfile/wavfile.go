@@ -1,0 +1,161 @@
+// Package wavfile builds WAV files byte by byte, valid or deliberately
+// broken, for the project's tests and test fixtures.
+package wavfile
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Format tags.
+const (
+	TagPCM        = 0x0001
+	TagFloat      = 0x0003
+	TagALaw       = 0x0006
+	TagMuLaw      = 0x0007
+	TagExtensible = 0xFFFE
+)
+
+// A Chunk is one RIFF chunk. Size, when not nil, is written instead of
+// len(Data); the pad byte after odd-sized data is written unless NoPad.
+type Chunk struct {
+	ID    string
+	Data  []byte
+	Size  *uint32
+	NoPad bool
+}
+
+// Fmt describes a fmt chunk. Zero ByteRate and BlockAlign are derived from
+// the other fields; Size is 16 (default), 18 or 40 (extensible, with
+// SubTag in the SubFormat GUID).
+type Fmt struct {
+	Tag        uint16
+	Channels   int
+	Rate       int
+	Bits       int
+	ByteRate   int
+	BlockAlign int
+	Size       int
+	SubTag     uint16
+}
+
+// ALaw8k is the format CC-FS accepts by default.
+var ALaw8k = Fmt{Tag: TagALaw, Channels: 1, Rate: 8000, Bits: 8}
+
+// Chunk returns the fmt chunk.
+func (f Fmt) Chunk() Chunk {
+	align := f.BlockAlign
+	if align == 0 {
+		align = f.Channels * ((f.Bits + 7) / 8)
+	}
+	rate := f.ByteRate
+	if rate == 0 {
+		rate = f.Rate * align
+	}
+	size := f.Size
+	if size == 0 {
+		size = 16
+	}
+	b := make([]byte, size)
+	binary.LittleEndian.PutUint16(b[0:], f.Tag)
+	binary.LittleEndian.PutUint16(b[2:], uint16(f.Channels))
+	binary.LittleEndian.PutUint32(b[4:], uint32(f.Rate))
+	binary.LittleEndian.PutUint32(b[8:], uint32(rate))
+	binary.LittleEndian.PutUint16(b[12:], uint16(align))
+	binary.LittleEndian.PutUint16(b[14:], uint16(f.Bits))
+	if size >= 18 {
+		binary.LittleEndian.PutUint16(b[16:], uint16(size-18))
+	}
+	if size == 40 {
+		binary.LittleEndian.PutUint16(b[18:], uint16(f.Bits))
+		binary.LittleEndian.PutUint32(b[20:], 4) // front centre
+		binary.LittleEndian.PutUint16(b[24:], f.SubTag)
+		copy(b[26:], []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71})
+	}
+	return Chunk{ID: "fmt ", Data: b}
+}
+
+// Data returns a data chunk of n bytes of a 1 kHz tone, G.711-encoded for
+// A-law and µ-law, unsigned for 8-bit PCM, little-endian otherwise.
+func Data(f Fmt, n int) Chunk {
+	b := make([]byte, n)
+	for i := range b {
+		frame := i / max(1, f.Channels*((f.Bits+7)/8))
+		v := math.Sin(2 * math.Pi * 1000 * float64(frame) / float64(max(1, f.Rate)))
+		switch f.Tag {
+		case TagALaw:
+			b[i] = ALawEncode(int16(v * 8000))
+		case TagMuLaw:
+			b[i] = MuLawEncode(int16(v * 8000))
+		default:
+			b[i] = byte(128 + int(v*60))
+		}
+	}
+	return Chunk{ID: "data", Data: b}
+}
+
+// Build returns a RIFF WAVE file holding chunks, with the RIFF size that
+// matches them.
+func Build(chunks ...Chunk) []byte {
+	body := []byte("WAVE")
+	for _, c := range chunks {
+		body = append(body, c.ID...)
+		size := uint32(len(c.Data))
+		if c.Size != nil {
+			size = *c.Size
+		}
+		body = binary.LittleEndian.AppendUint32(body, size)
+		body = append(body, c.Data...)
+		if len(c.Data)%2 == 1 && !c.NoPad {
+			body = append(body, 0)
+		}
+	}
+	out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...)
+	return append(out, body...)
+}
+
+// File returns a valid file of format f with n bytes of audio.
+func File(f Fmt, n int) []byte {
+	return Build(f.Chunk(), Data(f, n))
+}
+
+// U32 returns a pointer to v, for Chunk.Size.
+func U32(v uint32) *uint32 { return &v }
+
+// ALawEncode encodes a 16-bit linear sample as G.711 A-law.
+func ALawEncode(s int16) byte {
+	sign := byte(0x80)
+	x := int(s) >> 3 // 13-bit magnitude domain
+	if x < 0 {
+		sign = 0
+		x = -x - 1
+	}
+	var seg, mant int
+	if x < 32 {
+		seg, mant = 0, x>>1
+	} else {
+		seg = 1
+		for v := x >> 5; v > 1; v >>= 1 {
+			seg++
+		}
+		mant = (x >> seg) & 0x0F
+	}
+	return (sign | byte(seg<<4) | byte(mant)) ^ 0x55
+}
+
+// MuLawEncode encodes a 16-bit linear sample as G.711 µ-law.
+func MuLawEncode(s int16) byte {
+	const bias, clip = 0x84, 32635
+	x := int(s)
+	sign := 0
+	if x < 0 {
+		sign, x = 0x80, -x
+	}
+	x = min(x, clip) + bias
+	seg := 0
+	for v := x >> 8; v > 1 && seg < 7; v >>= 1 {
+		seg++
+	}
+	mant := (x >> (seg + 3)) & 0x0F
+	return ^byte(sign | seg<<4 | mant)
+}
