@@ -1,0 +1,98 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"slices"
+	"sync"
+	"testing/fstest"
+)
+
+// Memory keeps files in memory, for tests. It is safe for concurrent use.
+// Unlike Dir it holds a whole file while Put reads it.
+type Memory struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+var (
+	_ Store   = (*Memory)(nil)
+	_ Opener  = (*Memory)(nil)
+	_ Remover = (*Memory)(nil)
+)
+
+// NewMemory returns an empty Memory.
+func NewMemory() *Memory { return &Memory{files: map[string][]byte{}} }
+
+// Put implements Store.
+func (m *Memory) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	if m.exists(name) {
+		return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
+	}
+	var b bytes.Buffer
+	n, err := copyContext(ctx, &b, r)
+	if err != nil {
+		return nil, err
+	}
+	if size >= 0 && n != size {
+		return nil, fmt.Errorf("store: read %d bytes, expected %d", n, size)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.files[name]; ok {
+		return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
+	}
+	m.files[name] = b.Bytes()
+	return nil, nil
+}
+
+func (m *Memory) exists(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.files[name]
+	return ok
+}
+
+// Get returns a copy of the file stored under name.
+func (m *Memory) Get(name string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.files[name]
+	return bytes.Clone(b), ok
+}
+
+// Names returns the stored names, sorted.
+func (m *Memory) Names() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.files))
+}
+
+// Open opens a stored file for reading.
+func (m *Memory) Open(name string) (fs.File, error) {
+	m.mu.Lock()
+	fsys := fstest.MapFS{}
+	if b, ok := m.files[name]; ok {
+		fsys[name] = &fstest.MapFile{Data: b, Mode: 0o640}
+	}
+	m.mu.Unlock()
+	return fsys.Open(name)
+}
+
+// Remove removes a stored file.
+func (m *Memory) Remove(_ context.Context, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.files[name]; !ok {
+		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
+	}
+	delete(m.files, name)
+	return nil
+}

@@ -1,0 +1,61 @@
+// Package store defines where uploaded files go: the Store interface, and
+// its implementations Dir (files under a directory, the embedded default)
+// and Memory (for tests).
+//
+// Optional capabilities — opening, removing — are separate small
+// interfaces found by type assertion, never part of Store.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// A Store keeps uploaded files.
+type Store interface {
+	// Put reads r to EOF and keeps the bytes under name. All or nothing:
+	// if reading r fails, ctx ends, or Put returns an error, no file is
+	// visible under name afterwards. size is the exact length, or -1.
+	// It returns the IDs of the locations that now hold the file (nil
+	// outside a CTI pool). A name that already exists is not overwritten:
+	// Put returns an error wrapping ErrExist.
+	Put(ctx context.Context, name string, r io.Reader, size int64) (locations []string, err error)
+}
+
+// Opener is a Store whose files can be read back.
+type Opener interface {
+	Open(name string) (fs.File, error)
+}
+
+// Remover is a Store whose files can be removed. Removing a name that does
+// not exist returns an error wrapping fs.ErrNotExist.
+type Remover interface {
+	Remove(ctx context.Context, name string) error
+}
+
+// ErrExist is returned (wrapped) by Put for a name that already exists.
+var ErrExist = fs.ErrExist
+
+// ErrInvalidName is returned (wrapped) for a name that is not a clean,
+// relative, slash-separated path.
+var ErrInvalidName = errors.New("store: invalid name")
+
+// CheckName reports whether name is a valid store name: slash-separated,
+// relative, clean (no empty, "." or ".." element), without backslashes,
+// colons or control characters, at most 1024 bytes.
+func CheckName(name string) error {
+	bad := name == "" || len(name) > 1024 || !fs.ValidPath(name) || path.Clean(name) != name ||
+		strings.ContainsAny(name, "\\:") || name == "."
+	for i := 0; !bad && i < len(name); i++ {
+		bad = name[i] < 0x20 || name[i] == 0x7f
+	}
+	if bad {
+		return fmt.Errorf("%w: %q", ErrInvalidName, name)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+
+	"github.com/ccfs-go/ccfs/store"
+)
+
+type testStore interface {
+	store.Store
+	store.Opener
+}
+
+func stores(t *testing.T) map[string]testStore {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return map[string]testStore{"Dir": d, "Memory": store.NewMemory()}
+}
+
+func read(t *testing.T, s store.Opener, name string) ([]byte, error) {
+	t.Helper()
+	f, err := s.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func TestStores(t *testing.T) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("RIFF-wave-bytes-"), 10000)
+	for kind, s := range stores(t) {
+		t.Run(kind, func(t *testing.T) {
+			name := "3rdfile/53/thirdvoicebotfile/a.wav"
+			if _, err := s.Put(ctx, name, bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := read(t, s, name); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read back %d bytes, %v", len(got), err)
+			}
+			// Never overwritten.
+			if _, err := s.Put(ctx, name, strings.NewReader("other"), -1); !errors.Is(err, store.ErrExist) {
+				t.Fatalf("second Put: %v", err)
+			}
+			if got, _ := read(t, s, name); !bytes.Equal(got, data) {
+				t.Fatal("overwritten")
+			}
+			// Failures leave nothing.
+			fail := map[string]func() (io.Reader, context.Context){
+				"reader error": func() (io.Reader, context.Context) {
+					return io.MultiReader(bytes.NewReader(data[:5000]), iotest.ErrReader(errors.New("boom"))), ctx
+				},
+				"cancelled": func() (io.Reader, context.Context) {
+					c, cancel := context.WithCancel(ctx)
+					cancel()
+					return bytes.NewReader(data), c
+				},
+				"size mismatch": func() (io.Reader, context.Context) { return bytes.NewReader(data[:10]), ctx },
+			}
+			for what, mk := range fail {
+				r, c := mk()
+				if _, err := s.Put(c, "3rdfile/53/thirdvoicebotfile/b.wav", r, int64(len(data))); err == nil {
+					t.Fatalf("%s: Put succeeded", what)
+				}
+				if _, err := read(t, s, "3rdfile/53/thirdvoicebotfile/b.wav"); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("%s: file left behind (%v)", what, err)
+				}
+			}
+			for _, bad := range []string{"", "/abs.wav", "../x.wav", "a/../b.wav", "a//b.wav", "./a.wav", `a\b.wav`, "Y:/a.wav", "a/\x00.wav", "a/"} {
+				if _, err := s.Put(ctx, bad, strings.NewReader("x"), 1); !errors.Is(err, store.ErrInvalidName) {
+					t.Errorf("Put(%q): %v", bad, err)
+				}
+			}
+			// Concurrent Puts of different names.
+			var wg sync.WaitGroup
+			for i := range 16 {
+				wg.Go(func() {
+					n := "c/" + string(rune('a'+i)) + ".wav"
+					if _, err := s.Put(ctx, n, bytes.NewReader(data[:1000*i]), -1); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}
+
+func TestDirLeavesNoTemporaryFiles(t *testing.T) {
+	root := t.TempDir()
+	d, _ := store.NewDir(root)
+	defer d.Close()
+	ctx := context.Background()
+	d.Put(ctx, "a/ok.wav", strings.NewReader("ok"), 2)
+	d.Put(ctx, "a/fail.wav", iotest.ErrReader(errors.New("boom")), -1)
+	d.Put(ctx, "a/ok.wav", strings.NewReader("again"), 5)
+	var files []string
+	filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
+		if !e.IsDir() {
+			files = append(files, p[len(root):])
+		}
+		return nil
+	})
+	if len(files) != 1 || files[0] != "/a/ok.wav" {
+		t.Fatalf("files under root: %v", files)
+	}
+	fi, _ := os.Stat(filepath.Join(root, "a/ok.wav"))
+	di, _ := os.Stat(filepath.Join(root, "a"))
+	if fi.Mode().Perm()&^0o640 != 0 || di.Mode().Perm()&^0o750 != 0 {
+		t.Fatalf("modes %v %v", fi.Mode(), di.Mode())
+	}
+}
+
+func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, "escape")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	d, _ := store.NewDir(root)
+	defer d.Close()
+	if _, err := d.Put(context.Background(), "escape/x.wav", strings.NewReader("x"), 1); err == nil {
+		t.Fatal("Put through a symlink out of the root succeeded")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Fatalf("wrote outside the root: %v", entries)
+	}
+}
