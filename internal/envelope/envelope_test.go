@@ -1,0 +1,136 @@
+package envelope_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/ccfs-go/ccfs/internal/envelope"
+)
+
+type result struct {
+	version    string
+	hasVersion bool
+	data       string
+	hasData    bool
+	tooLong    bool
+	err        error
+}
+
+func scan(body []byte, step int) result {
+	var data bytes.Buffer
+	s := &envelope.Scanner{Data: &data}
+	var err error
+	for rest := body; len(rest) > 0 && err == nil; {
+		n := min(step, len(rest))
+		_, err = s.Write(rest[:n])
+		rest = rest[n:]
+	}
+	if err == nil {
+		err = s.Close()
+	}
+	v, hv := s.Version()
+	return result{v, hv, data.String(), s.HasData(), s.VersionTooLong(), err}
+}
+
+func TestAccepted(t *testing.T) {
+	tests := []struct {
+		body, version, data string
+	}{
+		{`{"request":{"version":"2.0"},"msgBody":{"data":"UklGRg=="}}`, "2.0", "UklGRg=="},
+		{` { "msgBody" : { "data" : "UklG" , "x":[1,2,{"data":"no"}]} , "request" : { "version" : "2.0" } } `, "2.0", "UklG"},
+		{`{"request":{"v":1,"version":"2.0","more":{"version":"x"}},"msgBody":{"data":"Ukl\/Rg\u003d\u003D"},"data":"top"}`, "2.0", "Ukl/Rg=="},
+		{`{"\u0072equest":{"version":"2.0"},"msgBody":{"dat\u0061":"AAAA"}}`, "2.0", "AAAA"},
+		{`{"request":{"version":"2.0"},"msgBody":{"data":""}}`, "2.0", ""},
+		{`{"x":-0.5e+10,"y":[true,false,null,"\ud83d\ude00",""],"z":{},"request":{"version":"é"},"msgBody":{"data":"A"}}`, "é", "A"},
+		{"{\"request\":{\"version\":\"2.0\"},\"msgBody\":{\"data\":\"AAAA\"}}\n", "2.0", "AAAA"},
+	}
+	for _, tt := range tests {
+		for _, step := range []int{1, 2, 7, 1000} {
+			r := scan([]byte(tt.body), step)
+			if r.err != nil || r.version != tt.version || r.data != tt.data || !r.hasData || !r.hasVersion {
+				t.Errorf("%s (step %d): %+v", tt.body, step, r)
+			}
+		}
+	}
+	r := scan([]byte(`{"request":{"version":null},"msgBody":null}`), 3)
+	if r.err != nil || r.hasVersion || r.hasData {
+		t.Errorf("nulls: %+v", r)
+	}
+	r = scan([]byte(`{"request":{"version":"`+strings.Repeat("9", 40)+`"}}`), 5)
+	if r.err != nil || !r.tooLong {
+		t.Errorf("long version: %+v", r)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	for _, body := range []string{
+		``, ` `, `[]`, `"x"`, `{`, `{"request":{"version":"2.0"}`, `{"a":1}}`, `{"a":1} x`, `{"a":1}{}`,
+		`{"request":{"version":"2.0"},"request":{}}`,
+		`{"msgBody":{"data":"A","data":"B"}}`,
+		`{"msgBody":{"data":"A"},"msgBody":{}}`,
+		`{"request":{"version":"1","version":"2"}}`,
+		`{"request":"2.0"}`, `{"request":[]}`, `{"msgBody":{"data":1}}`, `{"msgBody":{"data":["A"]}}`, `{"request":{"version":2.0}}`,
+		`{"msgBody":{"data":"AA\nAA"}}`, `{"msgBody":{"data":"AA\rAA"}}`, "{\"msgBody\":{\"data\":\"AA\nAA\"}}", "{\"msgBody\":{\"data\":\"AA\rAA\"}}",
+		`{"a":"` + "\x01" + `"}`, `{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12g4"}`,
+		`{"a":"` + "\xff" + `"}`, `{"a":"` + "\xc3" + `"}`, `{"a":"` + "\xed\xa0\x80" + `"}`,
+		`{"a":01}`, `{"a":-}`, `{"a":1.}`, `{"a":1e}`, `{"a":.5}`, `{"a":+1}`, `{"a":tru}`, `{"a":nul}`, `{"a":True}`,
+		`{"a" 1}`, `{a:1}`, `{"a":1,}`, `{"a":[1,]}`, `{,"a":1}`, `{"a":1 "b":2}`, `{'a':1}`,
+		strings.Repeat(`{"a":`, 70) + `1` + strings.Repeat(`}`, 70),
+		`{"a":` + strings.Repeat(`[`, 10000) + strings.Repeat(`]`, 10000) + `}`,
+	} {
+		for _, step := range []int{1, 3, 1000} {
+			if r := scan([]byte(body), step); r.err == nil {
+				t.Errorf("%.60q (step %d) accepted", body, step)
+			}
+		}
+	}
+}
+
+// FuzzScanner checks the scanner against encoding/json: what it accepts is
+// valid JSON with the same version and data; valid JSON objects with
+// well-typed, unrepeated special keys and valid UTF-8 are accepted.
+func FuzzScanner(f *testing.F) {
+	f.Add([]byte(`{"request":{"version":"2.0"},"msgBody":{"data":"UklGRg=="}}`), uint8(3))
+	f.Add([]byte(`{"msgBody":{"data":"Ukl\/Rg\u003d\u003D"},"request":{"version":"\ud83d\ude00"}}`), uint8(1))
+	f.Add([]byte(`{"x":[1,-2.5e3,true,null,{"y":"z"}],"request":null}`), uint8(9))
+	f.Fuzz(func(t *testing.T, body []byte, step uint8) {
+		r := scan(body, int(step)+1)
+		if w := scan(body, len(body)+1); (w.err == nil) != (r.err == nil) || r.err == nil && (w.data != r.data || w.version != r.version) {
+			t.Fatalf("result depends on the write size: %+v / %+v", r, w)
+		}
+		if r.err != nil {
+			return
+		}
+		// The content of data is left to the base64 decoder, which refuses
+		// every byte outside its alphabet: it is not checked for UTF-8 or
+		// control characters here.
+		if strings.ContainsFunc(r.data, func(c rune) bool { return c < 0x20 || c >= 0x80 }) {
+			return
+		}
+		if !json.Valid(body) || !utf8.Valid(body) {
+			t.Fatalf("accepted invalid JSON %q", body)
+		}
+		var env struct {
+			Request *struct {
+				Version *string `json:"version"`
+			} `json:"request"`
+			MsgBody *struct {
+				Data *string `json:"data"`
+			} `json:"msgBody"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", body, err)
+		}
+		// encoding/json matches keys case-insensitively; compare only when
+		// the keys are written exactly.
+		if bytes.Contains(bytes.ToLower(body), []byte(`"version"`)) && !bytes.Contains(body, []byte(`"version"`)) {
+			return
+		}
+		if env.Request != nil && env.Request.Version != nil && !r.tooLong && *env.Request.Version != r.version {
+			t.Fatalf("version %q, encoding/json says %q", r.version, *env.Request.Version)
+		}
+	})
+}
