@@ -1,0 +1,207 @@
+// Package ccfs implements the CC-FS "upload a file as a third party"
+// interface: an http.Handler that authenticates an auth-v2 signed request,
+// checks the base64 WAV file it carries, and stores it under the
+// configured path rule, in one pass over the body and in memory that does
+// not grow with the file.
+//
+// Mount the handler made by NewHandler at UploadPath; give it your own
+// store.Store or use store.Dir.
+package ccfs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+// UploadPath is the path of the upload interface.
+const UploadPath = "/CCFS/resource/ccfs/ivr/uploadFile"
+
+// Version is the only protocol version the interface accepts.
+const Version = "2.0"
+
+// UploadRequest is the JSON body of an upload.
+type UploadRequest struct {
+	Request RequestInfo `json:"request"`
+	MsgBody MsgBody     `json:"msgBody"`
+}
+
+// RequestInfo is the "request" object of a body.
+type RequestInfo struct {
+	Version string `json:"version"`
+}
+
+// MsgBody is the "msgBody" object of an upload body.
+type MsgBody struct {
+	// Data is the whole WAV file in standard base64 with padding.
+	Data string `json:"data"`
+}
+
+// Response is the JSON body of every answer.
+type Response struct {
+	ResultCode string      `json:"resultCode"`
+	ResultDesc string      `json:"resultDesc"`
+	ResultData *ResultData `json:"resultData,omitempty"`
+}
+
+// ResultData is what a successful upload returns.
+type ResultData struct {
+	// FileName is where the file was stored: the root prefix, the expanded
+	// path rule and the generated name, e.g.
+	// "Y:/3rdfile/53/thirdvoicebotfile/8fSsBaEb_1631869974029.wav".
+	FileName string `json:"fileName"`
+	// LocationID lists the CTI pool locations holding the file; absent
+	// outside a pool.
+	LocationID []string `json:"locationId,omitempty"`
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxFileMB   = 5
+	DefaultRatePerKey  = rate.Limit(5)
+	DefaultBurst       = 10
+	DefaultMaxInFlight = 64
+)
+
+// Options configures NewHandler. A zero field means its default.
+type Options struct {
+	// Credentials looks access keys up. Required.
+	Credentials auth.Credentials
+	// Store keeps the files. Required.
+	Store store.Store
+	// PathRule is the "Third-Party Upload File Path Rule". Default:
+	// pathrule.Default, "/3rdfile/%VDNNO%/thirdvoicebotfile/".
+	PathRule string
+	// RootPrefix is shown before the path in fileName, such as a drive
+	// letter "Y:" in OP deployments. Default: none.
+	RootPrefix string
+	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
+	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.
+	MaxFileMB int
+	// Codecs are the accepted WAV codecs. Default: A-law only.
+	Codecs []wavcheck.Codec
+	// Window is how far the signing time may be from Now, either way.
+	// Default: 15 minutes.
+	Window time.Duration
+	// SignedHeaders must be signed by every request; host always is.
+	// Default: content-length, content-type and host.
+	SignedHeaders []string
+	// Replay remembers accepted signatures. Default: an in-memory cache of
+	// auth.DefaultReplayCapacity entries.
+	Replay auth.ReplayCache
+	// RatePerKey is the sustained number of uploads a second one access key
+	// may start, and Burst how many it may start at once. Default: 5 and 10.
+	// rate.Inf turns the limit off.
+	RatePerKey rate.Limit
+	Burst      int
+	// MaxInFlight is the most uploads the handler processes at once; more
+	// are refused with ErrBusy. Default: 64.
+	MaxInFlight int
+	// Logger receives one line per request. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// OnRequest, if set, is called after every request with what the log
+	// line says, so that any metrics system can be fed.
+	OnRequest func(Event)
+}
+
+// Event describes one finished request, for Options.OnRequest.
+type Event struct {
+	AccessKey string // as claimed by the request; "" if none
+	VDN       int    // 0 if not parsed
+	Code      string // result code
+	Status    int    // HTTP status
+	BodyBytes int64  // request body bytes read
+	FileBytes int64  // decoded file bytes
+	FileName  string // on success
+	Duration  time.Duration
+	// Err is the internal cause of a failure (a store error, say), if any.
+	// It never holds a secret, but it is for operators, not callers.
+	Err error
+}
+
+// config is Options resolved and checked.
+type config struct {
+	Options
+	rule     *pathrule.Rule
+	policy   wavcheck.Policy
+	maxFile  int64
+	maxBody  int64
+	verifier *auth.Verifier
+}
+
+func (o Options) resolve() (*config, error) {
+	c := &config{Options: o}
+	if o.Credentials == nil {
+		return nil, errors.New("ccfs: Options.Credentials is required")
+	}
+	if o.Store == nil {
+		return nil, errors.New("ccfs: Options.Store is required")
+	}
+	if c.PathRule == "" {
+		c.PathRule = pathrule.Default
+	}
+	rule, err := pathrule.Parse(c.PathRule)
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: Options.PathRule: %w", err)
+	}
+	c.rule = rule
+	if strings.ContainsFunc(c.RootPrefix, func(r rune) bool { return r < 0x20 || r == 0x7f }) || strings.HasSuffix(c.RootPrefix, "/") {
+		return nil, errors.New("ccfs: Options.RootPrefix holds a control character or ends in '/'")
+	}
+	switch {
+	case c.MaxFileMB == 0:
+		c.MaxFileMB = DefaultMaxFileMB
+	case c.MaxFileMB < 0 || c.MaxFileMB > 1024:
+		return nil, fmt.Errorf("ccfs: Options.MaxFileMB %d is not in 1..1024", c.MaxFileMB)
+	}
+	c.maxFile = int64(c.MaxFileMB) << 20
+	// The largest body the limit allows: the base64 of the largest file,
+	// 1/32 more for JSON-escaped slashes ("\/", as some encoders write
+	// them), and 64 KiB for the envelope.
+	b64 := (c.maxFile + 2) / 3 * 4
+	c.maxBody = b64 + b64/32 + 64<<10
+	c.policy = wavcheck.Policy{Codecs: c.Codecs, MaxSize: c.maxFile}
+	if err := c.policy.Validate(); err != nil {
+		return nil, fmt.Errorf("ccfs: Options.Codecs: %w", err)
+	}
+	if c.RatePerKey == 0 {
+		c.RatePerKey = DefaultRatePerKey
+	}
+	if c.Burst == 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.RatePerKey < 0 || c.Burst < 0 {
+		return nil, errors.New("ccfs: Options.RatePerKey and Burst must not be negative")
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.MaxInFlight < 0 {
+		return nil, errors.New("ccfs: Options.MaxInFlight must not be negative")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.verifier, err = auth.NewVerifier(auth.VerifierOptions{
+		Credentials: c.Credentials, Replay: c.Replay, Window: c.Window,
+		RequiredHeaders: c.SignedHeaders, Now: c.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: %w", err)
+	}
+	return c, nil
+}

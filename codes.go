@@ -1,0 +1,76 @@
+package ccfs
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// An Error is a failed upload as the caller sees it: the CC-FS result code,
+// the description, and the HTTP status. errors.Is matches two Errors with
+// the same code, so a returned error can be compared with the sentinels
+// below. The cause, if any, is for logs and never reaches the caller.
+type Error struct {
+	Code   string
+	Desc   string
+	Status int
+	cause  error
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Desc }
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.cause }
+
+// with returns a copy of e with a description naming what was wrong.
+func (e *Error) with(format string, args ...any) *Error {
+	return &Error{Code: e.Code, Desc: fmt.Sprintf(format, args...), Status: e.Status}
+}
+
+// because returns a copy of e that records cause for the log.
+func (e *Error) because(cause error) *Error {
+	c := *e
+	c.cause = cause
+	return &c
+}
+
+// SuccessCode is the resultCode of a successful upload.
+const SuccessCode = "0"
+
+// The result codes. 0300001–0300007 are the vendor's CC-FS codes; from
+// 0300010 on they are this project's, for failures the vendor's public
+// table does not cover. They are stable. Each sentinel's Desc is the
+// generic description; a returned error names the offending parameter.
+var (
+	ErrNull     = &Error{"0300001", "the value of {param} cannot be null", http.StatusOK, nil}
+	ErrEmpty    = &Error{"0300002", "{param} cannot be an empty string", http.StatusOK, nil}
+	ErrTooLong  = &Error{"0300003", "the length of {param} is too long", http.StatusOK, nil}
+	ErrFormat   = &Error{"0300004", "the format of {param} is incorrect", http.StatusOK, nil}
+	ErrTooShort = &Error{"0300005", "the length of {param} is too short", http.StatusOK, nil}
+	ErrVersion  = &Error{"0300006", "the value of version is error, current version is 2.0", http.StatusOK, nil}
+	ErrBodyNull = &Error{"0300007", "params of requestBody is null", http.StatusOK, nil}
+
+	ErrAuth              = &Error{"0300010", "authentication failed", http.StatusUnauthorized, nil}
+	ErrTimestamp         = &Error{"0300011", "the signing time is outside the accepted window", http.StatusUnauthorized, nil}
+	ErrReplay            = &Error{"0300012", "the request was already used once", http.StatusUnauthorized, nil}
+	ErrVDNForbidden      = &Error{"0300013", "the access key may not upload to this VDN", http.StatusUnauthorized, nil}
+	ErrRateLimited       = &Error{"0300014", "upload flow-control threshold reached", http.StatusOK, nil}
+	ErrBusy              = &Error{"0300015", "too many uploads in progress", http.StatusOK, nil}
+	ErrStorage           = &Error{"0300016", "the file could not be stored", http.StatusOK, nil}
+	ErrReplayUnavailable = &Error{"0300017", "the replay check is unavailable", http.StatusOK, nil}
+	ErrMethod            = &Error{"0300018", "method not allowed; use POST", http.StatusMethodNotAllowed, nil}
+	ErrNotFound          = &Error{"0300019", "no such interface", http.StatusNotFound, nil}
+)
+
+// ResultCodes lists every failure code in order, for documentation and
+// tools.
+func ResultCodes() []*Error {
+	return []*Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
+		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
+		ErrReplayUnavailable, ErrMethod, ErrNotFound}
+}

@@ -1,0 +1,273 @@
+package ccfs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs/auth"
+)
+
+// Handler serves the upload interface. Make one with NewHandler; it is
+// safe for concurrent use.
+type Handler struct {
+	cfg      *config
+	inflight chan struct{}
+	limits   keyLimits
+}
+
+// NewHandler returns a Handler, or an error if opts are invalid.
+func NewHandler(opts Options) (*Handler, error) {
+	cfg, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, inflight: make(chan struct{}, cfg.MaxInFlight)}
+	h.limits.init(cfg.RatePerKey, cfg.Burst)
+	return h, nil
+}
+
+// ServeHTTP handles one request. Every answer is JSON: HTTP 200 with a
+// result code, 401 for an authentication failure, 404 and 405 for a wrong
+// path or method.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.cfg.Now()
+	ev := Event{}
+	data, err := h.serve(w, r, &ev)
+	resp := Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data}
+	status := http.StatusOK
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = ErrStorage.because(err)
+		}
+		resp = Response{ResultCode: e.Code, ResultDesc: e.Desc}
+		status = e.Status
+		ev.Err = e.cause
+	} else {
+		ev.FileName = data.FileName
+	}
+	ev.Code, ev.Status, ev.Duration = resp.ResultCode, status, h.cfg.Now().Sub(start)
+	writeJSON(w, status, resp)
+	h.log(r.Context(), ev)
+}
+
+func writeJSON(w http.ResponseWriter, status int, resp Response) {
+	b, _ := json.Marshal(resp)
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (h *Handler) log(ctx context.Context, ev Event) {
+	attrs := []slog.Attr{
+		slog.String("ak", ev.AccessKey), slog.Int("vdn", ev.VDN), slog.String("code", ev.Code),
+		slog.Int("status", ev.Status), slog.Int64("bodyBytes", ev.BodyBytes), slog.Int64("fileBytes", ev.FileBytes),
+		slog.Duration("duration", ev.Duration),
+	}
+	level := slog.LevelInfo
+	if ev.FileName != "" {
+		attrs = append(attrs, slog.String("file", ev.FileName))
+	}
+	if ev.Err != nil {
+		attrs = append(attrs, slog.String("cause", ev.Err.Error()))
+		if ev.Code == ErrStorage.Code || ev.Code == ErrReplayUnavailable.Code {
+			level = slog.LevelError
+		}
+	}
+	h.cfg.Logger.LogAttrs(ctx, level, "upload", attrs...)
+	if h.cfg.OnRequest != nil {
+		h.cfg.OnRequest(ev)
+	}
+}
+
+// serve runs one upload: the checks that need no body, then the single
+// pass over it.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*ResultData, error) {
+	if r.URL.Path != UploadPath {
+		return nil, ErrNotFound.with("no such interface: %s", clipText(r.URL.Path))
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, ErrMethod
+	}
+	vdn, err := parseVDN(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	ev.VDN = vdn
+	if err := checkContentType(r.Header.Values("Content-Type")); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.ContentLength < 0:
+		return nil, ErrNull.with("the value of Content-Length cannot be null (chunked bodies are not accepted)")
+	case r.ContentLength == 0:
+		return nil, ErrBodyNull
+	case r.ContentLength > h.cfg.maxBody:
+		return nil, ErrTooLong.with("the length of the request body is too long: %d bytes; a %d MB file allows at most %d",
+			r.ContentLength, h.cfg.MaxFileMB, h.cfg.maxBody)
+	}
+	ctx := r.Context()
+	x, err := h.cfg.verifier.Begin(ctx, r, vdn)
+	if err != nil {
+		return nil, authError(err)
+	}
+	ev.AccessKey = x.AccessKey()
+	if wait, ok := h.limits.allow(x.AccessKey(), h.cfg.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second))))
+		return nil, ErrRateLimited.with("upload flow-control threshold reached for access key %q", x.AccessKey())
+	}
+	select {
+	case h.inflight <- struct{}{}:
+		defer func() { <-h.inflight }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		return nil, ErrBusy
+	}
+	name, err := h.cfg.rule.Name(vdn, h.cfg.Now())
+	if err != nil {
+		return nil, ErrStorage.because(err)
+	}
+	u := newUpload(h.cfg, r.Body, x)
+	locations, err := u.run(ctx, name)
+	ev.BodyBytes, ev.FileBytes = u.bodyBytes, u.fileBytes
+	if err != nil {
+		return nil, err
+	}
+	return &ResultData{FileName: h.cfg.RootPrefix + "/" + name, LocationID: locations}, nil
+}
+
+// parseVDN reads vdnId: present once, a positive decimal integer that
+// fits in 32 bits.
+func parseVDN(rawQuery string) (int, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return 0, ErrFormat.with("the format of the query string is incorrect")
+	}
+	vs, ok := q["vdnId"]
+	switch {
+	case !ok:
+		return 0, ErrNull.with("the value of vdnId cannot be null")
+	case len(vs) > 1:
+		return 0, ErrFormat.with("the format of vdnId is incorrect: it is given %d times", len(vs))
+	case vs[0] == "":
+		return 0, ErrEmpty.with("vdnId cannot be an empty string")
+	}
+	s := vs[0]
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n <= 0 || s[0] < '0' || s[0] > '9' {
+		return 0, ErrFormat.with("the format of vdnId is incorrect: %q is not a positive 32-bit integer", clipText(s))
+	}
+	return int(n), nil
+}
+
+// checkContentType accepts application/json with charset UTF-8 or none.
+func checkContentType(values []string) error {
+	switch len(values) {
+	case 0:
+		return ErrNull.with("the value of Content-Type cannot be null")
+	case 1:
+	default:
+		return ErrFormat.with("the format of Content-Type is incorrect: it is given %d times", len(values))
+	}
+	mt, params, err := mime.ParseMediaType(values[0])
+	if err == nil && mt == "application/json" {
+		cs, hasCharset := params["charset"]
+		if len(params) == 0 || len(params) == 1 && hasCharset && strings.EqualFold(cs, "utf-8") {
+			return nil
+		}
+	}
+	return ErrFormat.with("the format of Content-Type is incorrect: %q; use application/json;charset=UTF-8", clipText(values[0]))
+}
+
+// authError maps an auth error to the result the caller sees.
+func authError(err error) *Error {
+	switch {
+	case errors.Is(err, auth.ErrTimestampWindow):
+		return ErrTimestamp.with("%s", strings.TrimPrefix(err.Error(), "auth: "))
+	case errors.Is(err, auth.ErrReplay):
+		return ErrReplay
+	case errors.Is(err, auth.ErrVDNNotAllowed):
+		return ErrVDNForbidden
+	case errors.Is(err, auth.ErrReplayUnavailable):
+		return ErrReplayUnavailable.because(err)
+	case errors.Is(err, auth.ErrSignatureMismatch):
+		return ErrAuth.with("authentication failed: the signature does not match")
+	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest):
+		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
+	}
+	return ErrStorage.because(err) // the credentials store failed
+}
+
+func clipText(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// keyLimits holds a token bucket per access key. Buckets idle long enough
+// to be full again are dropped, so the map does not grow with every access
+// key ever claimed.
+type keyLimits struct {
+	mu      sync.Mutex
+	limit   rate.Limit
+	burst   int
+	m       map[string]*rate.Limiter
+	idle    time.Duration
+	lastGC  time.Time
+	lastUse map[string]time.Time
+}
+
+func (k *keyLimits) init(limit rate.Limit, burst int) {
+	k.limit, k.burst = limit, burst
+	k.m = map[string]*rate.Limiter{}
+	k.lastUse = map[string]time.Time{}
+	k.idle = time.Minute
+	if limit != rate.Inf && limit > 0 {
+		k.idle = max(k.idle, time.Duration(float64(burst)/float64(limit)*float64(time.Second)))
+	}
+}
+
+// allow takes a token for ak, or says how long until one is available.
+func (k *keyLimits) allow(ak string, now time.Time) (time.Duration, bool) {
+	if k.limit == rate.Inf {
+		return 0, true
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.lastGC) > k.idle {
+		for key, t := range k.lastUse {
+			if now.Sub(t) > k.idle {
+				delete(k.m, key)
+				delete(k.lastUse, key)
+			}
+		}
+		k.lastGC = now
+	}
+	l := k.m[ak]
+	if l == nil {
+		l = rate.NewLimiter(k.limit, k.burst)
+		k.m[ak] = l
+	}
+	k.lastUse[ak] = now
+	if l.AllowN(now, 1) {
+		return 0, true
+	}
+	r := l.ReserveN(now, 1)
+	defer r.CancelAt(now)
+	return r.DelayFrom(now), false
+}

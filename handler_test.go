@@ -1,0 +1,495 @@
+package ccfs_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+const (
+	testAK = "chatbot-a"
+	testSK = "sk-chatbot-a-0123456789"
+)
+
+var t0 = time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
+
+type env struct {
+	t     *testing.T
+	h     *ccfs.Handler
+	srv   *httptest.Server
+	mem   *store.Memory
+	st    store.Store
+	now   time.Time
+	mu    sync.Mutex
+	logs  bytes.Buffer
+	tick  time.Duration
+	event ccfs.Event
+}
+
+func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
+	e := &env{t: t, now: t0, mem: store.NewMemory()}
+	e.st = e.mem
+	creds, err := auth.NewStatic(
+		auth.Key{AccessKey: testAK, SecretKey: testSK, VDNs: []int{53, 54}},
+		auth.Key{AccessKey: "other", SecretKey: "sk-other", VDNs: []int{99}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ccfs.Options{
+		Credentials: creds, Store: e, MaxFileMB: 1, RootPrefix: "Y:",
+		Logger:    slog.New(slog.NewJSONHandler(&e.logs, nil)),
+		Now:       e.clock,
+		OnRequest: func(ev ccfs.Event) { e.event = ev },
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	e.h, err = ccfs.NewHandler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(e.h)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// Put lets a test swap the store behind the handler.
+func (e *env) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	return e.st.Put(ctx, name, r, size)
+}
+
+func (e *env) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tick += time.Millisecond // every signature differs
+	return e.now.Add(e.tick)
+}
+
+func body(data string) []byte {
+	return []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + data + `"}}`)
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+var validWAV = wavfile.File(wavfile.ALaw8k, 8000)
+
+type req struct {
+	method, path, query string
+	contentType         string
+	body                []byte
+	ak, sk              string
+	signedAt            time.Time
+	edit                func(*http.Request)
+}
+
+func (e *env) do(r req) (int, ccfs.Response, http.Header) {
+	e.t.Helper()
+	if r.method == "" {
+		r.method = "POST"
+	}
+	if r.path == "" {
+		r.path = ccfs.UploadPath
+	}
+	if r.query == "" {
+		r.query = "vdnId=53"
+	}
+	if r.contentType == "" {
+		r.contentType = "application/json;charset=UTF-8"
+	}
+	if r.ak == "" {
+		r.ak, r.sk = testAK, testSK
+	}
+	if r.signedAt.IsZero() {
+		r.signedAt = e.clock()
+	}
+	u := e.srv.URL + r.path
+	if r.query != "-" {
+		u += "?" + r.query
+	}
+	hr, err := http.NewRequest(r.method, u, bytes.NewReader(r.body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r.contentType != "-" {
+		hr.Header.Set("Content-Type", r.contentType)
+	}
+	s := auth.Signer{AccessKey: r.ak, SecretKey: r.sk, Now: func() time.Time { return r.signedAt }}
+	if err := s.Sign(hr, r.body); err != nil {
+		e.t.Fatal(err)
+	}
+	if r.edit != nil {
+		r.edit(hr)
+	}
+	resp, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json;charset=UTF-8" {
+		e.t.Fatalf("Content-Type %q", ct)
+	}
+	var out ccfs.Response
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		e.t.Fatalf("response %q: %v", raw, err)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+func TestUploadSuccess(t *testing.T) {
+	e := newEnv(t, nil)
+	status, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if status != 200 || resp.ResultCode != "0" || resp.ResultDesc != "success" || resp.ResultData == nil {
+		t.Fatalf("%d %+v", status, resp)
+	}
+	re := regexp.MustCompile(`^Y:/3rdfile/53/thirdvoicebotfile/[A-Za-z0-9]{8}_\d{13}\.wav$`)
+	if !re.MatchString(resp.ResultData.FileName) {
+		t.Fatalf("fileName %q", resp.ResultData.FileName)
+	}
+	got, ok := e.mem.Get(strings.TrimPrefix(resp.ResultData.FileName, "Y:/"))
+	if !ok || !bytes.Equal(got, validWAV) {
+		t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(validWAV))
+	}
+	if e.event.Code != "0" || e.event.AccessKey != testAK || e.event.VDN != 53 || e.event.FileBytes != int64(len(validWAV)) {
+		t.Fatalf("event %+v", e.event)
+	}
+}
+
+// TestResponseShape checks the JSON exactly: key order, no locationId
+// outside a pool, no resultData on failure.
+func TestResponseShape(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.RootPrefix = "" })
+	b := body(b64(validWAV))
+	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
+	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
+	resp, err := e.srv.Client().Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	re := regexp.MustCompile(`^\{"resultCode":"0","resultDesc":"success","resultData":\{"fileName":"/3rdfile/53/thirdvoicebotfile/[A-Za-z0-9]{8}_\d{13}\.wav"\}\}$`)
+	if !re.Match(raw) {
+		t.Fatalf("response %s", raw)
+	}
+	_, fail, _ := e.do(req{body: body("")})
+	if out, _ := json.Marshal(fail); !regexp.MustCompile(`^\{"resultCode":"0300002","resultDesc":"[^"]+"\}$`).Match(out) {
+		t.Fatalf("failure %s", out)
+	}
+}
+
+type poolStore struct{ store.Store }
+
+func (p poolStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	if _, err := p.Store.Put(ctx, name, r, size); err != nil {
+		return nil, err
+	}
+	return []string{"0", "256"}, nil
+}
+
+func TestLocationIDs(t *testing.T) {
+	e := newEnv(t, nil)
+	e.st = poolStore{e.mem}
+	_, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultData == nil || strings.Join(resp.ResultData.LocationID, ",") != "0,256" {
+		t.Fatalf("%+v", resp)
+	}
+}
+
+func TestResultCodes(t *testing.T) {
+	wav := b64(validWAV)
+	stereo := b64(wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 100))
+	big := b64(wavfile.File(wavfile.ALaw8k, 1<<20))
+	slashy := b64(wavfile.Build(wavfile.ALaw8k.Chunk(), wavfile.Chunk{ID: "data", Data: bytes.Repeat([]byte{0xfb, 0xff, 0xbf}, 100)}))
+	tests := []struct {
+		name   string
+		r      req
+		status int
+		code   string
+		desc   string // part of resultDesc
+	}{
+		{"wrong path", req{path: "/CCFS/resource/ccfs/ivr/upload", body: body(wav)}, 404, "0300019", "no such interface"},
+		{"GET", req{method: "GET"}, 405, "0300018", "POST"},
+		{"no vdnId", req{query: "-", body: body(wav)}, 200, "0300001", "vdnId cannot be null"},
+		{"empty vdnId", req{query: "vdnId=", body: body(wav)}, 200, "0300002", "vdnId cannot be an empty string"},
+		{"vdnId twice", req{query: "vdnId=53&vdnId=53", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId -1", req{query: "vdnId=-1", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId 0", req{query: "vdnId=0", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId 1e3", req{query: "vdnId=1e3", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId ../1", req{query: "vdnId=../1", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId 53abc", req{query: "vdnId=53abc", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId +53", req{query: "vdnId=%2B53", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"vdnId 2^31", req{query: "vdnId=2147483648", body: body(wav)}, 200, "0300004", "vdnId"},
+		{"no Content-Type", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Content-Type") }}, 200, "0300001", "Content-Type"},
+		{"text/plain", req{contentType: "text/plain", body: body(wav)}, 200, "0300004", "Content-Type"},
+		{"latin-1", req{contentType: "application/json;charset=ISO-8859-1", body: body(wav)}, 200, "0300004", "Content-Type"},
+		{"empty body", req{body: nil}, 200, "0300007", "requestBody is null"},
+		{"body over the limit", req{body: make([]byte, 2<<20)}, 200, "0300003", "request body is too long"},
+		{"file over the limit", req{body: body(big)}, 200, "0300003", "too long"},
+		{"not JSON", req{body: []byte("data=UklGRg==")}, 200, "0300004", "request body"},
+		{"truncated JSON", req{body: body(wav)[:100]}, 200, "0300004", "request body"},
+		{"no version", req{body: []byte(`{"request":{},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300001", "version cannot be null"},
+		{"empty version", req{body: []byte(`{"request":{"version":""},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300002", "version"},
+		{"long version", req{body: []byte(`{"request":{"version":"` + strings.Repeat("2", 33) + `"},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300003", "version"},
+		{"version 1.0", req{body: []byte(`{"request":{"version":"1.0"},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300006", "current version is 2.0"},
+		{"no data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{}}`)}, 200, "0300001", "data cannot be null"},
+		{"empty data", req{body: body("")}, 200, "0300002", "data cannot be an empty string"},
+		{"bad base64", req{body: body("UklGRg")}, 200, "0300004", "base64"},
+		{"url-safe base64", req{body: body(strings.NewReplacer("+", "-", "/", "_").Replace(slashy))}, 200, "0300004", "base64"},
+		{"escaped slashes", req{body: body(strings.ReplaceAll(slashy, "/", `\/`))}, 200, "0", ""},
+		{"escape inside base64", req{body: body(wav[:20] + `\n` + wav[20:])}, 200, "0300004", "line break"},
+		{"not a WAV", req{body: body(b64([]byte("ID3\x04 this is an mp3 file")))}, 200, "0300004", "not a WAV file"},
+		{"stereo", req{body: body(stereo)}, 200, "0300004", "2 channels (stereo); need mono"},
+		{"duplicate data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + wav + `","data":"` + wav + `"}}`)}, 200, "0300004", "twice"},
+		{"no Authorization", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Authorization") }}, 401, "0300010", "Authorization"},
+		{"wrong secret", req{body: body(wav), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
+		{"unknown key", req{body: body(wav), sk: "nope", ak: "ghost"}, 401, "0300010", "signature"},
+		{"signed too early", req{body: body(wav), signedAt: t0.Add(-16 * time.Minute)}, 401, "0300011", "window"},
+		{"VDN not owned", req{query: "vdnId=55", body: body(wav)}, 401, "0300013", "VDN"},
+		{"other key's VDN", req{query: "vdnId=99", body: body(wav)}, 401, "0300013", "VDN"},
+		// Authentication wins over every other failure of the request.
+		{"bad signature and bad body", req{body: []byte("{nonsense"), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
+		{"bad signature and stereo", req{body: body(stereo), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
+		{"forbidden VDN and stereo", req{query: "vdnId=55", body: body(stereo)}, 401, "0300013", "VDN"},
+		{"body changed after signing", req{body: body(wav), edit: func(r *http.Request) {
+			b := body(strings.Replace(wav, "A", "B", 1))
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}}, 401, "0300010", "signature"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			status, resp, _ := e.do(tt.r)
+			if status != tt.status || resp.ResultCode != tt.code || !strings.Contains(resp.ResultDesc, tt.desc) {
+				t.Fatalf("got %d %s %q; want %d %s containing %q", status, resp.ResultCode, resp.ResultDesc, tt.status, tt.code, tt.desc)
+			}
+			if (resp.ResultData != nil) != (tt.code == "0") {
+				t.Fatal("resultData present on failure or absent on success")
+			}
+			if names := e.mem.Names(); len(names) != 0 && tt.code != "0" {
+				t.Fatalf("stored %v", names)
+			}
+			if e.event.Code != tt.code {
+				t.Fatalf("event code %s", e.event.Code)
+			}
+		})
+	}
+}
+
+func TestReplayRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	b := body(b64(validWAV))
+	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
+	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
+	for i, want := range []string{"0", "0300012"} {
+		r := hr.Clone(context.Background())
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		resp, err := e.srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out ccfs.Response
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if out.ResultCode != want {
+			t.Fatalf("attempt %d: %+v", i+1, out)
+		}
+	}
+	if len(e.mem.Names()) != 1 {
+		t.Fatalf("stored %v", e.mem.Names())
+	}
+}
+
+func TestRateLimitAndBusy(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 2 })
+	for i, want := range []string{"0", "0", "0300014"} {
+		_, resp, h := e.do(req{body: body(b64(validWAV))})
+		if resp.ResultCode != want {
+			t.Fatalf("upload %d: %+v", i+1, resp)
+		}
+		if want == "0300014" && h.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+	}
+	// Another key has its own bucket.
+	_, resp, _ := e.do(req{ak: "other", sk: "sk-other", query: "vdnId=99", body: body(b64(validWAV))})
+	if resp.ResultCode != "0" {
+		t.Fatalf("other key: %+v", resp)
+	}
+
+	block := make(chan struct{})
+	started := make(chan struct{})
+	e = newEnv(t, func(o *ccfs.Options) { o.MaxInFlight = 1 })
+	e.st = blockingStore{e.mem, started, block}
+	done := make(chan ccfs.Response)
+	go func() { _, r, _ := e.do(req{body: body(b64(validWAV))}); done <- r }()
+	<-started
+	_, resp, h := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultCode != "0300015" || h.Get("Retry-After") != "1" {
+		t.Fatalf("second upload while one is in flight: %+v", resp)
+	}
+	close(block)
+	if r := <-done; r.ResultCode != "0" {
+		t.Fatalf("first upload: %+v", r)
+	}
+}
+
+type blockingStore struct {
+	store.Store
+	started chan struct{}
+	block   chan struct{}
+}
+
+func (b blockingStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	close(b.started)
+	<-b.block
+	return b.Store.Put(ctx, name, r, size)
+}
+
+// failingStore reads some bytes then fails; it must leave nothing behind.
+type failingStore struct {
+	*store.Memory
+	after int
+}
+
+func (f failingStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	return f.Memory.Put(ctx, name, io.MultiReader(io.LimitReader(r, int64(f.after)), errReader{}), size)
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+type panickingStore struct{}
+
+func (panickingStore) Put(context.Context, string, io.Reader, int64) ([]string, error) {
+	panic("adapter bug")
+}
+
+func TestStoreFailures(t *testing.T) {
+	for _, after := range []int{0, 1, 100, 4000, 7999} {
+		e := newEnv(t, nil)
+		e.st = failingStore{e.mem, after}
+		_, resp, _ := e.do(req{body: body(b64(validWAV))})
+		if resp.ResultCode != "0300016" || strings.Contains(resp.ResultDesc, "fire") {
+			t.Fatalf("after %d bytes: %+v", after, resp)
+		}
+		if len(e.mem.Names()) != 0 {
+			t.Fatal("stored")
+		}
+		if !strings.Contains(e.logs.String(), "disk on fire") {
+			t.Fatal("cause not logged")
+		}
+	}
+	e := newEnv(t, nil)
+	e.st = panickingStore{}
+	_, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultCode != "0300016" {
+		t.Fatalf("panic: %+v", resp)
+	}
+	// The server goes on serving.
+	e.st = e.mem
+	if _, resp, _ := e.do(req{body: body(b64(validWAV))}); resp.ResultCode != "0" {
+		t.Fatalf("after the panic: %+v", resp)
+	}
+}
+
+// TestClientDisconnect sends part of a body and hangs up.
+func TestClientDisconnect(t *testing.T) {
+	e := newEnv(t, nil)
+	e.st = e.mem
+	b := body(b64(validWAV))
+	for _, cut := range []int{10, len(b) / 2, len(b) - 1} {
+		pr, pw := io.Pipe()
+		hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", pr)
+		hr.ContentLength = int64(len(b))
+		hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
+		go func() {
+			pw.Write(b[:cut])
+			time.Sleep(20 * time.Millisecond)
+			pw.CloseWithError(errors.New("client gone"))
+		}()
+		resp, err := e.srv.Client().Do(hr)
+		if err == nil {
+			resp.Body.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+		if names := e.mem.Names(); len(names) != 0 {
+			t.Fatalf("cut at %d: stored %v", cut, names)
+		}
+	}
+}
+
+func TestLogsHoldNoSecrets(t *testing.T) {
+	e := newEnv(t, nil)
+	e.do(req{body: body(b64(validWAV))})
+	e.do(req{body: body(b64(validWAV)), sk: "nope", ak: testAK})
+	e.do(req{body: body("UklGRg")})
+	logs := e.logs.String()
+	if strings.Count(logs, "\n") != 3 {
+		t.Fatalf("want one line per request:\n%s", logs)
+	}
+	for _, secret := range []string{testSK, "nope", b64(validWAV)[:40], "auth-v2/"} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("logs contain %q", secret)
+		}
+	}
+}
+
+func TestNewHandlerRefusesBadOptions(t *testing.T) {
+	creds, _ := auth.NewStatic()
+	mem := store.NewMemory()
+	for name, o := range map[string]ccfs.Options{
+		"no credentials": {Store: mem},
+		"no store":       {Credentials: creds},
+		"bad rule":       {Credentials: creds, Store: mem, PathRule: "/a/../b"},
+		"negative size":  {Credentials: creds, Store: mem, MaxFileMB: -1},
+		"bad root":       {Credentials: creds, Store: mem, RootPrefix: "Y:/"},
+		"bad codec":      {Credentials: creds, Store: mem, Codecs: []wavcheck.Codec{42}},
+		"negative rate":  {Credentials: creds, Store: mem, RatePerKey: -1},
+		"bad window":     {Credentials: creds, Store: mem, Window: -time.Second},
+	} {
+		if _, err := ccfs.NewHandler(o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestErrorsIs(t *testing.T) {
+	err := error(ccfs.ErrFormat)
+	if !errors.Is(err, ccfs.ErrFormat) || errors.Is(err, ccfs.ErrNull) {
+		t.Fatal("errors.Is by code")
+	}
+	seen := map[string]bool{}
+	for _, c := range ccfs.ResultCodes() {
+		if seen[c.Code] || !regexp.MustCompile(`^03000\d\d$`).MatchString(c.Code) {
+			t.Fatalf("code %s", c.Code)
+		}
+		seen[c.Code] = true
+	}
+}

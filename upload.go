@@ -1,0 +1,241 @@
+package ccfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/b64"
+	"github.com/ccfs-go/ccfs/internal/envelope"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+// readSize is how much of the body is read at a time.
+const readSize = 32 << 10
+
+// An upload is the single pass over one request body. It is the io.Reader
+// that Store.Put drains: each Read pulls the next piece of the body through
+// the signature check, the JSON scanner, the base64 decoder and the WAV
+// checker, and hands on the decoded bytes. At the end of the body it
+// returns io.EOF only if everything checked out, signature included;
+// otherwise an error, so the store keeps nothing.
+type upload struct {
+	cfg    *config
+	body   io.Reader
+	verify *auth.Verification
+	scan   envelope.Scanner
+	dec    b64.Decoder
+	wav    *wavcheck.Checker
+
+	bodyBytes int64
+	fileBytes int64
+
+	// failed is the first thing wrong with the body's content; readErr a
+	// failure to read the body itself; end what Read returns once pending
+	// is empty (nil while the body goes on).
+	failed   *Error
+	readErr  error
+	end      error
+	verified bool
+
+	pending []byte
+	pend    [readSize/4*3 + 3]byte // decoded bytes of one body piece, waiting for Read
+	buf     [readSize]byte
+}
+
+func newUpload(cfg *config, body io.Reader, x *auth.Verification) *upload {
+	u := &upload{cfg: cfg, body: body, verify: x, wav: wavcheck.NewChecker(cfg.policy)}
+	u.scan.Data = &u.dec
+	u.dec.W = (*decoded)(u)
+	return u
+}
+
+// decoded receives the decoded file bytes from the base64 decoder.
+type decoded upload
+
+func (d *decoded) Write(p []byte) (int, error) {
+	u := (*upload)(d)
+	u.fileBytes += int64(len(p))
+	if u.fileBytes > u.cfg.maxFile {
+		return 0, ErrTooLong.with("the length of data is too long: the file exceeds %d MB", u.cfg.MaxFileMB)
+	}
+	if _, err := u.wav.Write(p); err != nil {
+		return 0, wavError(err)
+	}
+	u.pending = append(u.pending, p...)
+	return len(p), nil
+}
+
+// Read implements io.Reader for Store.Put.
+func (u *upload) Read(p []byte) (int, error) {
+	for len(u.pending) == 0 {
+		if u.end != nil {
+			return 0, u.end
+		}
+		u.pull()
+	}
+	n := copy(p, u.pending)
+	u.pending = u.pending[n:]
+	return n, nil
+}
+
+// pull reads the next piece of the body and passes it through every check.
+func (u *upload) pull() {
+	u.pending = u.pend[:0]
+	n, err := u.body.Read(u.buf[:])
+	if n > 0 {
+		u.bodyBytes += int64(n)
+		u.verify.Write(u.buf[:n])
+		if _, serr := u.scan.Write(u.buf[:n]); serr != nil {
+			u.failed = contentError(serr)
+			u.end = u.failed
+		}
+	}
+	switch {
+	case u.end != nil:
+	case err == io.EOF:
+		u.end = u.finish()
+	case err != nil:
+		u.readErr = err
+		u.end = err
+	}
+}
+
+// finish runs the checks that need the whole body. The signature comes
+// first: a caller who cannot sign learns nothing about the rest.
+func (u *upload) finish() error {
+	u.verified = true
+	if err := u.verify.Verify(context.Background()); err != nil {
+		return authError(err)
+	}
+	if err := u.scan.Close(); err != nil {
+		u.failed = contentError(err)
+	} else if err := u.dec.Close(); err != nil {
+		u.failed = contentError(err)
+	} else if err := u.checkFields(); err != nil {
+		u.failed = err
+	} else if err := u.wav.Close(); err != nil {
+		u.failed = wavError(err)
+	}
+	if u.failed != nil {
+		return u.failed
+	}
+	return io.EOF
+}
+
+// checkFields checks version and data once the body is complete.
+func (u *upload) checkFields() *Error {
+	v, ok := u.scan.Version()
+	switch {
+	case u.scan.VersionTooLong():
+		return ErrTooLong.with("the length of version is too long (at most %d characters)", envelope.MaxVersionLen)
+	case !ok:
+		return ErrNull.with("the value of version cannot be null")
+	case v == "":
+		return ErrEmpty.with("version cannot be an empty string")
+	case v != Version:
+		return ErrVersion
+	case !u.scan.HasData():
+		return ErrNull.with("the value of data cannot be null")
+	case u.scan.DataLen() == 0:
+		return ErrEmpty.with("data cannot be an empty string")
+	}
+	return nil
+}
+
+// contentError maps a failure inside the body to its result.
+func contentError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e // from the decoded-bytes sink: size or WAV
+	}
+	var be *b64.Error
+	if errors.As(err, &be) {
+		return ErrFormat.with("the format of data is incorrect: %v", be)
+	}
+	return ErrFormat.with("the format of the request body is incorrect: %v", err)
+}
+
+// wavError maps a wavcheck error to its result.
+func wavError(err error) *Error {
+	var se *wavcheck.SizeError
+	if errors.As(err, &se) {
+		return ErrTooLong.with("the length of data is too long: %v", err)
+	}
+	return ErrFormat.with("the format of data is incorrect: %v", err)
+}
+
+// run stores the file under name, or returns why not. Whatever happens,
+// the body is read to its end and the signature checked before a result
+// is chosen, so an authentication failure wins over every other.
+func (u *upload) run(ctx context.Context, name string) ([]string, error) {
+	// Prime: nothing is stored for a body that fails before its first
+	// decoded byte.
+	for len(u.pending) == 0 && u.end == nil {
+		u.pull()
+	}
+	var locations []string
+	var putErr error
+	if len(u.pending) > 0 || u.end == io.EOF {
+		locations, putErr = u.put(ctx, name)
+	}
+	if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
+		return locations, nil
+	}
+	if putErr == nil {
+		// The store said yes without draining the reader: it broke its
+		// contract. Take the file back if it can be.
+		putErr = fmt.Errorf("store returned without reading the file to its end")
+		if rm, ok := u.cfg.Store.(store.Remover); ok {
+			rm.Remove(context.WithoutCancel(ctx), name)
+		}
+	}
+	if u.readErr != nil {
+		return nil, ErrFormat.with("the request body could not be read to its end").because(u.readErr)
+	}
+	if !u.verified {
+		if err := u.drain(); err != nil {
+			return nil, ErrFormat.with("the request body could not be read to its end").because(err)
+		}
+		u.verified = true
+		if err := u.verify.Verify(context.Background()); err != nil {
+			return nil, authError(err)
+		}
+	}
+	var e *Error
+	switch {
+	case errors.As(u.end, &e):
+		return nil, e
+	case errors.Is(putErr, store.ErrExist):
+		return nil, ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(putErr)
+	}
+	return nil, ErrStorage.because(putErr)
+}
+
+// put calls Store.Put, turning a panic into an error.
+func (u *upload) put(ctx context.Context, name string) (locations []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store panicked: %v", p)
+		}
+	}()
+	return u.cfg.Store.Put(ctx, name, u, -1)
+}
+
+// drain reads the rest of the body through the signature check only.
+func (u *upload) drain() error {
+	for {
+		n, err := u.body.Read(u.buf[:])
+		u.bodyBytes += int64(n)
+		u.verify.Write(u.buf[:n])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
