@@ -493,3 +493,5 @@ func TestErrorsIs(t *testing.T) {
 		seen[c.Code] = true
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,46 @@
+// Command ccfs runs and exercises a CC-FS third-party upload server.
+//
+//	ccfs serve [flags]    run the server (HTTPS on 127.0.0.1:28443 by default)
+//
+// Run "ccfs serve --help" for the flags.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: ccfs <command> [flags]
+
+commands:
+  serve    run the upload server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data)
+
+Run "ccfs <command> --help" for a command's flags and an example.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ccfs: unknown command %q\n%s", args[0], usage)
+	return 2
+}

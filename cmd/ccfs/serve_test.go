@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs "ccfs serve" in-process on a free loopback port and
+// returns its base URL and what it printed.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, errs) }()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, errs)
+		}
+	})
+	re := regexp.MustCompile(`serving (https?://127\.0\.0\.1:\d+)/`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errs)
+		default:
+		}
+	}
+	t.Fatalf("serve did not start: %s %s", out, errs)
+	return "", nil
+}
+
+func TestServeUploadEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	base, out := startServe(t, "--data", data, "--root", "Y:")
+
+	// The generated dev key was printed once and saved with mode 0600.
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no dev key printed: %s", out)
+	}
+	ak, sk := m[1], m[2]
+	if fi, err := os.Stat(filepath.Join(data, "credentials.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials.json: %v %v", fi, err)
+	}
+
+	// Trust the generated certificate, as a client of a dev server would.
+	pemBytes, err := os.ReadFile(filepath.Join(data, "tls-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+
+	wav := wavfile.File(wavfile.ALaw8k, 16000)
+	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
+	req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=1", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	if err := (&auth.Signer{AccessKey: ak, SecretKey: sk}).Sign(req, body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var r ccfs.Response
+	if err := json.Unmarshal(raw, &r); err != nil || r.ResultCode != "0" {
+		t.Fatalf("response %s", raw)
+	}
+	if resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+		t.Fatal("not TLS 1.2+")
+	}
+	onDisk, err := os.ReadFile(filepath.Join(data, "files", strings.TrimPrefix(r.ResultData.FileName, "Y:/")))
+	if err != nil || !bytes.Equal(onDisk, wav) {
+		t.Fatalf("file on disk: %v (%d bytes, want %d)", err, len(onDisk), len(wav))
+	}
+}
+
+func TestServeRefusesTLS11(t *testing.T) {
+	base, _ := startServe(t, "--data", t.TempDir())
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11, MinVersion: tls.VersionTLS10}}}
+	if resp, err := c.Get(base + ccfs.UploadPath); err == nil {
+		resp.Body.Close()
+		t.Fatal("TLS 1.1 handshake succeeded")
+	}
+}
+
+func TestServeBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--codecs", "mp3"},
+		{"serve", "--path-rule", "relative/"},
+		{"serve", "--tls-cert", "x.pem"},
+		{"serve", "--log-format", "xml"},
+		{"serve", "--no-such-flag"},
+		{"serve", "extra"},
+		{"nonsense"},
+		{},
+	} {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), append(args, "--data", t.TempDir()), &out, &errs); code == 0 {
+			t.Errorf("%v: exit 0", args)
+		}
+		if errs.Len() == 0 {
+			t.Errorf("%v: no message", args)
+		}
+	}
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errs); code != 0 || !strings.Contains(errs.String(), "Example") {
+		t.Errorf("--help: %d %s", code, errs.String())
+	}
+}

@@ -1,0 +1,77 @@
+package ccfs_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// Mount the upload handler in an existing net/http server, with keys from
+// your own source and files kept in your own store.
+func ExampleNewHandler() {
+	dir, _ := os.MkdirTemp("", "ccfs-example")
+	defer os.RemoveAll(dir)
+	files, err := store.NewDir(dir) // or any store.Store of your own
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
+
+	upload, err := ccfs.NewHandler(ccfs.Options{
+		Credentials: keys,
+		Store:       files,
+		RootPrefix:  "Y:",
+		Logger:      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(ccfs.UploadPath, upload)
+	// … the rest of your server's routes …
+	srv := httptest.NewServer(mux) // http.ListenAndServeTLS in production
+	defer srv.Close()
+
+	// A chatbot uploads a one-second A-law prompt.
+	wav := wavfile.File(wavfile.ALaw8k, 8000)
+	body, _ := json.Marshal(ccfs.UploadRequest{
+		Request: ccfs.RequestInfo{Version: ccfs.Version},
+		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)},
+	})
+	req, _ := http.NewRequest("POST", srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	signer := auth.Signer{AccessKey: "chatbot-a", SecretKey: "s3cr3t"}
+	if err := signer.Sign(req, body); err != nil {
+		log.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out ccfs.Response
+	json.NewDecoder(resp.Body).Decode(&out)
+	fmt.Println(out.ResultCode, out.ResultDesc, strings.HasPrefix(out.ResultData.FileName, "Y:/3rdfile/53/thirdvoicebotfile/"))
+
+	// The file is on disk under the same name, byte for byte.
+	f, _ := files.Open(strings.TrimPrefix(out.ResultData.FileName, "Y:/"))
+	stored, _ := io.ReadAll(f)
+	f.Close()
+	fmt.Println(bytes.Equal(stored, wav))
+	// Output:
+	// 0 success true
+	// true
+}
