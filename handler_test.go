@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -495,3 +497,17 @@ func TestErrorsIs(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestREADMEResultCodes keeps the README's table in step with the code.
+func TestREADMEResultCodes(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ccfs.ResultCodes() {
+		row := fmt.Sprintf("| %s | %d | ", c.Code, c.Status)
+		if !bytes.Contains(readme, []byte(row)) {
+			t.Errorf("README.md has no row %q", row)
+		}
+	}
+}
