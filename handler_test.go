@@ -511,3 +511,31 @@ func TestREADMEResultCodes(t *testing.T) {
 		}
 	}
 }
+
+// lazyStore breaks the contract: it keeps a prefix and says yes without
+// reading to EOF.
+type lazyStore struct{ *store.Memory }
+
+func (l lazyStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	return l.Memory.Put(ctx, name, io.LimitReader(r, 10), -1)
+}
+
+func TestStoreThatDoesNotDrain(t *testing.T) {
+	e := newEnv(t, nil)
+	e.st = lazyStore{e.mem}
+	_, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultCode != "0300016" {
+		t.Fatalf("%+v", resp)
+	}
+	if names := e.mem.Names(); len(names) != 0 {
+		t.Fatalf("kept %v", names)
+	}
+}
+
+// Remove lets the handler take back what a broken store kept.
+func (e *env) Remove(ctx context.Context, name string) error {
+	if rm, ok := e.st.(store.Remover); ok {
+		return rm.Remove(ctx, name)
+	}
+	return nil
+}

@@ -181,16 +181,16 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 	var putErr error
 	if len(u.pending) > 0 || u.end == io.EOF {
 		locations, putErr = u.put(ctx, name)
-	}
-	if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
-		return locations, nil
-	}
-	if putErr == nil {
-		// The store said yes without draining the reader: it broke its
-		// contract. Take the file back if it can be.
-		putErr = fmt.Errorf("store returned without reading the file to its end")
-		if rm, ok := u.cfg.Store.(store.Remover); ok {
-			rm.Remove(context.WithoutCancel(ctx), name)
+		if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
+			return locations, nil
+		}
+		if putErr == nil {
+			// The store said yes without draining the reader: it broke its
+			// contract. Take the file back if it can be.
+			putErr = errors.New("store returned without reading the file to its end")
+			if rm, ok := u.cfg.Store.(store.Remover); ok {
+				rm.Remove(context.WithoutCancel(ctx), name)
+			}
 		}
 	}
 	if u.readErr != nil {
