@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/ccfs-go/ccfs/ccfstest"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -138,4 +139,17 @@ func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Fatalf("wrote outside the root: %v", entries)
 	}
+}
+
+func TestDirConformance(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ccfstest.TestStore(t, d)
+}
+
+func TestMemoryConformance(t *testing.T) {
+	ccfstest.TestStore(t, store.NewMemory())
 }

@@ -1,0 +1,179 @@
+package ccfstest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+// DefaultVDN is the VDN the server's own key may upload to.
+const DefaultVDN = 53
+
+// A Server is a CC-FS upload server on 127.0.0.1 over TLS, running the real
+// handler.
+type Server struct {
+	// URL is the base URL, "https://127.0.0.1:port", without a path.
+	URL string
+	// AccessKey and SecretKey are a key the server accepts for VDN.
+	AccessKey string
+	SecretKey string
+	VDN       int
+	// Store holds what was uploaded; its names have no root prefix.
+	Store *store.Memory
+
+	srv    *httptest.Server
+	mu     sync.Mutex
+	faults []fault
+}
+
+type fault struct {
+	err   *ccfs.Error
+	delay time.Duration
+}
+
+// An Option changes the server NewServer starts.
+type Option func(*config)
+
+type config struct {
+	opts ccfs.Options
+	keys []auth.Key
+}
+
+// WithKey adds a key the server accepts.
+func WithKey(k auth.Key) Option { return func(c *config) { c.keys = append(c.keys, k) } }
+
+// WithPathRule sets the path rule.
+func WithPathRule(rule string) Option { return func(c *config) { c.opts.PathRule = rule } }
+
+// WithRootPrefix sets the prefix of fileName, such as "Y:".
+func WithRootPrefix(p string) Option { return func(c *config) { c.opts.RootPrefix = p } }
+
+// WithMaxFileMB sets the file size limit.
+func WithMaxFileMB(mb int) Option { return func(c *config) { c.opts.MaxFileMB = mb } }
+
+// WithCodecs sets the accepted codecs.
+func WithCodecs(codecs ...wavcheck.Codec) Option {
+	return func(c *config) { c.opts.Codecs = codecs }
+}
+
+// WithOptions edits the handler's options directly; Credentials and Store
+// are set by NewServer after it.
+func WithOptions(edit func(*ccfs.Options)) Option { return func(c *config) { edit(&c.opts) } }
+
+// NewServer starts a server and stops it when the test ends. It has no
+// rate limit unless an option sets one, and logs nothing.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{AccessKey: "ccfstest", SecretKey: rand.Text(), VDN: DefaultVDN, Store: store.NewMemory()}
+	c := &config{
+		opts: ccfs.Options{RatePerKey: rate.Inf, Logger: discardLogger},
+		keys: []auth.Key{{AccessKey: s.AccessKey, SecretKey: s.SecretKey, VDNs: []int{s.VDN}}},
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	creds, err := auth.NewStatic(c.keys...)
+	if err != nil {
+		t.Fatalf("ccfstest: %v", err)
+	}
+	c.opts.Credentials, c.opts.Store = creds, s.Store
+	h, err := ccfs.NewHandler(c.opts)
+	if err != nil {
+		t.Fatalf("ccfstest: %v", err)
+	}
+	s.srv = httptest.NewTLSServer(s.inject(h))
+	s.URL = s.srv.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close shuts the server down. NewServer's cleanup calls it.
+func (s *Server) Close() { s.srv.Close() }
+
+// HTTPClient returns an *http.Client that trusts the server's certificate.
+func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
+
+// Client returns a ccfs.Client configured with the server's URL and key.
+func (s *Server) Client() *ccfs.Client {
+	return &ccfs.Client{BaseURL: s.URL, AccessKey: s.AccessKey, SecretKey: s.SecretKey, HTTPClient: s.HTTPClient()}
+}
+
+// FailNext makes the next n uploads fail with err (for example
+// ccfs.ErrBusy or ccfs.ErrStorage), after their bodies are read, whatever
+// they hold.
+func (s *Server) FailNext(n int, err *ccfs.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{err: err})
+	}
+}
+
+// DelayNext makes the next n uploads wait d before they are handled.
+func (s *Server) DelayNext(n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{delay: d})
+	}
+}
+
+func (s *Server) nextFault() (fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return fault{}, false
+	}
+	f := s.faults[0]
+	s.faults = s.faults[1:]
+	return f, true
+}
+
+// inject applies the queued faults to upload requests.
+func (s *Server) inject(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != ccfs.UploadPath || r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		f, ok := s.nextFault()
+		if !ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if f.delay > 0 {
+			select {
+			case <-time.After(f.delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f.err == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
+		b, _ := json.Marshal(ccfs.Response{ResultCode: f.err.Code, ResultDesc: f.err.Desc})
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		status := f.err.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		w.Write(b)
+	})
+}

@@ -1,0 +1,263 @@
+package ccfstest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// TestStore checks that s keeps the store.Store contract: a round trip
+// keeps the bytes; a reader that fails at any of several offsets, or a
+// cancelled context, leaves nothing under the name; an existing name is not
+// overwritten; concurrent Puts of different names all land; size -1 and an
+// exact size both work; a large stream is not a problem. It needs s to be
+// a store.Opener to read files back, and removes what it wrote when s is a
+// store.Remover. All names are under "ccfstest/<random>/".
+func TestStore(t *testing.T, s store.Store) {
+	t.Helper()
+	op, ok := s.(store.Opener)
+	if !ok {
+		t.Fatalf("ccfstest.TestStore: %T does not implement store.Opener, so files cannot be read back", s)
+	}
+	c := &storeCheck{s: s, op: op, base: "ccfstest/" + strings.ToLower(rand.Text()[:10]) + "/"}
+	if rm, ok := s.(store.Remover); ok {
+		t.Cleanup(func() {
+			for _, n := range c.written {
+				rm.Remove(context.Background(), n)
+			}
+		})
+	}
+	t.Run("RoundTrip", c.roundTrip)
+	t.Run("ExactSize", c.exactSize)
+	t.Run("ReaderFailure", c.readerFailure)
+	t.Run("CancelledContext", c.cancelled)
+	t.Run("NoOverwrite", c.noOverwrite)
+	t.Run("Concurrent", c.concurrent)
+	t.Run("LargeStream", c.large)
+}
+
+type storeCheck struct {
+	s       store.Store
+	op      store.Opener
+	base    string
+	mu      sync.Mutex
+	written []string
+}
+
+func (c *storeCheck) name(n string) string {
+	name := c.base + n
+	c.mu.Lock()
+	c.written = append(c.written, name)
+	c.mu.Unlock()
+	return name
+}
+
+// pattern returns n deterministic bytes.
+func pattern(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7) ^ seed ^ byte(i>>8)
+	}
+	return b
+}
+
+func (c *storeCheck) read(name string) ([]byte, error) {
+	f, err := c.op.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func (c *storeCheck) mustHave(t *testing.T, name string, want []byte) {
+	t.Helper()
+	got, err := c.read(name)
+	if err != nil {
+		t.Fatalf("reading %s back: %v", name, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s holds %d bytes (sha256 %x), want %d (sha256 %x)", name, len(got), sha256.Sum256(got), len(want), sha256.Sum256(want))
+	}
+}
+
+func (c *storeCheck) mustNotHave(t *testing.T, name string) {
+	t.Helper()
+	if _, err := c.read(name); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s: want nothing there after a failed Put, Open says %v", name, err)
+	}
+}
+
+func (c *storeCheck) roundTrip(t *testing.T) {
+	data := pattern(100_003, 1)
+	name := c.name("3rdfile/53/thirdvoicebotfile/round.wav")
+	if _, err := c.s.Put(context.Background(), name, bytes.NewReader(data), -1); err != nil {
+		t.Fatalf("Put(size -1): %v", err)
+	}
+	c.mustHave(t, name, data)
+}
+
+func (c *storeCheck) exactSize(t *testing.T) {
+	for _, n := range []int{1, 4096, 65537} {
+		data := pattern(n, 2)
+		name := c.name(fmt.Sprintf("size/%d.wav", n))
+		if _, err := c.s.Put(context.Background(), name, bytes.NewReader(data), int64(n)); err != nil {
+			t.Fatalf("Put(size %d): %v", n, err)
+		}
+		c.mustHave(t, name, data)
+	}
+}
+
+// failingReader returns data up to off, then an error.
+type failingReader struct {
+	data []byte
+	off  int
+	pos  int
+}
+
+var errInjected = errors.New("ccfstest: injected read error")
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.pos >= f.off {
+		return 0, errInjected
+	}
+	n := copy(p, f.data[f.pos:f.off])
+	f.pos += n
+	return n, nil
+}
+
+func (c *storeCheck) readerFailure(t *testing.T) {
+	data := pattern(200_000, 3)
+	for _, off := range []int{0, 1, 4095, 4096, 65536, 199_999} {
+		name := c.name(fmt.Sprintf("fail/at-%d.wav", off))
+		for _, size := range []int64{-1, int64(len(data))} {
+			_, err := c.s.Put(context.Background(), name, &failingReader{data: data, off: off}, size)
+			if err == nil {
+				t.Fatalf("Put succeeded though its reader failed at byte %d (size %d)", off, size)
+			}
+			c.mustNotHave(t, name)
+		}
+	}
+}
+
+// cancellingReader cancels the context after some bytes.
+type cancellingReader struct {
+	r      io.Reader
+	after  int
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancellingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n += n; c.n >= c.after {
+		c.cancel()
+	}
+	return n, err
+}
+
+func (c *storeCheck) cancelled(t *testing.T) {
+	data := pattern(300_000, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	name := c.name("cancel/before.wav")
+	if _, err := c.s.Put(ctx, name, bytes.NewReader(data), -1); err == nil {
+		t.Fatal("Put succeeded with a cancelled context")
+	}
+	c.mustNotHave(t, name)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	name = c.name("cancel/during.wav")
+	r := &cancellingReader{r: bytes.NewReader(data), after: 100_000, cancel: cancel}
+	if _, err := c.s.Put(ctx, name, r, -1); err == nil {
+		t.Fatal("Put succeeded though its context was cancelled while it read")
+	}
+	c.mustNotHave(t, name)
+}
+
+func (c *storeCheck) noOverwrite(t *testing.T) {
+	first, second := pattern(5000, 5), pattern(7000, 6)
+	name := c.name("exists/a.wav")
+	if _, err := c.s.Put(context.Background(), name, bytes.NewReader(first), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.s.Put(context.Background(), name, bytes.NewReader(second), -1); err == nil {
+		t.Fatal("a second Put of the same name succeeded")
+	} else if !errors.Is(err, store.ErrExist) {
+		t.Errorf("a second Put of the same name: %v; want an error wrapping store.ErrExist", err)
+	}
+	c.mustHave(t, name, first)
+}
+
+func (c *storeCheck) concurrent(t *testing.T) {
+	const n = 16
+	names := make([]string, n)
+	for i := range names {
+		names[i] = c.name(fmt.Sprintf("concurrent/%02d.wav", i))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := c.s.Put(context.Background(), names[i], bytes.NewReader(pattern(10_000+i, byte(i))), -1); err != nil {
+				errs <- fmt.Errorf("%s: %w", names[i], err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, name := range names {
+		c.mustHave(t, name, pattern(10_000+i, byte(i)))
+	}
+}
+
+// patternReader streams n pattern bytes without holding them.
+type patternReader struct {
+	n, pos int
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.pos == p.n {
+		return 0, io.EOF
+	}
+	k := min(len(b), p.n-p.pos)
+	for i := range k {
+		j := p.pos + i
+		b[i] = byte(j*7) ^ 9 ^ byte(j>>8)
+	}
+	p.pos += k
+	return k, nil
+}
+
+func (c *storeCheck) large(t *testing.T) {
+	const size = 24 << 20
+	name := c.name("large/24MiB.wav")
+	if _, err := c.s.Put(context.Background(), name, &patternReader{n: size}, -1); err != nil {
+		t.Fatalf("Put of a %d-byte stream: %v", size, err)
+	}
+	f, err := c.op.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, want := sha256.New(), sha256.New()
+	io.Copy(got, f)
+	io.Copy(want, &patternReader{n: size})
+	if !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Fatal("the large stream came back different")
+	}
+}

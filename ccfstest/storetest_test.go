@@ -1,0 +1,80 @@
+package ccfstest_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/ccfs-go/ccfs/ccfstest"
+)
+
+// brokenStore breaks the contract in the way its mode says.
+type brokenStore struct {
+	mode  string
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (b *brokenStore) Put(_ context.Context, name string, r io.Reader, _ int64) ([]string, error) {
+	b.mu.Lock()
+	_, exists := b.files[name]
+	b.mu.Unlock()
+	if exists && b.mode != "overwrites" {
+		return nil, fs.ErrExist
+	}
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, r)
+	if err != nil && b.mode != "keeps-partial" {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.files[name] = buf.Bytes()
+	b.mu.Unlock()
+	return nil, err
+}
+
+func (b *brokenStore) Open(name string) (fs.File, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := fstest.MapFS{}
+	if d, ok := b.files[name]; ok {
+		m[name] = &fstest.MapFile{Data: d}
+	}
+	return m.Open(name)
+}
+
+// TestBrokenStoreHelper is run in a child process by TestTestStoreCatches.
+func TestBrokenStoreHelper(t *testing.T) {
+	mode := os.Getenv("CCFSTEST_BROKEN_MODE")
+	if mode == "" {
+		return // only meaningful in the child process
+	}
+	ccfstest.TestStore(t, &brokenStore{mode: mode, files: map[string][]byte{}})
+}
+
+// TestTestStoreCatches checks that TestStore fails for stores that break
+// the contract.
+func TestTestStoreCatches(t *testing.T) {
+	for mode, want := range map[string]string{
+		"keeps-partial": "ReaderFailure",
+		"overwrites":    "NoOverwrite",
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.v")
+		cmd.Env = append(os.Environ(), "CCFSTEST_BROKEN_MODE="+mode)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("%s: TestStore passed a broken store:\n%s", mode, out)
+			continue
+		}
+		if !strings.Contains(string(out), "--- FAIL: TestBrokenStoreHelper/"+want) {
+			t.Errorf("%s: want a failure in %s:\n%s", mode, want, out)
+		}
+	}
+}
