@@ -1,8 +1,12 @@
 // Command ccfs runs and exercises a CC-FS third-party upload server.
 //
-//	ccfs serve [flags]    run the server (HTTPS on 127.0.0.1:28443 by default)
+//	ccfs serve [flags]                 run the server (HTTPS on 127.0.0.1:28443 by default)
+//	ccfs upload --url --ak --sk --vdn FILE.wav
+//	ccfs check FILE.wav...
+//	ccfs convert IN.wav OUT.wav [--codec alaw]
+//	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']...
 //
-// Run "ccfs serve --help" for the flags.
+// Run "ccfs <command> --help" for a command's flags and an example.
 package main
 
 import (
@@ -18,6 +22,10 @@ const usage = `usage: ccfs <command> [flags]
 
 commands:
   serve    run the upload server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data)
+  upload   upload a WAV file to a server
+  check    say whether CC-FS would accept WAV files, and why not
+  convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
+  sign     print the Authorization header for a request, for curl
 
 Run "ccfs <command> --help" for a command's flags and an example.
 `
@@ -37,6 +45,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "upload":
+		return upload(ctx, args[1:], stdout, stderr)
+	case "check":
+		return check(ctx, args[1:], stdout, stderr)
+	case "convert":
+		return convertCmd(ctx, args[1:], stdout, stderr)
+	case "sign":
+		return sign(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -29,19 +28,12 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/store"
-	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-const serveExample = `
-Example (a first run: generates a dev key for VDN 1 and a self-signed certificate):
-
-  ccfs serve
-  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw
-`
-
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("ccfs serve", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("serve", "[flags]",
+		"Runs the CC-FS upload interface at "+ccfs.UploadPath+".\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
+		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
 	addr := fl.String("addr", "127.0.0.1:28443", "address to listen on")
 	data := fl.String("data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
 	credsFile := fl.String("credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent)")
@@ -57,16 +49,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	inflight := fl.Int("max-inflight", ccfs.DefaultMaxInFlight, "most uploads processed at once")
 	skew := fl.Duration("skew", auth.DefaultWindow, "accepted distance between signing time and server time")
 	logFormat := fl.String("log-format", "text", "log format: text or json")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: ccfs serve [flags]\n\nRuns the CC-FS upload interface at %s.\n\nFlags:\n", ccfs.UploadPath)
-		fl.PrintDefaults()
-		fmt.Fprint(stderr, serveExample)
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code := parse(fl, args); code >= 0 {
+		return code
 	}
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "ccfs serve: unexpected argument %q\n", fl.Arg(0))
@@ -85,13 +69,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		return fail(fmt.Errorf("--log-format %q: want text or json", *logFormat))
 	}
-	var cs []wavcheck.Codec
-	for _, name := range strings.Split(*codecs, ",") {
-		c, err := wavcheck.ParseCodec(name)
-		if err != nil {
-			return fail(err)
-		}
-		cs = append(cs, c)
+	cs, err := parseCodecs(*codecs)
+	if err != nil {
+		return fail(err)
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))

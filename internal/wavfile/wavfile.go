@@ -5,6 +5,8 @@ package wavfile
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/ccfs-go/ccfs/internal/g711"
 )
 
 // Format tags.
@@ -84,9 +86,9 @@ func Data(f Fmt, n int) Chunk {
 		v := math.Sin(2 * math.Pi * 1000 * float64(frame) / float64(max(1, f.Rate)))
 		switch f.Tag {
 		case TagALaw:
-			b[i] = ALawEncode(int16(v * 8000))
+			b[i] = g711.ALaw(int16(v * 8000))
 		case TagMuLaw:
-			b[i] = MuLawEncode(int16(v * 8000))
+			b[i] = g711.MuLaw(int16(v * 8000))
 		default:
 			b[i] = byte(128 + int(v*60))
 		}
@@ -121,41 +123,3 @@ func File(f Fmt, n int) []byte {
 
 // U32 returns a pointer to v, for Chunk.Size.
 func U32(v uint32) *uint32 { return &v }
-
-// ALawEncode encodes a 16-bit linear sample as G.711 A-law.
-func ALawEncode(s int16) byte {
-	sign := byte(0x80)
-	x := int(s) >> 3 // 13-bit magnitude domain
-	if x < 0 {
-		sign = 0
-		x = -x - 1
-	}
-	var seg, mant int
-	if x < 32 {
-		seg, mant = 0, x>>1
-	} else {
-		seg = 1
-		for v := x >> 5; v > 1; v >>= 1 {
-			seg++
-		}
-		mant = (x >> seg) & 0x0F
-	}
-	return (sign | byte(seg<<4) | byte(mant)) ^ 0x55
-}
-
-// MuLawEncode encodes a 16-bit linear sample as G.711 µ-law.
-func MuLawEncode(s int16) byte {
-	const bias, clip = 0x84, 32635
-	x := int(s)
-	sign := 0
-	if x < 0 {
-		sign, x = 0x80, -x
-	}
-	x = min(x, clip) + bias
-	seg := 0
-	for v := x >> 8; v > 1 && seg < 7; v >>= 1 {
-		seg++
-	}
-	mant := (x >> (seg + 3)) & 0x0F
-	return ^byte(sign | seg<<4 | mant)
-}

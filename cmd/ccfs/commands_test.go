@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+)
+
+// runCmd runs one ccfs command in-process.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	code := run(context.Background(), args, &out, &errs)
+	return code, out.String(), errs.String()
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// devServer starts serve and returns its URL, data directory and dev key.
+func devServer(t *testing.T) (base, data, ak, sk string) {
+	data = t.TempDir()
+	base, out := startServe(t, "--data", data)
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no key printed: %s", out)
+	}
+	return base, data, m[1], m[2]
+}
+
+// tts16k returns what a TTS engine might write: 16-bit stereo at 16 kHz.
+func tts16k() []byte {
+	var pcm []byte
+	for i := range 16000 {
+		v := int16(12000 * math.Sin(2*math.Pi*440*float64(i)/16000))
+		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
+		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
+	}
+	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 16000, Bits: 16}
+	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm})
+}
+
+// TestNewcomerPath follows the README: serve, check a TTS file, convert it,
+// check again, upload it, find it on disk.
+func TestNewcomerPath(t *testing.T) {
+	base, data, ak, sk := devServer(t)
+	tts := writeFile(t, "tts.wav", tts16k())
+
+	code, out, _ := runCmd(t, "check", tts)
+	if code != 1 || !strings.Contains(out, "16-bit PCM; need 8-bit A-law. 2 channels (stereo); need mono. 16000 Hz; need 8000 Hz") {
+		t.Fatalf("check of the TTS file: %d %q", code, out)
+	}
+	prompt := filepath.Join(t.TempDir(), "prompt.wav")
+	if code, _, errs := runCmd(t, "convert", tts, prompt); code != 0 {
+		t.Fatalf("convert: %d %s", code, errs)
+	}
+	if code, out, _ := runCmd(t, "check", prompt); code != 0 || !strings.Contains(out, "OK, 8-bit A-law, 8000 Hz, mono, 8000 bytes of audio (1s)") {
+		t.Fatalf("check of the converted file: %d %q", code, out)
+	}
+	code, out, errs := runCmd(t, "upload", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure", prompt)
+	if code != 0 {
+		t.Fatalf("upload: %d %s", code, errs)
+	}
+	m := regexp.MustCompile(`fileName: /(3rdfile/1/thirdvoicebotfile/\S+\.wav)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("upload printed %q", out)
+	}
+	want, _ := os.ReadFile(prompt)
+	got, err := os.ReadFile(filepath.Join(data, "files", m[1]))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("stored file: %v", err)
+	}
+
+	// A refused file: exit 1 with the code and the reason.
+	code, _, errs = runCmd(t, "upload", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure", tts)
+	if code != 1 || !strings.Contains(errs, "0300004") || !strings.Contains(errs, "16-bit PCM; need 8-bit A-law") {
+		t.Fatalf("upload of the TTS file: %d %q", code, errs)
+	}
+	// A wrong key: 0300010.
+	code, _, errs = runCmd(t, "upload", "--url", base, "--ak", ak, "--sk", "wrong", "--vdn", "1", "--insecure", prompt)
+	if code != 1 || !strings.Contains(errs, "0300010") {
+		t.Fatalf("upload with a wrong key: %d %q", code, errs)
+	}
+}
+
+// TestSignWithCurlStyleRequest signs with "ccfs sign" and sends the request
+// as curl would, with exactly those headers and bytes.
+func TestSignWithCurlStyleRequest(t *testing.T) {
+	base, _, ak, sk := devServer(t)
+	wav := wavfile.File(wavfile.ALaw8k, 800)
+	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
+	bodyFile := writeFile(t, "body.json", body)
+	url := base + ccfs.UploadPath + "?vdnId=1"
+	code, out, errs := runCmd(t, "sign", "--ak", ak, "--sk", sk, "--url", url, "--body", bodyFile,
+		"--header", "Content-Type: application/json;charset=UTF-8")
+	if code != 0 {
+		t.Fatalf("sign: %d %s", code, errs)
+	}
+	authz := strings.TrimSpace(out)
+	if !regexp.MustCompile(`^auth-v2/` + ak + `/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/content-length;content-type;host/[0-9a-f]{64}$`).MatchString(authz) {
+		t.Fatalf("header %q", authz)
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set("Authorization", authz)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"resultCode":"0"`) {
+		t.Fatalf("response %s", raw)
+	}
+}
+
+func TestCommandsHelpAndBadInput(t *testing.T) {
+	for _, cmd := range []string{"serve", "upload", "check", "convert", "sign"} {
+		code, _, errs := runCmd(t, cmd, "--help")
+		if code != 0 || !strings.Contains(errs, "Example:") || !strings.Contains(errs, "usage: ccfs "+cmd) {
+			t.Errorf("%s --help: %d %q", cmd, code, errs)
+		}
+		code, _, errs = runCmd(t, cmd, "--no-such-flag")
+		if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%s --no-such-flag: %d %q (want exit 2 and one line)", cmd, code, errs)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "missing.wav")
+	notWAV := writeFile(t, "notes.txt", []byte("these are not audio"))
+	for _, args := range [][]string{
+		{"upload", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s", "--vdn", "1", missing},
+		{"upload", "x.wav"},
+		{"check"},
+		{"convert", notWAV, filepath.Join(t.TempDir(), "out.wav")},
+		{"convert", missing, "out.wav"},
+		{"convert", "--codec", "pcm8", notWAV, "out.wav"},
+		{"convert", "only-one.wav"},
+		{"sign", "--ak", "a", "--sk", "s"},
+		{"sign", "--ak", "a", "--sk", "s", "--url", "https://h/p", "--header", "no colon"},
+	} {
+		code, _, errs := runCmd(t, args...)
+		if code == 0 || strings.TrimSpace(errs) == "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q (want non-zero and one line)", args, code, errs)
+		}
+	}
+	code, out, _ := runCmd(t, "check", notWAV, missing)
+	if code != 1 || !strings.Contains(out, "not a WAV file") || !strings.Contains(out, "cannot read") {
+		t.Errorf("check of bad files: %d %q", code, out)
+	}
+}
