@@ -23,6 +23,7 @@ const readSize = 32 << 10
 // returns io.EOF only if everything checked out, signature included;
 // otherwise an error, so the store keeps nothing.
 type upload struct {
+	ctx    context.Context // the request's, for the replay cache
 	cfg    *config
 	body   io.Reader
 	verify *auth.Verification
@@ -108,7 +109,7 @@ func (u *upload) pull() {
 // first: a caller who cannot sign learns nothing about the rest.
 func (u *upload) finish() error {
 	u.verified = true
-	if err := u.verify.Verify(context.Background()); err != nil {
+	if err := u.verify.Verify(u.ctx); err != nil {
 		return authError(err)
 	}
 	if err := u.scan.Close(); err != nil {
@@ -172,6 +173,7 @@ func wavError(err error) *Error {
 // the body is read to its end and the signature checked before a result
 // is chosen, so an authentication failure wins over every other.
 func (u *upload) run(ctx context.Context, name string) ([]string, error) {
+	u.ctx = ctx
 	// Prime: nothing is stored for a body that fails before its first
 	// decoded byte.
 	for len(u.pending) == 0 && u.end == nil {
@@ -201,7 +203,7 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 			return nil, ErrFormat.with("the request body could not be read to its end").because(err)
 		}
 		u.verified = true
-		if err := u.verify.Verify(context.Background()); err != nil {
+		if err := u.verify.Verify(ctx); err != nil {
 			return nil, authError(err)
 		}
 	}
