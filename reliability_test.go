@@ -251,9 +251,12 @@ func TestSlowClient(t *testing.T) {
 	d, _ := store.NewDir(root)
 	defer d.Close()
 	e.st = d
-	e.srv.Config.ReadTimeout = 300 * time.Millisecond
+	slow := httptest.NewUnstartedServer(e.h)
+	slow.Config.ReadTimeout = 300 * time.Millisecond
+	slow.Start()
+	defer slow.Close()
 	raw := signedRaw(e, body(b64(validWAV)))
-	conn, err := (&netDialer{}).dial(e)
+	conn, err := net.Dial("tcp", slow.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
