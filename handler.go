@@ -141,7 +141,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 	if err != nil {
 		return nil, ErrStorage.because(err)
 	}
-	u := newUpload(h.cfg, r.Body, x)
+	u := newUpload(h.cfg, r.Body, r.ContentLength, x)
 	locations, err := u.run(ctx, name)
 	ev.BodyBytes, ev.FileBytes = u.bodyBytes, u.fileBytes
 	if err != nil {

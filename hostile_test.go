@@ -259,7 +259,7 @@ func TestReplayCorpus(t *testing.T) {
 	raw := signedRaw(e, body(b64(validWAV)))
 	for i, want := range []string{"0", "0300012", "0300012"} {
 		if _, resp := sendRaw(t, e, raw); resp.ResultCode != want {
-			t.Fatalf("attempt %d: %+v", i+1, resp)
+			t.Fatalf("attempt %d: %+v\n%s", i+1, resp, e.logs.String())
 		}
 	}
 	if files := filesUnder(t, root); len(files) != 1 {

@@ -303,3 +303,56 @@ func (netDialer) dial(e *env) (net.Conn, error) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestContextCancelledMidBody: a request context that ends while the body
+// is still arriving (a timeout middleware, say) leaves nothing stored,
+// while one that ends after the whole body arrived does not undo a good
+// upload.
+func TestContextCancelledMidBody(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after int // body bytes read before the context is cancelled
+		want  string
+	}{
+		{"mid-body", 2000, "0300016"},
+		{"after the body", 1 << 30, "0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			inner := e.h
+			wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx, cancel := context.WithCancel(r.Context())
+				defer cancel()
+				r = r.WithContext(ctx)
+				r.Body = io.NopCloser(&cancelAfterRead{r: r.Body, n: tc.after, cancel: cancel})
+				inner.ServeHTTP(w, r)
+			})
+			srv := httptest.NewServer(wrapped)
+			defer srv.Close()
+			e.srv = srv
+			_, resp, _ := e.do(req{body: body(b64(validWAV))})
+			if resp.ResultCode != tc.want {
+				t.Fatalf("%+v", resp)
+			}
+			if n := len(e.mem.Names()); (n == 1) != (tc.want == "0") {
+				t.Fatalf("%d files stored", n)
+			}
+		})
+	}
+}
+
+// cancelAfterRead cancels once n bytes have been read through it, or at
+// its EOF.
+type cancelAfterRead struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfterRead) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	if c.n -= k; c.n <= 0 || err == io.EOF {
+		c.cancel()
+	}
+	return k, err
+}

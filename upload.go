@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/b64"
@@ -26,6 +27,7 @@ type upload struct {
 	ctx    context.Context // the request's, for the replay cache
 	cfg    *config
 	body   io.Reader
+	size   int64 // Content-Length
 	verify *auth.Verification
 	scan   envelope.Scanner
 	dec    b64.Decoder
@@ -41,14 +43,15 @@ type upload struct {
 	readErr  error
 	end      error
 	verified bool
+	received atomic.Bool // every byte of the body has been read
 
 	pending []byte
 	pend    [readSize/4*3 + 3]byte // decoded bytes of one body piece, waiting for Read
 	buf     [readSize]byte
 }
 
-func newUpload(cfg *config, body io.Reader, x *auth.Verification) *upload {
-	u := &upload{cfg: cfg, body: body, verify: x, wav: wavcheck.NewChecker(cfg.policy)}
+func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification) *upload {
+	u := &upload{cfg: cfg, body: body, size: size, verify: x, wav: wavcheck.NewChecker(cfg.policy)}
 	u.scan.Data = &u.dec
 	u.dec.W = (*decoded)(u)
 	return u
@@ -89,6 +92,10 @@ func (u *upload) pull() {
 	n, err := u.body.Read(u.buf[:])
 	if n > 0 {
 		u.bodyBytes += int64(n)
+		// Known before the body reader reports EOF, and so before the
+		// server starts watching the connection and may cancel the
+		// request's context when the client half-closes it.
+		u.received.Store(u.bodyBytes == u.size)
 		u.verify.Write(u.buf[:n])
 		if _, serr := u.scan.Write(u.buf[:n]); serr != nil {
 			u.failed = contentError(serr)
@@ -179,10 +186,20 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 	for len(u.pending) == 0 && u.end == nil {
 		u.pull()
 	}
+	// The request's end (the client hanging up, a timeout) aborts the store
+	// while the body is still arriving; once all of it has arrived, the
+	// reader alone decides: EOF if it checked out, an error if not.
+	storeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() {
+		if !u.received.Load() {
+			cancel()
+		}
+	})()
 	var locations []string
 	var putErr error
 	if len(u.pending) > 0 || u.end == io.EOF {
-		locations, putErr = u.put(ctx, name)
+		locations, putErr = u.put(storeCtx, name)
 		if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
 			return locations, nil
 		}
