@@ -45,6 +45,9 @@ type env struct {
 	logs  bytes.Buffer
 	tick  time.Duration
 	event ccfs.Event
+	// sent holds the Authorization headers and bodies sent, so tests can
+	// look for them in the logs.
+	sent [][2]string
 }
 
 func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
@@ -142,6 +145,7 @@ func (e *env) do(r req) (int, ccfs.Response, http.Header) {
 	if r.edit != nil {
 		r.edit(hr)
 	}
+	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
 	resp, err := e.srv.Client().Do(hr)
 	if err != nil {
 		e.t.Fatal(err)

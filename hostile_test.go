@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -215,18 +216,48 @@ func TestHostileCorpus(t *testing.T) {
 			var status int
 			var resp ccfs.Response
 			if tc.raw != nil {
-				status, resp = sendRaw(t, e, tc.raw(e))
+				raw := tc.raw(e)
+				if m := regexp.MustCompile(`Authorization: (\S+)`).FindSubmatch(raw); m != nil {
+					e.sent = append(e.sent, [2]string{string(m[1]), string(raw)})
+				}
+				status, resp = sendRaw(t, e, raw)
 			} else {
 				status, resp, _ = e.do(tc.r)
 			}
 			if status != tc.status || resp.ResultCode != tc.code {
 				t.Fatalf("got %d %s %q; want %d %s", status, resp.ResultCode, resp.ResultDesc, tc.status, tc.code)
 			}
+			checkNoSecretsLogged(t, e)
 			files := filesUnder(t, root)
 			if want := map[bool]int{true: 1, false: 0}[tc.code == "0"]; len(files) != want {
 				t.Fatalf("files under the store: %v", files)
 			}
 		})
+	}
+}
+
+// checkNoSecretsLogged looks in everything e logged for a secret key, the
+// signature or signing key of any request sent, or payload bytes.
+func checkNoSecretsLogged(t *testing.T, e *env) {
+	t.Helper()
+	logs := e.logs.String()
+	if logs == "" {
+		t.Fatal("nothing logged")
+	}
+	secrets := []string{testSK, "sk-other"}
+	for _, s := range e.sent {
+		a, b := s[0], s[1]
+		if i := strings.LastIndexByte(a, '/'); i > 0 && len(a)-i > 16 {
+			secrets = append(secrets, a[i+1:], auth.SigningKey(testSK, a[:i]))
+		}
+		if j := strings.Index(b, `"data":"`); j >= 0 && len(b) > j+40 {
+			secrets = append(secrets, b[j+8:j+40])
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Fatalf("the log holds %q:\n%s", s, logs)
+		}
 	}
 }
 
