@@ -85,8 +85,8 @@ func TestIntegrityUnderLoad(t *testing.T) {
 				wav := wavfile.File(wavfile.ALaw8k, 1+rng.IntN(200_000))
 				sk, payload := testSK, b64(wav)
 				switch kind {
-				case 7: // invalid: stereo
-					wav = wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 1000)
+				case 7: // invalid: stereo (of a random length, so no two are the same request)
+					wav = wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 2*(1+rng.IntN(100_000)))
 					payload = b64(wav)
 				case 8: // auth failure
 					sk = "wrong"
@@ -150,6 +150,9 @@ func TestIntegrityUnderLoad(t *testing.T) {
 	}
 	if verified != len(stored) {
 		t.Errorf("%d successes, %d files verified: %d lost", len(stored), verified, len(stored)-verified)
+	}
+	if codes["0300012"] != 0 {
+		t.Errorf("%d requests refused as replays, though every request was signed anew", codes["0300012"])
 	}
 	if codes["0"] == 0 || codes["0300010"] == 0 || codes["0300004"] == 0 {
 		t.Errorf("the mix did not happen: %v", codes)
