@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,10 +315,10 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 func TestContextCancelledMidBody(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		after int // body bytes read before the context is cancelled
-		want  string
+		after int    // body bytes read before the context is cancelled
+		want  string // result codes, "|"-separated: which of the two aborts wins is a race
 	}{
-		{"mid-body", 2000, "0300016"},
+		{"mid-body", 2000, "0300004|0300016"},
 		{"after the body", 1 << 30, "0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -333,8 +334,10 @@ func TestContextCancelledMidBody(t *testing.T) {
 			srv := httptest.NewServer(wrapped)
 			defer srv.Close()
 			e.srv = srv
-			_, resp, _ := e.do(req{body: body(b64(validWAV))})
-			if resp.ResultCode != tc.want {
+			// Larger than one read of the handler's, so that body bytes are
+			// still due when the context ends.
+			_, resp, _ := e.do(req{body: body(b64(wavfile.File(wavfile.ALaw8k, 100_000)))})
+			if !slices.Contains(strings.Split(tc.want, "|"), resp.ResultCode) {
 				t.Fatalf("%+v", resp)
 			}
 			if n := len(e.mem.Names()); (n == 1) != (tc.want == "0") {
@@ -353,7 +356,7 @@ type cancelAfterRead struct {
 }
 
 func (c *cancelAfterRead) Read(p []byte) (int, error) {
-	k, err := c.r.Read(p)
+	k, err := c.r.Read(p[:min(len(p), 1000)])
 	if c.n -= k; c.n <= 0 || err == io.EOF {
 		c.cancel()
 	}

@@ -43,7 +43,13 @@ type upload struct {
 	readErr  error
 	end      error
 	verified bool
-	received atomic.Bool // every byte of the body has been read
+	// lastRead is set just before the read that can complete the body.
+	// From then on the request's context no longer aborts the store: Go's
+	// server cancels it when the client half-closes its connection, which
+	// it may do as soon as its last byte is sent (and which the server
+	// notices inside that very read); a client that really hangs up
+	// during it makes the read fail, which aborts the store all the same.
+	lastRead atomic.Bool
 
 	pending []byte
 	pend    [readSize/4*3 + 3]byte // decoded bytes of one body piece, waiting for Read
@@ -89,13 +95,16 @@ func (u *upload) Read(p []byte) (int, error) {
 // pull reads the next piece of the body and passes it through every check.
 func (u *upload) pull() {
 	u.pending = u.pend[:0]
+	if err := u.ctx.Err(); err != nil && !u.lastRead.Load() {
+		u.readErr, u.end = err, err // the request ended with body bytes still due
+		return
+	}
+	if u.size-u.bodyBytes <= int64(len(u.buf)) {
+		u.lastRead.Store(true)
+	}
 	n, err := u.body.Read(u.buf[:])
 	if n > 0 {
 		u.bodyBytes += int64(n)
-		// Known before the body reader reports EOF, and so before the
-		// server starts watching the connection and may cancel the
-		// request's context when the client half-closes it.
-		u.received.Store(u.bodyBytes == u.size)
 		u.verify.Write(u.buf[:n])
 		if _, serr := u.scan.Write(u.buf[:n]); serr != nil {
 			u.failed = contentError(serr)
@@ -187,12 +196,12 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 		u.pull()
 	}
 	// The request's end (the client hanging up, a timeout) aborts the store
-	// while the body is still arriving; once all of it has arrived, the
-	// reader alone decides: EOF if it checked out, an error if not.
+	// while the body is still arriving; from its last read on, the reader
+	// alone decides: EOF if it checked out, an error if not.
 	storeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(ctx, func() {
-		if !u.received.Load() {
+		if !u.lastRead.Load() {
 			cancel()
 		}
 	})()
