@@ -144,6 +144,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 	u := newUpload(h.cfg, r.Body, r.ContentLength, x)
 	locations, err := u.run(ctx, name)
 	ev.BodyBytes, ev.FileBytes = u.bodyBytes, u.fileBytes
+	u.free()
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func TestSignWithCurlStyleRequest(t *testing.T) {
 }
 
 func TestCommandsHelpAndBadInput(t *testing.T) {
-	for _, cmd := range []string{"serve", "upload", "check", "convert", "sign"} {
+	for _, cmd := range []string{"serve", "upload", "check", "convert", "sign", "bench"} {
 		code, _, errs := runCmd(t, cmd, "--help")
 		if code != 0 || !strings.Contains(errs, "Example:") || !strings.Contains(errs, "usage: ccfs "+cmd) {
 			t.Errorf("%s --help: %d %q", cmd, code, errs)
@@ -167,5 +167,34 @@ func TestCommandsHelpAndBadInput(t *testing.T) {
 	code, out, _ := runCmd(t, "check", notWAV, missing)
 	if code != 1 || !strings.Contains(out, "not a WAV file") || !strings.Contains(out, "cannot read") {
 		t.Errorf("check of bad files: %d %q", code, out)
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	base, _, ak, sk := devServer(t)
+	code, out, errs := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure",
+		"--size", "64KiB", "--concurrency", "4", "--duration", "1500ms")
+	if code != 0 {
+		t.Fatalf("bench: %d %s %s", code, out, errs)
+	}
+	for _, want := range []string{"uploads/s", "MB/s", "latency    p50", "result codes:", "  0 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0300012") {
+		t.Errorf("bench sent replays:\n%s", out)
+	}
+	if !strings.Contains(errs, "uploads/s") {
+		t.Errorf("no live progress on stderr: %q", errs)
+	}
+	// A wrong key: every request refused, counted, exit 1.
+	code, out, _ = runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", "wrong", "--vdn", "1", "--insecure",
+		"--size", "1KiB", "--concurrency", "2", "--duration", "300ms")
+	if code != 1 || !strings.Contains(out, "0300010") {
+		t.Fatalf("bench with a wrong key: %d\n%s", code, out)
+	}
+	if code, _, _ := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--size", "5GB"); code != 2 {
+		t.Fatalf("bad --size: exit %d", code)
 	}
 }

@@ -5,6 +5,7 @@
 //	ccfs check FILE.wav...
 //	ccfs convert IN.wav OUT.wav [--codec alaw]
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']...
+//	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
 package main
@@ -26,6 +27,7 @@ commands:
   check    say whether CC-FS would accept WAV files, and why not
   convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
   sign     print the Authorization header for a request, for curl
+  bench    load-test a server: uploads/s, MB/s, latency, result codes
 
 Run "ccfs <command> --help" for a command's flags and an example.
 `
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return convertCmd(ctx, args[1:], stdout, stderr)
 	case "sign":
 		return sign(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

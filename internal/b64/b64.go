@@ -38,6 +38,11 @@ type Decoder struct {
 	out    [blockSize / 4 * 3]byte
 }
 
+// Reset makes d ready for a new input written to w, keeping its buffer.
+func (d *Decoder) Reset(w io.Writer) {
+	d.W, d.carryN, d.in, d.padded, d.err = w, 0, 0, false, nil
+}
+
 // Write decodes p. It returns the first error, from the input or from W.
 func (d *Decoder) Write(p []byte) (int, error) {
 	if d.err != nil {
