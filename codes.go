@@ -16,6 +16,7 @@ type Error struct {
 	cause  error
 }
 
+// Error returns "code: description".
 func (e *Error) Error() string { return e.Code + ": " + e.Desc }
 
 // Is reports whether target is an *Error with the same code.

@@ -2,8 +2,10 @@ package ccfs_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -74,4 +76,26 @@ func ExampleNewHandler() {
 	// Output:
 	// 0 success true
 	// true
+}
+
+// Upload a file from Go, and tell a refusal from a failure.
+func ExampleClient_Upload() {
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
+	h, _ := ccfs.NewHandler(ccfs.Options{Credentials: keys, Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewTLSServer(h) // your CC-FS server
+	defer srv.Close()
+
+	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: "chatbot-a", SecretKey: "s3cr3t", HTTPClient: srv.Client()}
+	rd, err := c.Upload(context.Background(), 53, wavfile.File(wavfile.ALaw8k, 8000))
+	fmt.Println(err, strings.HasPrefix(rd.FileName, "/3rdfile/53/thirdvoicebotfile/"))
+
+	stereo := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 8000)
+	_, err = c.Upload(context.Background(), 53, stereo)
+	var refused *ccfs.Error
+	if errors.As(err, &refused) {
+		fmt.Println(refused.Code, refused.Desc)
+	}
+	// Output:
+	// <nil> true
+	// 0300004 the format of data is incorrect: 2 channels (stereo); need mono
 }

@@ -13,6 +13,7 @@ type StructureError struct {
 	Reason string
 }
 
+// Error returns the reason.
 func (e *StructureError) Error() string { return e.Reason }
 
 // A FormatError says the file is a WAV file in a format CC-FS does not
@@ -23,6 +24,7 @@ type FormatError struct {
 	Msg   string
 }
 
+// Error returns the reason, such as "2 channels (stereo); need mono".
 func (e *FormatError) Error() string { return e.Msg }
 
 // A SizeError says the file is, or declares itself, larger than the limit.
@@ -31,6 +33,7 @@ type SizeError struct {
 	Limit int64
 }
 
+// Error gives the size and the limit.
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("file is %d bytes; the limit is %d bytes (%s)", e.Size, e.Limit, mb(e.Limit))
 }
@@ -46,6 +49,7 @@ func mb(n int64) string {
 // errors.As finds each of them.
 type Problems []error
 
+// Error joins the problems' messages with ". ".
 func (p Problems) Error() string {
 	s := make([]string, len(p))
 	for i, e := range p {

@@ -22,6 +22,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error says where the input went wrong and how.
 func (e *Error) Error() string {
 	return fmt.Sprintf("invalid base64 at character %d: %s", e.Offset, e.Msg)
 }

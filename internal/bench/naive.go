@@ -41,6 +41,7 @@ type Naive struct {
 	Now   func() time.Time
 }
 
+// ServeHTTP handles one upload.
 func (n *Naive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code, desc, name := n.serve(r)
 	resp := ccfs.Response{ResultCode: code, ResultDesc: desc}

@@ -36,6 +36,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error says what is wrong and at which byte.
 func (e *Error) Error() string { return fmt.Sprintf("%s (at byte %d)", e.Msg, e.Offset) }
 
 type state uint8
