@@ -543,3 +543,23 @@ func (e *env) Remove(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+func TestPoolLocationIDs(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := store.NewMemory(), store.NewMemory()
+	p, err := store.NewPool(0, store.Location{ID: "0", Store: a}, store.Location{ID: "256", Store: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.st = p
+	_, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultData == nil || strings.Join(resp.ResultData.LocationID, ",") != "0,256" {
+		t.Fatalf("%+v", resp)
+	}
+	name := strings.TrimPrefix(resp.ResultData.FileName, "Y:/")
+	for _, m := range []*store.Memory{a, b} {
+		if got, _ := m.Get(name); !bytes.Equal(got, validWAV) {
+			t.Fatal("a location lacks the file")
+		}
+	}
+}

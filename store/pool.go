@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// A Location is one member of a CTI pool: a store under an ID such as "0"
+// or "256".
+type Location struct {
+	ID    string
+	Store Store
+}
+
+// Pool keeps a copy of each file at several locations (a CTI pool). Put
+// reads the file once and streams it to every location at the same time;
+// it succeeds when at least Min copies landed, returning their IDs, and
+// otherwise removes the copies it made. Each location's own Put is all or
+// nothing, so a failing location never keeps a partial copy.
+//
+// To take back copies, every location's store must be a Remover; to read
+// files back through the Pool, an Opener.
+type Pool struct {
+	locations []Location
+	min       int
+}
+
+var (
+	_ Store   = (*Pool)(nil)
+	_ Opener  = (*Pool)(nil)
+	_ Remover = (*Pool)(nil)
+)
+
+// NewPool returns a Pool over locations that needs min copies for a Put
+// to succeed (min 0 means all of them). IDs must be distinct and non-empty.
+func NewPool(min int, locations ...Location) (*Pool, error) {
+	if len(locations) == 0 {
+		return nil, errors.New("store: a pool needs at least one location")
+	}
+	seen := map[string]bool{}
+	for _, l := range locations {
+		if l.ID == "" || l.Store == nil || seen[l.ID] {
+			return nil, fmt.Errorf("store: pool location %q: empty, repeated or without a store", l.ID)
+		}
+		seen[l.ID] = true
+	}
+	if min == 0 {
+		min = len(locations)
+	}
+	if min < 0 || min > len(locations) {
+		return nil, fmt.Errorf("store: a pool of %d locations cannot need %d copies", len(locations), min)
+	}
+	return &Pool{locations: locations, min: min}, nil
+}
+
+// errLocationDone ends the copy to a location whose Put has returned.
+var errLocationDone = errors.New("store: location stopped reading")
+
+// Put implements Store.
+func (p *Pool) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, len(p.locations))
+	writers := make([]*io.PipeWriter, len(p.locations))
+	for i, l := range p.locations {
+		pr, pw := io.Pipe()
+		writers[i] = pw
+		go func() {
+			_, err := putSafely(ctx, l.Store, name, pr, size)
+			pr.CloseWithError(errLocationDone) // later writes to this copy fail at once
+			results <- result{i, err}
+		}()
+	}
+	// One read of the source, written to every copy still taking it.
+	complete, srcErr := fanOut(r, writers)
+	for _, w := range writers {
+		w.CloseWithError(srcErr) // nil: EOF, the copy is complete
+	}
+	var good, partial []string
+	var errs []error
+	for range p.locations {
+		res := <-results
+		id := p.locations[res.i].ID
+		switch {
+		case res.err == nil && complete[res.i]:
+			good = append(good, id)
+		case res.err == nil:
+			partial = append(partial, id)
+			errs = append(errs, fmt.Errorf("location %s: returned before reading the whole file", id))
+		default:
+			errs = append(errs, fmt.Errorf("location %s: %w", id, res.err))
+		}
+	}
+	// A store that said yes without taking every byte holds no copy.
+	errs = append(errs, p.removeAll(ctx, name, partial)...)
+	if srcErr == nil && len(good) >= p.min {
+		return p.ordered(good), nil
+	}
+	// Not enough copies: take back those that landed.
+	errs = append(errs, p.removeAll(ctx, name, good)...)
+	if srcErr != nil {
+		return nil, srcErr
+	}
+	return nil, fmt.Errorf("store: %d of %d copies landed, %d needed: %w", len(good), len(p.locations), p.min, errors.Join(errs...))
+}
+
+// removeAll removes name at the locations ids, and says what failed.
+func (p *Pool) removeAll(ctx context.Context, name string, ids []string) []error {
+	var errs []error
+	for _, id := range ids {
+		if err := p.RemoveAt(context.WithoutCancel(ctx), id, name); err != nil {
+			errs = append(errs, fmt.Errorf("location %s: removing the copy: %w", id, err))
+		}
+	}
+	return errs
+}
+
+// fanOut copies r to every writer that still accepts bytes. It returns
+// which writers took every byte, and r's error (nil at EOF).
+func fanOut(r io.Reader, writers []*io.PipeWriter) ([]bool, error) {
+	buf := make([]byte, copyBufSize)
+	live := make([]bool, len(writers))
+	for i := range live {
+		live[i] = true
+	}
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			for i, w := range writers {
+				if live[i] {
+					if _, werr := w.Write(buf[:n]); werr != nil {
+						live[i] = false
+					}
+				}
+			}
+		}
+		if err == io.EOF {
+			return live, nil
+		}
+		if err != nil {
+			return live, err
+		}
+	}
+}
+
+// putSafely calls s.Put, turning a panic into an error.
+func putSafely(ctx context.Context, s Store, name string, r io.Reader, size int64) (locs []string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("store panicked: %v", v)
+		}
+	}()
+	return s.Put(ctx, name, r, size)
+}
+
+func (p *Pool) store(id string) Store {
+	for _, l := range p.locations {
+		if l.ID == id {
+			return l.Store
+		}
+	}
+	return nil
+}
+
+// ordered returns ids in the pool's order of locations.
+func (p *Pool) ordered(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, l := range p.locations {
+		for _, id := range ids {
+			if id == l.ID {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// Open opens the file at the first location that has it.
+func (p *Pool) Open(name string) (fs.File, error) {
+	var firstErr error
+	for _, l := range p.locations {
+		op, ok := l.Store.(Opener)
+		if !ok {
+			continue
+		}
+		f, err := op.Open(name)
+		if err == nil {
+			return f, nil
+		}
+		if firstErr == nil || !errors.Is(err, fs.ErrNotExist) {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return nil, firstErr
+}
+
+// Remove removes every copy of the file. It returns an error wrapping
+// fs.ErrNotExist only if no location had one.
+func (p *Pool) Remove(ctx context.Context, name string) error {
+	removed := 0
+	var errs []error
+	for _, l := range p.locations {
+		rm, ok := l.Store.(Remover)
+		if !ok {
+			errs = append(errs, fmt.Errorf("location %s is not a store.Remover", l.ID))
+			continue
+		}
+		switch err := rm.Remove(ctx, name); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("location %s: %w", l.ID, err))
+		}
+	}
+	if removed == 0 && len(errs) == 0 {
+		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
+	}
+	return errors.Join(errs...)
+}
+
+// RemoveAt removes the copy at one location, as deleteFile does with a
+// locationId.
+func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
+	s := p.store(id)
+	if s == nil {
+		return fmt.Errorf("store: no pool location %q", id)
+	}
+	rm, ok := s.(Remover)
+	if !ok {
+		return fmt.Errorf("store: location %s is not a store.Remover", id)
+	}
+	return rm.Remove(ctx, name)
+}

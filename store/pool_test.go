@@ -1,0 +1,149 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+func newPool(t *testing.T, min int, extra ...store.Location) (*store.Pool, []*store.Memory) {
+	t.Helper()
+	mems := []*store.Memory{store.NewMemory(), store.NewMemory()}
+	locs := []store.Location{{ID: "0", Store: mems[0]}, {ID: "256", Store: mems[1]}}
+	p, err := store.NewPool(min, append(locs, extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, mems
+}
+
+func TestPoolConformance(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	p, err := store.NewPool(0, store.Location{ID: "0", Store: d}, store.Location{ID: "256", Store: store.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfstest.TestStore(t, p)
+}
+
+func TestPoolCopies(t *testing.T) {
+	p, mems := newPool(t, 0)
+	data := bytes.Repeat([]byte("wav!"), 50_000)
+	ids, err := p.Put(context.Background(), "a/b.wav", bytes.NewReader(data), -1)
+	if err != nil || strings.Join(ids, ",") != "0,256" {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	for i, m := range mems {
+		if got, _ := m.Get("a/b.wav"); !bytes.Equal(got, data) {
+			t.Fatalf("location %d holds %d bytes", i, len(got))
+		}
+	}
+	if err := p.RemoveAt(context.Background(), "256", "a/b.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mems[1].Get("a/b.wav"); ok {
+		t.Fatal("RemoveAt left the copy")
+	}
+	if _, ok := mems[0].Get("a/b.wav"); !ok {
+		t.Fatal("RemoveAt removed another location's copy")
+	}
+}
+
+// brokenLocation fails after some bytes, or keeps a prefix and says yes.
+type brokenLocation struct {
+	*store.Memory
+	after int
+	lies  bool
+}
+
+func (b brokenLocation) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	if b.lies {
+		return b.Memory.Put(ctx, name, io.LimitReader(r, int64(b.after)), -1)
+	}
+	return b.Memory.Put(ctx, name, io.MultiReader(io.LimitReader(r, int64(b.after)), failing{}), size)
+}
+
+type failing struct{}
+
+func (failing) Read([]byte) (int, error) { return 0, errors.New("location down") }
+
+func TestPoolPartialFailure(t *testing.T) {
+	data := bytes.Repeat([]byte("wav!"), 50_000)
+	bad := brokenLocation{Memory: store.NewMemory(), after: 70_000}
+
+	// All copies needed: one fails, so none is kept.
+	p, mems := newPool(t, 0, store.Location{ID: "512", Store: bad})
+	if _, err := p.Put(context.Background(), "x.wav", bytes.NewReader(data), -1); err == nil || !strings.Contains(err.Error(), "location 512") {
+		t.Fatalf("err = %v", err)
+	}
+	for i, m := range append(mems, bad.Memory) {
+		if n := len(m.Names()); n != 0 {
+			t.Fatalf("location %d kept %d files", i, n)
+		}
+	}
+
+	// Two of three needed: the two good copies stay, and are named.
+	p, mems = newPool(t, 2, store.Location{ID: "512", Store: bad})
+	ids, err := p.Put(context.Background(), "x.wav", bytes.NewReader(data), -1)
+	if err != nil || strings.Join(ids, ",") != "0,256" {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	if len(bad.Memory.Names()) != 0 {
+		t.Fatal("the failed location kept a copy")
+	}
+
+	// A location that says yes without taking every byte holds no copy.
+	liar := brokenLocation{Memory: store.NewMemory(), after: 1000, lies: true}
+	p, _ = newPool(t, 2, store.Location{ID: "768", Store: liar})
+	ids, err = p.Put(context.Background(), "y.wav", bytes.NewReader(data), -1)
+	if err != nil || strings.Join(ids, ",") != "0,256" {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	if len(liar.Memory.Names()) != 0 {
+		t.Fatal("the partial copy was kept")
+	}
+
+	// The source failing: nothing anywhere.
+	p, mems = newPool(t, 0)
+	if _, err := p.Put(context.Background(), "z.wav", io.MultiReader(bytes.NewReader(data[:5000]), failing{}), -1); err == nil {
+		t.Fatal("Put succeeded though its reader failed")
+	}
+	for _, m := range mems {
+		if len(m.Names()) != 0 {
+			t.Fatal("a copy of a failed upload was kept")
+		}
+	}
+	if _, err := p.Open("z.wav"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open: %v", err)
+	}
+}
+
+func TestNewPoolRefuses(t *testing.T) {
+	m := store.NewMemory()
+	for _, tc := range []struct {
+		min  int
+		locs []store.Location
+	}{
+		{0, nil},
+		{0, []store.Location{{ID: "", Store: m}}},
+		{0, []store.Location{{ID: "0", Store: m}, {ID: "0", Store: m}}},
+		{3, []store.Location{{ID: "0", Store: m}, {ID: "1", Store: m}}},
+		{-1, []store.Location{{ID: "0", Store: m}}},
+		{0, []store.Location{{ID: "0"}}},
+	} {
+		if _, err := store.NewPool(tc.min, tc.locs...); err == nil {
+			t.Errorf("NewPool(%d, %v) accepted", tc.min, tc.locs)
+		}
+	}
+}
