@@ -198,3 +198,30 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("bad --size: exit %d", code)
 	}
 }
+
+// TestServePool keeps a copy of every upload in each pool directory and
+// answers with their location IDs.
+func TestServePool(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	data := t.TempDir()
+	base, out := startServe(t, "--data", data, "--pool", "0="+a+",256="+b)
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no key printed: %s", out)
+	}
+	prompt := writeFile(t, "prompt.wav", wavfile.File(wavfile.ALaw8k, 4000))
+	code, stdout, errs := runCmd(t, "upload", "--url", base, "--ak", m[1], "--sk", m[2], "--vdn", "1", "--insecure", prompt)
+	if code != 0 || !strings.Contains(stdout, "locationId: 0, 256") {
+		t.Fatalf("upload: %d %q %q", code, stdout, errs)
+	}
+	name := regexp.MustCompile(`fileName: /(\S+)`).FindStringSubmatch(stdout)[1]
+	want, _ := os.ReadFile(prompt)
+	for _, dir := range []string{a, b} {
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("copy in %s: %v", dir, err)
+		}
+	}
+	if code, _, _ := runCmd(t, "serve", "--data", t.TempDir(), "--pool", "nonsense"); code == 0 {
+		t.Fatal("a bad --pool was accepted")
+	}
+}
