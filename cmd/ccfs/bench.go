@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,38 +19,27 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB] [--concurrency 16] [--duration 30s] [--insecure]",
 		"Load-tests a server for capacity planning: uploads signed A-law files from several clients at once,\nshows progress every second, and ends with uploads/s, MB/s, latency percentiles and a count of\neach result code. Exits 1 if no upload succeeded.",
 		"  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 1MiB --concurrency 8 --duration 20s", stderr)
-	url := fl.String("url", "", "server base URL")
-	ak := fl.String("ak", "", "access key")
-	sk := fl.String("sk", "", "secret key (default: $CCFS_SK)")
-	vdn := fl.Int("vdn", 0, "VDN to upload to")
+	srv := addServerFlags(fl)
 	sizeFlag := fl.String("size", "5MiB", "file size: bytes, or with KiB or MiB")
 	concurrency := fl.Int("concurrency", 16, "clients uploading at once")
 	duration := fl.Duration("duration", 30*time.Second, "how long to run")
-	insecure := fl.Bool("insecure", false, "do not verify the server's certificate")
 	if code := parse(fl, args); code >= 0 {
 		return code
-	}
-	if *sk == "" {
-		*sk = os.Getenv("CCFS_SK")
 	}
 	size, err := parseSize(*sizeFlag)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "ccfs bench: --size: %v\n", err)
 		return 2
-	case fl.NArg() != 0 || *url == "" || *ak == "" || *sk == "" || *vdn <= 0:
+	case !srv.complete() || fl.NArg() != 0:
 		fmt.Fprintln(stderr, "ccfs bench: need --url, --ak, --sk and --vdn (see --help)")
 		return 2
 	case *concurrency < 1 || *duration <= 0:
 		fmt.Fprintln(stderr, "ccfs bench: --concurrency and --duration must be positive")
 		return 2
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: *concurrency}
-	if *insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	}
-	defer tr.CloseIdleConnections()
-	client := &ccfs.Client{BaseURL: *url, AccessKey: *ak, SecretKey: *sk, HTTPClient: &http.Client{Transport: tr}}
+	client := srv.client(*concurrency)
+	defer client.HTTPClient.CloseIdleConnections()
 
 	var (
 		mu        sync.Mutex
@@ -74,7 +60,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				_, err := client.Upload(ctx, *vdn, wav)
+				_, err := client.Upload(ctx, *srv.vdn, wav)
 				d := time.Since(t0)
 				code := "0"
 				var ce *ccfs.Error

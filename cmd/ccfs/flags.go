@@ -1,11 +1,16 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
 	"strings"
+
+	"github.com/ccfs-go/ccfs"
 )
 
 // newFlags returns a flag set whose usage prints the summary, the flags
@@ -46,3 +51,39 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// serverFlags are the flags of the commands that talk to a server.
+type serverFlags struct {
+	url, ak, sk *string
+	vdn         *int
+	insecure    *bool
+}
+
+func addServerFlags(fl *flag.FlagSet) *serverFlags {
+	return &serverFlags{
+		url:      fl.String("url", "", "server base URL, such as https://10.22.26.181:28443"),
+		ak:       fl.String("ak", "", "access key"),
+		sk:       fl.String("sk", "", "secret key (default: $CCFS_SK)"),
+		vdn:      fl.Int("vdn", 0, "VDN to upload to"),
+		insecure: fl.Bool("insecure", false, "do not verify the server's certificate (self-signed dev servers)"),
+	}
+}
+
+// complete fills the secret key from $CCFS_SK (not a flag default, which
+// --help would print) and reports whether every server flag is set.
+func (s *serverFlags) complete() bool {
+	if *s.sk == "" {
+		*s.sk = os.Getenv("CCFS_SK")
+	}
+	return *s.url != "" && *s.ak != "" && *s.sk != "" && *s.vdn > 0
+}
+
+// client returns a ccfs.Client for the flags, keeping up to idle
+// connections open.
+func (s *serverFlags) client(idle int) *ccfs.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: idle}
+	if *s.insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	return &ccfs.Client{BaseURL: *s.url, AccessKey: *s.ak, SecretKey: *s.sk, HTTPClient: &http.Client{Transport: tr}}
+}
