@@ -1,0 +1,141 @@
+package redisreplay_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/auth/redisreplay"
+)
+
+// startRedis runs a redis-server on a free 127.0.0.1 port for the test.
+// It skips only when the binary is absent; .ci/run installs it.
+func startRedis(t *testing.T) (*redis.Client, *exec.Cmd) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port), MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { client.Close() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if client.Ping(context.Background()).Err() == nil {
+			return client, cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start")
+		}
+	}
+}
+
+func TestAddReplayExpiry(t *testing.T) {
+	client, _ := startRedis(t)
+	c, err := redisreplay.New(client, redisreplay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sig := [32]byte{1, 2, 3}
+	if err := c.Add(ctx, sig, time.Now().Add(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(ctx, sig, time.Now().Add(time.Minute)); !errors.Is(err, auth.ErrReplay) {
+		t.Fatalf("second Add: %v", err)
+	}
+	ttl := client.PTTL(ctx, redisreplay.DefaultPrefix+"0102030000000000000000000000000000000000000000000000000000000000").Val()
+	if ttl <= 0 || ttl > 300*time.Millisecond {
+		t.Fatalf("PTTL %v", ttl)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := c.Add(ctx, sig, time.Now().Add(time.Minute)); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+	// Already outside the window: nothing to record.
+	if err := c.Add(ctx, [32]byte{9}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := client.Exists(ctx, redisreplay.DefaultPrefix+strings.Repeat("0", 0)+"09"+strings.Repeat("0", 62)).Val(); n != 0 {
+		t.Fatal("an expired signature was stored")
+	}
+}
+
+// TestTwoNodes: two verifiers (two servers) share the cache; a request
+// accepted by one is refused by the other.
+func TestTwoNodes(t *testing.T) {
+	client, _ := startRedis(t)
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "ak", SecretKey: "sk", AnyVDN: true})
+	node := func() *auth.Verifier {
+		c, _ := redisreplay.New(client, redisreplay.Options{})
+		v, err := auth.NewVerifier(auth.VerifierOptions{Credentials: creds, Replay: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	a, b := node(), node()
+	body := []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"UklGRg=="}}`)
+	c, _ := http.NewRequest("POST", "https://127.0.0.1:28443/CCFS/resource/ccfs/ivr/uploadFile?vdnId=53", strings.NewReader(string(body)))
+	c.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	if err := (&auth.Signer{AccessKey: "ak", SecretKey: "sk"}).Sign(c, body); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(v *auth.Verifier) error {
+		r := httptest.NewRequest("POST", "/CCFS/resource/ccfs/ivr/uploadFile?vdnId=53", strings.NewReader(string(body)))
+		r.Host = "127.0.0.1:28443"
+		r.Header = c.Header.Clone()
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		x, err := v.Begin(context.Background(), r, 53)
+		if err != nil {
+			return err
+		}
+		x.Write(body)
+		return x.Verify(context.Background())
+	}
+	if err := verify(a); err != nil {
+		t.Fatalf("node A: %v", err)
+	}
+	if err := verify(b); !errors.Is(err, auth.ErrReplay) {
+		t.Fatalf("node B, the same request: %v", err)
+	}
+}
+
+// TestOutageFailsClosed: with Redis gone, signatures are refused.
+func TestOutageFailsClosed(t *testing.T) {
+	client, cmd := startRedis(t)
+	c, _ := redisreplay.New(client, redisreplay.Options{})
+	cmd.Process.Kill()
+	cmd.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.Add(ctx, [32]byte{7}, time.Now().Add(time.Minute))
+	if !errors.Is(err, auth.ErrReplayUnavailable) {
+		t.Fatalf("err = %v, want ErrReplayUnavailable", err)
+	}
+}
+
+func TestNewRefusesNil(t *testing.T) {
+	if _, err := redisreplay.New(nil, redisreplay.Options{}); err == nil {
+		t.Fatal("accepted a nil client")
+	}
+}
