@@ -563,3 +563,22 @@ func TestPoolLocationIDs(t *testing.T) {
 		}
 	}
 }
+
+type downReplay struct{}
+
+func (downReplay) Add(context.Context, [32]byte, time.Time) error {
+	return fmt.Errorf("%w: redis: connection refused", auth.ErrReplayUnavailable)
+}
+
+// TestReplayCacheDown: the upload is refused (fail closed) with 0300017,
+// the cause goes to the log, and nothing is stored.
+func TestReplayCacheDown(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.Replay = downReplay{} })
+	_, resp, _ := e.do(req{body: body(b64(validWAV))})
+	if resp.ResultCode != "0300017" || strings.Contains(resp.ResultDesc, "redis") {
+		t.Fatalf("%+v", resp)
+	}
+	if len(e.mem.Names()) != 0 || !strings.Contains(e.logs.String(), "connection refused") {
+		t.Fatal("stored, or the cause is not logged")
+	}
+}
