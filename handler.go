@@ -224,19 +224,22 @@ func clipText(s string) string {
 // to be full again are dropped, so the map does not grow with every access
 // key ever claimed.
 type keyLimits struct {
-	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
-	m       map[string]*rate.Limiter
-	idle    time.Duration
-	lastGC  time.Time
-	lastUse map[string]time.Time
+	mu     sync.Mutex
+	limit  rate.Limit
+	burst  int
+	idle   time.Duration
+	lastGC time.Time
+	keys   map[string]*keyLimit
+}
+
+type keyLimit struct {
+	*rate.Limiter
+	lastUse time.Time
 }
 
 func (k *keyLimits) init(limit rate.Limit, burst int) {
 	k.limit, k.burst = limit, burst
-	k.m = map[string]*rate.Limiter{}
-	k.lastUse = map[string]time.Time{}
+	k.keys = map[string]*keyLimit{}
 	k.idle = time.Minute
 	if limit != rate.Inf && limit > 0 {
 		k.idle = max(k.idle, time.Duration(float64(burst)/float64(limit)*float64(time.Second)))
@@ -251,20 +254,19 @@ func (k *keyLimits) allow(ak string, now time.Time) (time.Duration, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if now.Sub(k.lastGC) > k.idle {
-		for key, t := range k.lastUse {
-			if now.Sub(t) > k.idle {
-				delete(k.m, key)
-				delete(k.lastUse, key)
+		for key, l := range k.keys {
+			if now.Sub(l.lastUse) > k.idle {
+				delete(k.keys, key)
 			}
 		}
 		k.lastGC = now
 	}
-	l := k.m[ak]
+	l := k.keys[ak]
 	if l == nil {
-		l = rate.NewLimiter(k.limit, k.burst)
-		k.m[ak] = l
+		l = &keyLimit{Limiter: rate.NewLimiter(k.limit, k.burst)}
+		k.keys[ak] = l
 	}
-	k.lastUse[ak] = now
+	l.lastUse = now
 	if l.AllowN(now, 1) {
 		return 0, true
 	}

@@ -144,11 +144,11 @@ func hostileCorpus() []hostileCase {
 		{name: "chunked body", r: req{body: ok, edit: func(r *http.Request) { r.ContentLength = -1; r.Body = io.NopCloser(bytes.NewReader(ok)) }}, status: 200, code: "0300001"},
 		{name: "Content-Length over the body", raw: func(e *env) []byte {
 			w := signedRaw(e, ok)
-			return bytes.Replace(w, []byte("Content-Length: "+itoa(len(ok))), []byte("Content-Length: "+itoa(len(ok)+500)), 1)
+			return bytes.Replace(w, []byte("Content-Length: "+strconv.Itoa(len(ok))), []byte("Content-Length: "+strconv.Itoa(len(ok)+500)), 1)
 		}, status: 200, code: "0300004"},
 		{name: "Content-Length under the body", raw: func(e *env) []byte {
 			w := signedRaw(e, ok)
-			return bytes.Replace(w, []byte("Content-Length: "+itoa(len(ok))), []byte("Content-Length: "+itoa(len(ok)-10)), 1)
+			return bytes.Replace(w, []byte("Content-Length: "+strconv.Itoa(len(ok))), []byte("Content-Length: "+strconv.Itoa(len(ok)-10)), 1)
 		}, status: 401, code: "0300010"},
 		{name: "body over the limit", r: req{body: make([]byte, 2<<20)}, status: 200, code: "0300003"},
 		{name: "empty body", r: req{}, status: 200, code: "0300007"},
@@ -192,8 +192,6 @@ func hostileCorpus() []hostileCase {
 		}, status: 404, code: "0300019"},
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestHostileCorpus sends every case to a handler on a store.Dir and checks
 // the status, the result code, and that nothing was stored — not even a

@@ -37,10 +37,9 @@ type upload struct {
 	bodyBytes int64
 	fileBytes int64
 
-	// failed is the first thing wrong with the body's content; readErr a
-	// failure to read the body itself; end what Read returns once pending
-	// is empty (nil while the body goes on).
-	failed   *Error
+	// readErr is a failure to read the body itself; end what Read returns
+	// once pending is empty (nil while the body goes on): io.EOF, or the
+	// first thing wrong.
 	readErr  error
 	end      error
 	verified bool
@@ -69,7 +68,7 @@ func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification) *u
 	u.scan = envelope.Scanner{Data: &u.dec}
 	u.dec.Reset((*decoded)(u))
 	u.bodyBytes, u.fileBytes = 0, 0
-	u.failed, u.readErr, u.end, u.verified = nil, nil, nil, false
+	u.readErr, u.end, u.verified = nil, nil, false
 	u.lastRead.Store(false)
 	u.pending = nil
 	return u
@@ -125,8 +124,7 @@ func (u *upload) pull() {
 		u.bodyBytes += int64(n)
 		u.verify.Write(u.buf[:n])
 		if _, serr := u.scan.Write(u.buf[:n]); serr != nil {
-			u.failed = contentError(serr)
-			u.end = u.failed
+			u.end = contentError(serr)
 		}
 	}
 	switch {
@@ -147,16 +145,16 @@ func (u *upload) finish() error {
 		return authError(err)
 	}
 	if err := u.scan.Close(); err != nil {
-		u.failed = contentError(err)
-	} else if err := u.dec.Close(); err != nil {
-		u.failed = contentError(err)
-	} else if err := u.checkFields(); err != nil {
-		u.failed = err
-	} else if err := u.wav.Close(); err != nil {
-		u.failed = wavError(err)
+		return contentError(err)
 	}
-	if u.failed != nil {
-		return u.failed
+	if err := u.dec.Close(); err != nil {
+		return contentError(err)
+	}
+	if err := u.checkFields(); err != nil {
+		return err
+	}
+	if err := u.wav.Close(); err != nil {
+		return wavError(err)
 	}
 	return io.EOF
 }
