@@ -1,0 +1,321 @@
+// Package s3store keeps ccfs uploads in a bucket of an S3-compatible
+// object store: AWS S3, Huawei OBS, Ceph RGW, versitygw, MinIO and the
+// like. It is a nested module, so the root ccfs module does not depend on
+// the AWS SDK.
+//
+// Put is all or nothing and never overwrites. A file that fits in one part
+// (PartSize, 5 MiB by default) is sent with one PutObject; a longer one
+// streams as a multipart upload, one part at a time, and the upload is
+// aborted on any error so that no object and no orphaned part remains.
+// Both carry If-None-Match: *, so an existing key is never replaced; the
+// server must support conditional writes (AWS S3, Ceph RGW from Squid,
+// versitygw and MinIO do).
+//
+// S3 needs each part's length before the part is sent, and the handler
+// learns a file's length only at its end, so Put holds at most one part in
+// memory, in pooled 64 KiB chunks: a 100 KB prompt costs about 128 KiB.
+package s3store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// API is the part of *s3.Client that a Store uses. Tests, and wrappers
+// that add metrics or tracing, can provide their own.
+type API interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error)
+	UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error)
+	CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error)
+	AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+var _ API = (*s3.Client)(nil)
+
+// Part sizes S3 allows: every part but the last is at least MinPartSize,
+// and none is over MaxPartSize.
+const (
+	MinPartSize = 5 << 20
+	MaxPartSize = 5 << 30
+)
+
+// Options configures a Store.
+type Options struct {
+	// Bucket holds the files. Required; it must exist.
+	Bucket string
+	// Prefix is put before every name to make the object key, for example
+	// "ccfs/". Empty, or a clean relative path ending in "/".
+	Prefix string
+	// PartSize is the size of a multipart upload's parts and the largest
+	// file sent with a single PutObject. Zero means MinPartSize.
+	PartSize int
+	// AbortTimeout bounds the clean-up after a failed multipart upload,
+	// which runs even when Put's context has ended. Zero means 30 seconds.
+	AbortTimeout time.Duration
+}
+
+// Store is a store.Store, store.Opener and store.Remover on one bucket.
+type Store struct {
+	api          API
+	bucket       string
+	prefix       string
+	partSize     int
+	abortTimeout time.Duration
+}
+
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Opener  = (*Store)(nil)
+	_ store.Remover = (*Store)(nil)
+)
+
+// New returns a Store that keeps files in opts.Bucket through api.
+func New(api API, opts Options) (*Store, error) {
+	switch {
+	case api == nil:
+		return nil, errors.New("s3store: no API client")
+	case opts.Bucket == "":
+		return nil, errors.New("s3store: no bucket")
+	case opts.Prefix != "" && (!strings.HasSuffix(opts.Prefix, "/") || store.CheckName(strings.TrimSuffix(opts.Prefix, "/")) != nil):
+		return nil, fmt.Errorf("s3store: prefix %q is not a clean relative path ending in /", opts.Prefix)
+	case opts.PartSize != 0 && (opts.PartSize < MinPartSize || opts.PartSize > MaxPartSize):
+		return nil, fmt.Errorf("s3store: part size %d is outside [%d, %d]", opts.PartSize, MinPartSize, MaxPartSize)
+	case opts.AbortTimeout < 0:
+		return nil, errors.New("s3store: negative abort timeout")
+	}
+	s := &Store{api: api, bucket: opts.Bucket, prefix: opts.Prefix, partSize: opts.PartSize, abortTimeout: opts.AbortTimeout}
+	if s.partSize == 0 {
+		s.partSize = MinPartSize
+	}
+	if s.abortTimeout == 0 {
+		s.abortTimeout = 30 * time.Second
+	}
+	return s, nil
+}
+
+// ClientConfig says how to reach an S3-compatible server.
+type ClientConfig struct {
+	// Endpoint is the server's base URL, such as "http://127.0.0.1:7070".
+	// Empty means AWS S3's endpoint for Region.
+	Endpoint string
+	// Region defaults to "us-east-1", which most S3-compatible servers
+	// accept.
+	Region string
+	// AccessKey and SecretKey sign the requests (SigV4).
+	AccessKey, SecretKey string
+	// HTTPClient sends the requests; nil means the SDK's default.
+	HTTPClient *http.Client
+}
+
+// NewClient returns an *s3.Client set up for S3-compatible servers:
+// path-style addressing (no bucket in the host name), and checksums only
+// where an operation requires them, since some servers refuse the SDK's
+// default checksum headers.
+func NewClient(c ClientConfig) (*s3.Client, error) {
+	if c.AccessKey == "" || c.SecretKey == "" {
+		return nil, errors.New("s3store: an access key and a secret key are required")
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	creds := aws.Credentials{AccessKeyID: c.AccessKey, SecretAccessKey: c.SecretKey, Source: "s3store.ClientConfig"}
+	o := s3.Options{
+		Region:                     c.Region,
+		Credentials:                aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil }),
+		UsePathStyle:               true,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	if c.Endpoint != "" {
+		o.BaseEndpoint = aws.String(c.Endpoint)
+	}
+	if c.HTTPClient != nil {
+		o.HTTPClient = c.HTTPClient
+	}
+	return s3.New(o), nil
+}
+
+func (s *Store) key(name string) string { return s.prefix + name }
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, name string, r io.Reader, size int64) (_ []string, err error) {
+	if err := store.CheckName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var part chunks
+	defer part.release()
+	eof, err := part.fill(r, s.partSize)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: reading %s: %w", name, err)
+	}
+	if eof {
+		if size >= 0 && int64(part.n) != size {
+			return nil, fmt.Errorf("s3store: %s: read %d bytes, expected %d", name, part.n, size)
+		}
+		_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        &s.bucket,
+			Key:           aws.String(s.key(name)),
+			Body:          part.reader(),
+			ContentLength: aws.Int64(int64(part.n)),
+			ContentType:   aws.String(contentType(name)),
+			IfNoneMatch:   aws.String("*"),
+		})
+		return nil, s.wrap("putting", name, err)
+	}
+	return nil, s.multipart(ctx, name, r, size, &part)
+}
+
+// multipart streams the rest of r as a multipart upload whose first part
+// is already in part. Any failure aborts the upload.
+func (s *Store) multipart(ctx context.Context, name string, r io.Reader, size int64, part *chunks) (err error) {
+	key := aws.String(s.key(name))
+	up, err := s.api.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: &s.bucket, Key: key, ContentType: aws.String(contentType(name)),
+	})
+	if err != nil {
+		return s.wrap("starting a multipart upload of", name, err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// The clean-up must run even when ctx is what ended the upload.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.abortTimeout)
+		defer cancel()
+		if _, aerr := s.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.bucket, Key: key, UploadId: up.UploadId}); aerr != nil {
+			err = errors.Join(err, s.wrap("aborting the multipart upload of", name, aerr))
+		}
+	}()
+	var done []types.CompletedPart
+	var total int64
+	for eof := false; ; {
+		num := aws.Int32(int32(len(done) + 1))
+		out, err := s.api.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: &s.bucket, Key: key, UploadId: up.UploadId, PartNumber: num,
+			Body: part.reader(), ContentLength: aws.Int64(int64(part.n)),
+		})
+		if err != nil {
+			return s.wrap(fmt.Sprintf("uploading part %d of", *num), name, err)
+		}
+		done = append(done, types.CompletedPart{ETag: out.ETag, PartNumber: num})
+		total += int64(part.n)
+		if eof {
+			break
+		}
+		if eof, err = part.fill(r, s.partSize); err != nil {
+			return fmt.Errorf("s3store: reading %s: %w", name, err)
+		}
+		if eof && part.n == 0 {
+			break
+		}
+	}
+	if size >= 0 && total != size {
+		return fmt.Errorf("s3store: %s: read %d bytes, expected %d", name, total, size)
+	}
+	// A context that ended while the last part went up must still fail
+	// the upload, not complete it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err = s.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: &s.bucket, Key: key, UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+		IfNoneMatch:     aws.String("*"),
+	})
+	return s.wrap("completing the multipart upload of", name, err)
+}
+
+// wrap turns an SDK error into one that says what failed, wrapping
+// store.ErrExist for a failed If-None-Match and fs.ErrNotExist for 404.
+func (s *Store) wrap(doing, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		switch re.HTTPStatusCode() {
+		case http.StatusPreconditionFailed:
+			return fmt.Errorf("s3store: %s %q: %w", doing, name, store.ErrExist)
+		case http.StatusNotFound:
+			return fmt.Errorf("s3store: %s %q: %w", doing, name, fs.ErrNotExist)
+		}
+	}
+	return fmt.Errorf("s3store: %s %q: %w", doing, name, err)
+}
+
+// contentType is the stored object's Content-Type.
+func contentType(name string) string {
+	if strings.EqualFold(path.Ext(name), ".wav") {
+		return "audio/wav"
+	}
+	return "application/octet-stream"
+}
+
+// Open implements store.Opener: it returns the object's body as an
+// fs.File. Reading it streams from the server.
+func (s *Store) Open(name string) (fs.File, error) {
+	if err := store.CheckName(name); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	out, err := s.api.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return nil, s.wrap("opening", name, err)
+	}
+	info := fileInfo{name: path.Base(name), size: aws.ToInt64(out.ContentLength), mod: aws.ToTime(out.LastModified)}
+	return &file{ReadCloser: out.Body, info: info}, nil
+}
+
+// Remove implements store.Remover. DeleteObject succeeds for a missing
+// key, so Remove asks first in order to report fs.ErrNotExist.
+func (s *Store) Remove(ctx context.Context, name string) error {
+	if err := store.CheckName(name); err != nil {
+		return err
+	}
+	key := aws.String(s.key(name))
+	if _, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: key}); err != nil {
+		return s.wrap("removing", name, err)
+	}
+	_, err := s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: key})
+	return s.wrap("removing", name, err)
+}
+
+type file struct {
+	io.ReadCloser
+	info fileInfo
+}
+
+func (f *file) Stat() (fs.FileInfo, error) { return f.info, nil }
+
+type fileInfo struct {
+	name string
+	size int64
+	mod  time.Time
+}
+
+func (i fileInfo) Name() string       { return i.name }
+func (i fileInfo) Size() int64        { return i.size }
+func (i fileInfo) Mode() fs.FileMode  { return 0o444 }
+func (i fileInfo) ModTime() time.Time { return i.mod }
+func (i fileInfo) IsDir() bool        { return false }
+func (i fileInfo) Sys() any           { return nil }
