@@ -3,54 +3,20 @@ package redisreplay_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay"
+	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 )
 
-// startRedis runs a redis-server on a free 127.0.0.1 port for the test.
-// It skips only when the binary is absent; .ci/run installs it.
-func startRedis(t *testing.T) (*redis.Client, *exec.Cmd) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port), MaxRetries: -1, DialTimeout: time.Second})
-	t.Cleanup(func() { client.Close() })
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if client.Ping(context.Background()).Err() == nil {
-			return client, cmd
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-	}
-}
-
 func TestAddReplayExpiry(t *testing.T) {
-	client, _ := startRedis(t)
+	client := redistest.Start(t).Client
 	c, err := redisreplay.New(client, redisreplay.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +49,7 @@ func TestAddReplayExpiry(t *testing.T) {
 // TestTwoNodes: two verifiers (two servers) share the cache; a request
 // accepted by one is refused by the other.
 func TestTwoNodes(t *testing.T) {
-	client, _ := startRedis(t)
+	client := redistest.Start(t).Client
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: "ak", SecretKey: "sk", AnyVDN: true})
 	node := func() *auth.Verifier {
 		c, _ := redisreplay.New(client, redisreplay.Options{})
@@ -122,10 +88,9 @@ func TestTwoNodes(t *testing.T) {
 
 // TestOutageFailsClosed: with Redis gone, signatures are refused.
 func TestOutageFailsClosed(t *testing.T) {
-	client, cmd := startRedis(t)
-	c, _ := redisreplay.New(client, redisreplay.Options{})
-	cmd.Process.Kill()
-	cmd.Wait()
+	srv := redistest.Start(t)
+	c, _ := redisreplay.New(srv.Client, redisreplay.Options{})
+	srv.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := c.Add(ctx, [32]byte{7}, time.Now().Add(time.Minute))
