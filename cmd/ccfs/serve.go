@@ -27,7 +27,6 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/pathrule"
-	"github.com/ccfs-go/ccfs/store"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -49,8 +48,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	inflight := fl.Int("max-inflight", ccfs.DefaultMaxInFlight, "most uploads processed at once")
 	skew := fl.Duration("skew", auth.DefaultWindow, "accepted distance between signing time and server time")
 	logFormat := fl.String("log-format", "text", "log format: text or json")
-	pool := fl.String("pool", "", "CTI pool: keep a copy in each of several directories, as ID=DIR,ID=DIR (e.g. 0=/mnt/a,256=/mnt/b)")
-	poolMin := fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)")
+	cluster := addClusterFlags(fl)
 	if code := parse(fl, args); code >= 0 {
 		return code
 	}
@@ -85,39 +83,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	files, err := store.NewDir(filepath.Join(*data, "files"))
+	var cl closers
+	defer cl.Close()
+	st, where, err := cluster.openStore(ctx, filepath.Join(*data, "files"), &cl)
 	if err != nil {
 		return fail(err)
 	}
-	defer files.Close()
-	var st store.Store = files
-	where := files.Root()
-	if *pool != "" {
-		var locs []store.Location
-		for _, item := range strings.Split(*pool, ",") {
-			id, dir, ok := strings.Cut(item, "=")
-			if !ok {
-				return fail(fmt.Errorf("--pool %q: want ID=DIR,ID=DIR", *pool))
-			}
-			d, err := store.NewDir(dir)
-			if err != nil {
-				return fail(err)
-			}
-			defer d.Close()
-			locs = append(locs, store.Location{ID: id, Store: d})
-		}
-		p, err := store.NewPool(*poolMin, locs...)
-		if err != nil {
-			return fail(err)
-		}
-		st, where = p, "the pool "+*pool
+	replay, replayWhere, err := cluster.openReplay(ctx, logger, &cl)
+	if err != nil {
+		return fail(err)
 	}
 	limit := rate.Limit(*perKey)
 	if *perKey == 0 {
 		limit = rate.Inf
 	}
 	h, err := ccfs.NewHandler(ccfs.Options{
-		Credentials: creds, Store: st, PathRule: *rule, RootPrefix: *root, MaxFileMB: *maxMB,
+		Credentials: creds, Store: st, Replay: replay, PathRule: *rule, RootPrefix: *root, MaxFileMB: *maxMB,
 		Codecs: cs, Window: *skew, RatePerKey: limit, Burst: *burst, MaxInFlight: *inflight, Logger: logger,
 	})
 	if err != nil {
@@ -148,7 +129,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s)\n", scheme, ln.Addr(), ccfs.UploadPath, where)
+	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.UploadPath, where, replayWhere)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/auth/redisreplay"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/store/s3store"
+)
+
+// clusterFlags are serve's flags for running several nodes: where files
+// go (a directory or an S3 bucket, alone or in a CTI pool) and the shared
+// replay cache.
+type clusterFlags struct {
+	store, pool          *string
+	poolMin              *int
+	s3Endpoint, s3Region *string
+	redisURL             *string
+}
+
+func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
+	return &clusterFlags{
+		store:      fl.String("store", "", "where files go: a directory, or s3://BUCKET[/PREFIX/] (default: <data>/files)"),
+		pool:       fl.String("pool", "", "CTI pool: a copy at each of several locations, as ID=LOCATION,ID=LOCATION (e.g. 0=/mnt/a,256=s3://prompts-b/)"),
+		poolMin:    fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)"),
+		s3Endpoint: fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
+		s3Region:   fl.String("s3-region", "us-east-1", "region for s3:// locations"),
+		redisURL:   fl.String("redis", "", "shared replay cache, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
+	}
+}
+
+// closers collects what serve must close when it returns.
+type closers []io.Closer
+
+func (c closers) Close() error {
+	var errs []error
+	for _, x := range c {
+		errs = append(errs, x.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openStore opens --store or --pool, checking each location answers. It
+// returns the store and a description for the start-up line.
+func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *closers) (store.Store, string, error) {
+	if *f.pool != "" {
+		if *f.store != "" {
+			return nil, "", errors.New("--store and --pool do not go together; name every location in --pool")
+		}
+		var locs []store.Location
+		for _, item := range strings.Split(*f.pool, ",") {
+			id, spec, ok := strings.Cut(item, "=")
+			if !ok || id == "" || spec == "" {
+				return nil, "", fmt.Errorf("--pool %q: want ID=LOCATION,ID=LOCATION", *f.pool)
+			}
+			s, err := f.openLocation(ctx, spec, cl)
+			if err != nil {
+				return nil, "", fmt.Errorf("--pool location %s: %w", id, err)
+			}
+			locs = append(locs, store.Location{ID: id, Store: s})
+		}
+		p, err := store.NewPool(*f.poolMin, locs...)
+		if err != nil {
+			return nil, "", err
+		}
+		return p, "the pool " + *f.pool, nil
+	}
+	spec := *f.store
+	if spec == "" {
+		spec = defaultDir
+	}
+	s, err := f.openLocation(ctx, spec, cl)
+	return s, spec, err
+}
+
+// openLocation opens a directory or an s3://BUCKET[/PREFIX/] location.
+func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closers) (store.Store, error) {
+	rest, isS3 := strings.CutPrefix(spec, "s3://")
+	if !isS3 {
+		d, err := store.NewDir(spec)
+		if err != nil {
+			return nil, err
+		}
+		*cl = append(*cl, d)
+		return d, nil
+	}
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	client, err := s3store.NewClient(s3store.ClientConfig{
+		Endpoint: *f.s3Endpoint, Region: *f.s3Region,
+		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (set $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY)", spec, err)
+	}
+	s, err := s3store.New(client, s3store.Options{Bucket: bucket, Prefix: prefix})
+	if err != nil {
+		return nil, err
+	}
+	// Fail at start, not on the first upload, when the bucket is wrong.
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := client.HeadBucket(hctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		return nil, fmt.Errorf("bucket %q is not reachable: %w", bucket, err)
+	}
+	return s, nil
+}
+
+// openReplay returns the shared replay cache of --redis, or nil for the
+// handler's in-memory default. It fails when Redis does not answer, so a
+// node never starts with a cache it cannot use.
+func (f *clusterFlags) openReplay(ctx context.Context, logger *slog.Logger, cl *closers) (auth.ReplayCache, string, error) {
+	if *f.redisURL == "" {
+		return nil, "in memory", nil
+	}
+	redis.SetLogger(redisLog{logger})
+	opts, err := redis.ParseURL(*f.redisURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("--redis: %w", err)
+	}
+	if opts.Password == "" {
+		opts.Password = os.Getenv("CCFS_REDIS_PASSWORD")
+	}
+	client := redis.NewClient(opts)
+	*cl = append(*cl, client)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		return nil, "", fmt.Errorf("--redis %s does not answer: %w", opts.Addr, err)
+	}
+	c, err := redisreplay.New(client, redisreplay.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, "redis " + opts.Addr, nil
+}
+
+// redisLog sends go-redis's own messages (reconnections, say) to the
+// server's log as warnings, instead of to standard error.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}

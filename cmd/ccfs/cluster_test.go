@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/store/s3store"
+	"github.com/ccfs-go/ccfs/store/s3store/s3test"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
+// buildCommand builds this command once per test binary and returns its
+// path.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ccfs-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "ccfs")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// startProcess runs the built command's serve with args and env, and
+// returns its base URL once it prints that it is serving.
+func startProcess(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(buildCommand(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	re := regexp.MustCompile(`serving (https?://127\.0\.0\.1:\d+)/`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, stdout)
+			return m[1]
+		}
+	}
+	t.Fatalf("serve %v did not start: %s", args, stderr.String())
+	return ""
+}
+
+// TestTwoNodesShareBucketAndReplayCache starts two serve processes on one
+// versitygw bucket and one redis-server, as two nodes behind a balancer:
+// uploads through either land in the bucket with the right bytes, and a
+// request accepted by node A and replayed to node B is refused.
+func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and starts servers")
+	}
+	gw := s3test.Start(t)
+	rd := redistest.Start(t)
+	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
+	credsFile := filepath.Join(t.TempDir(), "keys.json")
+	f, _ := os.Create(credsFile)
+	if err := auth.JSON(f, key); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+	node := func() string {
+		return startProcess(t, env, "--data", t.TempDir(), "--credentials", credsFile, "--root", "Y:",
+			"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://"+rd.Addr)
+	}
+	nodes := []string{node(), node()}
+	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	bucket := gw.Store(t, s3store.Options{Prefix: "ccfs/"})
+	ctx := context.Background()
+
+	// Uploads through both nodes, concurrently, land whole in the bucket.
+	const uploads = 8
+	var wg sync.WaitGroup
+	names := make([]string, uploads)
+	errs := make([]error, uploads)
+	for i := range uploads {
+		wg.Go(func() {
+			c := &ccfs.Client{BaseURL: nodes[i%2], AccessKey: key.AccessKey, SecretKey: key.SecretKey, HTTPClient: httpClient}
+			res, err := c.Upload(ctx, 53, wavfile.File(wavfile.ALaw8k, 8000+i*100))
+			if err == nil {
+				names[i] = res.FileName
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, name := range names {
+		if errs[i] != nil {
+			t.Fatalf("upload %d through node %d: %v", i, i%2, errs[i])
+		}
+		f, err := bucket.Open(strings.TrimPrefix(name, "Y:/"))
+		if err != nil {
+			t.Fatalf("upload %d (%s) is not in the bucket: %v", i, name, err)
+		}
+		got, _ := io.ReadAll(f)
+		f.Close()
+		if !bytes.Equal(got, wavfile.File(wavfile.ALaw8k, 8000+i*100)) {
+			t.Fatalf("upload %d (%s): the bucket holds different bytes", i, name)
+		}
+	}
+
+	// One signed request, sent as a client behind the balancer sends it
+	// (the balancer's Host), to node A and then, replayed, to node B.
+	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"},
+		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wavfile.File(wavfile.ALaw8k, 4000))}})
+	signed, _ := http.NewRequest("POST", nodes[0]+ccfs.UploadPath+"?vdnId=53", nil)
+	signed.Host = "nslb.example:28443"
+	signed.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	signed.ContentLength = int64(len(body))
+	if err := (&auth.Signer{AccessKey: key.AccessKey, SecretKey: key.SecretKey}).Sign(signed, body); err != nil {
+		t.Fatal(err)
+	}
+	send := func(base string) ccfs.Response {
+		req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(body))
+		req.Host, req.Header = signed.Host, signed.Header.Clone()
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r ccfs.Response
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := send(nodes[0]); r.ResultCode != "0" {
+		t.Fatalf("node A refused a fresh request: %+v", r)
+	}
+	if r := send(nodes[1]); r.ResultCode != ccfs.ErrReplay.Code {
+		t.Fatalf("node B answered a replay of node A's request with %+v; want %s", r, ccfs.ErrReplay.Code)
+	}
+	if r := send(nodes[0]); r.ResultCode != ccfs.ErrReplay.Code {
+		t.Fatalf("node A answered its own replay with %+v", r)
+	}
+
+	// Exactly the accepted uploads are in the bucket: nothing from the
+	// refused replays, no temporary object, no abandoned multipart upload.
+	list, err := gw.Client(t).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(gw.Bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(list.Contents); n != uploads+1 {
+		t.Errorf("%d objects in the bucket, want %d", n, uploads+1)
+	}
+	for _, o := range list.Contents {
+		if !strings.HasPrefix(aws.ToString(o.Key), "ccfs/3rdfile/53/") {
+			t.Errorf("unexpected object %s", aws.ToString(o.Key))
+		}
+	}
+
+	// With Redis gone, both nodes fail closed with the documented code.
+	rd.Stop()
+	for i, base := range nodes {
+		c := &ccfs.Client{BaseURL: base, AccessKey: key.AccessKey, SecretKey: key.SecretKey, HTTPClient: httpClient}
+		_, err := c.Upload(ctx, 53, wavfile.File(wavfile.ALaw8k, 2000))
+		if !errors.Is(err, ccfs.ErrReplayUnavailable) {
+			t.Errorf("node %d with Redis down: %v, want %s", i, err, ccfs.ErrReplayUnavailable.Code)
+		}
+	}
+}
+
+// TestClusterFlagsRefuse: bad cluster flags stop serve at start with a
+// message that says what is wrong, before it listens.
+func TestClusterFlagsRefuse(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	dead := "127.0.0.1:1" // nothing listens on port 1
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--pool", "0=" + t.TempDir(), "--store", t.TempDir()}, "do not go together"},
+		{[]string{"--pool", "nodir"}, "want ID=LOCATION"},
+		{[]string{"--pool", "0="}, "want ID=LOCATION"},
+		{[]string{"--store", "s3://bucket/"}, "AWS_SECRET_ACCESS_KEY"},
+		{[]string{"--redis", "mongodb://x"}, "--redis"},
+		{[]string{"--redis", "redis://" + dead}, "does not answer"},
+	} {
+		var out, errs bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		code := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...), &out, &errs)
+		cancel()
+		if code == 0 || !strings.Contains(errs.String(), c.want) {
+			t.Errorf("%v: exit %d, %q; want an error containing %q", c.args, code, errs.String(), c.want)
+		}
+		if strings.Contains(out.String(), "serving") {
+			t.Errorf("%v: started serving", c.args)
+		}
+	}
+}
+
+// TestClusterFlagsS3 covers the s3:// checks against a real gateway: a
+// missing bucket stops serve at start; a CTI pool of a directory and a
+// bucket keeps a copy in each.
+func TestClusterFlagsS3(t *testing.T) {
+	gw := s3test.Start(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", gw.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", gw.SecretKey)
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(),
+		"--store", "s3://no-such-bucket/", "--s3-endpoint", gw.Endpoint}, &out, &errs)
+	if code == 0 || !strings.Contains(errs.String(), `bucket "no-such-bucket" is not reachable`) {
+		t.Errorf("missing bucket: exit %d, %q", code, errs.String())
+	}
+
+	dir := t.TempDir()
+	data := t.TempDir()
+	base, printed := startServe(t, "--data", data, "--root", "Y:", "--s3-endpoint", gw.Endpoint,
+		"--pool", "0="+dir+",256=s3://"+gw.Bucket+"/pool/")
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(printed.String())
+	if m == nil {
+		t.Fatalf("no dev key printed: %s", printed)
+	}
+	c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2],
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
+	wav := wavfile.File(wavfile.ALaw8k, 12000)
+	res, err := c.Upload(context.Background(), 1, wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.LocationID, ",") != "0,256" {
+		t.Errorf("locationId %v, want [0 256]", res.LocationID)
+	}
+	name := strings.TrimPrefix(res.FileName, "Y:/")
+	onDisk, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil || !bytes.Equal(onDisk, wav) {
+		t.Errorf("location 0 (a directory): %v", err)
+	}
+	f, err := gw.Store(t, s3store.Options{Prefix: "pool/"}).Open(name)
+	if err != nil {
+		t.Fatalf("location 256 (a bucket): %v", err)
+	}
+	inBucket, _ := io.ReadAll(f)
+	f.Close()
+	if !bytes.Equal(inBucket, wav) {
+		t.Error("location 256 (a bucket) holds different bytes")
+	}
+}
