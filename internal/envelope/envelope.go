@@ -515,7 +515,8 @@ func (s *Scanner) stringByte(c byte) {
 func (s *Scanner) escapedRune(r rune) {
 	switch {
 	case 0xD800 <= r && r < 0xDC00:
-		if s.hiSurr != 0 {
+		if s.hiSurr != 0 { // two high surrogates: the first is unpaired
+			s.hiSurr = 0
 			s.stringRune(utf8.RuneError)
 		}
 		s.hiSurr = r
