@@ -62,21 +62,35 @@ type normWriter struct {
 	buf [normBufSize]byte
 }
 
-// Write encodes p, eight bytes at a time: a word of letters and digits (by
-// far the commonest in a base64 payload) is stored as it is; in a word with
-// other bytes, each of those is escaped and the rest of the word stored
-// again after the escape.
+// normVectorRoom is the room normWriter keeps in its buffer before it
+// encodes more: what normAVX2 needs (see norm_amd64.s), which is more than
+// the 32 bytes that eight escaped bytes take.
+const normVectorRoom = 160
+
+// Write encodes p 32 bytes at a time with normVector where the CPU has
+// one, and otherwise (and for the last bytes) eight bytes at a time: a
+// word of letters and digits (by far the commonest in a base64 payload) is
+// stored as it is; in a word with other bytes, each of those is escaped
+// and the rest of the word stored again after the escape.
 func (nw *normWriter) Write(p []byte) (int, error) {
 	total := len(p)
 	buf := &nw.buf
 	n := nw.n
 	for len(p) > 0 {
-		if n > len(buf)-32 {
+		if n > len(buf)-normVectorRoom {
 			if _, err := nw.w.Write(buf[:n]); err != nil {
 				nw.n = 0
 				return total - len(p), err
 			}
 			n = 0
+		}
+		if normVector != nil && len(p) >= 96 {
+			nd, ns := normVector(buf[n:], p)
+			n += nd
+			p = p[ns:]
+			if ns > 0 {
+				continue
+			}
 		}
 		if len(p) < 8 {
 			n = appendNormByte(buf, n, p[0])
