@@ -9,7 +9,9 @@
 // aborted on any error so that no object and no orphaned part remains.
 // Both carry If-None-Match: *, so an existing key is never replaced; the
 // server must support conditional writes (AWS S3, Ceph RGW from Squid,
-// versitygw and MinIO do).
+// versitygw and MinIO do). A server that ignores If-None-Match would let
+// a Put replace an existing key; the names the handler makes are random,
+// so that can only matter for keys other writers put in the same prefix.
 //
 // S3 needs each part's length before the part is sent, and the handler
 // learns a file's length only at its end, so Put holds at most one part in
