@@ -18,16 +18,16 @@ type chunks struct {
 	n    int
 }
 
-// fill replaces the content with up to max bytes from r. eof reports that
+// fill replaces the content with up to limit bytes from r. eof reports that
 // r has ended (io.EOF), so nothing follows what was read.
-func (c *chunks) fill(r io.Reader, max int) (eof bool, err error) {
+func (c *chunks) fill(r io.Reader, limit int) (eof bool, err error) {
 	c.n = 0
-	for c.n < max {
+	for c.n < limit {
 		i, off := c.n/chunkSize, c.n%chunkSize
 		if i == len(c.bufs) {
 			c.bufs = append(c.bufs, chunkPool.Get().(*[chunkSize]byte))
 		}
-		k, err := r.Read(c.bufs[i][off:min(chunkSize, off+max-c.n)])
+		k, err := r.Read(c.bufs[i][off:min(chunkSize, off+limit-c.n)])
 		c.n += k
 		if errors.Is(err, io.EOF) {
 			return true, nil

@@ -15,7 +15,7 @@
 //
 // S3 needs each part's length before the part is sent, and the handler
 // learns a file's length only at its end, so Put holds at most one part in
-// memory, in pooled 64 KiB chunks: a 100 KB prompt costs about 128 KiB.
+// memory, in pooled 64 KiB chunks: a 100 KB prompt holds two of them.
 package s3store
 
 import (

@@ -39,8 +39,6 @@ type Gateway struct {
 	AccessKey, SecretKey string
 	// Bucket exists and is empty when Start returns.
 	Bucket string
-	// Dir is the posix backend's root; the bucket is Dir/Bucket.
-	Dir string
 
 	cmd *exec.Cmd
 }
@@ -82,9 +80,8 @@ func Start(t testing.TB) *Gateway {
 		AccessKey: "ccfs-test-" + strings.ToLower(rand.Text()[:8]),
 		SecretKey: rand.Text(),
 		Bucket:    "ccfs-" + strings.ToLower(rand.Text()[:12]),
-		Dir:       t.TempDir(),
 	}
-	g.cmd = exec.Command(bin, "--port", "127.0.0.1:"+strconv.Itoa(port), "posix", g.Dir)
+	g.cmd = exec.Command(bin, "--port", "127.0.0.1:"+strconv.Itoa(port), "posix", t.TempDir())
 	// The root credentials go through the environment, not the command line.
 	g.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+g.AccessKey, "ROOT_SECRET_KEY="+g.SecretKey)
 	log := &tail{}
@@ -140,9 +137,6 @@ func (g *Gateway) Store(t testing.TB, opts s3store.Options) *s3store.Store {
 	}
 	return s
 }
-
-// Stop kills the gateway before the test ends, to test an outage.
-func (g *Gateway) Stop() { g.cmd.Process.Kill() }
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
