@@ -68,10 +68,7 @@ type normWriter struct {
 const normVectorRoom = 160
 
 // Write encodes p 32 bytes at a time with normVector where the CPU has
-// one, and otherwise (and for the last bytes) eight bytes at a time: a
-// word of letters and digits (by far the commonest in a base64 payload) is
-// stored as it is; in a word with other bytes, each of those is escaped
-// and the rest of the word stored again after the escape.
+// one, and otherwise (and for the last bytes) with normWords.
 func (nw *normWriter) Write(p []byte) (int, error) {
 	total := len(p)
 	buf := &nw.buf
@@ -92,27 +89,41 @@ func (nw *normWriter) Write(p []byte) (int, error) {
 				continue
 			}
 		}
-		if len(p) < 8 {
-			n = appendNormByte(buf, n, p[0])
-			p = p[1:]
-			continue
-		}
-		x := binary.LittleEndian.Uint64(p)
+		var used int
+		n, used = normWords(buf, n, p, len(buf)-normVectorRoom)
+		p = p[used:]
+	}
+	nw.n = n
+	return total, nil
+}
+
+// normWords encodes p into buf from n, eight bytes at a time and then its
+// last bytes one at a time, until p is used up or buf holds more than
+// stop bytes, which must leave at least 32 bytes of room. It returns the
+// new length and the bytes of p it used. A word of letters and digits (by
+// far the commonest in a base64 payload) is stored as it is; in a word
+// with other bytes, each of those is escaped and the rest of the word
+// stored again after the escape.
+func normWords(buf *[normBufSize]byte, n int, p []byte, stop int) (int, int) {
+	i := 0
+	for ; i+8 <= len(p) && n <= stop; i += 8 {
+		x := binary.LittleEndian.Uint64(p[i:])
 		binary.LittleEndian.PutUint64(buf[n:n+8], x)
 		other := ^alnumHighBits(x) & highs
 		done := 0 // bytes of the word written
 		for other != 0 {
 			k := bits.TrailingZeros64(other) >> 3
 			other &= other - 1
-			n = appendNormByte(buf, n+k-done, p[k])
+			n = appendNormByte(buf, n+k-done, p[i+k])
 			done = k + 1
 			binary.LittleEndian.PutUint64(buf[n:n+8], x>>(8*uint(done)))
 		}
 		n += 8 - done
-		p = p[8:]
 	}
-	nw.n = n
-	return total, nil
+	for ; i < len(p) && n <= stop; i++ {
+		n = appendNormByte(buf, n, p[i])
+	}
+	return n, i
 }
 
 // appendNormByte writes norm(c) at buf[n:] and returns the new length.

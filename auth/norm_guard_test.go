@@ -57,3 +57,55 @@ func TestNormAVX2StaysInBounds(t *testing.T) {
 		t.Fatalf("with %d destination bytes: %d, %d", dstLen-1, nd, ns)
 	}
 }
+
+// TestNormSHAStaysInBounds does for normSHA what
+// TestNormAVX2StaysInBounds does for normAVX2, with the encoded bytes
+// before w long enough that it hashes a block in the same call: the
+// encoding and the state it leaves must match encoding and hashing
+// apart.
+func TestNormSHAStaysInBounds(t *testing.T) {
+	if newFusedMAC == nil {
+		t.Skip("the CPU has no SHA extensions (or no AVX, BMI1, POPCNT); normSHA is not used")
+	}
+	const backlog = 160 // with the turn's 64 or more bytes, at least one block is hashed
+	src, buf := guarded(t, normSHASrc), guarded(t, backlog+normSHARoom)
+	for escapes := 0; escapes <= 64; escapes++ {
+		for i := range src {
+			src[i] = 'a'
+		}
+		for i := range escapes {
+			src[(i*37)%64] = '/' // spread over the four blocks of the turn
+		}
+		for i := range backlog {
+			buf[i] = byte(i)
+		}
+		want := normReference(src[:64])
+		wantW := backlog + len(want)
+		wantR := 0
+		for wantW-wantR >= 64+128 { // it leaves 128 bytes unhashed
+			wantR += 64
+		}
+
+		h := sha256IV
+		r, w, ns := normSHA(&h, buf, 0, backlog, src)
+		if ns != 64 || r != wantR || w != wantW {
+			t.Fatalf("%d escapes: r, w, ns = %d, %d, %d; want %d, %d, 64", escapes, r, w, ns, wantR, wantW)
+		}
+		if got := buf[backlog:w]; !bytes.Equal(got, want) {
+			t.Fatalf("%d escapes: wrote %q, want %q", escapes, got, want)
+		}
+		wantH := sha256IV
+		shaBlocks(&wantH, buf[:wantR])
+		if h != wantH {
+			t.Fatalf("%d escapes: the state differs from hashing the block apart", escapes)
+		}
+	}
+	// Below the minimums it does nothing.
+	h := sha256IV
+	if r, w, ns := normSHA(&h, buf, 0, backlog, src[:normSHASrc-1]); r != 0 || w != backlog || ns != 0 || h != sha256IV {
+		t.Fatalf("with %d source bytes: %d, %d, %d", normSHASrc-1, r, w, ns)
+	}
+	if r, w, ns := normSHA(&h, buf, 0, backlog+1, src); r != 0 || w != backlog+1 || ns != 0 || h != sha256IV {
+		t.Fatalf("with %d bytes of room: %d, %d, %d", normSHARoom-1, r, w, ns)
+	}
+}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -70,13 +69,10 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 		return err
 	}
 	prefix := AuthStringPrefix(s.AccessKey, timestamp, names)
-	mac := hmac.New(sha256.New, []byte(SigningKey(s.SecretKey, prefix)))
-	mac.Write(head)
-	nw := &normWriter{w: mac}
-	if _, err := io.Copy(nw, body); err != nil {
+	mac := newCanonicalMAC([]byte(SigningKey(s.SecretKey, prefix)), head)
+	if _, err := io.Copy(mac, body); err != nil {
 		return fmt.Errorf("auth: reading the body to sign: %w", err)
 	}
-	nw.flush()
 	var sum [sha256.Size]byte
 	r.Header.Set("Authorization", prefix+"/"+hex.EncodeToString(mac.Sum(sum[:0])))
 	return nil

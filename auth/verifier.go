@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"net/http"
 	"slices"
 	"strings"
@@ -137,10 +136,8 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 		auth:       a,
 		known:      known,
 		vdnAllowed: known && key.Allows(vdn),
-		mac:        hmac.New(sha256.New, []byte(SigningKey(secret, prefix))),
+		mac:        newCanonicalMAC([]byte(SigningKey(secret, prefix)), head),
 	}
-	x.mac.Write(head)
-	x.body.w = x.mac
 	return x, nil
 }
 
@@ -153,8 +150,7 @@ type Verification struct {
 	auth       *Authorization
 	known      bool
 	vdnAllowed bool
-	mac        hash.Hash
-	body       normWriter
+	mac        canonicalMAC
 	verified   bool
 }
 
@@ -168,7 +164,7 @@ func (x *Verification) Timestamp() time.Time { return x.auth.Timestamp }
 // Write feeds the next part of the body into the signature check. It never
 // fails.
 func (x *Verification) Write(p []byte) (int, error) {
-	return x.body.Write(p)
+	return x.mac.Write(p)
 }
 
 // Verify ends the check, after the last byte of the body was written. It
@@ -181,7 +177,6 @@ func (x *Verification) Verify(ctx context.Context) error {
 		return errors.New("auth: Verify called twice")
 	}
 	x.verified = true
-	x.body.flush()
 	var sum [sha256.Size]byte
 	ok := hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:])
 	if !ok || !x.known {
