@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "norm_amd64.h"
 
 // Nibble tables for classifying 32 bytes at once with VPSHUFB (each lane
 // of 16 holds the same table). A byte b is unreserved (A–Z a–z 0–9 - . _ ~)
@@ -195,31 +196,12 @@ block:
 	JHI  done
 	CMPQ DI, R8
 	JHI  done
-	VMOVDQU   (SI), Y0
-	VPSRLW    $4, Y0, Y1
-	VPAND     Y5, Y1, Y1
-	VPAND     Y5, Y0, Y2
-	VPSHUFB   Y2, Y6, Y2
-	VPSHUFB   Y1, Y7, Y1
-	VPAND     Y1, Y2, Y2
-	VPCMPEQB  Y4, Y2, Y2
-	VPMOVMSKB Y2, BX
-	VMOVDQU   Y0, (DI)
+	NORM_CLASSIFY(Y0, Y1, Y2, Y5, Y6, Y7, Y4, BX)
 	POPCNTL   BX, R10
 	MOVQ      DI, R14 // R14+k is where byte k goes: DI, plus 2 per escape before it
 
-#define STEP \
-	TZCNTL  BX, CX \
-	BLSRL   BX, BX \
-	MOVBLZX (SI)(CX*1), DX \
-	MOVL    (R15)(DX*4), AX \
-	MOVL    AX, (R14)(CX*1) \
-	ADDQ    $2, R14 \
-	VMOVDQU 1(SI)(CX*1), Y3 \
-	VMOVDQU Y3, 1(R14)(CX*1)
-
-	STEP
-	STEP
+	NORM_STEP(BX, Y3)
+	NORM_STEP(BX, Y3)
 	TESTL BX, BX
 	JNZ   more
 
@@ -229,7 +211,7 @@ next:
 	JMP  block
 
 more:
-	STEP
+	NORM_STEP(BX, Y3)
 	TESTL BX, BX
 	JNZ   more
 	JMP   next

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "norm_amd64.h"
 
 // The SHA-256 round constants, in order.
 DATA shaK<>+0x000(SB)/8, $0x71374491428a2f98
@@ -215,30 +216,11 @@ turn:
 	MOVL $4, R13
 
 block:
-	VMOVDQU   (SI), X9
-	VPSRLW    $4, X9, X10
-	VPAND     ·normNibble(SB), X10, X10
-	VPAND     ·normNibble(SB), X9, X11
-	VPSHUFB   X11, X14, X11
-	VPSHUFB   X10, X15, X10
-	VPAND     X10, X11, X11
-	VPCMPEQB  X13, X11, X11
-	VPMOVMSKB X11, R10
-	VMOVDQU   X9, (DI)
+	NORM_CLASSIFY(X9, X10, X11, ·normNibble(SB), X14, X15, X13, R10)
 	POPCNTL   R10, R12
 	MOVQ      DI, R14
 
-#define STEP16 \
-	TZCNTL  R10, CX \
-	BLSRL   R10, R10 \
-	MOVBLZX (SI)(CX*1), DX \
-	MOVL    (R15)(DX*4), AX \
-	MOVL    AX, (R14)(CX*1) \
-	ADDQ    $2, R14 \
-	VMOVDQU 1(SI)(CX*1), X12 \
-	VMOVDQU X12, 1(R14)(CX*1)
-
-	STEP16
+	NORM_STEP(R10, X12)
 	TESTL R10, R10
 	JNZ   more
 
@@ -258,7 +240,7 @@ hash:
 	JMP  hash
 
 more:
-	STEP16
+	NORM_STEP(R10, X12)
 	TESTL R10, R10
 	JNZ   more
 	JMP   next
