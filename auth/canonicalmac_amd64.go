@@ -22,6 +22,8 @@ func shaBlocks(h *[8]uint32, p []byte)
 //go:noescape
 func normSHA(h *[8]uint32, buf []byte, r, w int, src []byte) (r2, w2, ns int)
 
+// What normSHA needs to start a turn of four blocks (see sha_amd64.s):
+// source bytes, and room in buf after w.
 const (
 	normSHASrc  = 97
 	normSHARoom = 208

@@ -21,6 +21,7 @@ type cpuFeatures struct {
 	sha    bool // the SHA extensions: SHA256RNDS2, SHA256MSG1, SHA256MSG2
 }
 
+// detectCPU asks CPUID (and XGETBV, for the OS's part of AVX).
 func detectCPU() cpuFeatures {
 	var f cpuFeatures
 	maxLeaf, _, _, _ := cpuid(0, 0)
@@ -39,6 +40,7 @@ func detectCPU() cpuFeatures {
 	return f
 }
 
+// cpu is what this CPU has, read once at start.
 var cpu = detectCPU()
 
 // normVector is normAVX2 when the CPU can run it, else nil. Tests switch
