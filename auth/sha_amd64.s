@@ -164,8 +164,8 @@ blocksDone:
 // Percent-encodes src into buf from w, and hashes whole blocks of buf from
 // r into h, in one loop. Each turn encodes 64 bytes of src (four blocks
 // of 16, as normAVX2 does with 32: classified with VPSHUFB, stored as
-// they are, then one escape step, and a loop for the rest); then, while
-// more than 128 encoded bytes would be left unhashed, it hashes a block.
+// they are, then one escape step, and a loop for the rest); then it
+// hashes blocks while at least 128 encoded bytes would be left unhashed.
 // SHA256RNDS2 waits on its own result for most of each block; the
 // encoding is independent of it and fills that time, so the two together
 // cost little more than the hashing alone. The 128 bytes of lag keep the
