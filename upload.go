@@ -3,7 +3,6 @@ package ccfs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -224,7 +223,7 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 	var locations []string
 	var putErr error
 	if len(u.pending) > 0 || u.end == io.EOF {
-		locations, putErr = u.put(storeCtx, name)
+		locations, putErr = store.PutSafely(storeCtx, u.cfg.Store, name, u, -1)
 		if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
 			return locations, nil
 		}
@@ -257,16 +256,6 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 		return nil, ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(putErr)
 	}
 	return nil, ErrStorage.because(putErr)
-}
-
-// put calls Store.Put, turning a panic into an error.
-func (u *upload) put(ctx context.Context, name string) (locations []string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("store panicked: %v", p)
-		}
-	}()
-	return u.cfg.Store.Put(ctx, name, u, -1)
 }
 
 // drain reads the rest of the body through the signature check only.

@@ -97,10 +97,10 @@ GLOBL shaSwap<>(SB), RODATA|NOPTR, $16
 	SHA_W1(m0, m3)
 
 // SHA_BLOCK runs the 64 rounds on the block at (R), saving the state
-// first at save(SP) and 16+save(SP).
-#define SHA_BLOCK(R, save) \
-	VMOVDQU X1, save(SP) \
-	VMOVDQU X2, 16+save(SP) \
+// first in the frame's 32 bytes at 0(SP), to add it back at the end.
+#define SHA_BLOCK(R) \
+	VMOVDQU X1, 0(SP) \
+	VMOVDQU X2, 16(SP) \
 	SHA_LOADW(R, 0, X3) \
 	SHA_R1(0x00, X3) \
 	SHA_R2 \
@@ -131,8 +131,8 @@ GLOBL shaSwap<>(SB), RODATA|NOPTR, $16
 	SHA_R2 \
 	SHA_R1(0xf0, X6) \
 	SHA_R2 \
-	VPADDD save(SP), X1, X1 \
-	VPADDD 16+save(SP), X2, X2
+	VPADDD 0(SP), X1, X1 \
+	VPADDD 16(SP), X2, X2
 
 // func shaBlocks(h *[8]uint32, p []byte)
 //
@@ -150,7 +150,7 @@ TEXT ·shaBlocks(SB), NOSPLIT, $32-32
 	SHA_LOAD(AX)
 
 blocksLoop:
-	SHA_BLOCK(BX, 0)
+	SHA_BLOCK(BX)
 	ADDQ $64, BX
 	DECQ CX
 	JNZ  blocksLoop
@@ -235,7 +235,7 @@ hash:
 	SUBQ BX, R12
 	CMPQ R12, $192
 	JLT  turn
-	SHA_BLOCK(BX, 0)
+	SHA_BLOCK(BX)
 	ADDQ $64, BX
 	JMP  hash
 

@@ -74,7 +74,7 @@ func (p *Pool) Put(ctx context.Context, name string, r io.Reader, size int64) ([
 		pr, pw := io.Pipe()
 		writers[i] = pw
 		go func() {
-			_, err := putSafely(ctx, l.Store, name, pr, size)
+			_, err := PutSafely(ctx, l.Store, name, pr, size)
 			pr.CloseWithError(errLocationDone) // later writes to this copy fail at once
 			results <- result{i, err}
 		}()
@@ -149,16 +149,6 @@ func fanOut(r io.Reader, writers []*io.PipeWriter) ([]bool, error) {
 			return live, err
 		}
 	}
-}
-
-// putSafely calls s.Put, turning a panic into an error.
-func putSafely(ctx context.Context, s Store, name string, r io.Reader, size int64) (locs []string, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("store panicked: %v", v)
-		}
-	}()
-	return s.Put(ctx, name, r, size)
 }
 
 func (p *Pool) store(id string) Store {

@@ -78,6 +78,12 @@ type failing struct{}
 
 func (failing) Read([]byte) (int, error) { return 0, errors.New("location down") }
 
+type panicking struct{}
+
+func (panicking) Put(context.Context, string, io.Reader, int64) ([]string, error) {
+	panic("disk on fire")
+}
+
 func TestPoolPartialFailure(t *testing.T) {
 	data := bytes.Repeat([]byte("wav!"), 50_000)
 	bad := brokenLocation{Memory: store.NewMemory(), after: 70_000}
@@ -112,6 +118,22 @@ func TestPoolPartialFailure(t *testing.T) {
 	}
 	if len(liar.Memory.Names()) != 0 {
 		t.Fatal("the partial copy was kept")
+	}
+
+	// A location that panics fails alone; the process goes on.
+	p, mems = newPool(t, 2, store.Location{ID: "1024", Store: panicking{}})
+	ids, err = p.Put(context.Background(), "p.wav", bytes.NewReader(data), -1)
+	if err != nil || strings.Join(ids, ",") != "0,256" {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	p, mems = newPool(t, 0, store.Location{ID: "1024", Store: panicking{}})
+	if _, err := p.Put(context.Background(), "p.wav", bytes.NewReader(data), -1); err == nil || !strings.Contains(err.Error(), "location 1024: store panicked: disk on fire") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, m := range mems {
+		if len(m.Names()) != 0 {
+			t.Fatal("a copy was kept though a needed location panicked")
+		}
 	}
 
 	// The source failing: nothing anywhere.
