@@ -30,7 +30,7 @@ const (
 )
 
 // newFusedMAC is how newCanonicalMAC makes a fusedMAC, or nil where the
-// CPU cannot run one. Tests switch it off to check the portable path.
+// CPU cannot run one.
 var newFusedMAC = func() func(key, head []byte) canonicalMAC {
 	if cpu.sha && cpu.avx && cpu.bmi1 && cpu.popcnt {
 		return newFused
@@ -117,30 +117,29 @@ func (m *fusedMAC) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// Sum pads and finishes the inner hash, then hashes it into the outer.
+// Sum finishes the inner hash, then hashes its digest into the outer.
 func (m *fusedMAC) Sum(b []byte) []byte {
 	m.makeRoom()
+	inner := sha256Finish(m.inner, m.buf[:m.w], m.n+uint64(m.w))
+	outer := sha256Finish(m.outer, inner[:], 64+sha256.Size)
+	return append(b, outer[:]...)
+}
+
+// sha256Finish pads a message of n bytes whose whole blocks h has taken
+// in, given its last n%64 bytes as tail, and returns the digest.
+func sha256Finish(h [8]uint32, tail []byte, n uint64) [sha256.Size]byte {
 	var block [128]byte
-	n := copy(block[:], m.buf[:m.w])
-	block[n] = 0x80
+	copy(block[:], tail)
+	block[len(tail)] = 0x80
 	end := 64
-	if n >= 56 {
+	if len(tail) >= 56 {
 		end = 128
 	}
-	binary.BigEndian.PutUint64(block[end-8:end], (m.n+uint64(n))*8)
-	inner := m.inner
-	shaBlocks(&inner, block[:end])
-
-	block = [128]byte{}
-	for i, v := range inner {
-		binary.BigEndian.PutUint32(block[4*i:], v)
+	binary.BigEndian.PutUint64(block[end-8:end], n*8)
+	shaBlocks(&h, block[:end])
+	var sum [sha256.Size]byte
+	for i, v := range h {
+		binary.BigEndian.PutUint32(sum[4*i:], v)
 	}
-	block[sha256.Size] = 0x80
-	binary.BigEndian.PutUint64(block[56:64], (64+sha256.Size)*8)
-	outer := m.outer
-	shaBlocks(&outer, block[:64])
-	for _, v := range outer {
-		b = binary.BigEndian.AppendUint32(b, v)
-	}
-	return b
+	return sum
 }
