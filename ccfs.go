@@ -70,6 +70,16 @@ const (
 	DefaultRatePerKey  = rate.Limit(5)
 	DefaultBurst       = 10
 	DefaultMaxInFlight = 64
+	// DefaultMaxInFlightPerKey is a quarter of DefaultMaxInFlight: one key,
+	// or strangers who know it, cannot take every slot.
+	DefaultMaxInFlightPerKey = 16
+	// DefaultMinBodyRate is 16 KiB/s: a 5 MB file's body (about 7 MB) in
+	// under 8 minutes. A chatbot on a LAN sends it in well under a second.
+	DefaultMinBodyRate = 16 << 10
+	// DefaultBodyRateGrace gives a body 5 s before its rate is held to the
+	// minimum: time for a TLS handshake's worth of hiccups, or a client's
+	// garbage collection pause.
+	DefaultBodyRateGrace = 5 * time.Second
 )
 
 // Options configures NewHandler. A zero field means its default.
@@ -106,6 +116,22 @@ type Options struct {
 	// MaxInFlight is the most uploads the handler processes at once; more
 	// are refused with ErrBusy. Default: 64.
 	MaxInFlight int
+	// MaxInFlightPerKey is the most uploads one access key may have in
+	// progress at once; more are refused with ErrBusy. The slot is taken
+	// before the signature can be checked, so this is also what strangers
+	// who know a key (but not its secret) can hold. Default: 16, at most
+	// MaxInFlight.
+	MaxInFlightPerKey int
+	// MinBodyRate, in bytes a second, is the slowest a request body may
+	// arrive once BodyRateGrace has passed; a slower body is dropped with
+	// ErrSlowBody. It bounds how long a stalled body holds a slot. The
+	// rate is enforced with read deadlines (http.ResponseController) where
+	// the ResponseWriter supports them. Default: DefaultMinBodyRate
+	// (16 KiB/s); negative turns it off.
+	MinBodyRate int
+	// BodyRateGrace is how long a body may take before MinBodyRate applies.
+	// Default: 5 seconds.
+	BodyRateGrace time.Duration
 	// Logger receives one line per request. Default: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
@@ -117,14 +143,21 @@ type Options struct {
 
 // Event describes one finished request, for Options.OnRequest.
 type Event struct {
-	AccessKey string // as claimed by the request; "" if none
-	VDN       int    // 0 if not parsed
-	Code      string // result code
-	Status    int    // HTTP status
-	BodyBytes int64  // request body bytes read
-	FileBytes int64  // decoded file bytes
-	FileName  string // on success
-	Duration  time.Duration
+	// AccessKey is the key the request names, clipped to 128 bytes; "" if
+	// none. Unless KeyVerified, it is only a claim, and a stranger can put
+	// any text there: never use it as a metrics label unverified.
+	AccessKey string
+	// KeyVerified says the request's signature held: the caller holds
+	// AccessKey's secret.
+	KeyVerified bool
+	VDN         int    // 0 if not parsed
+	Code        string // result code
+	Desc        string // result description, on failure
+	Status      int    // HTTP status
+	BodyBytes   int64  // request body bytes read
+	FileBytes   int64  // decoded file bytes
+	FileName    string // on success
+	Duration    time.Duration
 	// Err is the internal cause of a failure (a store error, say), if any.
 	// It never holds a secret, but it is for operators, not callers.
 	Err error
@@ -189,6 +222,21 @@ func (o Options) resolve() (*config, error) {
 	}
 	if c.MaxInFlight < 0 {
 		return nil, errors.New("ccfs: Options.MaxInFlight must not be negative")
+	}
+	switch {
+	case c.MaxInFlightPerKey == 0:
+		c.MaxInFlightPerKey = min(DefaultMaxInFlightPerKey, c.MaxInFlight)
+	case c.MaxInFlightPerKey < 0 || c.MaxInFlightPerKey > c.MaxInFlight:
+		return nil, fmt.Errorf("ccfs: Options.MaxInFlightPerKey %d is not in 1..MaxInFlight (%d)", c.MaxInFlightPerKey, c.MaxInFlight)
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	switch {
+	case c.BodyRateGrace == 0:
+		c.BodyRateGrace = DefaultBodyRateGrace
+	case c.BodyRateGrace < 0:
+		return nil, errors.New("ccfs: Options.BodyRateGrace must not be negative")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

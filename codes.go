@@ -66,6 +66,7 @@ var (
 	ErrReplayUnavailable = &Error{"0300017", "the replay check is unavailable", http.StatusOK, nil}
 	ErrMethod            = &Error{"0300018", "method not allowed; use POST", http.StatusMethodNotAllowed, nil}
 	ErrNotFound          = &Error{"0300019", "no such interface", http.StatusNotFound, nil}
+	ErrSlowBody          = &Error{"0300020", "the request body arrived too slowly", http.StatusOK, nil}
 )
 
 // ResultCodes lists every failure code in order, for documentation and
@@ -73,5 +74,5 @@ var (
 func ResultCodes() []*Error {
 	return []*Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
 		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
-		ErrReplayUnavailable, ErrMethod, ErrNotFound}
+		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody}
 }

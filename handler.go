@@ -22,8 +22,9 @@ import (
 // safe for concurrent use.
 type Handler struct {
 	cfg      *config
-	inflight chan struct{}
-	limits   keyLimits
+	inflight chan struct{} // a slot for each upload in progress
+	perKey   keySlots      // uploads in progress by access key
+	limits   keyLimits     // proven uploads by access key
 }
 
 // NewHandler returns a Handler, or an error if opts are invalid.
@@ -33,6 +34,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, inflight: make(chan struct{}, cfg.MaxInFlight)}
+	h.perKey.init(cfg.MaxInFlightPerKey)
 	h.limits.init(cfg.RatePerKey, cfg.Burst)
 	return h, nil
 }
@@ -54,6 +56,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = Response{ResultCode: e.Code, ResultDesc: e.Desc}
 		status = e.Status
 		ev.Err = e.cause
+		ev.Desc = e.Desc
 	} else {
 		ev.FileName = data.FileName
 	}
@@ -73,13 +76,16 @@ func writeJSON(w http.ResponseWriter, status int, resp Response) {
 
 func (h *Handler) log(ctx context.Context, ev Event) {
 	attrs := []slog.Attr{
-		slog.String("ak", ev.AccessKey), slog.Int("vdn", ev.VDN), slog.String("code", ev.Code),
+		slog.String("ak", ev.AccessKey), slog.Bool("akVerified", ev.KeyVerified), slog.Int("vdn", ev.VDN), slog.String("code", ev.Code),
 		slog.Int("status", ev.Status), slog.Int64("bodyBytes", ev.BodyBytes), slog.Int64("fileBytes", ev.FileBytes),
 		slog.Duration("duration", ev.Duration),
 	}
 	level := slog.LevelInfo
 	if ev.FileName != "" {
 		attrs = append(attrs, slog.String("file", ev.FileName))
+	}
+	if ev.Desc != "" {
+		attrs = append(attrs, slog.String("desc", ev.Desc))
 	}
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("cause", ev.Err.Error()))
@@ -120,16 +126,28 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 		return nil, ErrTooLong.with("the length of the request body is too long: %d bytes; a %d MB file allows at most %d",
 			r.ContentLength, h.cfg.MaxFileMB, h.cfg.maxBody)
 	}
+	// From here on the request names a known access key, but until its
+	// body has been read to the end and the signature holds the caller is
+	// a stranger: what it can hold is bounded (a slot of the key's share,
+	// for no longer than the minimum body rate allows) and nothing it does
+	// lasts (the store stages the file, and commits only on EOF).
 	ctx := r.Context()
 	x, err := h.cfg.verifier.Begin(ctx, r, vdn)
 	if err != nil {
+		ev.AccessKey = clipKey(claimedKey(r.Header.Get("Authorization")))
 		return nil, authError(err)
 	}
-	ev.AccessKey = x.AccessKey()
-	if wait, ok := h.limits.allow(x.AccessKey(), h.cfg.Now()); !ok {
+	ak := x.AccessKey()
+	ev.AccessKey = clipKey(ak)
+	if wait, ok := h.limits.ready(ak, h.cfg.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second))))
-		return nil, ErrRateLimited.with("upload flow-control threshold reached for access key %q", x.AccessKey())
+		return nil, ErrRateLimited.with("upload flow-control threshold reached for access key %q", clipText(ak))
 	}
+	if !h.perKey.acquire(ak) {
+		w.Header().Set("Retry-After", "1")
+		return nil, ErrBusy.with("too many uploads in progress for access key %q (at most %d)", clipText(ak), h.cfg.MaxInFlightPerKey)
+	}
+	defer h.perKey.release(ak)
 	select {
 	case h.inflight <- struct{}{}:
 		defer func() { <-h.inflight }()
@@ -141,14 +159,41 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 	if err != nil {
 		return nil, ErrStorage.because(err)
 	}
-	u := newUpload(h.cfg, r.Body, r.ContentLength, x)
+	u := newUpload(h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
 	locations, err := u.run(ctx, name)
 	ev.BodyBytes, ev.FileBytes = u.bodyBytes, u.fileBytes
 	u.free()
+	// Only a key that has proven itself is charged: forged requests that
+	// name it cannot spend its rate.
+	if ev.KeyVerified = x.Proven(); ev.KeyVerified {
+		h.limits.charge(ak, h.cfg.Now())
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &ResultData{FileName: h.cfg.RootPrefix + "/" + name, LocationID: locations}, nil
+}
+
+// claimedKey returns the access key an Authorization header claims, or
+// "", for the log line of a request refused before it was parsed.
+func claimedKey(authorization string) string {
+	rest, ok := strings.CutPrefix(authorization, auth.Scheme+"/")
+	if !ok {
+		return ""
+	}
+	ak, _, _ := strings.Cut(rest, "/")
+	return ak
+}
+
+// maxKeyInEvent is how much of a claimed access key an Event and the log
+// line keep.
+const maxKeyInEvent = 128
+
+func clipKey(ak string) string {
+	if len(ak) > maxKeyInEvent {
+		return ak[:maxKeyInEvent] + "…"
+	}
+	return ak
 }
 
 // parseVDN reads vdnId: present once, a positive decimal integer that
@@ -207,7 +252,8 @@ func authError(err error) *Error {
 		return ErrReplayUnavailable.because(err)
 	case errors.Is(err, auth.ErrSignatureMismatch):
 		return ErrAuth.with("authentication failed: the signature does not match")
-	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest):
+	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),
+		errors.Is(err, auth.ErrUnknownKey):
 		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
 	}
 	return ErrStorage.because(err) // the credentials store failed
@@ -220,9 +266,12 @@ func clipText(s string) string {
 	return s
 }
 
-// keyLimits holds a token bucket per access key. Buckets idle long enough
-// to be full again are dropped, so the map does not grow with every access
-// key ever claimed.
+// keyLimits holds a token bucket per access key that has proven itself.
+// A request is let in if its key's bucket holds a token (ready), and the
+// token is taken only once its signature holds (charge), so forged
+// requests naming a key cannot spend its rate, and the map holds no key
+// that did not sign. Buckets idle long enough to be full again are
+// dropped.
 type keyLimits struct {
 	mu     sync.Mutex
 	limit  rate.Limit
@@ -246,10 +295,30 @@ func (k *keyLimits) init(limit rate.Limit, burst int) {
 	}
 }
 
-// allow takes a token for ak, or says how long until one is available.
-func (k *keyLimits) allow(ak string, now time.Time) (time.Duration, bool) {
+// ready reports whether ak may start an upload now, or how long until it
+// may. It changes nothing.
+func (k *keyLimits) ready(ak string, now time.Time) (time.Duration, bool) {
 	if k.limit == rate.Inf {
 		return 0, true
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	l := k.keys[ak]
+	if l == nil {
+		return 0, true // a full bucket
+	}
+	tokens := l.TokensAt(now)
+	if tokens >= 1 {
+		return 0, true
+	}
+	return time.Duration((1 - tokens) / float64(k.limit) * float64(time.Second)), false
+}
+
+// charge takes a token from ak's bucket, going into debt if uploads that
+// were ready at the same time took the last one.
+func (k *keyLimits) charge(ak string, now time.Time) {
+	if k.limit == rate.Inf {
+		return
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -267,10 +336,38 @@ func (k *keyLimits) allow(ak string, now time.Time) (time.Duration, bool) {
 		k.keys[ak] = l
 	}
 	l.lastUse = now
-	if l.AllowN(now, 1) {
-		return 0, true
+	l.ReserveN(now, 1)
+}
+
+// keySlots counts the uploads in progress of each access key, up to a
+// limit. A key is in the map only while it has one.
+type keySlots struct {
+	mu    sync.Mutex
+	limit int
+	n     map[string]int
+}
+
+func (k *keySlots) init(limit int) {
+	k.limit = limit
+	k.n = map[string]int{}
+}
+
+// acquire takes a slot for ak, or reports that all of its slots are taken.
+func (k *keySlots) acquire(ak string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.n[ak] >= k.limit {
+		return false
 	}
-	r := l.ReserveN(now, 1)
-	defer r.CancelAt(now)
-	return r.DelayFrom(now), false
+	k.n[ak]++
+	return true
+}
+
+// release gives back a slot taken by acquire.
+func (k *keySlots) release(ak string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.n[ak]--; k.n[ak] <= 0 {
+		delete(k.n, ak)
+	}
 }

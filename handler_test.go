@@ -45,6 +45,8 @@ type env struct {
 	logs  bytes.Buffer
 	tick  time.Duration
 	event ccfs.Event
+	// onPut, if set, is called as each upload reaches the store.
+	onPut func()
 	// sent holds the Authorization headers and bodies sent, so tests can
 	// look for them in the logs.
 	sent [][2]string
@@ -64,7 +66,11 @@ func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
 		Credentials: creds, Store: e, MaxFileMB: 1, RootPrefix: "Y:",
 		Logger:    slog.New(slog.NewJSONHandler(&e.logs, nil)),
 		Now:       e.clock,
-		OnRequest: func(ev ccfs.Event) { e.event = ev },
+		OnRequest: func(ev ccfs.Event) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.event = ev
+		},
 	}
 	if edit != nil {
 		edit(&opts)
@@ -80,7 +86,17 @@ func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
 
 // Put lets a test swap the store behind the handler.
 func (e *env) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	if e.onPut != nil {
+		e.onPut()
+	}
 	return e.st.Put(ctx, name, r, size)
+}
+
+// advance moves the handler's clock forward.
+func (e *env) advance(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = e.now.Add(d)
 }
 
 func (e *env) clock() time.Time {
@@ -272,7 +288,7 @@ func TestResultCodes(t *testing.T) {
 		{"duplicate data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + wav + `","data":"` + wav + `"}}`)}, 200, "0300004", "twice"},
 		{"no Authorization", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Authorization") }}, 401, "0300010", "Authorization"},
 		{"wrong secret", req{body: body(wav), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
-		{"unknown key", req{body: body(wav), sk: "nope", ak: "ghost"}, 401, "0300010", "signature"},
+		{"unknown key", req{body: body(wav), sk: "nope", ak: "ghost"}, 401, "0300010", `unknown access key: "ghost"`},
 		{"signed too early", req{body: body(wav), signedAt: t0.Add(-16 * time.Minute)}, 401, "0300011", "window"},
 		{"VDN not owned", req{query: "vdnId=55", body: body(wav)}, 401, "0300013", "VDN"},
 		{"other key's VDN", req{query: "vdnId=99", body: body(wav)}, 401, "0300013", "VDN"},
@@ -566,7 +582,7 @@ func TestPoolLocationIDs(t *testing.T) {
 
 type downReplay struct{}
 
-func (downReplay) Add(context.Context, [32]byte, time.Time) error {
+func (downReplay) Add(context.Context, auth.ReplayEntry) error {
 	return fmt.Errorf("%w: redis: connection refused", auth.ErrReplayUnavailable)
 }
 

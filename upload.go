@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/b64"
@@ -29,6 +30,7 @@ type upload struct {
 	body   io.Reader
 	size   int64 // Content-Length
 	verify *auth.Verification
+	pace   *pace // nil if the minimum body rate is off
 	scan   envelope.Scanner
 	dec    b64.Decoder
 	wav    *wavcheck.Checker
@@ -60,9 +62,9 @@ type upload struct {
 var uploads = sync.Pool{New: func() any { return new(upload) }}
 
 // newUpload returns a ready upload; release it with free.
-func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification) *upload {
+func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
 	u := uploads.Get().(*upload)
-	u.cfg, u.body, u.size, u.verify = cfg, body, size, x
+	u.cfg, u.body, u.size, u.verify, u.pace = cfg, body, size, x, p
 	u.wav = wavcheck.NewChecker(cfg.policy)
 	u.scan = envelope.Scanner{Data: &u.dec}
 	u.dec.Reset((*decoded)(u))
@@ -75,7 +77,7 @@ func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification) *u
 
 // free returns u to the pool. Nothing may use u afterwards.
 func (u *upload) free() {
-	u.ctx, u.cfg, u.body, u.verify, u.wav = nil, nil, nil, nil, nil
+	u.ctx, u.cfg, u.body, u.verify, u.wav, u.pace = nil, nil, nil, nil, nil, nil
 	uploads.Put(u)
 }
 
@@ -118,6 +120,10 @@ func (u *upload) pull() {
 	if u.size-u.bodyBytes <= int64(len(u.buf)) {
 		u.lastRead.Store(true)
 	}
+	if err := u.pace.beforeRead(u.bodyBytes, len(u.buf)); err != nil {
+		u.readErr, u.end = err, err
+		return
+	}
 	n, err := u.body.Read(u.buf[:])
 	if n > 0 {
 		u.bodyBytes += int64(n)
@@ -129,6 +135,7 @@ func (u *upload) pull() {
 	switch {
 	case u.end != nil:
 	case err == io.EOF:
+		u.pace.done()
 		u.end = u.finish()
 	case err != nil:
 		u.readErr = err
@@ -139,9 +146,8 @@ func (u *upload) pull() {
 // finish runs the checks that need the whole body. The signature comes
 // first: a caller who cannot sign learns nothing about the rest.
 func (u *upload) finish() error {
-	u.verified = true
-	if err := u.verify.Verify(u.ctx); err != nil {
-		return authError(err)
+	if err := u.verifySignature(); err != nil {
+		return err
 	}
 	if err := u.scan.Close(); err != nil {
 		return contentError(err)
@@ -156,6 +162,22 @@ func (u *upload) finish() error {
 		return wavError(err)
 	}
 	return io.EOF
+}
+
+// replayTimeout bounds the replay check, which runs on its own context:
+// the request's is cancelled by Go's server when a client half-closes its
+// connection after its last byte, as many do.
+const replayTimeout = 5 * time.Second
+
+// verifySignature runs Verify once, at the end of the body.
+func (u *upload) verifySignature() *Error {
+	u.verified = true
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
+	defer cancel()
+	if err := u.verify.Verify(ctx); err != nil {
+		return authError(err)
+	}
+	return nil
 }
 
 // checkFields checks version and data once the body is complete.
@@ -205,6 +227,14 @@ func wavError(err error) *Error {
 // is chosen, so an authentication failure wins over every other.
 func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 	u.ctx = ctx
+	if !u.verify.VDNAllowed() {
+		// It cannot succeed: spare the store, and let the signature decide
+		// between 401 and "not your VDN".
+		if err := u.drain(); err != nil {
+			return nil, u.bodyReadError(err)
+		}
+		return nil, u.verifySignature()
+	}
 	// Prime: nothing is stored for a body that fails before its first
 	// decoded byte.
 	for len(u.pending) == 0 && u.end == nil {
@@ -237,15 +267,14 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 		}
 	}
 	if u.readErr != nil {
-		return nil, ErrFormat.with("the request body could not be read to its end").because(u.readErr)
+		return nil, u.bodyReadError(u.readErr)
 	}
 	if !u.verified {
 		if err := u.drain(); err != nil {
-			return nil, ErrFormat.with("the request body could not be read to its end").because(err)
+			return nil, u.bodyReadError(err)
 		}
-		u.verified = true
-		if err := u.verify.Verify(ctx); err != nil {
-			return nil, authError(err)
+		if err := u.verifySignature(); err != nil {
+			return nil, err
 		}
 	}
 	var e *Error
@@ -258,13 +287,26 @@ func (u *upload) run(ctx context.Context, name string) ([]string, error) {
 	return nil, ErrStorage.because(putErr)
 }
 
+// bodyReadError is the result of a body that could not be read to its end.
+func (u *upload) bodyReadError(err error) *Error {
+	if isSlow(err) {
+		return ErrSlowBody.with("the request body arrived too slowly: under %d bytes a second after the first %s",
+			u.cfg.MinBodyRate, u.cfg.BodyRateGrace).because(err)
+	}
+	return ErrFormat.with("the request body could not be read to its end").because(err)
+}
+
 // drain reads the rest of the body through the signature check only.
 func (u *upload) drain() error {
 	for {
+		if err := u.pace.beforeRead(u.bodyBytes, len(u.buf)); err != nil {
+			return err
+		}
 		n, err := u.body.Read(u.buf[:])
 		u.bodyBytes += int64(n)
 		u.verify.Write(u.buf[:n])
 		if err == io.EOF {
+			u.pace.done()
 			return nil
 		}
 		if err != nil {

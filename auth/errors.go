@@ -16,12 +16,14 @@ var (
 	// ErrMalformedRequest: the request cannot be put in canonical form
 	// (for example its query does not decode).
 	ErrMalformedRequest = errors.New("auth: request cannot be canonicalised")
-	// ErrTimestampWindow: the signing time is too far from the server's clock.
+	// ErrTimestampWindow: the signing time is too far from the server's
+	// clock, when the headers arrive or when the body ends.
 	ErrTimestampWindow = errors.New("auth: timestamp outside the accepted window")
-	// ErrSignatureMismatch: the signature is not the one the key would make,
-	// or the access key is unknown; the two are indistinguishable on purpose.
+	// ErrSignatureMismatch: the signature is not the one the key would make.
 	ErrSignatureMismatch = errors.New("auth: signature does not match")
-	// ErrReplay: this signature was already accepted once.
+	// ErrReplay: this signature was already accepted once, or it could no
+	// longer be recorded because its replay entry would already have
+	// expired (it may have been accepted and forgotten).
 	ErrReplay = errors.New("auth: request replayed")
 	// ErrVDNNotAllowed: the key may not write to the requested VDN. It is
 	// reported only once the signature is proven right, so that it tells
@@ -31,7 +33,8 @@ var (
 	// (it is full, or a shared cache cannot be reached), so the request is
 	// refused rather than left open to replay.
 	ErrReplayUnavailable = errors.New("auth: replay cache cannot record the signature")
-	// ErrUnknownKey is what a Credentials implementation returns for an
-	// access key it does not know. A Verifier never returns it.
+	// ErrUnknownKey: the access key does not exist. A Credentials
+	// implementation returns it for a key it does not know, and
+	// Verifier.Begin refuses such a key with it at once.
 	ErrUnknownKey = errors.New("auth: unknown access key")
 )

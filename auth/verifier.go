@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -42,9 +41,6 @@ type Verifier struct {
 	window   time.Duration
 	required []string
 	now      func() time.Time
-	// decoySecret signs for access keys that do not exist, so that an
-	// unknown key costs the same work as a wrong signature.
-	decoySecret string
 }
 
 // NewVerifier returns a Verifier, or an error if opts are invalid.
@@ -79,7 +75,6 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 	}
 	slices.Sort(v.required)
 	v.required = slices.Compact(v.required)
-	v.decoySecret = rand.Text()
 	return v, nil
 }
 
@@ -88,14 +83,15 @@ func (v *Verifier) Window() time.Duration { return v.window }
 
 // Begin checks what can be checked before the body is read: the
 // Authorization header's form, that every required header is signed and
-// every signed header is present once, the signing time, the access key and
-// its right to vdn. On success the body must be written, in full and in
+// every signed header is present once, the signing time, and that the
+// access key exists. On success the body must be written, in full and in
 // order, to the returned Verification, and Verify called at its end.
 //
-// An unknown access key is not an error here: Begin returns a Verification
-// that hashes the body all the same and fails in Verify with
-// ErrSignatureMismatch. A key that may not use vdn likewise fails in Verify
-// with ErrVDNNotAllowed, once its signature is proven right.
+// An unknown access key is refused here, with an error wrapping
+// ErrUnknownKey: access keys are identifiers, not secrets, and refusing at
+// once spares the server the body of a request that cannot succeed. A key
+// that may not use vdn fails in Verify with ErrVDNNotAllowed, once its
+// signature is proven right.
 func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verification, error) {
 	if n := len(r.Header.Values("Authorization")); n > 1 {
 		return nil, fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, n)
@@ -109,9 +105,8 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 			return nil, fmt.Errorf("%w: header %s must be signed", ErrMalformedHeader, h)
 		}
 	}
-	if skew := v.now().Sub(a.Timestamp); skew > v.window || skew < -v.window {
-		return nil, fmt.Errorf("%w: signed at %s, %s from the server's clock (window ±%s)",
-			ErrTimestampWindow, a.RawTimestamp, skew.Round(time.Second), v.window)
+	if err := v.checkWindow(a); err != nil {
+		return nil, err
 	}
 	values, err := receivedValues(r, a.SignedHeaders)
 	if err != nil {
@@ -122,21 +117,18 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 		return nil, err
 	}
 	key, err := v.creds.Lookup(ctx, a.AccessKey)
-	known := err == nil
-	if err != nil && !errors.Is(err, ErrUnknownKey) {
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		return nil, fmt.Errorf("%w: %q", ErrUnknownKey, clip(a.AccessKey))
+	case err != nil:
 		return nil, fmt.Errorf("auth: looking up the access key: %w", err)
-	}
-	secret := key.SecretKey
-	if !known {
-		secret = v.decoySecret
 	}
 	prefix := AuthStringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
 	x := &Verification{
 		verifier:   v,
 		auth:       a,
-		known:      known,
-		vdnAllowed: known && key.Allows(vdn),
-		mac:        newCanonicalMAC([]byte(SigningKey(secret, prefix)), head),
+		vdnAllowed: key.Allows(vdn),
+		mac:        newCanonicalMAC([]byte(SigningKey(key.SecretKey, prefix)), head),
 	}
 	return x, nil
 }
@@ -148,15 +140,27 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 type Verification struct {
 	verifier   *Verifier
 	auth       *Authorization
-	known      bool
 	vdnAllowed bool
 	mac        canonicalMAC
 	verified   bool
+	proven     bool
 }
 
-// AccessKey returns the access key the request claims. Until Verify
-// succeeds it is only a claim.
+// AccessKey returns the access key the request claims. It is a known key,
+// but until Verify proves the signature right it is only a claim.
 func (x *Verification) AccessKey() string { return x.auth.AccessKey }
+
+// VDNAllowed reports whether the claimed key may use the VDN given to
+// Begin. Until the signature is proven it says what the key would be
+// allowed, not that the caller holds the key: a server uses it to spare
+// work (touching storage) for a request that cannot succeed, and still
+// lets Verify decide what to answer.
+func (x *Verification) VDNAllowed() bool { return x.vdnAllowed }
+
+// Proven reports whether Verify found the signature right: the caller
+// holds the key's secret, whatever Verify then said about the VDN, the
+// window or a replay. Before Verify it is false.
+func (x *Verification) Proven() bool { return x.proven }
 
 // Timestamp returns the signing time the request claims.
 func (x *Verification) Timestamp() time.Time { return x.auth.Timestamp }
@@ -169,23 +173,37 @@ func (x *Verification) Write(p []byte) (int, error) {
 
 // Verify ends the check, after the last byte of the body was written. It
 // returns nil if the signature is right for the body, the key may use the
-// VDN, and the signature had not been used before (it is then recorded as
-// used). Otherwise it returns an error wrapping ErrSignatureMismatch,
-// ErrVDNNotAllowed, ErrReplay or ErrReplayUnavailable.
+// VDN, the signing time is still inside the window now that the body has
+// ended, and the signature had not been used before (it is then recorded
+// as used until ReplayMargin after the window closes). Otherwise it returns
+// an error wrapping, in this order of precedence, ErrSignatureMismatch,
+// ErrVDNNotAllowed, ErrTimestampWindow, ErrReplay or ErrReplayUnavailable.
+//
+// The window is checked again here because Begin ran when the headers
+// arrived: without the second check a captured request whose body is
+// made to end after its window would outlive its replay entry.
 func (x *Verification) Verify(ctx context.Context) error {
 	if x.verified {
 		return errors.New("auth: Verify called twice")
 	}
 	x.verified = true
 	var sum [sha256.Size]byte
-	ok := hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:])
-	if !ok || !x.known {
+	if !hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:]) {
 		return ErrSignatureMismatch
 	}
+	x.proven = true
 	if !x.vdnAllowed {
 		return ErrVDNNotAllowed
 	}
-	err := x.verifier.replay.Add(ctx, x.auth.Signature, x.auth.Timestamp.Add(x.verifier.window))
+	v := x.verifier
+	if err := v.checkWindow(x.auth); err != nil {
+		return err
+	}
+	err := v.replay.Add(ctx, ReplayEntry{
+		AccessKey: x.auth.AccessKey,
+		Signature: x.auth.Signature,
+		Expires:   x.auth.Timestamp.Add(v.window + ReplayMargin),
+	})
 	switch {
 	case err == nil:
 		return nil
@@ -194,4 +212,13 @@ func (x *Verification) Verify(ctx context.Context) error {
 	default:
 		return fmt.Errorf("%w: %w", ErrReplayUnavailable, err)
 	}
+}
+
+// checkWindow checks the signing time against the server's clock.
+func (v *Verifier) checkWindow(a *Authorization) error {
+	if skew := v.now().Sub(a.Timestamp); skew > v.window || skew < -v.window {
+		return fmt.Errorf("%w: signed at %s, %s from the server's clock (window ±%s)",
+			ErrTimestampWindow, a.RawTimestamp, skew.Round(time.Second), v.window)
+	}
+	return nil
 }

@@ -98,8 +98,8 @@ func TestVerifierOutcomes(t *testing.T) {
 		{name: "vdn not owned", s: good, vdn: 55, want: auth.ErrVDNNotAllowed},
 		{name: "key with no vdns", s: signer("nowhere", "sk-nowhere", t0), vdn: 53, want: auth.ErrVDNNotAllowed},
 		{name: "wrong secret", s: signer("chatbot-a", "sk-wrong", t0), vdn: 53, want: auth.ErrSignatureMismatch},
-		{name: "unknown key", s: signer("ghost", "sk-A-very-secret", t0), vdn: 53, want: auth.ErrSignatureMismatch},
-		{name: "unknown key, vdn it could not own", s: signer("ghost", "x", t0), vdn: 55, want: auth.ErrSignatureMismatch},
+		{name: "unknown key", s: signer("ghost", "sk-A-very-secret", t0), vdn: 53, begin: true, want: auth.ErrUnknownKey},
+		{name: "unknown key, vdn it could not own", s: signer("ghost", "x", t0), vdn: 55, begin: true, want: auth.ErrUnknownKey},
 		{name: "wrong secret, vdn not owned", s: signer("chatbot-a", "x", t0), vdn: 55, want: auth.ErrSignatureMismatch},
 		{name: "window edge past", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(-15*time.Minute)), vdn: 53},
 		{name: "window edge future", s: signer("chatbot-a", "sk-A-very-secret", t0.Add(15*time.Minute)), vdn: 53},
@@ -131,6 +131,9 @@ func TestVerifierOutcomes(t *testing.T) {
 				}
 				x.Write([]byte(body))
 				err = x.Verify(context.Background())
+				if x.Proven() == errors.Is(err, auth.ErrSignatureMismatch) {
+					t.Fatalf("Proven() = %v after Verify returned %v", x.Proven(), err)
+				}
 			} else if !tt.begin {
 				t.Fatalf("Begin: %v", err)
 			}
@@ -145,6 +148,27 @@ func TestVerifierOutcomes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWindowCheckedAtTheEnd: a body that ends after the window is refused
+// even though its headers arrived inside it, and nothing is recorded; the
+// signature was proven all the same.
+func TestWindowCheckedAtTheEnd(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{})
+	s := auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", Now: func() time.Time { return t0.Add(-14 * time.Minute) }}
+	r := f.request(t, s, "53")
+	x, err := f.verifier.Begin(context.Background(), r.Clone(context.Background()), 53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Write([]byte(body))
+	f.now = t0.Add(2 * time.Minute) // the body took three minutes
+	if err := x.Verify(context.Background()); !errors.Is(err, auth.ErrTimestampWindow) {
+		t.Fatalf("Verify after the window: %v, want ErrTimestampWindow", err)
+	}
+	if !x.Proven() {
+		t.Fatal("Proven() = false for a right signature")
 	}
 }
 
@@ -177,41 +201,78 @@ func TestReplay(t *testing.T) {
 func TestMemoryReplay(t *testing.T) {
 	now := t0
 	c := auth.NewMemoryReplay(2, func() time.Time { return now })
+	c.SetKeyShare(0) // this test is about the capacity; TestMemoryReplayKeyShare about shares
 	sig := func(i byte) [sha256.Size]byte { return [sha256.Size]byte{i} }
 	ctx := context.Background()
+	add := func(i byte, expires time.Time) error {
+		return c.Add(ctx, auth.ReplayEntry{AccessKey: "ak", Signature: sig(i), Expires: expires})
+	}
 	must := func(err, want error) {
 		t.Helper()
 		if !errors.Is(err, want) || (want == nil) != (err == nil) {
 			t.Fatalf("err = %v, want %v", err, want)
 		}
 	}
-	must(c.Add(ctx, sig(1), now.Add(time.Minute)), nil)
-	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplay)
-	must(c.Add(ctx, sig(2), now.Add(2*time.Minute)), nil)
+	must(add(1, now.Add(time.Minute)), nil)
+	must(add(1, now.Add(time.Minute)), auth.ErrReplay)
+	must(add(2, now.Add(2*time.Minute)), nil)
 	// Full: refuses rather than forgetting sig 1 or 2 early.
-	must(c.Add(ctx, sig(3), now.Add(time.Minute)), auth.ErrReplayUnavailable)
-	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplay)
-	must(c.Add(ctx, sig(2), now.Add(time.Minute)), auth.ErrReplay)
-	// Already expired: not recorded, not refused.
-	must(c.Add(ctx, sig(4), now), nil)
+	must(add(3, now.Add(time.Minute)), auth.ErrReplayUnavailable)
+	must(add(1, now.Add(time.Minute)), auth.ErrReplay)
+	must(add(2, now.Add(time.Minute)), auth.ErrReplay)
+	// Already expired: it cannot be kept, so it is refused as a replay.
+	must(add(4, now), auth.ErrReplay)
 	// sig 1 expires; its place is free; sig 2 is still live.
 	now = now.Add(time.Minute)
-	must(c.Add(ctx, sig(3), now.Add(time.Minute)), nil)
-	must(c.Add(ctx, sig(2), now.Add(time.Minute)), auth.ErrReplay)
-	must(c.Add(ctx, sig(1), now.Add(time.Minute)), auth.ErrReplayUnavailable)
+	must(add(3, now.Add(time.Minute)), nil)
+	must(add(2, now.Add(time.Minute)), auth.ErrReplay)
+	must(add(1, now.Add(time.Minute)), auth.ErrReplayUnavailable)
 	if c.Len() != 2 {
 		t.Fatalf("Len = %d", c.Len())
 	}
 	now = now.Add(time.Hour)
-	must(c.Add(ctx, sig(1), now.Add(time.Minute)), nil)
+	must(add(1, now.Add(time.Minute)), nil)
 	if c.Len() != 1 {
 		t.Fatalf("Len after expiry = %d", c.Len())
 	}
 }
 
+// TestMemoryReplayKeyShare: one key fills its share, not the cache; its
+// share frees up as its entries expire.
+func TestMemoryReplayKeyShare(t *testing.T) {
+	now := t0
+	c := auth.NewMemoryReplay(8, func() time.Time { return now })
+	ctx := context.Background()
+	n := byte(0)
+	add := func(ak string, expires time.Time) error {
+		n++
+		return c.Add(ctx, auth.ReplayEntry{AccessKey: ak, Signature: [sha256.Size]byte{n}, Expires: expires})
+	}
+	for i := range 2 { // a quarter of 8
+		if err := add("greedy", now.Add(time.Hour)); err != nil {
+			t.Fatalf("greedy entry %d: %v", i+1, err)
+		}
+	}
+	if err := add("greedy", now.Add(time.Hour)); !errors.Is(err, auth.ErrReplayUnavailable) {
+		t.Fatalf("greedy past its share: %v, want ErrReplayUnavailable", err)
+	}
+	for i := range 2 {
+		if err := add("other", now.Add(time.Minute)); err != nil {
+			t.Fatalf("other key, entry %d: %v", i+1, err)
+		}
+	}
+	now = now.Add(2 * time.Hour)
+	if err := add("greedy", now.Add(time.Hour)); err != nil {
+		t.Fatalf("greedy after its entries expired: %v", err)
+	}
+	if c.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", c.Len())
+	}
+}
+
 type failingReplay struct{}
 
-func (failingReplay) Add(context.Context, [sha256.Size]byte, time.Time) error {
+func (failingReplay) Add(context.Context, auth.ReplayEntry) error {
 	return errors.New("connection refused")
 }
 

@@ -18,7 +18,9 @@ import (
 
 // TestStore checks that s keeps the store.Store contract: a round trip
 // keeps the bytes; a reader that fails at any of several offsets, or a
-// cancelled context, leaves nothing under the name; an existing name is not
+// cancelled context, leaves nothing under the name and no new directory
+// (Open of the directory the name would have been in fails with
+// fs.ErrNotExist); an existing name is not
 // overwritten; concurrent Puts of different names all land; size -1 and an
 // exact size both work; a large stream is not a problem. It needs s to be
 // a store.Opener to read files back, and removes what it wrote when s is a
@@ -41,6 +43,7 @@ func TestStore(t *testing.T, s store.Store) {
 	t.Run("ExactSize", c.exactSize)
 	t.Run("ReaderFailure", c.readerFailure)
 	t.Run("CancelledContext", c.cancelled)
+	t.Run("NoDirectoryLeftBehind", c.noDirectory)
 	t.Run("NoOverwrite", c.noOverwrite)
 	t.Run("Concurrent", c.concurrent)
 	t.Run("LargeStream", c.large)
@@ -184,6 +187,32 @@ func (c *storeCheck) cancelled(t *testing.T) {
 		t.Fatal("Put succeeded though its context was cancelled while it read")
 	}
 	c.mustNotHave(t, name)
+}
+
+// noDirectory checks that failed Puts leave no directory behind: a
+// request that never proved itself must not change the store's tree.
+func (c *storeCheck) noDirectory(t *testing.T) {
+	data := pattern(100_000, 9)
+	top := c.base + "nodir"
+	for i, off := range []int{0, 5000, 99_999} {
+		name := c.name(fmt.Sprintf("nodir/%d/deep/x.wav", i))
+		if _, err := c.s.Put(context.Background(), name, &failingReader{data: data, off: off}, -1); err == nil {
+			t.Fatalf("Put succeeded though its reader failed at byte %d", off)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.s.Put(ctx, c.name("nodir/cancelled/x.wav"), bytes.NewReader(data), -1); err == nil {
+		t.Fatal("Put succeeded with a cancelled context")
+	}
+	f, err := c.op.Open(top)
+	if err == nil {
+		f.Close()
+		t.Fatalf("failed Puts left the directory %q behind", top)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Open(%q) after failed Puts: %v, want fs.ErrNotExist", top, err)
+	}
 }
 
 func (c *storeCheck) noOverwrite(t *testing.T) {

@@ -20,7 +20,11 @@ import (
 type Store interface {
 	// Put reads r to EOF and keeps the bytes under name. All or nothing:
 	// if reading r fails, ctx ends, or Put returns an error, no file is
-	// visible under name afterwards. size is the exact length, or -1.
+	// visible under name afterwards, and no directory Put created is left.
+	// Until r returns io.EOF its bytes are not yet known to be genuine (a
+	// request's signature holds only at the body's end), so Put does
+	// nothing that lasts before it: no directory, no file outside one flat
+	// staging area. size is the exact length, or -1.
 	// It returns the IDs of the locations that now hold the file (nil
 	// outside a CTI pool). A name that already exists is not overwritten:
 	// Put returns an error wrapping ErrExist.

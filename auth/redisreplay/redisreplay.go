@@ -1,8 +1,8 @@
 // Package redisreplay is an auth.ReplayCache kept in Redis, so that
 // several ccfs nodes behind a balancer refuse a request replayed against
 // any of them. An accepted signature is stored with SET key NX PX: the
-// first node to store it wins, the key expires when the signature leaves
-// the signing window, and a Redis that cannot be reached fails closed.
+// first node to store it wins, the key expires auth.ReplayMargin after the
+// signature leaves the signing window, and a Redis that cannot be reached fails closed.
 //
 // It is a module of its own, so that a user of the handler who keeps the
 // in-memory cache never downloads a Redis client.
@@ -57,14 +57,16 @@ func New(client redis.UniversalClient, opts Options) (*Cache, error) {
 }
 
 // Add implements auth.ReplayCache: SET prefix+hex(signature) 1 NX PX
-// (expires - now). It returns auth.ErrReplay if the key exists, and an
-// error wrapping auth.ErrReplayUnavailable if Redis cannot be asked.
-func (c *Cache) Add(ctx context.Context, sig [32]byte, expires time.Time) error {
-	ttl := expires.Sub(c.now())
+// (expires - now). It returns auth.ErrReplay if the key exists or the
+// entry has already expired (it could not be kept, so the signature cannot
+// be told from one accepted and forgotten), and an error wrapping
+// auth.ErrReplayUnavailable if Redis cannot be asked.
+func (c *Cache) Add(ctx context.Context, e auth.ReplayEntry) error {
+	ttl := e.Expires.Sub(c.now())
 	if ttl < time.Millisecond {
-		return nil // already outside the window: it cannot be replayed
+		return auth.ErrReplay
 	}
-	ok, err := c.client.SetNX(ctx, c.prefix+hex.EncodeToString(sig[:]), 1, ttl).Result()
+	ok, err := c.client.SetNX(ctx, c.prefix+hex.EncodeToString(e.Signature[:]), 1, ttl).Result()
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: redis: %v", auth.ErrReplayUnavailable, err)

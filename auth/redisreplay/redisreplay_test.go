@@ -23,10 +23,13 @@ func TestAddReplayExpiry(t *testing.T) {
 	}
 	ctx := context.Background()
 	sig := [32]byte{1, 2, 3}
-	if err := c.Add(ctx, sig, time.Now().Add(300*time.Millisecond)); err != nil {
+	entry := func(sig [32]byte, expires time.Time) auth.ReplayEntry {
+		return auth.ReplayEntry{AccessKey: "ak", Signature: sig, Expires: expires}
+	}
+	if err := c.Add(ctx, entry(sig, time.Now().Add(300*time.Millisecond))); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Add(ctx, sig, time.Now().Add(time.Minute)); !errors.Is(err, auth.ErrReplay) {
+	if err := c.Add(ctx, entry(sig, time.Now().Add(time.Minute))); !errors.Is(err, auth.ErrReplay) {
 		t.Fatalf("second Add: %v", err)
 	}
 	ttl := client.PTTL(ctx, redisreplay.DefaultPrefix+"0102030000000000000000000000000000000000000000000000000000000000").Val()
@@ -34,12 +37,13 @@ func TestAddReplayExpiry(t *testing.T) {
 		t.Fatalf("PTTL %v", ttl)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if err := c.Add(ctx, sig, time.Now().Add(time.Minute)); err != nil {
+	if err := c.Add(ctx, entry(sig, time.Now().Add(time.Minute))); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
-	// Already outside the window: nothing to record.
-	if err := c.Add(ctx, [32]byte{9}, time.Now().Add(-time.Second)); err != nil {
-		t.Fatal(err)
+	// Already expired: it cannot be kept, so it is refused as a replay
+	// (it may have been accepted and forgotten), and nothing is stored.
+	if err := c.Add(ctx, entry([32]byte{9}, time.Now().Add(-time.Second))); !errors.Is(err, auth.ErrReplay) {
+		t.Fatalf("an already expired entry: %v, want ErrReplay", err)
 	}
 	if n := client.Exists(ctx, redisreplay.DefaultPrefix+"09"+strings.Repeat("0", 62)).Val(); n != 0 {
 		t.Fatal("an expired signature was stored")
@@ -93,7 +97,7 @@ func TestOutageFailsClosed(t *testing.T) {
 	srv.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := c.Add(ctx, [32]byte{7}, time.Now().Add(time.Minute))
+	err := c.Add(ctx, auth.ReplayEntry{AccessKey: "ak", Signature: [32]byte{7}, Expires: time.Now().Add(time.Minute)})
 	if !errors.Is(err, auth.ErrReplayUnavailable) {
 		t.Fatalf("err = %v, want ErrReplayUnavailable", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -29,102 +30,154 @@ import (
 	"github.com/ccfs-go/ccfs/pathrule"
 )
 
+// serve runs "ccfs serve": it reads the flags into a serveConfig and runs
+// it.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("serve", "[flags]",
-		"Runs the CC-FS upload interface at "+ccfs.UploadPath+".\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
-		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
-	addr := fl.String("addr", "127.0.0.1:28443", "address to listen on")
-	data := fl.String("data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
-	credsFile := fl.String("credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent)")
-	certFile := fl.String("tls-cert", "", "TLS certificate (PEM); default: a self-signed one in <data>")
-	keyFile := fl.String("tls-key", "", "TLS private key (PEM), with --tls-cert")
-	plain := fl.Bool("plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
-	rule := fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule")
-	root := fl.String("root", "", "prefix of fileName in responses, such as Y:")
-	maxMB := fl.Int("max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
-	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
-	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "uploads a second per access key (0: no limit)")
-	burst := fl.Int("burst", ccfs.DefaultBurst, "uploads an access key may start at once")
-	inflight := fl.Int("max-inflight", ccfs.DefaultMaxInFlight, "most uploads processed at once")
-	skew := fl.Duration("skew", auth.DefaultWindow, "accepted distance between signing time and server time")
-	logFormat := fl.String("log-format", "text", "log format: text or json")
-	cluster := addClusterFlags(fl)
-	if code := parse(fl, args); code >= 0 {
+	cfg, code := parseServe(args, stderr)
+	if code >= 0 {
 		return code
 	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "ccfs serve: unexpected argument %q\n", fl.Arg(0))
-		return 2
-	}
-	fail := func(err error) int {
+	if err := cfg.run(ctx, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
 		return 1
 	}
-	var logger *slog.Logger
-	switch *logFormat {
-	case "text":
-		logger = slog.New(slog.NewTextHandler(stderr, nil))
-	case "json":
-		logger = slog.New(slog.NewJSONHandler(stderr, nil))
-	default:
-		return fail(fmt.Errorf("--log-format %q: want text or json", *logFormat))
+	return 0
+}
+
+// serveConfig is what the flags of "ccfs serve" say.
+type serveConfig struct {
+	addr, data, credsFile, certFile, keyFile, logFormat string
+	plain                                               bool
+	maxConns                                            int
+	opts                                                ccfs.Options // without Credentials, Store, Replay, Logger
+	cluster                                             *clusterFlags
+}
+
+// parseServe reads the flags of "ccfs serve". A code >= 0 means: exit
+// with it (help was shown, or the flags are wrong).
+func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
+	fl := newFlags("serve", "[flags]",
+		"Runs the CC-FS upload interface at "+ccfs.UploadPath+".\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
+		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
+	c := &serveConfig{}
+	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
+	fl.StringVar(&c.data, "data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
+	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent)")
+	fl.StringVar(&c.certFile, "tls-cert", "", "TLS certificate (PEM); default: a self-signed one in <data>")
+	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
+	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
+	fl.StringVar(&c.opts.PathRule, "path-rule", pathrule.Default, "Third-Party Upload File Path Rule")
+	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
+	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
+	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
+	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "uploads a second per access key (0: no limit)")
+	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "uploads an access key may start at once")
+	fl.IntVar(&c.opts.MaxInFlight, "max-inflight", ccfs.DefaultMaxInFlight, "most uploads processed at once")
+	fl.IntVar(&c.opts.MaxInFlightPerKey, "max-inflight-per-key", ccfs.DefaultMaxInFlightPerKey, "most uploads one access key may have in progress")
+	fl.IntVar(&c.opts.MinBodyRate, "min-body-rate", ccfs.DefaultMinBodyRate, "slowest a request body may arrive after the first 5 s, in bytes a second (-1: no minimum)")
+	fl.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "most open client connections; more wait in the kernel's backlog")
+	fl.DurationVar(&c.opts.Window, "skew", auth.DefaultWindow, "accepted distance between signing time and server time")
+	fl.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	c.cluster = addClusterFlags(fl)
+	if code := parse(fl, args); code >= 0 {
+		return nil, code
 	}
-	cs, err := parseCodecs(*codecs)
-	if err != nil {
+	fail := func(err error) (*serveConfig, int) {
+		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
+		return nil, 2
+	}
+	if fl.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q", fl.Arg(0)))
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fail(fmt.Errorf("--log-format %q: want text or json", c.logFormat))
+	}
+	var err error
+	if c.opts.Codecs, err = parseCodecs(*codecs); err != nil {
 		return fail(err)
 	}
-	if (*certFile == "") != (*keyFile == "") {
+	if (c.certFile == "") != (c.keyFile == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))
 	}
-	if err := os.MkdirAll(*data, 0o750); err != nil {
-		return fail(err)
+	if c.maxConns < 1 {
+		return fail(fmt.Errorf("--max-conns %d: want at least 1", c.maxConns))
 	}
-	creds, err := loadOrCreateCredentials(*credsFile, *data, stdout)
+	c.opts.RatePerKey = rate.Limit(*perKey)
+	if *perKey == 0 {
+		c.opts.RatePerKey = rate.Inf
+	}
+	return c, -1
+}
+
+// defaultMaxConns is --max-conns: well above the default in-flight limit,
+// so idle keep-alive connections do not starve uploads, and far below what
+// the descriptors and memory of a small server allow (an idle TLS
+// connection holds about 40 KB).
+const defaultMaxConns = 1024
+
+// Timeouts of the server. The minimum body rate (Options.MinBodyRate) drops
+// a stalled body in seconds; ReadTimeout is the cap for a body that keeps
+// trickling just above it.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 5 * time.Minute
+	writeTimeout      = 6 * time.Minute
+	idleTimeout       = 30 * time.Second
+)
+
+// run serves until ctx ends, then lets uploads in flight finish.
+func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
+	var logger *slog.Logger
+	if c.logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	if err := os.MkdirAll(c.data, 0o750); err != nil {
+		return err
+	}
+	creds, err := loadOrCreateCredentials(c.credsFile, c.data, stdout)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	var cl closers
 	defer cl.Close()
-	st, where, err := cluster.openStore(ctx, filepath.Join(*data, "files"), &cl)
+	st, where, err := c.cluster.openStore(ctx, filepath.Join(c.data, "files"), &cl)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	replay, replayWhere, err := cluster.openReplay(ctx, logger, &cl)
+	replay, replayWhere, err := c.cluster.openReplay(ctx, logger, &cl)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	limit := rate.Limit(*perKey)
-	if *perKey == 0 {
-		limit = rate.Inf
-	}
-	h, err := ccfs.NewHandler(ccfs.Options{
-		Credentials: creds, Store: st, Replay: replay, PathRule: *rule, RootPrefix: *root, MaxFileMB: *maxMB,
-		Codecs: cs, Window: *skew, RatePerKey: limit, Burst: *burst, MaxInFlight: *inflight, Logger: logger,
-	})
+	opts := c.opts
+	opts.Credentials, opts.Store, opts.Replay, opts.Logger = creds, st, replay, logger
+	h, err := ccfs.NewHandler(opts)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // a 5 MB file over a slow link
-		WriteTimeout:      6 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return fail(err)
+		return err
 	}
+	ln = limitListener(ln, c.maxConns)
 	scheme := "https"
-	if *plain {
+	if c.plain {
 		scheme = "http"
 	} else {
-		cert, err := loadOrCreateCert(*certFile, *keyFile, *data)
+		cert, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
 		if err != nil {
 			ln.Close()
-			return fail(err)
+			return err
 		}
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		ln = tls.NewListener(ln, srv.TLSConfig)
@@ -134,17 +187,59 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fail(err)
+		return err
 	case <-ctx.Done():
 	}
 	// Let uploads in flight finish; new connections are refused.
 	logger.Info("shutting down; waiting for uploads in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	sctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fail(err)
+	return srv.Shutdown(sctx)
+}
+
+// limitListener accepts at most n connections at a time: Accept waits
+// while n are open, leaving new ones in the kernel's backlog.
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
 	}
-	return 0
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back when closed, once.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 // loadOrCreateCredentials loads path, or <data>/credentials.json; when

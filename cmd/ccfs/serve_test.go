@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,6 +115,44 @@ func TestServeUploadEndToEnd(t *testing.T) {
 	onDisk, err := os.ReadFile(filepath.Join(data, "files", strings.TrimPrefix(r.ResultData.FileName, "Y:/")))
 	if err != nil || !bytes.Equal(onDisk, wav) {
 		t.Fatalf("file on disk: %v (%d bytes, want %d)", err, len(onDisk), len(wav))
+	}
+}
+
+// TestServeCapsConnections: with --max-conns 2 and two connections open
+// (and silent), a third is not served until one of them closes.
+func TestServeCapsConnections(t *testing.T) {
+	base, _ := startServe(t, "--data", t.TempDir(), "--plain-http", "--max-conns", "2")
+	addr := strings.TrimPrefix(base, "http://")
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	got := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(base + ccfs.UploadPath)
+		if err == nil {
+			resp.Body.Close()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("a third connection was served (%v) while --max-conns 2 were open", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	held[0].Close()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the third connection was not served after one closed")
 	}
 }
 

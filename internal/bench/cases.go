@@ -97,7 +97,7 @@ func (Discard) Put(_ context.Context, _ string, r io.Reader, _ int64) ([]string,
 // again and again; Naive has no replay check either.
 type noReplay struct{}
 
-func (noReplay) Add(context.Context, [sha256.Size]byte, time.Time) error { return nil }
+func (noReplay) Add(context.Context, auth.ReplayEntry) error { return nil }
 
 // NewHandler returns the real handler on s, set up for benchmarking.
 func NewHandler(s store.Store) http.Handler {

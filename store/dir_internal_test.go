@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// TestDirSyncsEveryDirectoryItCreates: the first file in a new directory
+// tree survives a power loss only if the target directory and the parent
+// of every directory created for it are synced.
+func TestDirSyncsEveryDirectoryItCreates(t *testing.T) {
+	d, err := NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var synced []string
+	syncHook = func(dir string) { synced = append(synced, dir) }
+	defer func() { syncHook = nil }()
+	ctx := context.Background()
+	if _, err := d.Put(ctx, "3rdfile/53/thirdvoicebotfile/a.wav", strings.NewReader("a"), 1); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"3rdfile/53/thirdvoicebotfile", "3rdfile/53", "3rdfile", "."}
+	if !slices.Equal(synced, want) {
+		t.Fatalf("synced %q, want %q", synced, want)
+	}
+	synced = nil
+	if _, err := d.Put(ctx, "3rdfile/53/thirdvoicebotfile/b.wav", strings.NewReader("b"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"3rdfile/53/thirdvoicebotfile"}; !slices.Equal(synced, want) {
+		t.Fatalf("second file: synced %q, want %q", synced, want)
+	}
+	synced = nil
+	if _, err := d.Put(ctx, "3rdfile/54/thirdvoicebotfile/c.wav", strings.NewReader("c"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"3rdfile/54/thirdvoicebotfile", "3rdfile/54", "3rdfile"}; !slices.Equal(synced, want) {
+		t.Fatalf("new VDN: synced %q, want %q", synced, want)
+	}
+}
+
+// TestDirFailedPutCreatesNothing: a Put whose reader fails creates no
+// directory, and the staging directory is left empty.
+func TestDirFailedPutCreatesNothing(t *testing.T) {
+	root := t.TempDir()
+	d, err := NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, size := range []int64{-1, 10} {
+		if _, err := d.Put(context.Background(), "x/y/z.wav", iotest.ErrReader(errors.New("boom")), size); err == nil {
+			t.Fatal("Put succeeded")
+		}
+	}
+	entries, _ := os.ReadDir(root)
+	if len(entries) != 1 || entries[0].Name() != StagingDir {
+		t.Fatalf("root holds %v, want only %s", entries, StagingDir)
+	}
+	if staged, _ := os.ReadDir(filepath.Join(root, StagingDir)); len(staged) != 0 {
+		t.Fatalf("staging holds %v", staged)
+	}
+}
+
+// TestDirRefusesStagingNames: no name can reach the staging directory.
+func TestDirRefusesStagingNames(t *testing.T) {
+	d, err := NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, name := range []string{StagingDir, StagingDir + "/x.wav"} {
+		if _, err := d.Put(context.Background(), name, strings.NewReader("x"), 1); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("Put %q: %v", name, err)
+		}
+		if _, err := d.Open(name); !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("Open %q: %v", name, err)
+		}
+		if err := d.Remove(context.Background(), name); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("Remove %q: %v", name, err)
+		}
+	}
+}
+
+// TestNewDirSweepsStaleStagedFiles: files a dead process left in staging
+// an hour ago go; recent ones (another process's uploads) stay.
+func TestNewDirSweepsStaleStagedFiles(t *testing.T) {
+	root := t.TempDir()
+	staging := filepath.Join(root, StagingDir)
+	os.MkdirAll(staging, 0o700)
+	old, recent := filepath.Join(staging, "old"), filepath.Join(staging, "recent")
+	os.WriteFile(old, []byte("x"), 0o600)
+	os.WriteFile(recent, []byte("x"), 0o600)
+	past := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale staged file: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("recent staged file: %v", err)
+	}
+}
