@@ -6,6 +6,19 @@ package auth
 // when fewer than 96 bytes of src or 160 bytes of dst remain. It returns
 // the bytes written and the bytes consumed. In norm_amd64.s.
 //
+// Why assembly, and only here: the body's part of a signature is
+// percent-encoding then HMAC-SHA256, and on a base64 body (one byte in 32
+// escaped: '+' and '/') the byte-at-a-time encoder costs as much as the
+// hash. With AVX2 a block of 32 bytes is classified by two nibble lookups
+// (VPSHUFB) and copied whole, and only its escapes are handled one by one,
+// which leaves the hash, crypto/sha256 (itself SHA-NI or AVX2 assembly in
+// the standard library), as nearly the whole cost. The encoder is a pure
+// data transform: it touches no key and no secret, it is checked against
+// the byte-wise reference (TestNormWriter, FuzzNorm) and between guard
+// pages (TestNormAVX2StaysInBounds), and without AVX2, BMI1 and POPCNT, on
+// other architectures or with the purego tag, normWords does the same
+// eight bytes at a time in Go.
+//
 //go:noescape
 func normAVX2(dst, src []byte) (nd, ns int)
 
@@ -18,7 +31,6 @@ type cpuFeatures struct {
 	avx2   bool
 	bmi1   bool // TZCNT, BLSR
 	popcnt bool
-	sha    bool // the SHA extensions: SHA256RNDS2, SHA256MSG1, SHA256MSG2
 }
 
 // detectCPU asks CPUID (and XGETBV, for the OS's part of AVX).
@@ -33,10 +45,9 @@ func detectCPU() cpuFeatures {
 	f.popcnt = c&popcnt != 0
 	f.avx = c&osxsave != 0 && c&avx != 0 && xgetbv0()&6 == 6
 	_, b, _, _ := cpuid(7, 0)
-	const bmi1, avx2, sha = 1 << 3, 1 << 5, 1 << 29
+	const bmi1, avx2 = 1 << 3, 1 << 5
 	f.avx2 = f.avx && b&avx2 != 0
 	f.bmi1 = b&bmi1 != 0
-	f.sha = b&sha != 0
 	return f
 }
 

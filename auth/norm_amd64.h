@@ -1,8 +1,7 @@
-// The percent-encoder's block steps, shared by normAVX2 (32-byte blocks,
-// YMM registers) and normSHA (16-byte blocks, XMM registers). Both keep
-// the source block at (SI), write it at (DI), use R14 for where the
-// block's byte k goes (DI, plus 2 per escape before it), R15 for ·normEsc,
-// and CX, DX, AX as scratch.
+// The percent-encoder's block steps, used by normAVX2 (32-byte blocks, YMM
+// registers). It keeps the source block at (SI), writes it at (DI), uses
+// R14 for where the block's byte k goes (DI, plus 2 per escape before it),
+// R15 for ·normEsc, and CX, DX, AX as scratch.
 
 // NORM_CLASSIFY loads the block at (SI) into V, stores it at (DI) as it
 // is, and sets bit k of MASK for each byte k to escape: the byte's low

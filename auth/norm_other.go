@@ -2,10 +2,6 @@
 
 package auth
 
-// normVector is a vectorised block encoder, and newFusedMAC a fused
-// encoder and hash; there are none on this architecture (or with the
-// purego build tag).
-var (
-	normVector  func(dst, src []byte) (int, int)
-	newFusedMAC func(key, head []byte) canonicalMAC
-)
+// normVector is a vectorised block encoder; there is none on this
+// architecture (or with the purego build tag).
+var normVector func(dst, src []byte) (int, int)

@@ -141,7 +141,7 @@ type Verification struct {
 	verifier   *Verifier
 	auth       *Authorization
 	vdnAllowed bool
-	mac        canonicalMAC
+	mac        *canonicalMAC
 	verified   bool
 	proven     bool
 }
