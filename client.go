@@ -35,9 +35,9 @@ type Client struct {
 const maxResponse = 64 << 10
 
 // Upload uploads wav to vdnID and returns where the server stored it. A
-// refusal is returned as an *Error carrying the server's result code and
-// description (an authentication failure has Status 401); errors.Is
-// matches it against the sentinels such as ErrAuth.
+// refusal is returned as an Error carrying the server's result code,
+// description and HTTP status (401 for an authentication failure);
+// errors.Is matches it against the sentinels such as ErrAuth.
 func (c *Client) Upload(ctx context.Context, vdnID int, wav []byte) (*ResultData, error) {
 	return c.UploadFrom(ctx, vdnID, bytes.NewReader(wav), int64(len(wav)))
 }
@@ -83,7 +83,7 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 		return nil, fmt.Errorf("ccfs: HTTP %d with a body that is not a CC-FS response: %.200q", resp.StatusCode, raw)
 	}
 	if out.ResultCode != SuccessCode {
-		return nil, &Error{Code: out.ResultCode, Desc: out.ResultDesc, Status: resp.StatusCode}
+		return nil, Error{code: out.ResultCode, desc: out.ResultDesc, status: resp.StatusCode}
 	}
 	if out.ResultData == nil {
 		return nil, errors.New("ccfs: success without resultData")
@@ -92,7 +92,7 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 }
 
 const (
-	bodyPrefix = `{"request":{"version":"2.0"},"msgBody":{"data":"`
+	bodyPrefix = `{"request":{"version":"` + Version + `"},"msgBody":{"data":"`
 	bodySuffix = `"}}`
 )
 

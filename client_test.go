@@ -27,16 +27,16 @@ func TestClient(t *testing.T) {
 			t.Fatalf("%d bytes: stored %d", n, len(got))
 		}
 	}
-	// A refusal comes back as *ccfs.Error with the server's code.
+	// A refusal comes back as ccfs.Error with the server's code.
 	_, err := c.Upload(context.Background(), 53, wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 100))
-	var ce *ccfs.Error
-	if !errors.As(err, &ce) || !errors.Is(err, ccfs.ErrFormat) || !strings.Contains(ce.Desc, "stereo") {
+	var ce ccfs.Error
+	if !errors.As(err, &ce) || !errors.Is(err, ccfs.ErrFormat) || !strings.Contains(ce.Desc(), "stereo") {
 		t.Fatalf("stereo: %v", err)
 	}
 	bad := *c
 	bad.SecretKey = "wrong"
 	_, err = bad.Upload(context.Background(), 53, wavfile.File(wavfile.ALaw8k, 100))
-	if !errors.Is(err, ccfs.ErrAuth) || !errors.As(err, &ce) || ce.Status != http.StatusUnauthorized {
+	if !errors.Is(err, ccfs.ErrAuth) || !errors.As(err, &ce) || ce.Status() != http.StatusUnauthorized {
 		t.Fatalf("wrong key: %v", err)
 	}
 	// A reader that fails while signing never reaches the server.

@@ -91,9 +91,9 @@ func ExampleClient_Upload() {
 
 	stereo := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 8000)
 	_, err = c.Upload(context.Background(), 53, stereo)
-	var refused *ccfs.Error
+	var refused ccfs.Error
 	if errors.As(err, &refused) {
-		fmt.Println(refused.Code, refused.Desc)
+		fmt.Println(refused.Code(), refused.Desc())
 	}
 	// Output:
 	// <nil> true

@@ -2,8 +2,6 @@ package ccfs
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -49,29 +47,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp := Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data}
 	status := http.StatusOK
 	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			e = ErrStorage.because(err)
-		}
-		resp = Response{ResultCode: e.Code, ResultDesc: e.Desc}
-		status = e.Status
+		e := h.cfg.resultFor(err)
+		resp = Response{ResultCode: e.code, ResultDesc: e.desc}
+		status = e.status
 		ev.Err = e.cause
-		ev.Desc = e.Desc
+		ev.Desc = e.desc
 	} else {
 		ev.FileName = data.FileName
 	}
 	ev.Code, ev.Status, ev.Duration = resp.ResultCode, status, h.cfg.Now().Sub(start)
-	writeJSON(w, status, resp)
+	writeResponse(w, status, resp)
 	h.log(r.Context(), ev)
-}
-
-func writeJSON(w http.ResponseWriter, status int, resp Response) {
-	b, _ := json.Marshal(resp)
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(b)
 }
 
 func (h *Handler) log(ctx context.Context, ev Event) {
@@ -89,7 +75,7 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 	}
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("cause", ev.Err.Error()))
-		if ev.Code == ErrStorage.Code || ev.Code == ErrReplayUnavailable.Code {
+		if ev.Code == ErrStorage.code || ev.Code == ErrReplayUnavailable.code {
 			level = slog.LevelError
 		}
 	}
@@ -135,7 +121,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 	x, err := h.cfg.verifier.Begin(ctx, r, vdn)
 	if err != nil {
 		ev.AccessKey = clipKey(claimedKey(r.Header.Get("Authorization")))
-		return nil, authError(err)
+		return nil, err
 	}
 	ak := x.AccessKey()
 	ev.AccessKey = clipKey(ak)
@@ -159,9 +145,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*Res
 	if err != nil {
 		return nil, ErrStorage.because(err)
 	}
-	u := newUpload(h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
-	locations, err := u.run(ctx, name)
-	ev.BodyBytes, ev.FileBytes = u.bodyBytes, u.fileBytes
+	u := newUpload(ctx, h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
+	locations, err := u.run(name)
+	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
 	u.free()
 	// Only a key that has proven itself is charged: forged requests that
 	// name it cannot spend its rate.
@@ -237,26 +223,6 @@ func checkContentType(values []string) error {
 		}
 	}
 	return ErrFormat.with("the format of Content-Type is incorrect: %q; use application/json;charset=UTF-8", clipText(values[0]))
-}
-
-// authError maps an auth error to the result the caller sees.
-func authError(err error) *Error {
-	switch {
-	case errors.Is(err, auth.ErrTimestampWindow):
-		return ErrTimestamp.with("%s", strings.TrimPrefix(err.Error(), "auth: "))
-	case errors.Is(err, auth.ErrReplay):
-		return ErrReplay
-	case errors.Is(err, auth.ErrVDNNotAllowed):
-		return ErrVDNForbidden
-	case errors.Is(err, auth.ErrReplayUnavailable):
-		return ErrReplayUnavailable.because(err)
-	case errors.Is(err, auth.ErrSignatureMismatch):
-		return ErrAuth.with("authentication failed: the signature does not match")
-	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),
-		errors.Is(err, auth.ErrUnknownKey):
-		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
-	}
-	return ErrStorage.because(err) // the credentials store failed
 }
 
 func clipText(s string) string {

@@ -64,8 +64,8 @@ func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
 	}
 	opts := ccfs.Options{
 		Credentials: creds, Store: e, MaxFileMB: 1, RootPrefix: "Y:",
-		Logger:    slog.New(slog.NewJSONHandler(&e.logs, nil)),
-		Now:       e.clock,
+		Logger: slog.New(slog.NewJSONHandler(&e.logs, nil)),
+		Now:    e.clock,
 		OnRequest: func(ev ccfs.Event) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -509,10 +509,10 @@ func TestErrorsIs(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, c := range ccfs.ResultCodes() {
-		if seen[c.Code] || !regexp.MustCompile(`^03000\d\d$`).MatchString(c.Code) {
-			t.Fatalf("code %s", c.Code)
+		if seen[c.Code()] || !regexp.MustCompile(`^03000\d\d$`).MatchString(c.Code()) {
+			t.Fatalf("code %s", c.Code())
 		}
-		seen[c.Code] = true
+		seen[c.Code()] = true
 	}
 }
 
@@ -525,7 +525,7 @@ func TestREADMEResultCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range ccfs.ResultCodes() {
-		row := fmt.Sprintf("| %s | %d | ", c.Code, c.Status)
+		row := fmt.Sprintf("| %s | %d | ", c.Code(), c.Status())
 		if !bytes.Contains(readme, []byte(row)) {
 			t.Errorf("README.md has no row %q", row)
 		}

@@ -3,7 +3,6 @@ package ccfs
 import (
 	"errors"
 	"net/http"
-	"os"
 	"time"
 )
 
@@ -87,8 +86,3 @@ func (p *pace) done() {
 
 // errSlowBody is a body that fell below the minimum rate.
 var errSlowBody = errors.New("the request body arrived below the minimum rate")
-
-// isSlow reports whether a body read failed for being late.
-func isSlow(err error) bool {
-	return errors.Is(err, errSlowBody) || errors.Is(err, os.ErrDeadlineExceeded)
-}

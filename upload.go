@@ -3,7 +3,10 @@ package ccfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,157 +14,169 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
+	"github.com/ccfs-go/ccfs/internal/safeput"
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-// readSize is how much of the body is read at a time.
-const readSize = 32 << 10
-
-// An upload is the single pass over one request body. It is the io.Reader
-// that Store.Put drains: each Read pulls the next piece of the body through
-// the signature check, the JSON scanner, the base64 decoder and the WAV
-// checker, and hands on the decoded bytes. At the end of the body it
-// returns io.EOF only if everything checked out, signature included;
-// otherwise an error, so the store keeps nothing.
+// An upload is the single pass over one request body: a chain of readers
+// that Store.Put drains, each Read pulling just enough of the body through
+// every stage to fill the store's buffer:
+//
+//	body    the request body: counted, held to the minimum rate, cut off
+//	        by the request's end until its last read
+//	tee     every body byte into the signature check
+//	env     the JSON envelope, scanned whole; yields msgBody.data unescaped
+//	fields  at the envelope's end: version and data present and right
+//	dec     base64, strictly
+//	wav     the WAV checks
+//	end     at the file's end: the signature (io.EOF only if it holds)
+//
+// So the store sees io.EOF only once the whole request checked out, and
+// an error from any stage otherwise. The chain is wired once, when the
+// upload is made; newUpload points it at a request.
 type upload struct {
-	ctx    context.Context // the request's, for the replay cache
-	cfg    *config
-	body   io.Reader
-	size   int64 // Content-Length
-	verify *auth.Verification
-	pace   *pace // nil if the minimum body rate is off
-	scan   envelope.Scanner
-	dec    b64.Decoder
-	wav    *wavcheck.Checker
+	ctx      context.Context
+	cfg      *config
+	verify   *auth.Verification
+	verified bool  // Verify has run
+	failed   error // the first error the chain returned to the store
 
-	bodyBytes int64
-	fileBytes int64
+	body   requestBody
+	tee    tee
+	env    envelope.Reader
+	fields atEOF
+	dec    b64.Reader
+	wav    wavcheck.Reader
+	end    atEOF
 
-	// readErr is a failure to read the body itself; end what Read returns
-	// once pending is empty (nil while the body goes on): io.EOF, or the
-	// first thing wrong.
-	readErr  error
-	end      error
-	verified bool
-	// lastRead is set just before the read that can complete the body.
-	// From then on the request's context no longer aborts the store: Go's
-	// server cancels it when the client half-closes its connection, which
-	// it may do as soon as its last byte is sent (and which the server
-	// notices inside that very read); a client that really hangs up
-	// during it makes the read fail, which aborts the store all the same.
-	lastRead atomic.Bool
-
-	pending []byte
-	pend    [readSize/4*3 + 3]byte // decoded bytes of one body piece, waiting for Read
-	buf     [readSize]byte
+	head    []byte // primed bytes not yet handed to the store
+	headBuf [4 << 10]byte
 }
 
-// uploads recycles uploads: each holds some 60 KB of buffers, which would
-// otherwise be allocated, zeroed and collected for every request.
-var uploads = sync.Pool{New: func() any { return new(upload) }}
+// uploads recycles uploads: each holds about 70 KB of buffers (the
+// envelope's 32 KiB of body, base64's 32 KiB of text, 4 KiB for the first
+// file bytes), which would otherwise be allocated, zeroed and collected
+// for every request.
+var uploads = sync.Pool{New: func() any {
+	u := new(upload)
+	u.tee.r = &u.body
+	u.env.Reset(&u.tee)
+	u.fields = atEOF{r: &u.env, fn: u.checkFields}
+	u.dec.Reset(&u.fields)
+	u.end = atEOF{r: &u.wav, fn: u.verifySignature}
+	return u
+}}
 
-// newUpload returns a ready upload; release it with free.
-func newUpload(cfg *config, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
+// newUpload returns an upload of body, which is size bytes long and signed
+// as x says; release it with free.
+func newUpload(ctx context.Context, cfg *config, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
 	u := uploads.Get().(*upload)
-	u.cfg, u.body, u.size, u.verify, u.pace = cfg, body, size, x, p
-	u.wav = wavcheck.NewChecker(cfg.policy)
-	u.scan = envelope.Scanner{Data: &u.dec}
-	u.dec.Reset((*decoded)(u))
-	u.bodyBytes, u.fileBytes = 0, 0
-	u.readErr, u.end, u.verified = nil, nil, false
-	u.lastRead.Store(false)
-	u.pending = nil
+	u.ctx, u.cfg, u.verify, u.verified, u.failed = ctx, cfg, x, false, nil
+	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
+	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
+	u.tee.w = x
+	u.env.Reset(&u.tee)
+	u.fields.reset()
+	u.dec.Reset(&u.fields)
+	u.wav.Reset(&u.dec, cfg.policy)
+	u.end.reset()
+	u.head = nil
 	return u
 }
 
 // free returns u to the pool. Nothing may use u afterwards.
 func (u *upload) free() {
-	u.ctx, u.cfg, u.body, u.verify, u.wav, u.pace = nil, nil, nil, nil, nil, nil
+	u.ctx, u.cfg, u.verify, u.failed = nil, nil, nil, nil
+	u.body.r, u.body.ctx, u.body.pace = nil, nil, nil
+	u.tee.w = nil
 	uploads.Put(u)
 }
 
-// decoded receives the decoded file bytes from the base64 decoder.
-type decoded upload
-
-func (d *decoded) Write(p []byte) (int, error) {
-	u := (*upload)(d)
-	u.fileBytes += int64(len(p))
-	if u.fileBytes > u.cfg.maxFile {
-		return 0, ErrTooLong.with("the length of data is too long: the file exceeds %d MB", u.cfg.MaxFileMB)
+// run stores the file under name, or says why not. A failure is answered
+// only once the body has been read to its end and the signature checked,
+// so an authentication failure wins over every other.
+func (u *upload) run(name string) ([]string, error) {
+	if !u.verify.VDNAllowed() {
+		// It cannot succeed: spare the store, and let the signature decide
+		// between 401 and "not your VDN".
+		return nil, u.refuse(nil)
 	}
-	if _, err := u.wav.Write(p); err != nil {
-		return 0, wavError(err)
+	// Prime: nothing is stored for a body that fails before its first
+	// file byte.
+	n, err := u.end.Read(u.headBuf[:])
+	if err != nil && err != io.EOF {
+		u.failed = err
+		return nil, u.refuse(nil)
 	}
-	u.pending = append(u.pending, p...)
-	return len(p), nil
+	u.head = u.headBuf[:n]
+	// The request's end (the client hanging up, a timeout) aborts the store
+	// while the body is still arriving; from its last read on, the chain
+	// alone decides: EOF if it checked out, an error if not.
+	storeCtx, cancel := context.WithCancel(context.WithoutCancel(u.ctx))
+	defer cancel()
+	lastRead := &u.body.lastRead
+	defer context.AfterFunc(u.ctx, func() {
+		if !lastRead.Load() {
+			cancel()
+		}
+	})()
+	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
+	if err != nil {
+		return nil, u.refuse(err)
+	}
+	return locations, nil
 }
 
-// Read implements io.Reader for Store.Put.
+// Read is what the store drains: the primed bytes, then the chain. It
+// remembers the chain's first error, which is why the store failed.
 func (u *upload) Read(p []byte) (int, error) {
-	for len(u.pending) == 0 {
-		if u.end != nil {
-			return 0, u.end
-		}
-		u.pull()
+	if len(u.head) > 0 {
+		n := copy(p, u.head)
+		u.head = u.head[n:]
+		return n, nil
 	}
-	n := copy(p, u.pending)
-	u.pending = u.pending[n:]
-	return n, nil
+	n, err := u.end.Read(p)
+	if err != nil && err != io.EOF && u.failed == nil {
+		u.failed = err
+	}
+	return n, err
 }
 
-// pull reads the next piece of the body and passes it through every check.
-func (u *upload) pull() {
-	u.pending = u.pend[:0]
-	if err := u.ctx.Err(); err != nil && !u.lastRead.Load() {
-		u.readErr, u.end = err, err // the request ended with body bytes still due
-		return
+// refuse chooses the answer for an upload that failed, with putErr the
+// store's error (nil if the store was not called).
+func (u *upload) refuse(putErr error) error {
+	cause := u.failed
+	if cause == nil {
+		cause = putErr
 	}
-	if u.size-u.bodyBytes <= int64(len(u.buf)) {
-		u.lastRead.Store(true)
+	var be bodyError
+	if errors.As(cause, &be) {
+		return u.cfg.resultFor(be)
 	}
-	if err := u.pace.beforeRead(u.bodyBytes, len(u.buf)); err != nil {
-		u.readErr, u.end = err, err
-		return
-	}
-	n, err := u.body.Read(u.buf[:])
-	if n > 0 {
-		u.bodyBytes += int64(n)
-		u.verify.Write(u.buf[:n])
-		if _, serr := u.scan.Write(u.buf[:n]); serr != nil {
-			u.end = contentError(serr)
+	if !u.verified {
+		if err := u.drain(); err != nil {
+			return u.cfg.resultFor(err)
+		}
+		if err := u.verifySignature(); err != nil {
+			return err
 		}
 	}
-	switch {
-	case u.end != nil:
-	case err == io.EOF:
-		u.pace.done()
-		u.end = u.finish()
-	case err != nil:
-		u.readErr = err
-		u.end = err
-	}
+	return u.cfg.resultFor(cause)
 }
 
-// finish runs the checks that need the whole body. The signature comes
-// first: a caller who cannot sign learns nothing about the rest.
-func (u *upload) finish() error {
-	if err := u.verifySignature(); err != nil {
-		return err
+// drain reads the rest of the body through the signature check only.
+func (u *upload) drain() error {
+	buf := u.headBuf[:]
+	for {
+		_, err := u.tee.Read(buf)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err := u.scan.Close(); err != nil {
-		return contentError(err)
-	}
-	if err := u.dec.Close(); err != nil {
-		return contentError(err)
-	}
-	if err := u.checkFields(); err != nil {
-		return err
-	}
-	if err := u.wav.Close(); err != nil {
-		return wavError(err)
-	}
-	return io.EOF
 }
 
 // replayTimeout bounds the replay check, which runs on its own context:
@@ -170,21 +185,22 @@ func (u *upload) finish() error {
 const replayTimeout = 5 * time.Second
 
 // verifySignature runs Verify once, at the end of the body.
-func (u *upload) verifySignature() *Error {
+func (u *upload) verifySignature() error {
 	u.verified = true
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
 	defer cancel()
 	if err := u.verify.Verify(ctx); err != nil {
-		return authError(err)
+		return u.cfg.resultFor(err)
 	}
 	return nil
 }
 
-// checkFields checks version and data once the body is complete.
-func (u *upload) checkFields() *Error {
-	v, ok := u.scan.Version()
+// checkFields checks version and data once the envelope has ended.
+func (u *upload) checkFields() error {
+	s := u.env.Scanner()
+	v, ok := s.Version()
 	switch {
-	case u.scan.VersionTooLong():
+	case s.VersionTooLong():
 		return ErrTooLong.with("the length of version is too long (at most %d characters)", envelope.MaxVersionLen)
 	case !ok:
 		return ErrNull.with("the value of version cannot be null")
@@ -192,125 +208,141 @@ func (u *upload) checkFields() *Error {
 		return ErrEmpty.with("version cannot be an empty string")
 	case v != Version:
 		return ErrVersion
-	case !u.scan.HasData():
+	case !s.HasData():
 		return ErrNull.with("the value of data cannot be null")
-	case u.scan.DataLen() == 0:
+	case s.DataLen() == 0:
 		return ErrEmpty.with("data cannot be an empty string")
 	}
 	return nil
 }
 
-// contentError maps a failure inside the body to its result.
-func contentError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e // from the decoded-bytes sink: size or WAV
-	}
-	var be *b64.Error
-	if errors.As(err, &be) {
-		return ErrFormat.with("the format of data is incorrect: %v", be)
-	}
-	return ErrFormat.with("the format of the request body is incorrect: %v", err)
-}
-
-// wavError maps a wavcheck error to its result.
-func wavError(err error) *Error {
-	var se *wavcheck.SizeError
-	if errors.As(err, &se) {
-		return ErrTooLong.with("the length of data is too long: %v", err)
-	}
-	return ErrFormat.with("the format of data is incorrect: %v", err)
-}
-
-// run stores the file under name, or returns why not. Whatever happens,
-// the body is read to its end and the signature checked before a result
-// is chosen, so an authentication failure wins over every other.
-func (u *upload) run(ctx context.Context, name string) ([]string, error) {
-	u.ctx = ctx
-	if !u.verify.VDNAllowed() {
-		// It cannot succeed: spare the store, and let the signature decide
-		// between 401 and "not your VDN".
-		if err := u.drain(); err != nil {
-			return nil, u.bodyReadError(err)
-		}
-		return nil, u.verifySignature()
-	}
-	// Prime: nothing is stored for a body that fails before its first
-	// decoded byte.
-	for len(u.pending) == 0 && u.end == nil {
-		u.pull()
-	}
-	// The request's end (the client hanging up, a timeout) aborts the store
-	// while the body is still arriving; from its last read on, the reader
-	// alone decides: EOF if it checked out, an error if not.
-	storeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	defer context.AfterFunc(ctx, func() {
-		if !u.lastRead.Load() {
-			cancel()
-		}
-	})()
-	var locations []string
-	var putErr error
-	if len(u.pending) > 0 || u.end == io.EOF {
-		locations, putErr = store.PutSafely(storeCtx, u.cfg.Store, name, u, -1)
-		if putErr == nil && u.end == io.EOF && len(u.pending) == 0 {
-			return locations, nil
-		}
-		if putErr == nil {
-			// The store said yes without draining the reader: it broke its
-			// contract. Take the file back if it can be.
-			putErr = errors.New("store returned without reading the file to its end")
-			if rm, ok := u.cfg.Store.(store.Remover); ok {
-				rm.Remove(context.WithoutCancel(ctx), name)
-			}
-		}
-	}
-	if u.readErr != nil {
-		return nil, u.bodyReadError(u.readErr)
-	}
-	if !u.verified {
-		if err := u.drain(); err != nil {
-			return nil, u.bodyReadError(err)
-		}
-		if err := u.verifySignature(); err != nil {
-			return nil, err
-		}
-	}
-	var e *Error
+// resultFor maps every failure of a request to what the caller sees: the
+// one table from errors to result codes.
+func (c *config) resultFor(err error) Error {
+	var (
+		e   Error
+		be  bodyError
+		ee  *envelope.Error
+		de  *b64.Error
+		se  *wavcheck.SizeError
+		wse *wavcheck.StructureError
+		wfe *wavcheck.FormatError
+	)
 	switch {
-	case errors.As(u.end, &e):
-		return nil, e
-	case errors.Is(putErr, store.ErrExist):
-		return nil, ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(putErr)
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &be) && (errors.Is(be, errSlowBody) || errors.Is(be, os.ErrDeadlineExceeded)):
+		return ErrSlowBody.with("the request body arrived too slowly: under %d bytes a second after the first %s, or past the server's read timeout",
+			c.MinBodyRate, c.BodyRateGrace).because(be.err)
+	case errors.As(err, &be):
+		return ErrFormat.with("the request body could not be read to its end").because(be.err)
+	case errors.As(err, &ee):
+		return ErrFormat.with("the format of the request body is incorrect: %v", ee)
+	case errors.As(err, &de):
+		return ErrFormat.with("the format of data is incorrect: %v", de)
+	case errors.As(err, &se):
+		return ErrTooLong.with("the length of data is too long: %v", se)
+	case errors.As(err, &wse), errors.As(err, &wfe):
+		return ErrFormat.with("the format of data is incorrect: %v", err)
+	case errors.Is(err, auth.ErrTimestampWindow):
+		return ErrTimestamp.with("%s", strings.TrimPrefix(err.Error(), "auth: "))
+	case errors.Is(err, auth.ErrReplay):
+		return ErrReplay
+	case errors.Is(err, auth.ErrVDNNotAllowed):
+		return ErrVDNForbidden
+	case errors.Is(err, auth.ErrReplayUnavailable):
+		return ErrReplayUnavailable.because(err)
+	case errors.Is(err, auth.ErrSignatureMismatch):
+		return ErrAuth.with("authentication failed: the signature does not match")
+	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),
+		errors.Is(err, auth.ErrUnknownKey):
+		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
+	case errors.Is(err, store.ErrExist):
+		return ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(err)
 	}
-	return nil, ErrStorage.because(putErr)
+	return ErrStorage.because(err) // the store or the credentials store failed
 }
 
-// bodyReadError is the result of a body that could not be read to its end.
-func (u *upload) bodyReadError(err error) *Error {
-	if isSlow(err) {
-		return ErrSlowBody.with("the request body arrived too slowly: under %d bytes a second after the first %s",
-			u.cfg.MinBodyRate, u.cfg.BodyRateGrace).because(err)
-	}
-	return ErrFormat.with("the request body could not be read to its end").because(err)
+// requestBody is the bottom of the chain: the request body, counted, held
+// to the minimum rate, and cut off by the request's end until its last
+// read. Its failures are bodyErrors.
+type requestBody struct {
+	r    io.Reader
+	ctx  context.Context
+	size int64 // Content-Length
+	n    int64 // read so far
+	pace *pace // nil if the minimum rate is off
+	// lastRead is set just before the read that can complete the body.
+	// From then on the request's context no longer aborts the store: Go's
+	// server cancels it when the client half-closes its connection, which
+	// it may do as soon as its last byte is sent (and which the server
+	// notices inside that very read); a client that really hangs up
+	// during it makes the read fail, which aborts the store all the same.
+	lastRead atomic.Bool
 }
 
-// drain reads the rest of the body through the signature check only.
-func (u *upload) drain() error {
-	for {
-		if err := u.pace.beforeRead(u.bodyBytes, len(u.buf)); err != nil {
-			return err
-		}
-		n, err := u.body.Read(u.buf[:])
-		u.bodyBytes += int64(n)
-		u.verify.Write(u.buf[:n])
-		if err == io.EOF {
-			u.pace.done()
-			return nil
-		}
-		if err != nil {
-			return err
+func (b *requestBody) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil && !b.lastRead.Load() {
+		return 0, bodyError{err} // the request ended with body bytes still due
+	}
+	if b.size-b.n <= int64(len(p)) {
+		b.lastRead.Store(true)
+	}
+	if err := b.pace.beforeRead(b.n, len(p)); err != nil {
+		return 0, bodyError{err}
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == io.EOF:
+		b.pace.done()
+	case err != nil:
+		err = bodyError{err}
+	}
+	return n, err
+}
+
+// A bodyError is a failure to read the request body itself.
+type bodyError struct{ err error }
+
+func (e bodyError) Error() string { return fmt.Sprintf("reading the request body: %v", e.err) }
+func (e bodyError) Unwrap() error { return e.err }
+
+// tee is io.TeeReader into the signature check, without an allocation per
+// request.
+type tee struct {
+	r io.Reader
+	w *auth.Verification
+}
+
+func (t *tee) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.w.Write(p[:n])
+	return n, err
+}
+
+// atEOF passes r on, and at its end runs fn, once: r's io.EOF becomes
+// fn's error if it has one.
+type atEOF struct {
+	r    io.Reader
+	fn   func() error
+	done bool
+	err  error // fn's, sticky
+}
+
+func (a *atEOF) Read(p []byte) (int, error) {
+	if a.err != nil {
+		return 0, a.err
+	}
+	n, err := a.r.Read(p)
+	if err == io.EOF && !a.done {
+		a.done = true
+		if a.err = a.fn(); a.err != nil {
+			return n, a.err
 		}
 	}
+	return n, err
 }
+
+// reset makes a ready for a new stream.
+func (a *atEOF) reset() { a.done, a.err = false, nil }

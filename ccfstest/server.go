@@ -2,11 +2,9 @@ package ccfstest
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -40,7 +38,8 @@ type Server struct {
 }
 
 type fault struct {
-	err   *ccfs.Error
+	err   ccfs.Error // the answer, if fail
+	fail  bool
 	delay time.Duration
 }
 
@@ -114,11 +113,11 @@ func (s *Server) Client() *ccfs.Client {
 // FailNext makes the next n uploads fail with err (for example
 // ccfs.ErrBusy or ccfs.ErrStorage), after their bodies are read, whatever
 // they hold.
-func (s *Server) FailNext(n int, err *ccfs.Error) {
+func (s *Server) FailNext(n int, err ccfs.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.faults = append(s.faults, fault{err: err})
+		s.faults = append(s.faults, fault{err: err, fail: true})
 	}
 }
 
@@ -161,19 +160,11 @@ func (s *Server) inject(h http.Handler) http.Handler {
 				return
 			}
 		}
-		if f.err == nil {
+		if !f.fail {
 			h.ServeHTTP(w, r)
 			return
 		}
 		io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
-		b, _ := json.Marshal(ccfs.Response{ResultCode: f.err.Code, ResultDesc: f.err.Desc})
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		status := f.err.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		w.WriteHeader(status)
-		w.Write(b)
+		f.err.ServeHTTP(w, r)
 	})
 }

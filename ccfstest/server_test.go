@@ -43,8 +43,8 @@ func TestBrokenFixturesAreRefused(t *testing.T) {
 		"µ-law":     {ccfstest.WAV(time.Second, wavcheck.MuLaw), "8-bit µ-law; need 8-bit A-law"},
 	} {
 		_, err := s.Client().Upload(context.Background(), s.VDN, tc.wav)
-		var ce *ccfs.Error
-		if !errors.As(err, &ce) || ce.Code != ccfs.ErrFormat.Code || !strings.Contains(ce.Desc, tc.desc) {
+		var ce ccfs.Error
+		if !errors.As(err, &ce) || ce.Code() != ccfs.ErrFormat.Code() || !strings.Contains(ce.Desc(), tc.desc) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -87,8 +87,8 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("after the faults: %v", err)
 	}
 	s.FailNext(1, ccfs.ErrAuth)
-	var ce *ccfs.Error
-	if _, err := s.Client().Upload(context.Background(), s.VDN, wav); !errors.As(err, &ce) || ce.Status != 401 {
+	var ce ccfs.Error
+	if _, err := s.Client().Upload(context.Background(), s.VDN, wav); !errors.As(err, &ce) || ce.Status() != 401 {
 		t.Fatalf("injected auth failure: %v", err)
 	}
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+
+	"github.com/ccfs-go/ccfs/internal/safeput"
 )
 
 // A Location is one member of a CTI pool: a store under an ID such as "0"
@@ -74,33 +76,29 @@ func (p *Pool) Put(ctx context.Context, name string, r io.Reader, size int64) ([
 		pr, pw := io.Pipe()
 		writers[i] = pw
 		go func() {
-			_, err := PutSafely(ctx, l.Store, name, pr, size)
+			_, err := safeput.Put(ctx, l.Store, name, pr, size)
 			pr.CloseWithError(errLocationDone) // later writes to this copy fail at once
 			results <- result{i, err}
 		}()
 	}
-	// One read of the source, written to every copy still taking it.
-	complete, srcErr := fanOut(r, writers)
+	// One read of the source, written to every copy still taking it. A
+	// location that says yes has read its copy to EOF (safeput holds it to
+	// that), which it sees only once every byte was written to it.
+	srcErr := fanOut(r, writers)
 	for _, w := range writers {
 		w.CloseWithError(srcErr) // nil: EOF, the copy is complete
 	}
-	var good, partial []string
+	var good []string
 	var errs []error
 	for range p.locations {
 		res := <-results
 		id := p.locations[res.i].ID
-		switch {
-		case res.err == nil && complete[res.i]:
+		if res.err == nil {
 			good = append(good, id)
-		case res.err == nil:
-			partial = append(partial, id)
-			errs = append(errs, fmt.Errorf("location %s: returned before reading the whole file", id))
-		default:
+		} else {
 			errs = append(errs, fmt.Errorf("location %s: %w", id, res.err))
 		}
 	}
-	// A store that said yes without taking every byte holds no copy.
-	errs = append(errs, p.removeAll(ctx, name, partial)...)
 	if srcErr == nil && len(good) >= p.min {
 		return p.ordered(good), nil
 	}
@@ -124,15 +122,16 @@ func (p *Pool) removeAll(ctx context.Context, name string, ids []string) []error
 }
 
 // fanOut copies r to every writer that still accepts bytes. It returns
-// which writers took every byte, and r's error (nil at EOF).
-func fanOut(r io.Reader, writers []*io.PipeWriter) ([]bool, error) {
-	buf := make([]byte, copyBufSize)
+// r's error (nil at EOF).
+func fanOut(r io.Reader, writers []*io.PipeWriter) error {
+	buf := copyBufs.Get().(*[copyBufSize]byte)
+	defer copyBufs.Put(buf)
 	live := make([]bool, len(writers))
 	for i := range live {
 		live[i] = true
 	}
 	for {
-		n, err := r.Read(buf)
+		n, err := r.Read(buf[:])
 		if n > 0 {
 			for i, w := range writers {
 				if live[i] {
@@ -143,10 +142,10 @@ func fanOut(r io.Reader, writers []*io.PipeWriter) ([]bool, error) {
 			}
 		}
 		if err == io.EOF {
-			return live, nil
+			return nil
 		}
 		if err != nil {
-			return live, err
+			return err
 		}
 	}
 }

@@ -63,15 +63,3 @@ func CheckName(name string) error {
 	}
 	return nil
 }
-
-// PutSafely calls s.Put and returns a panic in it as an error, so that a
-// faulty Store fails one upload instead of the process. The handler and
-// Pool call every Store through it.
-func PutSafely(ctx context.Context, s Store, name string, r io.Reader, size int64) (locations []string, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("store panicked: %v", v)
-		}
-	}()
-	return s.Put(ctx, name, r, size)
-}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
@@ -264,4 +265,49 @@ func TestPolicyValidate(t *testing.T) {
 	if _, err := wavcheck.ParseCodec("mp3"); err == nil {
 		t.Error("ParseCodec(mp3) accepted")
 	}
+}
+
+// TestReader: a Reader passes an accepted file through unchanged and ends
+// with io.EOF; for a refused file it returns the problem the Checker
+// finds, before EOF; an error from below comes back as it is.
+func TestReader(t *testing.T) {
+	alaw := wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 1, Rate: 8000, Bits: 8}
+	valid := wavfile.File(alaw, 5000)
+	for _, step := range []int{1, 7, 4096, 1 << 20} {
+		got, err := io.ReadAll(wavcheck.NewReader(iotest.HalfReader(&oneStep{valid, step}), wavcheck.Policy{}))
+		if err != nil || !bytes.Equal(got, valid) {
+			t.Fatalf("steps of %d: %d bytes, %v", step, len(got), err)
+		}
+	}
+	stereo := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 5000)
+	_, err := io.ReadAll(wavcheck.NewReader(bytes.NewReader(stereo), wavcheck.Policy{}))
+	var fe *wavcheck.FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("stereo: %v, want a *FormatError", err)
+	}
+	_, err = io.ReadAll(wavcheck.NewReader(bytes.NewReader(valid[:100]), wavcheck.Policy{}))
+	var se *wavcheck.StructureError
+	if !errors.As(err, &se) {
+		t.Fatalf("truncated: %v, want a *StructureError", err)
+	}
+	boom := errors.New("boom")
+	_, err = io.ReadAll(wavcheck.NewReader(io.MultiReader(bytes.NewReader(valid[:100]), iotest.ErrReader(boom)), wavcheck.Policy{}))
+	if err != boom {
+		t.Fatalf("a failing source: %v, want %v", err, boom)
+	}
+}
+
+// oneStep hands out its bytes step at a time.
+type oneStep struct {
+	b    []byte
+	step int
+}
+
+func (o *oneStep) Read(p []byte) (int, error) {
+	if len(o.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), o.step)], o.b)
+	o.b = o.b[n:]
+	return n, nil
 }

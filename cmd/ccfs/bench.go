@@ -63,10 +63,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				_, err := client.Upload(ctx, *srv.vdn, wav)
 				d := time.Since(t0)
 				code := "0"
-				var ce *ccfs.Error
+				var ce ccfs.Error
 				switch {
 				case errors.As(err, &ce):
-					code = ce.Code
+					code = ce.Code()
 				case err != nil && ctx.Err() != nil:
 					return // cut off by the end of the run
 				case err != nil:

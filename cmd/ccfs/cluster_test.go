@@ -177,10 +177,10 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	if r := send(nodes[0]); r.ResultCode != "0" {
 		t.Fatalf("node A refused a fresh request: %+v", r)
 	}
-	if r := send(nodes[1]); r.ResultCode != ccfs.ErrReplay.Code {
-		t.Fatalf("node B answered a replay of node A's request with %+v; want %s", r, ccfs.ErrReplay.Code)
+	if r := send(nodes[1]); r.ResultCode != ccfs.ErrReplay.Code() {
+		t.Fatalf("node B answered a replay of node A's request with %+v; want %s", r, ccfs.ErrReplay.Code())
 	}
-	if r := send(nodes[0]); r.ResultCode != ccfs.ErrReplay.Code {
+	if r := send(nodes[0]); r.ResultCode != ccfs.ErrReplay.Code() {
 		t.Fatalf("node A answered its own replay with %+v", r)
 	}
 
@@ -205,7 +205,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 		c := &ccfs.Client{BaseURL: base, AccessKey: key.AccessKey, SecretKey: key.SecretKey, HTTPClient: httpClient}
 		_, err := c.Upload(ctx, 53, wavfile.File(wavfile.ALaw8k, 2000))
 		if !errors.Is(err, ccfs.ErrReplayUnavailable) {
-			t.Errorf("node %d with Redis down: %v, want %s", i, err, ccfs.ErrReplayUnavailable.Code)
+			t.Errorf("node %d with Redis down: %v, want %s", i, err, ccfs.ErrReplayUnavailable.Code())
 		}
 	}
 }

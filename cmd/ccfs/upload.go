@@ -35,10 +35,10 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rd, err := srv.client(1).UploadFrom(ctx, *srv.vdn, f, fi.Size())
-	var ce *ccfs.Error
+	var ce ccfs.Error
 	switch {
 	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "ccfs upload: refused: %s %s\n", ce.Code, ce.Desc)
+		fmt.Fprintf(stderr, "ccfs upload: refused: %s %s\n", ce.Code(), ce.Desc())
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "ccfs upload: %v\n", err)

@@ -103,7 +103,7 @@ func (noReplay) Add(context.Context, auth.ReplayEntry) error { return nil }
 func NewHandler(s store.Store) http.Handler {
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
 	h, err := ccfs.NewHandler(ccfs.Options{
-		Credentials: creds, Store: s, Replay: noReplay{}, RatePerKey: rate.Inf, MaxInFlight: 1 << 16,
+		Credentials: creds, Store: s, Replay: noReplay{}, RatePerKey: rate.Inf, MaxInFlight: 1 << 16, MaxInFlightPerKey: 1 << 16,
 		Window: 1 << 62, Now: func() time.Time { return benchTime }, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

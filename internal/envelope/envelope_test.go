@@ -3,6 +3,7 @@ package envelope_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -33,6 +34,79 @@ func scan(body []byte, step int) result {
 	}
 	v, hv := s.Version()
 	return result{v, hv, data.String(), s.HasData(), s.VersionTooLong(), err}
+}
+
+// read reads body through a Reader, step bytes at a time from below, into
+// buffers of out bytes.
+func read(body []byte, step, out int) result {
+	r := envelope.NewReader(&chunked{body, step})
+	var data []byte
+	buf := make([]byte, out)
+	var err error
+	for {
+		var n int
+		n, err = r.Read(buf)
+		data = append(data, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	s := r.Scanner()
+	v, hv := s.Version()
+	return result{v, hv, string(data), s.HasData(), s.VersionTooLong(), err}
+}
+
+// chunked hands out its input step bytes at a time.
+type chunked struct {
+	in   []byte
+	step int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.in) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.step)], c.in)
+	c.in = c.in[n:]
+	return n, nil
+}
+
+// sameResult reports whether a Reader's result matches the Scanner's: both
+// fail, or both succeed with the same data and fields.
+func sameResult(a, b result) bool {
+	if a.err != nil || b.err != nil {
+		return a.err != nil && b.err != nil
+	}
+	return a.data == b.data && a.version == b.version &&
+		a.hasData == b.hasData && a.hasVersion == b.hasVersion && a.tooLong == b.tooLong
+}
+
+// TestReaderAgreesWithScanner: a Reader gives the data and fields the
+// Scanner does, whatever the sizes of the reads below and above it,
+// escapes split across reads included.
+func TestReaderAgreesWithScanner(t *testing.T) {
+	bodies := []string{
+		`{"request":{"version":"2.0"},"msgBody":{"data":"UklGRg=="}}`,
+		`{"msgBody":{"data":"Ukl\/Rg\u003d\u003D\u00e9\ud83d\ude00"},"request":{"version":"2.0"}}`,
+		`{"request":{"version":"2.0"},"msgBody":{"data":"é😀ab"}}`,
+		`{"request":{"version":"2.0"},"msgBody":{"data":"AAAA"}`,
+		`{"request":{"version":"2.0"},"msgBody":{"data":"AA` + "\n" + `AA"}}`,
+		`{"request":{"version":"2.0"},"msgBody":{"data":"` + strings.Repeat("QUJD", 20000) + `"}}`,
+		``,
+	}
+	for _, body := range bodies {
+		want := scan([]byte(body), len(body)+1)
+		for _, step := range []int{1, 2, 3, 7, 1000, 1 << 20} {
+			for _, out := range []int{1, 2, 3, 4, 5, 100, 32 << 10} {
+				if got := read([]byte(body), step, out); !sameResult(got, want) {
+					t.Fatalf("%.80s… (steps of %d, reads of %d):\n reader  %+v\n scanner %+v", body, step, out, got, want)
+				}
+			}
+		}
+	}
 }
 
 func TestAccepted(t *testing.T) {
@@ -100,6 +174,9 @@ func FuzzScanner(f *testing.F) {
 		r := scan(body, int(step)+1)
 		if w := scan(body, len(body)+1); (w.err == nil) != (r.err == nil) || r.err == nil && (w.data != r.data || w.version != r.version) {
 			t.Fatalf("result depends on the write size: %+v / %+v", r, w)
+		}
+		if rd := read(body, int(step)+1, int(step)*3%50+1); !sameResult(rd, r) {
+			t.Fatalf("a Reader disagrees with the Scanner: %+v / %+v", rd, r)
 		}
 		if r.err != nil {
 			return
