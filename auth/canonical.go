@@ -21,14 +21,17 @@ const TimestampFormat = "2006-01-02T15:04:05.000Z"
 // vendor's demo.
 const TimestampFormatSeconds = "2006-01-02T15:04:05Z"
 
-// DefaultSignedHeaders are the headers a Signer signs and a Verifier requires
-// unless told otherwise, sorted as they appear in the header.
-var DefaultSignedHeaders = []string{"content-length", "content-type", "host"}
+// DefaultSignedHeaders() returns the headers a Signer signs and a Verifier
+// requires unless told otherwise, sorted as they appear in the header:
+// content-length, content-type and host. Each call returns a new slice.
+func DefaultSignedHeaders() []string {
+	return []string{"content-length", "content-type", "host"}
+}
 
-// AuthStringPrefix returns "auth-v2/{ak}/{timestamp}/{signedHeaders}", the
-// message of the first HMAC. signedHeaders must already be lowercase and
-// sorted.
-func AuthStringPrefix(accessKey, timestamp string, signedHeaders []string) string {
+// StringPrefix returns the auth string prefix
+// "auth-v2/{ak}/{timestamp}/{signedHeaders}", the message of the first
+// HMAC. signedHeaders must already be lowercase and sorted.
+func StringPrefix(accessKey, timestamp string, signedHeaders []string) string {
 	return Scheme + "/" + accessKey + "/" + timestamp + "/" + strings.Join(signedHeaders, ";")
 }
 

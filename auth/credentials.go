@@ -192,9 +192,10 @@ func keyLine(data []byte, i int) int {
 	}
 }
 
-// JSON writes keys in the credentials file format, secrets included, for
-// tools that create a file for an operator.
-func JSON(w io.Writer, keys ...Key) error {
+// WriteCredentials writes keys in the credentials file format that
+// LoadFile reads, secrets included, for tools that create a file for an
+// operator.
+func WriteCredentials(w io.Writer, keys ...Key) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(credentialsFile{Keys: keys})

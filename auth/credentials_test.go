@@ -77,7 +77,7 @@ func TestParseCredentialsErrors(t *testing.T) {
 func TestLoadFileRoundTrip(t *testing.T) {
 	keys := []auth.Key{{AccessKey: "a", SecretKey: "s/+=", VDNs: []int{1}}, {AccessKey: "b", SecretKey: "t", AnyVDN: true}}
 	var b bytes.Buffer
-	if err := auth.JSON(&b, keys...); err != nil {
+	if err := auth.WriteCredentials(&b, keys...); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "credentials.json")

@@ -26,7 +26,7 @@ type Authorization struct {
 
 // String returns the header value. It is the form a client sends.
 func (a *Authorization) String() string {
-	return AuthStringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders) + "/" + hex.EncodeToString(a.Signature[:])
+	return StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders) + "/" + hex.EncodeToString(a.Signature[:])
 }
 
 // ParseAuthorization parses an Authorization header strictly: five fields

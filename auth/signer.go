@@ -20,7 +20,7 @@ type Signer struct {
 	AccessKey string
 	SecretKey string
 	// SignedHeaders names the headers to sign; case and order do not
-	// matter. Default: DefaultSignedHeaders (content-length, content-type,
+	// matter. Default: DefaultSignedHeaders() (content-length, content-type,
 	// host). host is always signed.
 	SignedHeaders []string
 	// Now returns the signing time. Default: time.Now.
@@ -68,7 +68,7 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 	if err != nil {
 		return err
 	}
-	prefix := AuthStringPrefix(s.AccessKey, timestamp, names)
+	prefix := StringPrefix(s.AccessKey, timestamp, names)
 	mac := newCanonicalMAC([]byte(SigningKey(s.SecretKey, prefix)), head)
 	if _, err := io.Copy(mac, body); err != nil {
 		return fmt.Errorf("auth: reading the body to sign: %w", err)
@@ -83,7 +83,7 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 func (s *Signer) signedHeaders() ([]string, error) {
 	src := s.SignedHeaders
 	if src == nil {
-		src = DefaultSignedHeaders
+		src = DefaultSignedHeaders()
 	}
 	names := []string{"host"}
 	for _, n := range src {

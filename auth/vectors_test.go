@@ -80,7 +80,7 @@ func (v vector) signedHeaders() []string {
 	if v.contentType == "" {
 		return []string{}
 	}
-	return auth.DefaultSignedHeaders
+	return auth.DefaultSignedHeaders()
 }
 
 // clientRequest builds the request as a client would before sending it.
@@ -157,7 +157,7 @@ func TestVectorsSign(t *testing.T) {
 				t.Errorf("Authorization =\n%s\nwant\n%s", got, v.authorization)
 			}
 			if v.canonical != "" {
-				got, err := auth.CanonicalRequest(r, auth.DefaultSignedHeaders, []byte(v.body))
+				got, err := auth.CanonicalRequest(r, auth.DefaultSignedHeaders(), []byte(v.body))
 				if err != nil {
 					t.Fatal(err)
 				}

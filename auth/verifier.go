@@ -27,7 +27,7 @@ type VerifierOptions struct {
 	// either way. Default: DefaultWindow (15 minutes).
 	Window time.Duration
 	// RequiredHeaders must be among the signed headers of every request.
-	// host is always required. Default: DefaultSignedHeaders
+	// host is always required. Default: DefaultSignedHeaders()
 	// (content-length, content-type, host).
 	RequiredHeaders []string
 	// Now returns the server's time. Default: time.Now.
@@ -63,7 +63,7 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 	}
 	required := opts.RequiredHeaders
 	if required == nil {
-		required = DefaultSignedHeaders
+		required = DefaultSignedHeaders()
 	}
 	v.required = []string{"host"}
 	for _, h := range required {
@@ -123,7 +123,7 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 	case err != nil:
 		return nil, fmt.Errorf("auth: looking up the access key: %w", err)
 	}
-	prefix := AuthStringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
+	prefix := StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
 	x := &Verification{
 		verifier:   v,
 		auth:       a,

@@ -103,7 +103,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
 	credsFile := filepath.Join(t.TempDir(), "keys.json")
 	f, _ := os.Create(credsFile)
-	if err := auth.JSON(f, key); err != nil {
+	if err := auth.WriteCredentials(f, key); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

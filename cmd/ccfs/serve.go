@@ -260,7 +260,7 @@ func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.Static,
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.JSON(f, key); err != nil {
+	if err := auth.WriteCredentials(f, key); err != nil {
 		f.Close()
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	url := fl.String("url", "", "the full request URL, with the query")
 	method := fl.String("method", "POST", "HTTP method")
 	bodyFile := fl.String("body", "", "file holding the request body (default: no body)")
-	signed := fl.String("signed-headers", strings.Join(auth.DefaultSignedHeaders, ";"), "headers to sign, ';'-separated (host is always signed)")
+	signed := fl.String("signed-headers", strings.Join(auth.DefaultSignedHeaders(), ";"), "headers to sign, ';'-separated (host is always signed)")
 	var headers multiFlag
 	fl.Var(&headers, "header", "a request header 'Name: value', exactly as it will be sent (repeatable)")
 	if code := parse(fl, args); code >= 0 {
