@@ -169,6 +169,8 @@ func hostileCorpus() []hostileCase {
 		{name: "data null", r: req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{"data":null}}`)}, status: 200, code: "0300001"},
 		// base64.
 		{name: "escaped line break in base64", r: req{body: body(wav[:40] + `\n` + wav[40:])}, status: 200, code: "0300004"},
+		{name: "raw line break in base64", r: req{body: body(wav[:40] + "\n" + wav[40:])}, status: 200, code: "0300004"},
+		{name: "raw carriage return in base64", r: req{body: body(wav[:40] + "\r" + wav[40:])}, status: 200, code: "0300004"},
 		{name: "escaped letters in base64", r: req{body: body(`\u0055` + wav[1:])}, status: 200, code: "0"},
 		{name: "URL-safe base64", r: req{body: body(strings.NewReplacer("+", "-", "/", "_").Replace(b64(wavfile.Build(wavfile.ALaw8k.Chunk(), wavfile.Chunk{ID: "data", Data: bytes.Repeat([]byte{0xfb, 0xff}, 60)}))))}, status: 200, code: "0300004"},
 		{name: "base64 without padding", r: req{body: body(strings.TrimRight(b64(wavfile.File(wavfile.ALaw8k, 101)), "="))}, status: 200, code: "0300004"},

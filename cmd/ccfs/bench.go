@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,54 +16,122 @@ import (
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
+// benchCmd runs "ccfs bench": it reads the flags into a benchConfig and
+// runs it.
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, code := parseBench(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	return c.run(ctx, stdout, stderr)
+}
+
+// benchConfig is what the flags of "ccfs bench" say.
+type benchConfig struct {
+	srv         *serverFlags
+	sizeName    string
+	size        int
+	concurrency int
+	duration    time.Duration
+}
+
+// parseBench reads the flags of "ccfs bench". A code >= 0 means: exit
+// with it.
+func parseBench(args []string, stderr io.Writer) (*benchConfig, int) {
 	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB] [--concurrency 16] [--duration 30s] [--insecure]",
 		"Load-tests a server for capacity planning: uploads signed A-law files from several clients at once,\nshows progress every second, and ends with uploads/s, MB/s, latency percentiles and a count of\neach result code. Exits 1 if no upload succeeded.",
 		"  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 1MiB --concurrency 8 --duration 20s", stderr)
-	srv := addServerFlags(fl)
-	sizeFlag := fl.String("size", "5MiB", "file size: bytes, or with KiB or MiB")
-	concurrency := fl.Int("concurrency", 16, "clients uploading at once")
-	duration := fl.Duration("duration", 30*time.Second, "how long to run")
+	c := &benchConfig{srv: addServerFlags(fl)}
+	fl.StringVar(&c.sizeName, "size", "5MiB", "file size: bytes, or with KiB or MiB")
+	fl.IntVar(&c.concurrency, "concurrency", 16, "clients uploading at once")
+	fl.DurationVar(&c.duration, "duration", 30*time.Second, "how long to run")
 	if code := parse(fl, args); code >= 0 {
-		return code
+		return nil, code
 	}
-	size, err := parseSize(*sizeFlag)
+	var err error
+	c.size, err = parseSize(c.sizeName)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "ccfs bench: --size: %v\n", err)
-		return 2
-	case !srv.complete() || fl.NArg() != 0:
+		return nil, 2
+	case !c.srv.complete() || fl.NArg() != 0:
 		fmt.Fprintln(stderr, "ccfs bench: need --url, --ak, --sk and --vdn (see --help)")
-		return 2
-	case *concurrency < 1 || *duration <= 0:
+		return nil, 2
+	case c.concurrency < 1 || c.duration <= 0:
 		fmt.Fprintln(stderr, "ccfs bench: --concurrency and --duration must be positive")
-		return 2
+		return nil, 2
 	}
-	client := srv.client(*concurrency)
-	defer client.HTTPClient.CloseIdleConnections()
+	return c, -1
+}
 
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		codes     = map[string]int{}
-		okBytes   int64
-	)
-	ctx, cancel := context.WithTimeout(ctx, *duration)
+// tally counts what a bench run got back.
+type tally struct {
+	mu        sync.Mutex
+	start     time.Time
+	latencies []time.Duration
+	codes     map[string]int
+	okBytes   int64
+}
+
+func (t *tally) add(code string, d time.Duration, size int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.codes[code]++
+	t.latencies = append(t.latencies, d)
+	if code == ccfs.SuccessCode {
+		t.okBytes += int64(size)
+	}
+}
+
+// progress prints one line of progress.
+func (t *tally) progress(w io.Writer) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el := time.Since(t.start).Seconds()
+	ok := t.codes[ccfs.SuccessCode]
+	fmt.Fprintf(w, "%5.0fs  %6d uploads  %7.1f uploads/s  %7.1f MB/s  %d failed\n",
+		el, ok, float64(ok)/el, float64(t.okBytes)/el/1e6, len(t.latencies)-ok)
+}
+
+// summary prints the result of the run.
+func (t *tally) summary(w io.Writer, sizeName string, clients int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	elapsed := time.Since(t.start).Seconds()
+	slices.Sort(t.latencies)
+	fmt.Fprintf(w, "%d requests of %s in %.1fs from %d clients\n", len(t.latencies), sizeName, elapsed, clients)
+	fmt.Fprintf(w, "uploads/s  %.1f\nMB/s       %.1f (of WAV)\n", float64(t.codes[ccfs.SuccessCode])/elapsed, float64(t.okBytes)/elapsed/1e6)
+	if n := len(t.latencies); n > 0 {
+		pct := func(p float64) time.Duration { return t.latencies[int(p*float64(n-1))].Round(time.Millisecond) }
+		fmt.Fprintf(w, "latency    p50 %v  p90 %v  p99 %v  max %v\n", pct(0.5), pct(0.9), pct(0.99), t.latencies[n-1].Round(time.Millisecond))
+	}
+	fmt.Fprintln(w, "result codes:")
+	for _, k := range slices.Sorted(maps.Keys(t.codes)) {
+		fmt.Fprintf(w, "  %-10s %d\n", k, t.codes[k])
+	}
+}
+
+// run uploads from c.concurrency clients for c.duration, printing progress
+// every second to stderr and the summary to stdout. It returns 1 if no
+// upload succeeded.
+func (c *benchConfig) run(ctx context.Context, stdout, stderr io.Writer) int {
+	client := c.srv.client(c.concurrency)
+	defer client.HTTPClient.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
-	start := time.Now()
+	t := &tally{start: time.Now(), codes: map[string]int{}}
 	var wg sync.WaitGroup
-	for w := range *concurrency {
+	for w := range c.concurrency {
 		// Each client's file differs, so that two clients signing in the
 		// same millisecond never send the same request (a replay).
-		wav := wavfile.File(wavfile.ALaw8k, size-44)
+		wav := wavfile.File(wavfile.ALaw8k, c.size-44)
 		wav[44] = byte(w)
 		wav[45] = byte(w >> 8)
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				_, err := client.Upload(ctx, *srv.vdn, wav)
-				d := time.Since(t0)
-				code := "0"
+				_, err := client.Upload(ctx, *c.srv.vdn, wav)
+				code := ccfs.SuccessCode
 				var ce ccfs.Error
 				switch {
 				case errors.As(err, &ce):
@@ -72,13 +141,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				case err != nil:
 					code = "error: " + strings.TrimPrefix(err.Error(), "ccfs: ")
 				}
-				mu.Lock()
-				codes[code]++
-				latencies = append(latencies, d)
-				if code == "0" {
-					okBytes += int64(len(wav))
-				}
-				mu.Unlock()
+				t.add(code, time.Since(t0), len(wav))
 			}
 		})
 	}
@@ -86,43 +149,17 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	go func() { wg.Wait(); close(done) }()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	report := func() (int, float64) {
-		mu.Lock()
-		defer mu.Unlock()
-		el := time.Since(start).Seconds()
-		fmt.Fprintf(stderr, "%5.0fs  %6d uploads  %7.1f uploads/s  %7.1f MB/s  %d failed\n",
-			el, codes["0"], float64(codes["0"])/el, float64(okBytes)/el/1e6, len(latencies)-codes["0"])
-		return codes["0"], el
-	}
-wait:
 	for {
 		select {
-		case <-done:
-			break wait
 		case <-tick.C:
-			report()
+			t.progress(stderr)
+			continue
+		case <-done:
 		}
+		break
 	}
-	elapsed := time.Since(start).Seconds()
-	mu.Lock()
-	defer mu.Unlock()
-	slices.Sort(latencies)
-	fmt.Fprintf(stdout, "%d requests of %s in %.1fs from %d clients\n", len(latencies), *sizeFlag, elapsed, *concurrency)
-	fmt.Fprintf(stdout, "uploads/s  %.1f\nMB/s       %.1f (of WAV)\n", float64(codes["0"])/elapsed, float64(okBytes)/elapsed/1e6)
-	if n := len(latencies); n > 0 {
-		pct := func(p float64) time.Duration { return latencies[int(p*float64(n-1))].Round(time.Millisecond) }
-		fmt.Fprintf(stdout, "latency    p50 %v  p90 %v  p99 %v  max %v\n", pct(0.5), pct(0.9), pct(0.99), latencies[n-1].Round(time.Millisecond))
-	}
-	keys := make([]string, 0, len(codes))
-	for k := range codes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	fmt.Fprintln(stdout, "result codes:")
-	for _, k := range keys {
-		fmt.Fprintf(stdout, "  %-10s %d\n", k, codes[k])
-	}
-	if codes["0"] == 0 {
+	t.summary(stdout, c.sizeName, c.concurrency)
+	if t.codes[ccfs.SuccessCode] == 0 {
 		return 1
 	}
 	return 0
