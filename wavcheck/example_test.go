@@ -3,6 +3,7 @@ package wavcheck_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
@@ -18,6 +19,18 @@ func ExampleInspect() {
 	// Output:
 	// 16-bit PCM, 16000 Hz, 2 channels (stereo), 64000 bytes of audio (1s)
 	// 16-bit PCM; need 8-bit A-law. 2 channels (stereo); need mono. 16000 Hz; need 8000 Hz
+}
+
+// Copy a file only if it is one CC-FS accepts: the copy sees io.EOF only
+// once the whole file checked out, so a writer that keeps its bytes only
+// at EOF keeps nothing of a refused one.
+func ExampleReader() {
+	stereo := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 8000)
+	var kept bytes.Buffer
+	_, err := io.Copy(&kept, wavcheck.NewReader(bytes.NewReader(stereo), wavcheck.Policy{}))
+	fmt.Println(err)
+	// Output:
+	// 2 channels (stereo); need mono
 }
 
 // Check a file as it streams past, as the upload handler does.
