@@ -516,8 +516,6 @@ func TestErrorsIs(t *testing.T) {
 	}
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 // TestREADMEResultCodes keeps the README's table in step with the code.
 func TestREADMEResultCodes(t *testing.T) {
 	readme, err := os.ReadFile("README.md")

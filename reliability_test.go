@@ -300,12 +300,6 @@ func TestRandomStoreFailures(t *testing.T) {
 	}
 }
 
-type netDialer struct{}
-
-func (netDialer) dial(e *env) (net.Conn, error) {
-	return net.Dial("tcp", e.srv.Listener.Addr().String())
-}
-
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // TestContextCancelledMidBody: a request context that ends while the body

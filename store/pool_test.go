@@ -108,6 +108,11 @@ func TestPoolPartialFailure(t *testing.T) {
 	if len(bad.Memory.Names()) != 0 {
 		t.Fatal("the failed location kept a copy")
 	}
+	for i, m := range mems {
+		if names := m.Names(); len(names) != 1 || names[0] != "x.wav" {
+			t.Fatalf("good location %d holds %v, want x.wav", i, names)
+		}
+	}
 
 	// A location that says yes without taking every byte holds no copy.
 	liar := brokenLocation{Memory: store.NewMemory(), after: 1000, lies: true}
@@ -125,6 +130,11 @@ func TestPoolPartialFailure(t *testing.T) {
 	ids, err = p.Put(context.Background(), "p.wav", bytes.NewReader(data), -1)
 	if err != nil || strings.Join(ids, ",") != "0,256" {
 		t.Fatalf("ids %v, %v", ids, err)
+	}
+	for i, m := range mems {
+		if names := m.Names(); len(names) != 1 || names[0] != "p.wav" {
+			t.Fatalf("beside a panicking location, good location %d holds %v, want p.wav", i, names)
+		}
 	}
 	p, mems = newPool(t, 0, store.Location{ID: "1024", Store: panicking{}})
 	if _, err := p.Put(context.Background(), "p.wav", bytes.NewReader(data), -1); err == nil || !strings.Contains(err.Error(), "location 1024: store panicked: disk on fire") {
