@@ -14,11 +14,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/ccfstest"
 	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // Mount the upload handler in an existing net/http server, with keys from
@@ -48,7 +50,7 @@ func ExampleNewHandler() {
 	defer srv.Close()
 
 	// A chatbot uploads a one-second A-law prompt.
-	wav := wavfile.File(wavfile.ALaw8k, 8000)
+	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
 	body, _ := json.Marshal(ccfs.UploadRequest{
 		Request: ccfs.RequestInfo{Version: ccfs.Version},
 		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)},
@@ -86,10 +88,10 @@ func ExampleClient_Upload() {
 	defer srv.Close()
 
 	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: "chatbot-a", SecretKey: "s3cr3t", HTTPClient: srv.Client()}
-	rd, err := c.Upload(context.Background(), 53, wavfile.File(wavfile.ALaw8k, 8000))
+	rd, err := c.Upload(context.Background(), 53, ccfstest.WAV(time.Second, wavcheck.ALaw))
 	fmt.Println(err, strings.HasPrefix(rd.FileName, "/3rdfile/53/thirdvoicebotfile/"))
 
-	stereo := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 8000)
+	stereo := ccfstest.Stereo()
 	_, err = c.Upload(context.Background(), 53, stereo)
 	var refused ccfs.Error
 	if errors.As(err, &refused) {
