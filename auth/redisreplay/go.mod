@@ -2,10 +2,8 @@ module github.com/ccfs-go/ccfs/auth/redisreplay
 
 go 1.26.0
 
-replace github.com/ccfs-go/ccfs => ../..
-
 require (
-	github.com/ccfs-go/ccfs v0.0.0-00010101000000-000000000000
+	github.com/ccfs-go/ccfs v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // benchCmd runs "ccfs bench": it reads the flags into a benchConfig and
@@ -124,7 +125,7 @@ func (c *benchConfig) run(ctx context.Context, stdout, stderr io.Writer) int {
 	for w := range c.concurrency {
 		// Each client's file differs, so that two clients signing in the
 		// same millisecond never send the same request (a replay).
-		wav := wavfile.File(wavfile.ALaw8k, c.size-44)
+		wav := ccfstest.WAV(time.Duration(c.size-44)*time.Second/8000, wavcheck.ALaw)
 		wav[44] = byte(w)
 		wav[45] = byte(w >> 8)
 		wg.Go(func() {

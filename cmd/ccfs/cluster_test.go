@@ -25,7 +25,6 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/store/s3store"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
@@ -126,7 +125,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	for i := range uploads {
 		wg.Go(func() {
 			c := &ccfs.Client{BaseURL: nodes[i%2], AccessKey: key.AccessKey, SecretKey: key.SecretKey, HTTPClient: httpClient}
-			res, err := c.Upload(ctx, 53, wavfile.File(wavfile.ALaw8k, 8000+i*100))
+			res, err := c.Upload(ctx, 53, alaw(8000+i*100))
 			if err == nil {
 				names[i] = res.FileName
 			}
@@ -144,7 +143,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 		}
 		got, _ := io.ReadAll(f)
 		f.Close()
-		if !bytes.Equal(got, wavfile.File(wavfile.ALaw8k, 8000+i*100)) {
+		if !bytes.Equal(got, alaw(8000+i*100)) {
 			t.Fatalf("upload %d (%s): the bucket holds different bytes", i, name)
 		}
 	}
@@ -152,7 +151,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	// One signed request, sent as a client behind the balancer sends it
 	// (the balancer's Host), to node A and then, replayed, to node B.
 	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"},
-		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wavfile.File(wavfile.ALaw8k, 4000))}})
+		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(alaw(4000))}})
 	signed, _ := http.NewRequest("POST", nodes[0]+ccfs.UploadPath+"?vdnId=53", nil)
 	signed.Host = "nslb.example:28443"
 	signed.Header.Set("Content-Type", "application/json;charset=UTF-8")
@@ -203,7 +202,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	rd.Stop()
 	for i, base := range nodes {
 		c := &ccfs.Client{BaseURL: base, AccessKey: key.AccessKey, SecretKey: key.SecretKey, HTTPClient: httpClient}
-		_, err := c.Upload(ctx, 53, wavfile.File(wavfile.ALaw8k, 2000))
+		_, err := c.Upload(ctx, 53, alaw(2000))
 		if !errors.Is(err, ccfs.ErrReplayUnavailable) {
 			t.Errorf("node %d with Redis down: %v, want %s", i, err, ccfs.ErrReplayUnavailable.Code())
 		}
@@ -264,7 +263,7 @@ func TestClusterFlagsS3(t *testing.T) {
 	}
 	c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2],
 		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
-	wav := wavfile.File(wavfile.ALaw8k, 12000)
+	wav := alaw(12000)
 	res, err := c.Upload(context.Background(), 1, wav)
 	if err != nil {
 		t.Fatal(err)

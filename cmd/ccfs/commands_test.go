@@ -15,9 +15,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // runCmd runs one ccfs command in-process.
@@ -56,8 +58,25 @@ func tts16k() []byte {
 		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
 		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
 	}
-	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 16000, Bits: 16}
-	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm})
+	le := binary.LittleEndian
+	h := append([]byte("RIFF"), le.AppendUint32(nil, uint32(36+len(pcm)))...)
+	h = append(h, "WAVEfmt "...)
+	h = le.AppendUint32(h, 16)
+	h = le.AppendUint16(h, 1)       // PCM
+	h = le.AppendUint16(h, 2)       // stereo
+	h = le.AppendUint32(h, 16000)   // Hz
+	h = le.AppendUint32(h, 16000*4) // bytes a second
+	h = le.AppendUint16(h, 4)       // block align
+	h = le.AppendUint16(h, 16)      // bits
+	h = append(h, "data"...)
+	h = le.AppendUint32(h, uint32(len(pcm)))
+	return append(h, pcm...)
+}
+
+// alaw returns an A-law prompt of n samples (n bytes of audio), made as a
+// user of the library makes test files: with ccfstest.
+func alaw(n int) []byte {
+	return ccfstest.WAV(time.Duration(n)*time.Second/8000, wavcheck.ALaw)
 }
 
 // TestNewcomerPath follows the README: serve, check a TTS file, convert it,
@@ -107,7 +126,7 @@ func TestNewcomerPath(t *testing.T) {
 // as curl would, with exactly those headers and bytes.
 func TestSignWithCurlStyleRequest(t *testing.T) {
 	base, _, ak, sk := devServer(t)
-	wav := wavfile.File(wavfile.ALaw8k, 800)
+	wav := alaw(800)
 	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
 	bodyFile := writeFile(t, "body.json", body)
 	url := base + ccfs.UploadPath + "?vdnId=1"
@@ -212,7 +231,7 @@ func TestServePool(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no key printed: %s", out)
 	}
-	prompt := writeFile(t, "prompt.wav", wavfile.File(wavfile.ALaw8k, 4000))
+	prompt := writeFile(t, "prompt.wav", alaw(4000))
 	code, stdout, errs := runCmd(t, "upload", "--url", base, "--ak", m[1], "--sk", m[2], "--vdn", "1", "--insecure", prompt)
 	if code != 0 || !strings.Contains(stdout, "locationId: 0, 256") {
 		t.Fatalf("upload: %d %q %q", code, stdout, errs)

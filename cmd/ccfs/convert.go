@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/ccfs-go/ccfs/internal/convert"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 

@@ -2,18 +2,12 @@ module github.com/ccfs-go/ccfs/cmd/ccfs
 
 go 1.26.0
 
-replace (
-	github.com/ccfs-go/ccfs => ../..
-	github.com/ccfs-go/ccfs/auth/redisreplay => ../../auth/redisreplay
-	github.com/ccfs-go/ccfs/store/s3store => ../../store/s3store
-)
-
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.9
-	github.com/ccfs-go/ccfs v0.0.0-00010101000000-000000000000
-	github.com/ccfs-go/ccfs/auth/redisreplay v0.0.0-00010101000000-000000000000
-	github.com/ccfs-go/ccfs/store/s3store v0.0.0-00010101000000-000000000000
+	github.com/ccfs-go/ccfs v0.1.0
+	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
+	github.com/ccfs-go/ccfs/store/s3store v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/time v0.16.0
 )

@@ -20,7 +20,6 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader.
@@ -92,7 +91,7 @@ func TestServeUploadEndToEnd(t *testing.T) {
 	pool.AppendCertsFromPEM(pemBytes)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
-	wav := wavfile.File(wavfile.ALaw8k, 16000)
+	wav := alaw(16000)
 	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
 	req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=1", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")

@@ -21,7 +21,6 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
 // TestSIGTERMLetsUploadsFinish builds the command, starts uploads that
@@ -69,7 +68,7 @@ func TestSIGTERMLetsUploadsFinish(t *testing.T) {
 	started := make(chan struct{}, uploads)
 	var wg sync.WaitGroup
 	for i := range uploads {
-		wavs[i] = wavfile.File(wavfile.ALaw8k, 20_000+i)
+		wavs[i] = alaw(20_000 + i)
 		b, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wavs[i])}})
 		pr, pw := io.Pipe()
 		req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=1", pr)

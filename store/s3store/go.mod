@@ -2,13 +2,11 @@ module github.com/ccfs-go/ccfs/store/s3store
 
 go 1.26.0
 
-replace github.com/ccfs-go/ccfs => ../..
-
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.9
 	github.com/aws/smithy-go v1.28.9
-	github.com/ccfs-go/ccfs v0.0.0-00010101000000-000000000000
+	github.com/ccfs-go/ccfs v0.1.0
 )
 
 require (

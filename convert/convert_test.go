@@ -6,7 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/convert"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/internal/g711"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
