@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSyncToANewVersion runs sync on a copy of the tree, as a release
+// does: afterwards every nested module requires its siblings at the new
+// version with no replace, go.work replaces each at it, and check (every
+// module tidy against a proxy of the copy) passes.
+func TestSyncToANewVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tidies every module against a module proxy; not in -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := t.TempDir()
+	if err := copyTree(tree, root); err != nil {
+		t.Fatal(err)
+	}
+	const next = "v0.99.0"
+	if err := sync(tree, next, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range modules[1:] {
+		v, err := siblingVersion(tree, m)
+		if err != nil || v != next {
+			t.Fatalf("%s after sync: siblings at %q, %v; want %s", m.dir, v, err, next)
+		}
+	}
+	work, err := os.ReadFile(filepath.Join(tree, "go.work"))
+	if err != nil || strings.Count(string(work), next+" => ./") != len(modules) {
+		t.Fatalf("go.work after sync:\n%s", work)
+	}
+	if err := check(tree, io.Discard); err != nil {
+		t.Fatalf("check after sync: %v", err)
+	}
+}
+
+// copyTree copies the files of the repository at src to dst, leaving out
+// version control.
+func copyTree(dst, src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "ccfs-data") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+}
