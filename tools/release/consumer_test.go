@@ -24,13 +24,7 @@ import (
 //     builds, and go mod verify accepts its go.sum;
 //   - every module is tidy (go mod tidy -diff) against that proxy.
 func TestConsumer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command from a module proxy; not in -short")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	version, err := requiredVersion(root)
 	if err != nil {
 		t.Fatalf("the modules cannot be consumed at a version: %v", err)

@@ -14,13 +14,7 @@ import (
 // version with no replace, go.work replaces each at it, and check (every
 // module tidy against a proxy of the copy) passes.
 func TestSyncToANewVersion(t *testing.T) {
-	if testing.Short() {
-		t.Skip("tidies every module against a module proxy; not in -short")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	tree := t.TempDir()
 	if err := copyTree(tree, root); err != nil {
 		t.Fatal(err)
@@ -42,6 +36,20 @@ func TestSyncToANewVersion(t *testing.T) {
 	if err := check(tree, io.Discard); err != nil {
 		t.Fatalf("check after sync: %v", err)
 	}
+}
+
+// repoRoot returns the repository's root, or skips a -short run: these
+// tests run the go command against a module proxy.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the go command against a module proxy; not in -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // copyTree copies the files of the repository at src to dst, leaving out
