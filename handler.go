@@ -175,12 +175,7 @@ func claimedKey(authorization string) string {
 // line keep.
 const maxKeyInEvent = 128
 
-func clipKey(ak string) string {
-	if len(ak) > maxKeyInEvent {
-		return ak[:maxKeyInEvent] + "…"
-	}
-	return ak
-}
+func clipKey(ak string) string { return clip(ak, maxKeyInEvent) }
 
 // parseVDN reads vdnId: present once, a positive decimal integer that
 // fits in 32 bits.
@@ -225,9 +220,12 @@ func checkContentType(values []string) error {
 	return ErrFormat.with("the format of Content-Type is incorrect: %q; use application/json;charset=UTF-8", clipText(values[0]))
 }
 
-func clipText(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
+// clipText shortens untrusted text quoted in an answer.
+func clipText(s string) string { return clip(s, 64) }
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
 	}
 	return s
 }

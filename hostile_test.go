@@ -263,20 +263,32 @@ func checkNoSecretsLogged(t *testing.T, e *env) {
 
 // filesUnder lists every non-directory under root.
 func filesUnder(t *testing.T, root string) []string {
-	var files []string
+	return walkUnder(t, root, false)
+}
+
+// treeUnder lists every file and directory under root.
+func treeUnder(t *testing.T, root string) []string {
+	return walkUnder(t, root, true)
+}
+
+// walkUnder lists what is under root, relative to it, directories too if
+// dirs.
+func walkUnder(t *testing.T, root string, dirs bool) []string {
+	t.Helper()
+	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() {
-			files = append(files, p[len(root):])
+		if p != root && (dirs || !d.IsDir()) {
+			out = append(out, p[len(root):])
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return files
+	return out
 }
 
 // TestReplayCorpus: the same accepted request, sent again, is refused, and

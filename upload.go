@@ -151,10 +151,7 @@ func (u *upload) refuse(putErr error) error {
 		cause = putErr
 	}
 	var be bodyError
-	if errors.As(cause, &be) {
-		return u.cfg.resultFor(be)
-	}
-	if !u.verified {
+	if !u.verified && !errors.As(cause, &be) { // a body that cannot be read cannot be verified
 		if err := u.drain(); err != nil {
 			return u.cfg.resultFor(err)
 		}

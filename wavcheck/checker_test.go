@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/ccfs-go/ccfs/internal/steps"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
@@ -274,7 +275,7 @@ func TestReader(t *testing.T) {
 	alaw := wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 1, Rate: 8000, Bits: 8}
 	valid := wavfile.File(alaw, 5000)
 	for _, step := range []int{1, 7, 4096, 1 << 20} {
-		got, err := io.ReadAll(wavcheck.NewReader(iotest.HalfReader(&oneStep{valid, step}), wavcheck.Policy{}))
+		got, err := io.ReadAll(wavcheck.NewReader(iotest.HalfReader(steps.Reader(valid, step)), wavcheck.Policy{}))
 		if err != nil || !bytes.Equal(got, valid) {
 			t.Fatalf("steps of %d: %d bytes, %v", step, len(got), err)
 		}
@@ -295,19 +296,4 @@ func TestReader(t *testing.T) {
 	if err != boom {
 		t.Fatalf("a failing source: %v, want %v", err, boom)
 	}
-}
-
-// oneStep hands out its bytes step at a time.
-type oneStep struct {
-	b    []byte
-	step int
-}
-
-func (o *oneStep) Read(p []byte) (int, error) {
-	if len(o.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), o.step)], o.b)
-	o.b = o.b[n:]
-	return n, nil
 }

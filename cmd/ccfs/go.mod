@@ -9,6 +9,7 @@ require (
 	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
 	github.com/ccfs-go/ccfs/store/s3store v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
+	golang.org/x/net v0.58.0
 	golang.org/x/time v0.16.0
 )
 

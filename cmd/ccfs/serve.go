@@ -20,9 +20,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 
 	"github.com/ccfs-go/ccfs"
@@ -169,7 +169,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln = limitListener(ln, c.maxConns)
+	ln = netutil.LimitListener(ln, c.maxConns) // Accept waits while maxConns are open
 	scheme := "https"
 	if c.plain {
 		scheme = "http"
@@ -195,51 +195,6 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// limitListener accepts at most n connections at a time: Accept waits
-// while n are open, leaving new ones in the kernel's backlog.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
-}
-
-type limitedListener struct {
-	net.Listener
-	slots     chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-}
-
-func (l *limitedListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
-}
-
-func (l *limitedListener) Close() error {
-	l.closeOnce.Do(func() { close(l.done) })
-	return l.Listener.Close()
-}
-
-// limitedConn gives its slot back when closed, once.
-type limitedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
 }
 
 // loadOrCreateCredentials loads path, or <data>/credentials.json; when

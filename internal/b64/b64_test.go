@@ -7,26 +7,12 @@ import (
 	"testing"
 
 	"github.com/ccfs-go/ccfs/internal/b64"
+	"github.com/ccfs-go/ccfs/internal/steps"
 )
-
-// chunked hands out its input step bytes at a time.
-type chunked struct {
-	in   []byte
-	step int
-}
-
-func (c *chunked) Read(p []byte) (int, error) {
-	if len(c.in) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), c.step)], c.in)
-	c.in = c.in[n:]
-	return n, nil
-}
 
 // decode reads in, step characters at a time, into buffers of out bytes.
 func decode(in []byte, step, out int) ([]byte, error) {
-	r := b64.NewReader(&chunked{in, step})
+	r := b64.NewReader(steps.Reader(in, step))
 	var got []byte
 	buf := make([]byte, out)
 	for {

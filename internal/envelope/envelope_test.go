@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs/internal/envelope"
+	"github.com/ccfs-go/ccfs/internal/steps"
 )
 
 type result struct {
@@ -39,7 +40,7 @@ func scan(body []byte, step int) result {
 // read reads body through a Reader, step bytes at a time from below, into
 // buffers of out bytes.
 func read(body []byte, step, out int) result {
-	r := envelope.NewReader(&chunked{body, step})
+	r := envelope.NewReader(steps.Reader(body, step))
 	var data []byte
 	buf := make([]byte, out)
 	var err error
@@ -57,21 +58,6 @@ func read(body []byte, step, out int) result {
 	s := r.Scanner()
 	v, hv := s.Version()
 	return result{v, hv, string(data), s.HasData(), s.VersionTooLong(), err}
-}
-
-// chunked hands out its input step bytes at a time.
-type chunked struct {
-	in   []byte
-	step int
-}
-
-func (c *chunked) Read(p []byte) (int, error) {
-	if len(c.in) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), c.step)], c.in)
-	c.in = c.in[n:]
-	return n, nil
 }
 
 // sameResult reports whether a Reader's result matches the Scanner's: both

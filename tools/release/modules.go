@@ -166,7 +166,9 @@ func setWorkReplaces(root, version string) error {
 
 // addToProxy writes m, as its directory under root holds it now, at
 // version into a GOPROXY=file:// tree at proxy (the layout "go help
-// goproxy" describes).
+// goproxy" describes). Like a release, it holds only what git would
+// commit: files git ignores (go.work.sum, which the go command rewrites
+// as it goes; a built binary) are left out.
 func addToProxy(proxy, root string, m mod, version string) error {
 	esc, err := module.EscapePath(m.path)
 	if err != nil {
@@ -180,7 +182,11 @@ func addToProxy(proxy, root string, m mod, version string) error {
 	if err != nil {
 		return err
 	}
-	err = zip.CreateFromDir(zf, module.Version{Path: m.path, Version: version}, filepath.Join(root, m.dir))
+	src, cleanup, err := releasedFiles(root, m)
+	if err == nil {
+		err = zip.CreateFromDir(zf, module.Version{Path: m.path, Version: version}, src)
+		cleanup()
+	}
 	if cerr := zf.Close(); err == nil {
 		err = cerr
 	}
@@ -199,6 +205,37 @@ func addToProxy(proxy, root string, m mod, version string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "list"), []byte(version+"\n"), 0o644)
+}
+
+// releasedFiles returns a directory holding m's files as a release would:
+// a copy of those git tracks or would track (not ignored). Outside a git
+// repository it returns m's directory as it is.
+func releasedFiles(root string, m mod) (dir string, cleanup func(), err error) {
+	list, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", m.dir).Output()
+	if err != nil {
+		return filepath.Join(root, m.dir), func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "ccfs-release-files-")
+	if err != nil {
+		return "", nil, err
+	}
+	for _, name := range strings.Split(strings.TrimSuffix(string(list), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted, not yet committed
+		}
+		if err == nil {
+			err = os.MkdirAll(filepath.Join(tmp, filepath.Dir(name)), 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(tmp, name), data, 0o644)
+		}
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", nil, err
+		}
+	}
+	return filepath.Join(tmp, m.dir), func() { os.RemoveAll(tmp) }, nil
 }
 
 // proxyEnv is the environment of a go command that resolves this
