@@ -93,6 +93,29 @@ func (v *Verifier) Window() time.Duration { return v.window }
 // that may not use vdn fails in Verify with ErrVDNNotAllowed, once its
 // signature is proven right.
 func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verification, error) {
+	x, err := v.begin(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	x.vdnAllowed = x.key.Allows(vdn)
+	return x, nil
+}
+
+// BeginVDNInBody is Begin for a request that names its VDN inside its body,
+// as deleteFile and downloadFile do (the VDN is a segment of a path): the
+// VDN is not known until the body has been read. Verify then checks the
+// signature, the window and the replay, but no VDN; once it has passed,
+// the server reads the VDN from the body and asks Allows.
+func (v *Verifier) BeginVDNInBody(ctx context.Context, r *http.Request) (*Verification, error) {
+	x, err := v.begin(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	x.vdnAllowed = true
+	return x, nil
+}
+
+func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, error) {
 	if n := len(r.Header.Values("Authorization")); n > 1 {
 		return nil, fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, n)
 	}
@@ -125,11 +148,12 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 	}
 	prefix := StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
 	x := &Verification{
-		verifier:   v,
-		auth:       a,
-		vdnAllowed: key.Allows(vdn),
-		mac:        newCanonicalMAC([]byte(SigningKey(key.SecretKey, prefix)), head),
+		verifier: v,
+		auth:     a,
+		mac:      newCanonicalMAC([]byte(SigningKey(key.SecretKey, prefix)), head),
 	}
+	key.SecretKey = "" // kept for its VDNs only
+	x.key = key
 	return x, nil
 }
 
@@ -140,6 +164,7 @@ func (v *Verifier) Begin(ctx context.Context, r *http.Request, vdn int) (*Verifi
 type Verification struct {
 	verifier   *Verifier
 	auth       *Authorization
+	key        Key // without its secret
 	vdnAllowed bool
 	mac        *canonicalMAC
 	verified   bool
@@ -156,6 +181,18 @@ func (x *Verification) AccessKey() string { return x.auth.AccessKey }
 // work (touching storage) for a request that cannot succeed, and still
 // lets Verify decide what to answer.
 func (x *Verification) VDNAllowed() bool { return x.vdnAllowed }
+
+// Allows reports whether the request's key may use vdn: for a request
+// begun with BeginVDNInBody, ask it after Verify, with the VDN the body
+// names. VDN 0 stands for a path without a VDN (a path rule without
+// %VDNNO%): only a key with AnyVDN may use it. Like VDNAllowed, it says
+// what the key would be allowed; only Proven says the caller holds it.
+func (x *Verification) Allows(vdn int) bool {
+	if vdn == 0 {
+		return x.key.AnyVDN
+	}
+	return x.key.Allows(vdn)
+}
 
 // Proven reports whether Verify found the signature right: the caller
 // holds the key's secret, whatever Verify then said about the VDN, the

@@ -396,3 +396,39 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestBeginVDNInBody(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{})
+	for _, tt := range []struct {
+		signer  auth.Signer
+		allowed map[int]bool
+	}{
+		{f.signer, map[int]bool{53: true, 54: true, 55: false, 0: false}},
+		{auth.Signer{AccessKey: "operator", SecretKey: "sk-op", Now: f.signer.Now}, map[int]bool{53: true, 1: true, 0: true}},
+		{auth.Signer{AccessKey: "nowhere", SecretKey: "sk-nowhere", Now: f.signer.Now}, map[int]bool{53: false, 0: false}},
+	} {
+		x, err := f.verifier.BeginVDNInBody(context.Background(), f.request(t, tt.signer, "1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.Write([]byte(body))
+		// No VDN is checked by Verify: even a key that may use none passes.
+		if err := x.Verify(context.Background()); err != nil {
+			t.Fatalf("%s: Verify: %v", tt.signer.AccessKey, err)
+		}
+		for vdn, want := range tt.allowed {
+			if got := x.Allows(vdn); got != want {
+				t.Errorf("%s: Allows(%d) = %v, want %v", tt.signer.AccessKey, vdn, got, want)
+			}
+		}
+	}
+	// A wrong signature still fails.
+	x, err := f.verifier.BeginVDNInBody(context.Background(), f.request(t, auth.Signer{AccessKey: "chatbot-a", SecretKey: "wrong", Now: f.signer.Now}, "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Write([]byte(body))
+	if err := x.Verify(context.Background()); !errors.Is(err, auth.ErrSignatureMismatch) {
+		t.Fatalf("wrong secret: %v", err)
+	}
+}

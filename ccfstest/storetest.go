@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +25,10 @@ import (
 // overwritten; concurrent Puts of different names all land; size -1 and an
 // exact size both work; a large stream is not a problem. It needs s to be
 // a store.Opener to read files back, and removes what it wrote when s is a
-// store.Remover. All names are under "ccfstest/<random>/".
+// store.Remover. A directory must open as an fs.ReadDirFile; a
+// store.Remover must remove files, refuse directories, and say
+// fs.ErrNotExist for what is not there. All names are under
+// "ccfstest/<random>/".
 func TestStore(t *testing.T, s store.Store) {
 	t.Helper()
 	op, ok := s.(store.Opener)
@@ -47,6 +51,88 @@ func TestStore(t *testing.T, s store.Store) {
 	t.Run("NoOverwrite", c.noOverwrite)
 	t.Run("Concurrent", c.concurrent)
 	t.Run("LargeStream", c.large)
+	t.Run("OpenDirectory", c.openDir)
+	if rm, ok := s.(store.Remover); ok {
+		t.Run("Remove", func(t *testing.T) { c.remove(t, rm) })
+	}
+}
+
+// openDir checks that a directory opens as an fs.ReadDirFile listing what
+// is directly inside it, a page at a time (downloadFile's folder mode).
+func (c *storeCheck) openDir(t *testing.T) {
+	for _, n := range []string{"dir/b.wav", "dir/a.wav", "dir/sub/c.wav"} {
+		if _, err := c.s.Put(context.Background(), c.name(n), bytes.NewReader(pattern(100, 3)), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(pageSize int) []string {
+		t.Helper()
+		f, err := c.op.Open(c.base + "dir")
+		if err != nil {
+			t.Fatalf("Open of a directory: %v", err)
+		}
+		defer f.Close()
+		d, ok := f.(fs.ReadDirFile)
+		if !ok {
+			t.Fatalf("Open of a directory returned a %T, not an fs.ReadDirFile", f)
+		}
+		var names []string
+		for {
+			entries, err := d.ReadDir(pageSize)
+			for _, e := range entries {
+				n := e.Name()
+				if e.IsDir() {
+					n += "/"
+				}
+				names = append(names, n)
+			}
+			if pageSize <= 0 || err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("ReadDir(%d): %v", pageSize, err)
+			}
+		}
+		slices.Sort(names)
+		return names
+	}
+	want := []string{"a.wav", "b.wav", "sub/"}
+	for _, pageSize := range []int{-1, 1, 2} {
+		if got := list(pageSize); !slices.Equal(got, want) {
+			t.Errorf("ReadDir(%d) pages list %q, want %q", pageSize, got, want)
+		}
+	}
+	if _, err := c.op.Open(c.base + "dir/none"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open of a missing name: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// remove checks Remove: the file is gone, a second Remove and the Remove
+// of a directory say fs.ErrNotExist, and the directory's files stay.
+func (c *storeCheck) remove(t *testing.T, rm store.Remover) {
+	ctx := context.Background()
+	gone, kept := c.name("rm/gone.wav"), c.name("rm/kept.wav")
+	for _, n := range []string{gone, kept} {
+		if _, err := c.s.Put(ctx, n, bytes.NewReader(pattern(1000, 4)), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rm.Remove(ctx, gone); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if _, err := c.read(gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("after Remove, Open says %v; want fs.ErrNotExist", err)
+	}
+	if err := rm.Remove(ctx, gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a second Remove: %v; want fs.ErrNotExist", err)
+	}
+	if err := rm.Remove(ctx, c.base+"rm"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Remove of a directory: %v; want fs.ErrNotExist", err)
+	}
+	c.mustHave(t, kept, pattern(1000, 4))
+	if _, err := c.s.Put(ctx, gone, bytes.NewReader(pattern(10, 5)), -1); err != nil {
+		t.Errorf("Put of a removed name: %v", err)
+	}
 }
 
 type storeCheck struct {

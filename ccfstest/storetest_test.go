@@ -44,10 +44,24 @@ func (b *brokenStore) Open(name string) (fs.File, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := fstest.MapFS{}
-	if d, ok := b.files[name]; ok {
-		m[name] = &fstest.MapFile{Data: d}
+	for n, d := range b.files {
+		if n == name || b.mode != "no-dirs" && strings.HasPrefix(n, name+"/") {
+			m[n] = &fstest.MapFile{Data: d}
+		}
 	}
 	return m.Open(name)
+}
+
+func (b *brokenStore) Remove(_ context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.files[name]; !ok {
+		return fs.ErrNotExist
+	}
+	if b.mode != "remove-keeps" {
+		delete(b.files, name)
+	}
+	return nil
 }
 
 // TestBrokenStoreHelper is run in a child process by TestTestStoreCatches.
@@ -65,6 +79,8 @@ func TestTestStoreCatches(t *testing.T) {
 	for mode, want := range map[string]string{
 		"keeps-partial": "ReaderFailure",
 		"overwrites":    "NoOverwrite",
+		"no-dirs":       "OpenDirectory",
+		"remove-keeps":  "Remove",
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.v")
 		cmd.Env = append(os.Environ(), "CCFSTEST_BROKEN_MODE="+mode)

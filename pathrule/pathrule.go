@@ -1,6 +1,8 @@
-// Package pathrule parses the CC-FS system parameter "Third-Party Upload
-// File Path Rule" (default /3rdfile/%VDNNO%/thirdvoicebotfile/), expands it
-// for a VDN, and makes the server-generated file names that go under it.
+// Package pathrule parses the CC-FS system parameters "Third-Party Upload
+// File Path Rule" (default /3rdfile/%VDNNO%/thirdvoicebotfile/) and
+// "Third-Party Recording Download Path Rule" (a ';'-separated list of
+// rules), expands a rule for a VDN, matches a path against it, and makes
+// the server-generated file names that go under it.
 //
 // A rule is checked once, when parsed: it is absolute, uses no placeholder
 // but %VDNNO%, and has no empty, "." or ".." segment and no backslash, so
@@ -58,6 +60,62 @@ func Parse(s string) (*Rule, error) {
 		r.segs = append(r.segs, seg)
 	}
 	return r, nil
+}
+
+// DefaultDownload is the vendor's default Third-Party Recording Download
+// Path Rule: recordings, and the prompts a third party uploaded.
+const DefaultDownload = "/voice/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/thirdvoicebotfile"
+
+// ParseList parses a ';'-separated list of rules, such as
+// DefaultDownload. Empty elements (a trailing ';') are skipped; the list
+// must hold at least one rule.
+func ParseList(s string) ([]*Rule, error) {
+	var rules []*Rule
+	for part := range strings.SplitSeq(s, ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		r, err := Parse(part)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("pathrule: %q holds no rule", s)
+	}
+	return rules, nil
+}
+
+// Match reports whether name, a clean slash-separated path without a
+// leading slash (a store name, such as
+// "3rdfile/53/thirdvoicebotfile/x.wav"), lies under the rule: its leading
+// segments are the rule's, with each %VDNNO% a VDN written as Dir writes
+// it (a positive 32-bit decimal, no sign, no leading zero), the same one
+// at every placeholder. It returns that VDN (0 if the rule has no
+// placeholder) and the rest of name after the rule's directory, "" if
+// name is that directory itself.
+func (r *Rule) Match(name string) (vdn int, rest string, ok bool) {
+	for i, seg := range r.segs {
+		head, tail, more := strings.Cut(name, "/")
+		if seg == Placeholder {
+			n, err := strconv.ParseInt(head, 10, 32)
+			if err != nil || n <= 0 || head[0] == '0' || head[0] == '+' || vdn != 0 && int(n) != vdn {
+				return 0, "", false
+			}
+			vdn = int(n)
+		} else if head != seg {
+			return 0, "", false
+		}
+		if !more {
+			if i == len(r.segs)-1 {
+				return vdn, "", true
+			}
+			return 0, "", false
+		}
+		name = tail
+	}
+	return vdn, name, true
 }
 
 // MustParse is Parse for rules known to be valid; it panics otherwise.

@@ -101,3 +101,69 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMatch(t *testing.T) {
+	def := pathrule.MustParse(pathrule.Default)
+	two := pathrule.MustParse("/a/%VDNNO%/b/%VDNNO%/")
+	flat := pathrule.MustParse("/prompts/")
+	for _, tt := range []struct {
+		rule *pathrule.Rule
+		name string
+		vdn  int
+		rest string
+		ok   bool
+	}{
+		{def, "3rdfile/53/thirdvoicebotfile/x.wav", 53, "x.wav", true},
+		{def, "3rdfile/53/thirdvoicebotfile", 53, "", true},
+		{def, "3rdfile/53/thirdvoicebotfile/sub/x.wav", 53, "sub/x.wav", true},
+		{def, "3rdfile/2147483647/thirdvoicebotfile/x.wav", 2147483647, "x.wav", true},
+		{def, "3rdfile/2147483648/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/053/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/+53/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/-53/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/0/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/5a/thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile//thirdvoicebotfile/x.wav", 0, "", false},
+		{def, "3rdfile/53/thirdvoicebotfileX/x.wav", 0, "", false},
+		{def, "3rdfile/53", 0, "", false},
+		{def, "3rdfile", 0, "", false},
+		{def, "", 0, "", false},
+		{def, "voice/53/IVRrecordFile/x.wav", 0, "", false},
+		{two, "a/53/b/53/x", 53, "x", true},
+		{two, "a/53/b/54/x", 0, "", false},
+		{flat, "prompts/x.wav", 0, "x.wav", true},
+		{flat, "prompt/x.wav", 0, "", false},
+	} {
+		vdn, rest, ok := tt.rule.Match(tt.name)
+		if vdn != tt.vdn || rest != tt.rest || ok != tt.ok {
+			t.Errorf("%s.Match(%q) = %d, %q, %v; want %d, %q, %v", tt.rule, tt.name, vdn, rest, ok, tt.vdn, tt.rest, tt.ok)
+		}
+	}
+}
+
+func TestMatchAgreesWithDir(t *testing.T) {
+	for _, rule := range []string{pathrule.Default, "/a/%VDNNO%/b/%VDNNO%/", "/%VDNNO%"} {
+		r := pathrule.MustParse(rule)
+		for _, vdn := range []int{1, 53, 2147483647} {
+			vdnGot, rest, ok := r.Match(r.Dir(vdn) + "/f.wav")
+			if !ok || vdnGot != vdn || rest != "f.wav" {
+				t.Errorf("%s: Match(Dir(%d)+/f.wav) = %d, %q, %v", rule, vdn, vdnGot, rest, ok)
+			}
+		}
+	}
+}
+
+func TestParseList(t *testing.T) {
+	rules, err := pathrule.ParseList(pathrule.DefaultDownload)
+	if err != nil || len(rules) != 3 || rules[0].String() != "/voice/%VDNNO%/IVRrecordFile" {
+		t.Fatalf("ParseList(default) = %v, %v", rules, err)
+	}
+	if rules, err := pathrule.ParseList("/a/%VDNNO%; /b/;"); err != nil || len(rules) != 2 {
+		t.Fatalf("ParseList with spaces and a trailing ';' = %v, %v", rules, err)
+	}
+	for _, bad := range []string{"", ";", " ; ", "/a;b/", "/a;/../b"} {
+		if _, err := pathrule.ParseList(bad); err == nil {
+			t.Errorf("ParseList(%q) accepted", bad)
+		}
+	}
+}

@@ -266,13 +266,23 @@ func (d *Dir) Open(name string) (fs.File, error) {
 	return d.root.Open(name)
 }
 
-// Remove removes a stored file.
+// Remove removes a stored file, and syncs its directory so the removal
+// survives a power loss. A directory or any other name that is not a
+// regular file is refused as not existing. The directories the file was in
+// stay.
 func (d *Dir) Remove(_ context.Context, name string) error {
 	if err := checkDirName(name); err != nil {
 		return err
 	}
+	info, err := d.root.Lstat(name)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return &fs.PathError{Op: "remove", Path: name, Err: fmt.Errorf("not a regular file: %w", fs.ErrNotExist)}
+	}
 	if err := d.root.Remove(name); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	return nil
+	return d.syncDir(path.Dir(name))
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing/fstest"
 )
@@ -75,12 +76,18 @@ func (m *Memory) Names() []string {
 	return slices.Sorted(maps.Keys(m.files))
 }
 
-// Open opens a stored file for reading.
+// Open opens a stored file for reading, or a directory (a prefix of stored
+// names) for listing.
 func (m *Memory) Open(name string) (fs.File, error) {
+	if err := CheckName(name); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
 	m.mu.Lock()
 	fsys := fstest.MapFS{}
-	if b, ok := m.files[name]; ok {
-		fsys[name] = &fstest.MapFile{Data: b, Mode: 0o640}
+	for n, b := range m.files {
+		if n == name || strings.HasPrefix(n, name+"/") {
+			fsys[n] = &fstest.MapFile{Data: b, Mode: 0o640}
+		}
 	}
 	m.mu.Unlock()
 	return fsys.Open(name)

@@ -31,9 +31,10 @@ type Pool struct {
 }
 
 var (
-	_ Store   = (*Pool)(nil)
-	_ Opener  = (*Pool)(nil)
-	_ Remover = (*Pool)(nil)
+	_ Store           = (*Pool)(nil)
+	_ Opener          = (*Pool)(nil)
+	_ Remover         = (*Pool)(nil)
+	_ LocationRemover = (*Pool)(nil)
 )
 
 // NewPool returns a Pool over locations that needs min copies for a Put
@@ -219,11 +220,11 @@ func (p *Pool) Remove(ctx context.Context, name string) error {
 }
 
 // RemoveAt removes the copy at one location, as deleteFile does with a
-// locationId.
+// locationId. It implements LocationRemover.
 func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
 	s := p.store(id)
 	if s == nil {
-		return fmt.Errorf("store: no pool location %q", id)
+		return fmt.Errorf("%w: %q", ErrNoLocation, id)
 	}
 	rm, ok := s.(Remover)
 	if !ok {

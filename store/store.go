@@ -31,16 +31,34 @@ type Store interface {
 	Put(ctx context.Context, name string, r io.Reader, size int64) (locations []string, err error)
 }
 
-// Opener is a Store whose files can be read back.
+// Opener is a Store whose files can be read back. Open follows fs.FS: a
+// file opens as an fs.File whose Stat gives its size; a directory (or, in
+// an object store, a prefix that holds objects) opens as an
+// fs.ReadDirFile listing what is directly inside it; a missing name
+// returns an error wrapping fs.ErrNotExist. The downloadFile interface
+// needs it.
 type Opener interface {
 	Open(name string) (fs.File, error)
 }
 
-// Remover is a Store whose files can be removed. Removing a name that does
-// not exist returns an error wrapping fs.ErrNotExist.
+// Remover is a Store whose files can be removed. Remove removes a file,
+// never a directory; removing a name that does not exist, or that is not
+// a file, returns an error wrapping fs.ErrNotExist. The deleteFile
+// interface needs it.
 type Remover interface {
 	Remove(ctx context.Context, name string) error
 }
+
+// LocationRemover is a Store of several locations (a CTI pool) that can
+// remove the copy of a file at one of them, as deleteFile does when it
+// names a locationId. An unknown location returns an error wrapping
+// ErrNoLocation.
+type LocationRemover interface {
+	RemoveAt(ctx context.Context, location, name string) error
+}
+
+// ErrNoLocation is returned (wrapped) for a location a store does not have.
+var ErrNoLocation = errors.New("store: no such location")
 
 // ErrExist is returned (wrapped) by Put for a name that already exists.
 var ErrExist = fs.ErrExist

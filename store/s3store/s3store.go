@@ -48,6 +48,7 @@ type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 var _ API = (*s3.Client)(nil)
@@ -74,7 +75,8 @@ type Options struct {
 	AbortTimeout time.Duration
 }
 
-// Store is a store.Store, store.Opener and store.Remover on one bucket.
+// Store is a store.Store, store.Opener and store.Remover on one bucket:
+// it serves uploadFile, downloadFile and deleteFile.
 type Store struct {
 	api          API
 	bucket       string
@@ -275,18 +277,99 @@ func contentType(name string) string {
 }
 
 // Open implements store.Opener: it returns the object's body as an
-// fs.File. Reading it streams from the server.
+// fs.File, which streams from the server as it is read. A name that is no
+// object but a prefix of some ("voice/53/IVRrecordFile" when
+// "voice/53/IVRrecordFile/a.wav" exists) opens as a directory, an
+// fs.ReadDirFile listing the objects and sub-prefixes directly under it,
+// a page of ListObjectsV2 at a time.
 func (s *Store) Open(name string) (fs.File, error) {
 	if err := store.CheckName(name); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	out, err := s.api.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
-	if err != nil {
-		return nil, s.wrap("opening", name, err)
+	ctx := context.Background()
+	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err == nil {
+		info := fileInfo{name: path.Base(name), size: aws.ToInt64(out.ContentLength), mod: aws.ToTime(out.LastModified)}
+		return &file{ReadCloser: out.Body, info: info}, nil
 	}
-	info := fileInfo{name: path.Base(name), size: aws.ToInt64(out.ContentLength), mod: aws.ToTime(out.LastModified)}
-	return &file{ReadCloser: out.Body, info: info}, nil
+	err = s.wrap("opening", name, err)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	d := &dir{s: s, name: name}
+	if err := d.fetch(ctx); err != nil {
+		return nil, err
+	}
+	if len(d.page) == 0 {
+		return nil, err // no object under the prefix either
+	}
+	return d, nil
 }
+
+// dir is a prefix opened as a directory.
+type dir struct {
+	s     *Store
+	name  string
+	page  []fs.DirEntry // listed, not yet returned
+	token *string       // the next page's continuation token
+	done  bool          // no page after this one
+}
+
+// fetch lists the next page under the prefix.
+func (d *dir) fetch(ctx context.Context) error {
+	prefix := d.s.key(d.name) + "/"
+	out, err := d.s.api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket: &d.s.bucket, Prefix: &prefix, Delimiter: aws.String("/"), ContinuationToken: d.token,
+	})
+	if err != nil {
+		return d.s.wrap("listing", d.name, err)
+	}
+	for _, p := range out.CommonPrefixes {
+		if n := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(p.Prefix), prefix), "/"); n != "" {
+			d.page = append(d.page, fs.FileInfoToDirEntry(fileInfo{name: n, dir: true}))
+		}
+	}
+	for _, o := range out.Contents {
+		if n := strings.TrimPrefix(aws.ToString(o.Key), prefix); n != "" && !strings.Contains(n, "/") {
+			d.page = append(d.page, fs.FileInfoToDirEntry(fileInfo{name: n, size: aws.ToInt64(o.Size), mod: aws.ToTime(o.LastModified)}))
+		}
+	}
+	d.token = out.NextContinuationToken
+	d.done = !aws.ToBool(out.IsTruncated) || d.token == nil
+	return nil
+}
+
+// ReadDir implements fs.ReadDirFile.
+func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
+	var out []fs.DirEntry
+	for n <= 0 || len(out) < n {
+		if len(d.page) == 0 {
+			if d.done {
+				break
+			}
+			if err := d.fetch(context.Background()); err != nil {
+				return out, err
+			}
+			continue
+		}
+		k := len(d.page)
+		if n > 0 {
+			k = min(k, n-len(out))
+		}
+		out = append(out, d.page[:k]...)
+		d.page = d.page[k:]
+	}
+	if n > 0 && len(out) == 0 {
+		return nil, io.EOF
+	}
+	return out, nil
+}
+
+func (d *dir) Stat() (fs.FileInfo, error) { return fileInfo{name: path.Base(d.name), dir: true}, nil }
+func (d *dir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
+}
+func (d *dir) Close() error { return nil }
 
 // Remove implements store.Remover. DeleteObject succeeds for a missing
 // key, so Remove asks first in order to report fs.ErrNotExist.
@@ -313,11 +396,17 @@ type fileInfo struct {
 	name string
 	size int64
 	mod  time.Time
+	dir  bool
 }
 
-func (i fileInfo) Name() string       { return i.name }
-func (i fileInfo) Size() int64        { return i.size }
-func (i fileInfo) Mode() fs.FileMode  { return 0o444 }
+func (i fileInfo) Name() string { return i.name }
+func (i fileInfo) Size() int64  { return i.size }
+func (i fileInfo) Mode() fs.FileMode {
+	if i.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
 func (i fileInfo) ModTime() time.Time { return i.mod }
-func (i fileInfo) IsDir() bool        { return false }
+func (i fileInfo) IsDir() bool        { return i.dir }
 func (i fileInfo) Sys() any           { return nil }
