@@ -1,11 +1,19 @@
-// Package ccfs implements the CC-FS "upload a file as a third party"
-// interface: an http.Handler that authenticates an auth-v2 signed request,
-// checks the base64 WAV file it carries, and stores it under the
-// configured path rule, in one pass over the body and in memory that does
-// not grow with the file.
+// Package ccfs implements the CC-FS third-party file interfaces: an
+// http.Handler that serves
 //
-// Mount the handler made by NewHandler at UploadPath; give it your own
-// store.Store or use store.Dir.
+//   - uploadFile (UploadPath): authenticates an auth-v2 signed request,
+//     checks the base64 WAV file it carries, and stores it under the
+//     configured path rule, in one pass over the body and in memory that
+//     does not grow with the file;
+//   - deleteFile (DeletePath): removes a file the caller uploaded;
+//   - downloadFile (DownloadPath): streams back a recording (or a prompt)
+//     under the download path rule.
+//
+// One Handler, made by NewHandler from one Options, serves all three at
+// their paths with one verifier, one replay cache and one set of limits.
+// Mount it at InterfacePrefix, or at just the paths you offer. Give it
+// your own store.Store or use store.Dir; deleteFile needs a store.Remover
+// and downloadFile a store.Opener.
 package ccfs
 
 import (
@@ -23,8 +31,23 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-// UploadPath is the path of the upload interface.
-const UploadPath = "/CCFS/resource/ccfs/ivr/uploadFile"
+// The paths of the interfaces.
+const (
+	// InterfacePrefix is the path every interface is under: mount the
+	// Handler there to serve them all.
+	InterfacePrefix = "/CCFS/resource/ccfs/ivr/"
+	UploadPath      = InterfacePrefix + "uploadFile"
+	DeletePath      = InterfacePrefix + "deleteFile"
+	DownloadPath    = InterfacePrefix + "downloadFile"
+)
+
+// The names of the interfaces, as Event.Interface and the log line give
+// them.
+const (
+	InterfaceUpload   = "upload"
+	InterfaceDelete   = "delete"
+	InterfaceDownload = "download"
+)
 
 // Version is the only protocol version the interface accepts.
 const Version = "2.0"
@@ -45,6 +68,42 @@ type MsgBody struct {
 	// Data is the whole WAV file in standard base64 with padding.
 	Data string `json:"data"`
 }
+
+// DeleteRequest is the JSON body of a deleteFile request.
+type DeleteRequest struct {
+	Request RequestInfo `json:"request"`
+	MsgBody DeleteBody  `json:"msgBody"`
+}
+
+// DeleteBody is the "msgBody" object of a deleteFile request.
+type DeleteBody struct {
+	// FileName is the file to delete, as uploadFile returned it, root
+	// prefix included: "Y:/3rdfile/53/thirdvoicebotfile/x.wav".
+	FileName string `json:"fileName"`
+	// LocationID, in a CTI pool, deletes only the copy at that location;
+	// empty deletes every copy. Outside a pool it is ignored.
+	LocationID string `json:"locationId,omitempty"`
+}
+
+// DownloadRequest is the JSON body of a downloadFile request.
+type DownloadRequest struct {
+	Request RequestInfo  `json:"request"`
+	MsgBody DownloadBody `json:"msgBody"`
+}
+
+// DownloadBody is the "msgBody" object of a downloadFile request.
+type DownloadBody struct {
+	// FilePath is the file to download, root prefix included
+	// ("Y:/voice/53/IVRrecordFile/x.wav"), or with Mode ModeFolder the
+	// folder holding it.
+	FilePath string `json:"filePath"`
+	// Mode ModeFolder downloads the one file in the folder FilePath; any
+	// other value, or none, the file FilePath.
+	Mode int `json:"mode,omitempty"`
+}
+
+// ModeFolder is the DownloadBody.Mode that names a folder.
+const ModeFolder = 1
 
 // Response is the JSON body of every answer.
 type Response struct {
@@ -88,9 +147,14 @@ type Options struct {
 	Credentials auth.Credentials
 	// Store keeps the files. Required.
 	Store store.Store
-	// PathRule is the "Third-Party Upload File Path Rule". Default:
-	// pathrule.Default, "/3rdfile/%VDNNO%/thirdvoicebotfile/".
+	// PathRule is the "Third-Party Upload File Path Rule": where uploads
+	// go, and where deleteFile may remove them. Default: pathrule.Default,
+	// "/3rdfile/%VDNNO%/thirdvoicebotfile/".
 	PathRule string
+	// DownloadPathRule is the "Third-Party Recording Download Path Rule",
+	// a ';'-separated list of rules under which downloadFile may read.
+	// Default: pathrule.DefaultDownload, recordings and uploaded prompts.
+	DownloadPathRule string
 	// RootPrefix is shown before the path in fileName, such as a drive
 	// letter "Y:" in OP deployments. Default: none.
 	RootPrefix string
@@ -124,10 +188,12 @@ type Options struct {
 	MaxInFlightPerKey int
 	// MinBodyRate, in bytes a second, is the slowest a request body may
 	// arrive once BodyRateGrace has passed; a slower body is dropped with
-	// ErrSlowBody. It bounds how long a stalled body holds a slot. The
-	// rate is enforced with read deadlines (http.ResponseController) where
-	// the ResponseWriter supports them. Default: DefaultMinBodyRate
-	// (16 KiB/s); negative turns it off.
+	// ErrSlowBody. It is also the slowest a client may take a download:
+	// one that reads slower is cut off. It bounds how long a stalled
+	// client holds a slot. The rate is enforced with read and write
+	// deadlines (http.ResponseController) where the ResponseWriter
+	// supports them. Default: DefaultMinBodyRate (16 KiB/s); negative
+	// turns it off.
 	MinBodyRate int
 	// BodyRateGrace is how long a body may take before MinBodyRate applies.
 	// Default: 5 seconds.
@@ -143,6 +209,9 @@ type Options struct {
 
 // Event describes one finished request, for Options.OnRequest.
 type Event struct {
+	// Interface is InterfaceUpload, InterfaceDelete or InterfaceDownload;
+	// "" for a request to no interface (a 404).
+	Interface string
 	// AccessKey is the key the request names, clipped to 128 bytes; "" if
 	// none. Unless KeyVerified, it is only a claim, and a stranger can put
 	// any text there: never use it as a metrics label unverified.
@@ -155,9 +224,11 @@ type Event struct {
 	Desc        string // result description, on failure
 	Status      int    // HTTP status
 	BodyBytes   int64  // request body bytes read
-	FileBytes   int64  // decoded file bytes
-	FileName    string // on success
-	Duration    time.Duration
+	FileBytes   int64  // decoded file bytes uploaded, or file bytes downloaded
+	// FileName is the file uploaded, deleted or downloaded, as the caller
+	// names it (root prefix included); an upload's only on success.
+	FileName string
+	Duration time.Duration
 	// Err is the internal cause of a failure (a store error, say), if any.
 	// It never holds a secret, but it is for operators, not callers.
 	Err error
@@ -167,6 +238,7 @@ type Event struct {
 type config struct {
 	Options
 	rule     *pathrule.Rule
+	download []*pathrule.Rule
 	policy   wavcheck.Policy
 	maxFile  int64
 	maxBody  int64
@@ -189,6 +261,12 @@ func (o Options) resolve() (*config, error) {
 		return nil, fmt.Errorf("ccfs: Options.PathRule: %w", err)
 	}
 	c.rule = rule
+	if c.DownloadPathRule == "" {
+		c.DownloadPathRule = pathrule.DefaultDownload
+	}
+	if c.download, err = pathrule.ParseList(c.DownloadPathRule); err != nil {
+		return nil, fmt.Errorf("ccfs: Options.DownloadPathRule: %w", err)
+	}
 	if strings.ContainsFunc(c.RootPrefix, func(r rune) bool { return r < 0x20 || r == 0x7f }) || strings.HasSuffix(c.RootPrefix, "/") {
 		return nil, errors.New("ccfs: Options.RootPrefix holds a control character or ends in '/'")
 	}

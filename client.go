@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,12 +17,12 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-// A Client uploads files to a CC-FS server. Set BaseURL and the key; the
+// A Client uploads, deletes and downloads files on a CC-FS server. Set BaseURL and the key; the
 // zero value of every other field is its default. A Client is safe for
 // concurrent use.
 type Client struct {
 	// BaseURL is the server's scheme, host and port, such as
-	// "https://10.22.26.181:28443". UploadPath is appended.
+	// "https://10.22.26.181:28443". The interface's path is appended.
 	BaseURL   string
 	AccessKey string
 	SecretKey string
@@ -65,15 +66,111 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 	if err := signer.SignReader(req, body()); err != nil {
 		return nil, fmt.Errorf("ccfs: signing: %w", err)
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: %w", err)
 	}
 	defer resp.Body.Close()
+	out, err := readAnswer(resp)
+	if err != nil {
+		return nil, err
+	}
+	if out.ResultData == nil {
+		return nil, errors.New("ccfs: success without resultData")
+	}
+	return out.ResultData, nil
+}
+
+// Delete deletes a file uploadFile stored, named as it returned it
+// (fileName, root prefix included). In a CTI pool, locationID deletes
+// only the copy at that location; "" deletes every copy. A refusal is
+// returned as an Error: ErrNoSuchFile if there is no such file.
+func (c *Client) Delete(ctx context.Context, fileName, locationID string) error {
+	resp, err := c.post(ctx, DeletePath, DeleteRequest{
+		Request: RequestInfo{Version: Version},
+		MsgBody: DeleteBody{FileName: fileName, LocationID: locationID},
+	})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = readAnswer(resp)
+	return err
+}
+
+// Download writes the file filePath (root prefix included, such as
+// "Y:/voice/53/IVRrecordFile/x.wav") to w as it arrives, and returns its
+// length. A refusal is returned as an Error; a download cut off midway
+// returns an error, having written part of the file to w.
+func (c *Client) Download(ctx context.Context, filePath string, w io.Writer) (int64, error) {
+	return c.download(ctx, DownloadBody{FilePath: filePath}, w)
+}
+
+// DownloadFolder writes the one file in the folder folderPath to w, as
+// Download does (downloadFile's mode 1). A folder with no file or more
+// than one is refused with ErrNotOneFile.
+func (c *Client) DownloadFolder(ctx context.Context, folderPath string, w io.Writer) (int64, error) {
+	return c.download(ctx, DownloadBody{FilePath: folderPath, Mode: ModeFolder}, w)
+}
+
+func (c *Client) download(ctx context.Context, body DownloadBody, w io.Writer) (int64, error) {
+	resp, err := c.post(ctx, DownloadPath, DownloadRequest{Request: RequestInfo{Version: Version}, MsgBody: body})
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode != http.StatusOK || mt == "application/json" {
+		_, err := readAnswer(resp)
+		if err == nil {
+			err = errors.New("ccfs: a success answer instead of a file")
+		}
+		return 0, err
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("ccfs: the download broke off after %d bytes: %w", n, err)
+	}
+	if resp.ContentLength >= 0 && n != resp.ContentLength {
+		return n, fmt.Errorf("ccfs: the download broke off after %d of %d bytes", n, resp.ContentLength)
+	}
+	return n, nil
+}
+
+// post sends a small signed request: v as its JSON body.
+func (c *Client) post(ctx context.Context, path string, v any) (*http.Response, error) {
+	if c.BaseURL == "" {
+		return nil, errors.New("ccfs: Client.BaseURL is empty")
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
+	if err := signer.Sign(req, body); err != nil {
+		return nil, fmt.Errorf("ccfs: signing: %w", err)
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: %w", err)
+	}
+	return resp, nil
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTPClient == nil {
+		return http.DefaultClient
+	}
+	return c.HTTPClient
+}
+
+// readAnswer reads a CC-FS JSON answer; a failure code is returned as an
+// Error.
+func readAnswer(resp *http.Response) (*Response, error) {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: reading the response: %w", err)
@@ -85,10 +182,7 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 	if out.ResultCode != SuccessCode {
 		return nil, Error{code: out.ResultCode, desc: out.ResultDesc, status: resp.StatusCode}
 	}
-	if out.ResultData == nil {
-		return nil, errors.New("ccfs: success without resultData")
-	}
-	return out.ResultData, nil
+	return &out, nil
 }
 
 const (

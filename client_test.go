@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,3 +52,36 @@ func TestClient(t *testing.T) {
 type readerAtFunc func(p []byte, off int64) (int, error)
 
 func (f readerAtFunc) ReadAt(p []byte, off int64) (int, error) { return f(p, off) }
+
+func TestClientDeleteAndDownload(t *testing.T) {
+	e := newEnv(t, nil)
+	seed(t, e.mem)
+	c := &ccfs.Client{BaseURL: e.srv.URL, AccessKey: testAK, SecretKey: testSK, HTTPClient: e.srv.Client(), Now: e.clock}
+	ctx := context.Background()
+	var got bytes.Buffer
+	if n, err := c.Download(ctx, "Y:/"+recording53, &got); err != nil || got.String() != "RIFF "+recording53 || n != int64(got.Len()) {
+		t.Fatalf("Download: %d %q %v", n, got.String(), err)
+	}
+	got.Reset()
+	if _, err := c.DownloadFolder(ctx, "Y:/voice/53/IVRrecordFile/single", &got); err != nil || got.String() != "RIFF "+single53 {
+		t.Fatalf("DownloadFolder: %q %v", got.String(), err)
+	}
+	if _, err := c.DownloadFolder(ctx, "Y:/3rdfile/53/thirdvoicebotfile", io.Discard); !errors.Is(err, ccfs.ErrNotOneFile) {
+		t.Fatalf("DownloadFolder of two files: %v", err)
+	}
+	if _, err := c.Download(ctx, "Y:/"+recording99, io.Discard); !errors.Is(err, ccfs.ErrVDNForbidden) {
+		t.Fatalf("another tenant's: %v", err)
+	}
+	if err := c.Delete(ctx, "Y:/"+prompt53, ""); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if err := c.Delete(ctx, "Y:/"+prompt53, ""); !errors.Is(err, ccfs.ErrNoSuchFile) {
+		t.Fatalf("Delete again: %v", err)
+	}
+	// A download cut off midway is an error, not a shorter file.
+	e.st = genStore{size: 1 << 20, failAt: 500_000, failErr: io.EOF}
+	n, err := c.Download(ctx, "Y:/"+recording53, io.Discard)
+	if err == nil || n >= 1<<20 {
+		t.Fatalf("cut-off download: %d bytes, %v", n, err)
+	}
+}

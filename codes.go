@@ -75,7 +75,7 @@ func writeResponse(w http.ResponseWriter, status int, resp Response) {
 	w.Write(b)
 }
 
-// SuccessCode is the resultCode of a successful upload.
+// SuccessCode is the resultCode of a success.
 const SuccessCode = "0"
 
 // The result codes. 0300001–0300007 are the vendor's CC-FS codes; from
@@ -94,14 +94,20 @@ var (
 	ErrAuth              = Error{"0300010", "authentication failed", http.StatusUnauthorized, nil}
 	ErrTimestamp         = Error{"0300011", "the signing time is outside the accepted window", http.StatusUnauthorized, nil}
 	ErrReplay            = Error{"0300012", "the request was already used once", http.StatusUnauthorized, nil}
-	ErrVDNForbidden      = Error{"0300013", "the access key may not upload to this VDN", http.StatusUnauthorized, nil}
-	ErrRateLimited       = Error{"0300014", "upload flow-control threshold reached", http.StatusOK, nil}
-	ErrBusy              = Error{"0300015", "too many uploads in progress", http.StatusOK, nil}
+	ErrVDNForbidden      = Error{"0300013", "the access key may not use this VDN", http.StatusUnauthorized, nil}
+	ErrRateLimited       = Error{"0300014", "flow-control threshold reached", http.StatusOK, nil}
+	ErrBusy              = Error{"0300015", "too many requests in progress", http.StatusOK, nil}
 	ErrStorage           = Error{"0300016", "the file could not be stored", http.StatusOK, nil}
 	ErrReplayUnavailable = Error{"0300017", "the replay check is unavailable", http.StatusOK, nil}
 	ErrMethod            = Error{"0300018", "method not allowed; use POST", http.StatusMethodNotAllowed, nil}
 	ErrNotFound          = Error{"0300019", "no such interface", http.StatusNotFound, nil}
 	ErrSlowBody          = Error{"0300020", "the request body arrived too slowly", http.StatusOK, nil}
+	ErrNoSuchFile        = Error{"0300021", "the file does not exist", http.StatusOK, nil}
+	ErrNotOneFile        = Error{"0300022", "the folder does not hold exactly one file", http.StatusOK, nil}
+	// ErrCutShort is never sent: a download that fails after its first
+	// byte can only be cut off. It is the Event's and the log line's
+	// code for one, with the cause beside it.
+	ErrCutShort = Error{"0300023", "the download was cut off after it began", http.StatusOK, nil}
 )
 
 // ResultCodes lists every failure code in order, for documentation and
@@ -109,5 +115,5 @@ var (
 func ResultCodes() []Error {
 	return []Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
 		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
-		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody}
+		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort}
 }

@@ -2,6 +2,8 @@ package ccfs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -14,15 +16,17 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/store"
 )
 
-// Handler serves the upload interface. Make one with NewHandler; it is
-// safe for concurrent use.
+// Handler serves the interfaces: uploadFile, deleteFile and
+// downloadFile, each at its path. Make one with NewHandler; it is safe for
+// concurrent use.
 type Handler struct {
 	cfg      *config
-	inflight chan struct{} // a slot for each upload in progress
-	perKey   keySlots      // uploads in progress by access key
-	limits   keyLimits     // proven uploads by access key
+	inflight chan struct{} // a slot for each request in progress
+	perKey   keySlots      // requests in progress by access key
+	limits   keyLimits     // proven requests by access key
 }
 
 // NewHandler returns a Handler, or an error if opts are invalid.
@@ -37,26 +41,56 @@ func NewHandler(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP handles one request. Every answer is JSON: HTTP 200 with a
-// result code, 401 for an authentication failure, 404 and 405 for a wrong
-// path or method.
+// ServeHTTP handles one request. Every answer but a downloaded file is
+// JSON: HTTP 200 with a result code, 401 for an authentication failure,
+// 404 and 405 for a wrong path or method. deleteFile is served only if
+// the store is a store.Remover, downloadFile only if it is a
+// store.Opener; otherwise their paths answer 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	ev := Event{}
-	data, err := h.serve(w, r, &ev)
-	resp := Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data}
-	status := http.StatusOK
-	if err != nil {
-		e := h.cfg.resultFor(err)
-		resp = Response{ResultCode: e.code, ResultDesc: e.desc}
-		status = e.status
-		ev.Err = e.cause
-		ev.Desc = e.desc
-	} else {
-		ev.FileName = data.FileName
+	var (
+		data *ResultData
+		err  error
+	)
+	_, canRemove := h.cfg.Store.(store.Remover)
+	_, canOpen := h.cfg.Store.(store.Opener)
+	switch {
+	case r.URL.Path == UploadPath:
+		ev.Interface = InterfaceUpload
+		data, err = h.serveUpload(w, r, &ev)
+	case r.URL.Path == DeletePath && canRemove:
+		ev.Interface = InterfaceDelete
+		err = h.serveDelete(w, r, &ev)
+	case r.URL.Path == DownloadPath && canOpen:
+		ev.Interface = InterfaceDownload
+		err = h.serveDownload(w, r, &ev)
+	default:
+		err = ErrNotFound.with("no such interface: %s", clipText(r.URL.Path))
 	}
-	ev.Code, ev.Status, ev.Duration = resp.ResultCode, status, h.cfg.Now().Sub(start)
-	writeResponse(w, status, resp)
+	ev.Duration = h.cfg.Now().Sub(start)
+	var cut cutShort
+	switch {
+	case errors.As(err, &cut):
+		// The file's first bytes are sent: no answer can follow. Log it,
+		// and cut the response off so that the client sees it end early.
+		ev.Code, ev.Desc, ev.Status, ev.Err = ErrCutShort.code, ErrCutShort.desc, http.StatusOK, cut.err
+		h.log(r.Context(), ev)
+		panic(http.ErrAbortHandler)
+	case err != nil:
+		e := h.cfg.resultFor(err)
+		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
+		writeResponse(w, e.status, Response{ResultCode: e.code, ResultDesc: e.desc})
+	case ev.Interface == InterfaceDownload:
+		ev.Code, ev.Status = SuccessCode, http.StatusOK // the file is sent
+	default:
+		resp := Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data}
+		if ev.Interface == InterfaceDelete {
+			resp.ResultDesc = "operate success"
+		}
+		ev.Code, ev.Status = SuccessCode, http.StatusOK
+		writeResponse(w, http.StatusOK, resp)
+	}
 	h.log(r.Context(), ev)
 }
 
@@ -75,89 +109,122 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 	}
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("cause", ev.Err.Error()))
-		if ev.Code == ErrStorage.code || ev.Code == ErrReplayUnavailable.code {
+		var fe fileReadError
+		if ev.Code == ErrStorage.code || ev.Code == ErrReplayUnavailable.code || errors.As(ev.Err, &fe) {
 			level = slog.LevelError
 		}
 	}
-	h.cfg.Logger.LogAttrs(ctx, level, "upload", attrs...)
+	msg := ev.Interface
+	if msg == "" {
+		msg = "request"
+	}
+	h.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
 	if h.cfg.OnRequest != nil {
 		h.cfg.OnRequest(ev)
 	}
 }
 
-// serve runs one upload: the checks that need no body, then the single
-// pass over it.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ev *Event) (*ResultData, error) {
-	if r.URL.Path != UploadPath {
-		return nil, ErrNotFound.with("no such interface: %s", clipText(r.URL.Path))
+// admit makes the checks every interface makes before it reads a body,
+// in this order: the method, Content-Type, Content-Length (at most
+// maxBody; tooLong says what allows that much), and the Authorization
+// header, through begin, which refuses an unknown key. Then it takes the
+// slots the request holds while it runs: a token must be ready in its
+// key's bucket, a slot of the key's share must be free, and one of the
+// handler's. The caller must call the returned release.
+//
+// From here on the request names a known access key, but until its body
+// has been read to the end and the signature holds the caller is a
+// stranger: what it can hold is bounded (a slot of the key's share, for
+// no longer than the minimum body rate allows) and nothing it does lasts.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ev *Event, maxBody int64, tooLong string,
+	begin func(context.Context, *http.Request) (*auth.Verification, error)) (*auth.Verification, func(), error) {
+	if err := checkContentType(r.Header.Values("Content-Type")); err != nil {
+		return nil, nil, err
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return nil, ErrMethod
+	switch {
+	case r.ContentLength < 0:
+		return nil, nil, ErrNull.with("the value of Content-Length cannot be null (chunked bodies are not accepted)")
+	case r.ContentLength == 0:
+		return nil, nil, ErrBodyNull
+	case r.ContentLength > maxBody:
+		return nil, nil, ErrTooLong.with("the length of the request body is too long: %d bytes; %s allows at most %d",
+			r.ContentLength, tooLong, maxBody)
+	}
+	x, err := begin(r.Context(), r)
+	if err != nil {
+		ev.AccessKey = clipKey(claimedKey(r.Header.Get("Authorization")))
+		return nil, nil, err
+	}
+	ak := x.AccessKey()
+	ev.AccessKey = clipKey(ak)
+	if wait, ok := h.limits.ready(ak, h.cfg.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second))))
+		return nil, nil, ErrRateLimited.with("flow-control threshold reached for access key %q", clipText(ak))
+	}
+	if !h.perKey.acquire(ak) {
+		w.Header().Set("Retry-After", "1")
+		return nil, nil, ErrBusy.with("too many requests in progress for access key %q (at most %d)", clipText(ak), h.cfg.MaxInFlightPerKey)
+	}
+	select {
+	case h.inflight <- struct{}{}:
+	default:
+		h.perKey.release(ak)
+		w.Header().Set("Retry-After", "1")
+		return nil, nil, ErrBusy
+	}
+	return x, func() { <-h.inflight; h.perKey.release(ak) }, nil
+}
+
+// settle charges the rate of a request's key once its signature has been
+// checked, and records in ev whether it held. Only a key that has proven
+// itself is charged: forged requests that name it cannot spend its rate.
+func (h *Handler) settle(x *auth.Verification, ev *Event) {
+	if ev.KeyVerified = x.Proven(); ev.KeyVerified {
+		h.limits.charge(x.AccessKey(), h.cfg.Now())
+	}
+}
+
+// serveUpload runs one upload: the checks that need no body, then the
+// single pass over it.
+func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event) (*ResultData, error) {
+	if err := checkMethod(w, r); err != nil {
+		return nil, err
 	}
 	vdn, err := parseVDN(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
 	ev.VDN = vdn
-	if err := checkContentType(r.Header.Values("Content-Type")); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.ContentLength < 0:
-		return nil, ErrNull.with("the value of Content-Length cannot be null (chunked bodies are not accepted)")
-	case r.ContentLength == 0:
-		return nil, ErrBodyNull
-	case r.ContentLength > h.cfg.maxBody:
-		return nil, ErrTooLong.with("the length of the request body is too long: %d bytes; a %d MB file allows at most %d",
-			r.ContentLength, h.cfg.MaxFileMB, h.cfg.maxBody)
-	}
-	// From here on the request names a known access key, but until its
-	// body has been read to the end and the signature holds the caller is
-	// a stranger: what it can hold is bounded (a slot of the key's share,
-	// for no longer than the minimum body rate allows) and nothing it does
-	// lasts (the store stages the file, and commits only on EOF).
-	ctx := r.Context()
-	x, err := h.cfg.verifier.Begin(ctx, r, vdn)
+	x, release, err := h.admit(w, r, ev, h.cfg.maxBody, fmt.Sprintf("a %d MB file", h.cfg.MaxFileMB),
+		func(ctx context.Context, r *http.Request) (*auth.Verification, error) {
+			return h.cfg.verifier.Begin(ctx, r, vdn)
+		})
 	if err != nil {
-		ev.AccessKey = clipKey(claimedKey(r.Header.Get("Authorization")))
 		return nil, err
 	}
-	ak := x.AccessKey()
-	ev.AccessKey = clipKey(ak)
-	if wait, ok := h.limits.ready(ak, h.cfg.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second))))
-		return nil, ErrRateLimited.with("upload flow-control threshold reached for access key %q", clipText(ak))
-	}
-	if !h.perKey.acquire(ak) {
-		w.Header().Set("Retry-After", "1")
-		return nil, ErrBusy.with("too many uploads in progress for access key %q (at most %d)", clipText(ak), h.cfg.MaxInFlightPerKey)
-	}
-	defer h.perKey.release(ak)
-	select {
-	case h.inflight <- struct{}{}:
-		defer func() { <-h.inflight }()
-	default:
-		w.Header().Set("Retry-After", "1")
-		return nil, ErrBusy
-	}
+	defer release()
 	name, err := h.cfg.rule.Name(vdn, h.cfg.Now())
 	if err != nil {
 		return nil, ErrStorage.because(err)
 	}
-	u := newUpload(ctx, h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
+	u := newUpload(r.Context(), h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
 	u.free()
-	// Only a key that has proven itself is charged: forged requests that
-	// name it cannot spend its rate.
-	if ev.KeyVerified = x.Proven(); ev.KeyVerified {
-		h.limits.charge(ak, h.cfg.Now())
-	}
+	h.settle(x, ev)
 	if err != nil {
 		return nil, err
 	}
 	return &ResultData{FileName: h.cfg.RootPrefix + "/" + name, LocationID: locations}, nil
+}
+
+// checkMethod refuses every method but POST.
+func checkMethod(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return ErrMethod
+	}
+	return nil
 }
 
 // claimedKey returns the access key an Authorization header claims, or

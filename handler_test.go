@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -125,6 +126,25 @@ type req struct {
 
 func (e *env) do(r req) (int, ccfs.Response, http.Header) {
 	e.t.Helper()
+	resp := e.send(r)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json;charset=UTF-8" {
+		e.t.Fatalf("Content-Type %q", ct)
+	}
+	var out ccfs.Response
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		e.t.Fatalf("response %q: %v", raw, err)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+// send builds r, signs it and sends it; the caller closes the response's
+// body.
+func (e *env) send(r req) *http.Response {
+	e.t.Helper()
 	if r.method == "" {
 		r.method = "POST"
 	}
@@ -166,18 +186,7 @@ func (e *env) do(r req) (int, ccfs.Response, http.Header) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json;charset=UTF-8" {
-		e.t.Fatalf("Content-Type %q", ct)
-	}
-	var out ccfs.Response
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
-		e.t.Fatalf("response %q: %v", raw, err)
-	}
-	return resp.StatusCode, out, resp.Header
+	return resp
 }
 
 func TestUploadSuccess(t *testing.T) {
@@ -548,6 +557,14 @@ func TestStoreThatDoesNotDrain(t *testing.T) {
 	if names := e.mem.Names(); len(names) != 0 {
 		t.Fatalf("kept %v", names)
 	}
+}
+
+// Open lets downloads read the store behind the handler.
+func (e *env) Open(name string) (fs.File, error) {
+	if op, ok := e.st.(store.Opener); ok {
+		return op.Open(name)
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 // Remove lets the handler take back what a broken store kept.

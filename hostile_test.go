@@ -188,7 +188,7 @@ func hostileCorpus() []hostileCase {
 		// Method and path.
 		{name: "GET", r: req{method: "GET"}, status: 405, code: "0300018"},
 		{name: "PUT", r: req{method: "PUT", body: ok}, status: 405, code: "0300018"},
-		{name: "other path", r: req{path: "/CCFS/resource/ccfs/ivr/deleteFile", body: ok}, status: 404, code: "0300019"},
+		{name: "other path", r: req{path: "/CCFS/resource/ccfs/ivr/renameFile", body: ok}, status: 404, code: "0300019"},
 		{name: "path with a dot segment", raw: func(e *env) []byte {
 			return bytes.Replace(signedRaw(e, ok), []byte(ccfs.UploadPath), []byte(ccfs.UploadPath+"/../uploadFile"), 1)
 		}, status: 404, code: "0300019"},

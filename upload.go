@@ -285,7 +285,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	if b.size-b.n <= int64(len(p)) {
 		b.lastRead.Store(true)
 	}
-	if err := b.pace.beforeRead(b.n, len(p)); err != nil {
+	if err := b.pace.before(b.n, len(p)); err != nil {
 		return 0, bodyError{err}
 	}
 	n, err := b.r.Read(p)

@@ -179,3 +179,18 @@ func TestNewPoolRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolLifecycle: the file is gone from both locations after a delete.
+func TestPoolLifecycle(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m := store.NewMemory()
+	p, err := store.NewPool(0, store.Location{ID: "0", Store: d}, store.Location{ID: "256", Store: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfstest.TestLifecycle(t, p, d, m)
+}

@@ -153,3 +153,16 @@ func TestDirConformance(t *testing.T) {
 func TestMemoryConformance(t *testing.T) {
 	ccfstest.TestStore(t, store.NewMemory())
 }
+
+func TestDirLifecycle(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ccfstest.TestLifecycle(t, d)
+}
+
+func TestMemoryLifecycle(t *testing.T) {
+	ccfstest.TestLifecycle(t, store.NewMemory())
+}

@@ -148,3 +148,10 @@ func TestExactPartBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestLifecycle: upload, download, delete and delete again through the
+// handler, against versitygw.
+func TestLifecycle(t *testing.T) {
+	g := s3test.Start(t)
+	ccfstest.TestLifecycle(t, g.Store(t, s3store.Options{Prefix: "tenant-a/"}))
+}

@@ -1,0 +1,79 @@
+package ccfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// storeTimeout bounds a removal, which runs on its own context: the
+// request's ends when a client half-closes its connection after its last
+// byte, and a removal begun must not be abandoned midway.
+const storeTimeout = 30 * time.Second
+
+// serveDelete runs one deleteFile request: the checks that need no body,
+// the body read whole and its signature checked, then the path it names
+// checked against the upload path rule and the key's VDNs, and the file
+// removed (at one location, or at all).
+func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event) error {
+	if err := checkMethod(w, r); err != nil {
+		return err
+	}
+	x, release, err := h.admit(w, r, ev, maxSmallBody, "a deleteFile request", h.cfg.verifier.BeginVDNInBody)
+	if err != nil {
+		return err
+	}
+	defer release()
+	body, err := h.readSigned(w, r, x, ev)
+	if err != nil {
+		return err
+	}
+	fields, err := parseSmall(body, "fileName", "locationId")
+	if err != nil {
+		return err
+	}
+	fileName, err := stringField("fileName", fields[0], true, h.cfg.maxPathLen())
+	if err != nil {
+		return err
+	}
+	location, err := stringField("locationId", fields[1], false, maxLocationLen)
+	if err != nil {
+		return err
+	}
+	ev.FileName = fileName
+	name, err := h.cfg.storeName("fileName", fileName, false)
+	if err != nil {
+		return err
+	}
+	// Uploads go straight into the rule's directory, so that is the only
+	// place deleteFile removes from.
+	vdn, rest, ok := h.cfg.rule.Match(name)
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return ErrFormat.with("the format of fileName is incorrect: it is not a file in the directory of the Third-Party Upload File Path Rule %s", h.cfg.PathRule)
+	}
+	ev.VDN = vdn
+	if err := checkOwner(x, vdn); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+	defer cancel()
+	if lr, ok := h.cfg.Store.(store.LocationRemover); ok && location != "" {
+		err = lr.RemoveAt(ctx, location, name)
+	} else {
+		err = h.cfg.Store.(store.Remover).Remove(ctx, name)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName))
+	case errors.Is(err, store.ErrNoLocation):
+		return ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
+	}
+	return ErrStorage.with("the file could not be deleted").because(err)
+}

@@ -1,0 +1,200 @@
+package ccfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// DownloadContentType is the Content-Type of a downloaded file, spelled
+// as the vendor spells it.
+const DownloadContentType = "Application/Octet-stream;charset=UTF-8"
+
+// serveDownload runs one downloadFile request: the checks that need no
+// body, the body read whole and its signature checked, the path it names
+// checked against the download path rules and the key's VDNs, then the
+// file streamed. It returns a cutShort if the file fails after its first
+// byte was sent.
+func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Event) error {
+	if err := checkMethod(w, r); err != nil {
+		return err
+	}
+	x, release, err := h.admit(w, r, ev, maxSmallBody, "a downloadFile request", h.cfg.verifier.BeginVDNInBody)
+	if err != nil {
+		return err
+	}
+	defer release()
+	body, err := h.readSigned(w, r, x, ev)
+	if err != nil {
+		return err
+	}
+	fields, err := parseSmall(body, "filePath", "mode")
+	if err != nil {
+		return err
+	}
+	filePath, err := stringField("filePath", fields[0], true, h.cfg.maxPathLen())
+	if err != nil {
+		return err
+	}
+	folder, err := modeField(fields[1])
+	if err != nil {
+		return err
+	}
+	ev.FileName = filePath
+	name, err := h.cfg.storeName("filePath", filePath, folder)
+	if err != nil {
+		return err
+	}
+	vdn, _, ok := match(h.cfg.download, name, !folder)
+	if !ok {
+		return ErrFormat.with("the format of filePath is incorrect: it is not under the Third-Party Recording Download Path Rule %s", h.cfg.DownloadPathRule)
+	}
+	ev.VDN = vdn
+	if err := checkOwner(x, vdn); err != nil {
+		return err
+	}
+	op := h.cfg.Store.(store.Opener)
+	if folder {
+		if name, err = theOneFile(op, name); err != nil {
+			return err
+		}
+	}
+	f, info, err := openFile(op, name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return h.send(w, r, f, info, ev)
+}
+
+// theOneFile returns the name of the one file in the folder dir, or says
+// why there is not exactly one. Subfolders do not count.
+func theOneFile(op store.Opener, dir string) (string, error) {
+	d, err := op.Open(dir)
+	if err != nil {
+		return "", openError(err, "folder")
+	}
+	defer d.Close()
+	rd, ok := d.(fs.ReadDirFile)
+	if info, err := d.Stat(); !ok || err != nil || !info.IsDir() {
+		return "", ErrFormat.with("the format of filePath is incorrect: with mode 1 it must name a folder")
+	}
+	var one string
+	files := 0
+	for files < 2 {
+		entries, err := rd.ReadDir(64)
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				files++
+				one = e.Name()
+			}
+		}
+		if err == io.EOF || err == nil && len(entries) == 0 {
+			break
+		}
+		if err != nil {
+			return "", ErrStorage.with("the folder could not be listed").because(err)
+		}
+	}
+	switch files {
+	case 0:
+		return "", ErrNotOneFile.with("the folder holds no file")
+	case 1:
+		return dir + "/" + one, nil
+	}
+	return "", ErrNotOneFile.with("the folder holds more than one file")
+}
+
+// openFile opens the file name, which must be a regular file.
+func openFile(op store.Opener, name string) (fs.File, fs.FileInfo, error) {
+	f, err := op.Open(name)
+	if err != nil {
+		return nil, nil, openError(err, "file")
+	}
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, nil, ErrStorage.with("the file could not be read").because(err)
+	case info.IsDir():
+		f.Close()
+		return nil, nil, ErrNoSuchFile.with("the file does not exist: the path names a folder (mode 1 downloads the one file in a folder)")
+	case !info.Mode().IsRegular():
+		f.Close()
+		return nil, nil, ErrNoSuchFile.with("the file does not exist: the path names something other than a file")
+	}
+	return f, info, nil
+}
+
+// openError maps a store's failure to open a file or folder.
+func openError(err error, what string) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+		return ErrNoSuchFile.with("the %s does not exist", what)
+	}
+	return ErrStorage.with("the %s could not be read", what).because(err)
+}
+
+// sendChunk is how much of a file is read and written at a time.
+const sendChunk = 64 << 10
+
+// sendBufs recycles the buffers of downloads in progress.
+var sendBufs = sync.Pool{New: func() any { return new([sendChunk]byte) }}
+
+// send streams f, of info.Size() bytes, as the response: exactly that
+// many bytes, in fixed memory, held to the minimum rate. Once the first
+// byte is out a failure can only cut the response short: it returns a
+// cutShort.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, f fs.File, info fs.FileInfo, ev *Event) error {
+	size := info.Size()
+	hdr := w.Header()
+	hdr.Set("Content-Type", DownloadContentType)
+	hdr.Set("Content-Length", strconv.FormatInt(size, 10))
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": info.Name()}); cd != "" {
+		hdr.Set("Content-Disposition", cd)
+	}
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	p := newWritePace(w, r, h.cfg)
+	buf := sendBufs.Get().(*[sendChunk]byte)
+	defer sendBufs.Put(buf)
+	var sent int64
+	defer func() { ev.FileBytes = sent }()
+	for sent < size {
+		n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-sent)])
+		if err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				err = fmt.Errorf("the file ended after %d of its %d bytes", sent+int64(n), size)
+			}
+			return cutShort{fileReadError{err}}
+		}
+		if err := p.before(sent, n); err != nil {
+			return cutShort{fmt.Errorf("sending the file: %w", err)}
+		}
+		if _, err := w.Write(buf[:n]); err != nil {
+			return cutShort{fmt.Errorf("sending the file: %w", err)}
+		}
+		sent += int64(n)
+	}
+	p.done()
+	return nil
+}
+
+// A cutShort is a download that failed after its first byte was sent.
+type cutShort struct{ err error }
+
+func (e cutShort) Error() string { return "download cut short: " + e.err.Error() }
+func (e cutShort) Unwrap() error { return e.err }
+
+// A fileReadError is a failure to read a file being downloaded: the
+// store's fault, not the client's.
+type fileReadError struct{ err error }
+
+func (e fileReadError) Error() string { return "reading the file: " + e.err.Error() }
+func (e fileReadError) Unwrap() error { return e.err }
