@@ -1,8 +1,10 @@
 package ccfstest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -12,11 +14,13 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-// A chatbot vendor tests its upload code against a real server. (The
-// example needs a *testing.T, so it is compiled but not run here;
-// TestVendorSnippet runs the same code.)
+// uploadSnippet and siblingsSnippet are the examples' code, which needs a
+// *testing.T: TestExamples runs it.
+var uploadSnippet, siblingsSnippet func(t *testing.T)
+
+// A chatbot vendor tests its upload code against a real server.
 func ExampleNewServer() {
-	_ = func(t *testing.T) {
+	uploadSnippet = func(t *testing.T) {
 		s := ccfstest.NewServer(t, ccfstest.WithRootPrefix("Y:"))
 
 		wav := ccfstest.WAV(2*time.Second, wavcheck.ALaw)
@@ -34,6 +38,34 @@ func ExampleNewServer() {
 	}
 }
 
+// A chatbot vendor tests taking a prompt back and fetching a recording.
+func ExampleServer_AddFile() {
+	siblingsSnippet = func(t *testing.T) {
+		s := ccfstest.NewServer(t, ccfstest.WithRootPrefix("Y:"))
+		c := s.Client()
+		ctx := context.Background()
+
+		// A recording the IVR made, for the chatbot to download.
+		path := s.AddFile("voice/53/IVRrecordFile/call-1.wav", ccfstest.WAV(time.Second, wavcheck.ALaw))
+		var rec bytes.Buffer
+		if _, err := c.Download(ctx, path, &rec); err != nil {
+			t.Fatal(err)
+		}
+
+		// A prompt uploaded, then taken back.
+		rd, err := c.Upload(ctx, s.VDN, ccfstest.WAV(2*time.Second, wavcheck.ALaw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, rd.FileName, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Download(ctx, rd.FileName, io.Discard); !errors.Is(err, ccfs.ErrNoSuchFile) {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A team writing a storage adapter checks it against the Store contract.
 func ExampleTestStore() {
 	_ = func(t *testing.T) {
@@ -41,16 +73,9 @@ func ExampleTestStore() {
 	}
 }
 
-func TestVendorSnippet(t *testing.T) {
-	s := ccfstest.NewServer(t, ccfstest.WithRootPrefix("Y:"))
-	wav := ccfstest.WAV(2*time.Second, wavcheck.ALaw)
-	rd, err := s.Client().Upload(context.Background(), s.VDN, wav)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log("stored as", rd.FileName)
-	s.FailNext(1, ccfs.ErrBusy)
-	if _, err := s.Client().Upload(context.Background(), s.VDN, wav); !errors.Is(err, ccfs.ErrBusy) {
-		t.Fatal(err)
-	}
+func TestExamples(t *testing.T) {
+	ExampleNewServer()
+	ExampleServer_AddFile()
+	t.Run("NewServer", uploadSnippet)
+	t.Run("Server_AddFile", siblingsSnippet)
 }

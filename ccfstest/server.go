@@ -1,6 +1,8 @@
 package ccfstest
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
 	"net/http"
@@ -20,8 +22,8 @@ import (
 // DefaultVDN is the VDN the server's own key may upload to.
 const DefaultVDN = 53
 
-// A Server is a CC-FS upload server on 127.0.0.1 over TLS, running the real
-// handler.
+// A Server is a CC-FS server on 127.0.0.1 over TLS, running the real
+// handler: uploadFile, deleteFile and downloadFile.
 type Server struct {
 	// URL is the base URL, "https://127.0.0.1:port", without a path.
 	URL string
@@ -29,9 +31,14 @@ type Server struct {
 	AccessKey string
 	SecretKey string
 	VDN       int
-	// Store holds what was uploaded; its names have no root prefix.
+	// RootPrefix is what the server puts before a stored name in the
+	// paths it answers and accepts, such as "Y:"; "" unless WithRootPrefix.
+	RootPrefix string
+	// Store holds what was uploaded and what AddFile put there; its names
+	// have no root prefix.
 	Store *store.Memory
 
+	t      testing.TB
 	srv    *httptest.Server
 	mu     sync.Mutex
 	faults []fault
@@ -60,6 +67,11 @@ func WithPathRule(rule string) Option { return func(c *config) { c.opts.PathRule
 // WithRootPrefix sets the prefix of fileName, such as "Y:".
 func WithRootPrefix(p string) Option { return func(c *config) { c.opts.RootPrefix = p } }
 
+// WithDownloadPathRule sets the Third-Party Recording Download Path Rule.
+func WithDownloadPathRule(rule string) Option {
+	return func(c *config) { c.opts.DownloadPathRule = rule }
+}
+
 // WithMaxFileMB sets the file size limit.
 func WithMaxFileMB(mb int) Option { return func(c *config) { c.opts.MaxFileMB = mb } }
 
@@ -76,7 +88,7 @@ func WithOptions(edit func(*ccfs.Options)) Option { return func(c *config) { edi
 // rate limit unless an option sets one, and logs nothing.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{AccessKey: "ccfstest", SecretKey: rand.Text(), VDN: DefaultVDN, Store: store.NewMemory()}
+	s := &Server{AccessKey: "ccfstest", SecretKey: rand.Text(), VDN: DefaultVDN, Store: store.NewMemory(), t: t}
 	c := &config{
 		opts: ccfs.Options{RatePerKey: rate.Inf, Logger: discardLogger},
 		keys: []auth.Key{{AccessKey: s.AccessKey, SecretKey: s.SecretKey, VDNs: []int{s.VDN}}},
@@ -89,6 +101,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("ccfstest: %v", err)
 	}
 	c.opts.Credentials, c.opts.Store = creds, s.Store
+	s.RootPrefix = c.opts.RootPrefix
 	h, err := ccfs.NewHandler(c.opts)
 	if err != nil {
 		t.Fatalf("ccfstest: %v", err)
@@ -108,6 +121,19 @@ func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
 // Client returns a ccfs.Client configured with the server's URL and key.
 func (s *Server) Client() *ccfs.Client {
 	return &ccfs.Client{BaseURL: s.URL, AccessKey: s.AccessKey, SecretKey: s.SecretKey, HTTPClient: s.HTTPClient()}
+}
+
+// AddFile puts a file in the server's store, such as a recording for a
+// chatbot to download: name is the store's name for it, without the root
+// prefix ("voice/53/IVRrecordFile/call-1.wav"). It returns the path a
+// request names it by (RootPrefix + "/" + name). It fails the test if
+// name is invalid or taken.
+func (s *Server) AddFile(name string, data []byte) string {
+	s.t.Helper()
+	if _, err := s.Store.Put(context.Background(), name, bytes.NewReader(data), int64(len(data))); err != nil {
+		s.t.Fatalf("ccfstest: AddFile: %v", err)
+	}
+	return s.RootPrefix + "/" + name
 }
 
 // FailNext makes the next n uploads fail with err (for example
@@ -141,7 +167,8 @@ func (s *Server) nextFault() (fault, bool) {
 	return f, true
 }
 
-// inject applies the queued faults to upload requests.
+// inject applies the queued faults to upload requests; deleteFile and
+// downloadFile are never faulted.
 func (s *Server) inject(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != ccfs.UploadPath || r.Method != http.MethodPost {

@@ -155,7 +155,7 @@ func TestSignWithCurlStyleRequest(t *testing.T) {
 }
 
 func TestCommandsHelpAndBadInput(t *testing.T) {
-	for _, cmd := range []string{"serve", "upload", "check", "convert", "sign", "bench"} {
+	for _, cmd := range []string{"serve", "upload", "delete", "download", "check", "convert", "sign", "bench"} {
 		code, _, errs := runCmd(t, cmd, "--help")
 		if code != 0 || !strings.Contains(errs, "Example:") || !strings.Contains(errs, "usage: ccfs "+cmd) {
 			t.Errorf("%s --help: %d %q", cmd, code, errs)
@@ -170,6 +170,10 @@ func TestCommandsHelpAndBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"upload", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s", "--vdn", "1", missing},
 		{"upload", "x.wav"},
+		{"delete", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s"},
+		{"delete", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s", "/x.wav"},
+		{"download", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s", "/x.wav"},
+		{"download", "--url", "https://127.0.0.1:1", "--ak", "a", "--sk", "s", "-o", filepath.Join(t.TempDir(), "o.wav"), "/x.wav"},
 		{"check"},
 		{"convert", notWAV, filepath.Join(t.TempDir(), "out.wav")},
 		{"convert", missing, "out.wav"},
@@ -187,6 +191,77 @@ func TestCommandsHelpAndBadInput(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "not a WAV file") || !strings.Contains(out, "cannot read") {
 		t.Errorf("check of bad files: %d %q", code, out)
 	}
+}
+
+// TestDeleteAndDownloadCommands: a prompt uploaded, downloaded back and
+// deleted; a recording the IVR left downloaded by path and by folder; a
+// failed download leaves no output file.
+func TestDeleteAndDownloadCommands(t *testing.T) {
+	base, data, ak, sk := devServer(t)
+	key := []string{"--url", base, "--ak", ak, "--sk", sk, "--insecure"}
+	cmd := func(args ...string) (int, string, string) {
+		return runCmd(t, append(append(args[:1:1], key...), args[1:]...)...)
+	}
+	prompt := writeFile(t, "prompt.wav", alaw(4000))
+	code, out, errs := cmd("upload", "--vdn", "1", prompt)
+	if code != 0 {
+		t.Fatalf("upload: %d %s", code, errs)
+	}
+	fileName := strings.TrimSpace(strings.TrimPrefix(out, "fileName: "))
+	dir := t.TempDir()
+	back := filepath.Join(dir, "back.wav")
+	if code, out, errs := cmd("download", "-o", back, fileName); code != 0 || !strings.Contains(out, "downloaded: "+back) {
+		t.Fatalf("download of the prompt: %d %q %s", code, out, errs)
+	}
+	if got, want := readFile(t, back), readFile(t, prompt); !bytes.Equal(got, want) {
+		t.Fatalf("downloaded %d bytes, uploaded %d", len(got), len(want))
+	}
+
+	rec := alaw(16000)
+	recDir := filepath.Join(data, "files", "voice", "1", "IVRrecordFile", "0042")
+	os.MkdirAll(recDir, 0o750)
+	os.WriteFile(filepath.Join(recDir, "call.wav"), rec, 0o640)
+	for _, args := range [][]string{
+		{"download", "-o", filepath.Join(dir, "a.wav"), "/voice/1/IVRrecordFile/0042/call.wav"},
+		{"download", "--folder", "-o", filepath.Join(dir, "b.wav"), "/voice/1/IVRrecordFile/0042"},
+	} {
+		if code, _, errs := cmd(args...); code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+		if got := readFile(t, args[len(args)-2]); !bytes.Equal(got, rec) {
+			t.Fatalf("%v: %d bytes, want %d", args, len(got), len(rec))
+		}
+	}
+	var stdout bytes.Buffer
+	if code := run(context.Background(), append([]string{"download"}, append(key, "-o", "-", "/voice/1/IVRrecordFile/0042/call.wav")...), &stdout, io.Discard); code != 0 || !bytes.Equal(stdout.Bytes(), rec) {
+		t.Fatalf("download to stdout: %d, %d bytes", code, stdout.Len())
+	}
+
+	if code, out, errs := cmd("delete", fileName); code != 0 || !strings.Contains(out, "deleted: "+fileName) {
+		t.Fatalf("delete: %d %q %s", code, out, errs)
+	}
+	missing := filepath.Join(dir, "missing.wav")
+	if code, _, errs := cmd("download", "-o", missing, fileName); code != 1 || !strings.Contains(errs, "0300021") {
+		t.Fatalf("download after the delete: %d %q", code, errs)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("a failed download left %s: %v", missing, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 { // back, a, b: no temporary file left
+		t.Fatalf("files in the output directory: %v", entries)
+	}
+	if code, _, errs := cmd("delete", "/voice/1/IVRrecordFile/0042/call.wav"); code != 1 || !strings.Contains(errs, "0300004") {
+		t.Fatalf("delete of a recording: %d %q", code, errs)
+	}
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestBenchCommand(t *testing.T) {

@@ -60,11 +60,17 @@ type serverFlags struct {
 }
 
 func addServerFlags(fl *flag.FlagSet) *serverFlags {
+	s := addKeyFlags(fl)
+	s.vdn = fl.Int("vdn", 0, "VDN to upload to")
+	return s
+}
+
+// addKeyFlags adds the server flags but --vdn.
+func addKeyFlags(fl *flag.FlagSet) *serverFlags {
 	return &serverFlags{
 		url:      fl.String("url", "", "server base URL, such as https://10.22.26.181:28443"),
 		ak:       fl.String("ak", "", "access key"),
 		sk:       fl.String("sk", "", "secret key (default: $CCFS_SK)"),
-		vdn:      fl.Int("vdn", 0, "VDN to upload to"),
 		insecure: fl.Bool("insecure", false, "do not verify the server's certificate (self-signed dev servers)"),
 	}
 }
@@ -72,10 +78,16 @@ func addServerFlags(fl *flag.FlagSet) *serverFlags {
 // complete fills the secret key from $CCFS_SK (not a flag default, which
 // --help would print) and reports whether every server flag is set.
 func (s *serverFlags) complete() bool {
+	return s.keyComplete() && *s.vdn > 0
+}
+
+// keyComplete is complete without --vdn, for the commands whose VDN is in
+// the path they name.
+func (s *serverFlags) keyComplete() bool {
 	if *s.sk == "" {
 		*s.sk = os.Getenv("CCFS_SK")
 	}
-	return *s.url != "" && *s.ak != "" && *s.sk != "" && *s.vdn > 0
+	return *s.url != "" && *s.ak != "" && *s.sk != ""
 }
 
 // client returns a ccfs.Client for the flags, keeping up to idle

@@ -1,7 +1,10 @@
-// Command ccfs runs and exercises a CC-FS third-party upload server.
+// Command ccfs runs and exercises a CC-FS third-party file server:
+// uploadFile, deleteFile, downloadFile.
 //
 //	ccfs serve [flags]                 run the server (HTTPS on 127.0.0.1:28443 by default)
 //	ccfs upload --url --ak --sk --vdn FILE.wav
+//	ccfs delete --url --ak --sk [--location ID] FILENAME
+//	ccfs download --url --ak --sk [--folder] -o OUT.wav FILEPATH
 //	ccfs check FILE.wav...
 //	ccfs convert IN.wav OUT.wav [--codec alaw]
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']...
@@ -22,8 +25,10 @@ import (
 const usage = `usage: ccfs <command> [flags]
 
 commands:
-  serve    run the upload server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data)
+  serve    run the server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data)
   upload   upload a WAV file to a server
+  delete   delete a file uploaded before
+  download download a recording (or an uploaded prompt)
   check    say whether CC-FS would accept WAV files, and why not
   convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
   sign     print the Authorization header for a request, for curl
@@ -49,6 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "upload":
 		return upload(ctx, args[1:], stdout, stderr)
+	case "delete":
+		return deleteCmd(ctx, args[1:], stdout, stderr)
+	case "download":
+		return downloadCmd(ctx, args[1:], stdout, stderr)
 	case "check":
 		return check(ctx, args[1:], stdout, stderr)
 	case "convert":

@@ -57,7 +57,7 @@ type serveConfig struct {
 // with it (help was shown, or the flags are wrong).
 func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl := newFlags("serve", "[flags]",
-		"Runs the CC-FS upload interface at "+ccfs.UploadPath+".\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
+		"Runs the CC-FS third-party interfaces under "+ccfs.InterfacePrefix+": uploadFile, deleteFile, downloadFile.\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
 		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
@@ -67,6 +67,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
 	fl.StringVar(&c.opts.PathRule, "path-rule", pathrule.Default, "Third-Party Upload File Path Rule")
+	fl.StringVar(&c.opts.DownloadPathRule, "download-rule", pathrule.DefaultDownload, "Third-Party Recording Download Path Rule: ';'-separated rules downloadFile may read under")
 	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
 	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
@@ -182,7 +183,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.UploadPath, where, replayWhere)
+	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.InterfacePrefix+"{uploadFile,deleteFile,downloadFile}", where, replayWhere)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

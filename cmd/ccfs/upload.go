@@ -35,13 +35,7 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rd, err := srv.client(1).UploadFrom(ctx, *srv.vdn, f, fi.Size())
-	var ce ccfs.Error
-	switch {
-	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "ccfs upload: refused: %s %s\n", ce.Code(), ce.Desc())
-		return 1
-	case err != nil:
-		fmt.Fprintf(stderr, "ccfs upload: %v\n", err)
+	if failed(stderr, "upload", err) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "fileName: %s\n", rd.FileName)
@@ -49,4 +43,19 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "locationId: %s\n", strings.Join(rd.LocationID, ", "))
 	}
 	return 0
+}
+
+// failed reports err, if any, on one line: a refusal with its result code
+// and description.
+func failed(stderr io.Writer, cmd string, err error) bool {
+	var ce ccfs.Error
+	switch {
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "ccfs %s: refused: %s %s\n", cmd, ce.Code(), ce.Desc())
+	case err != nil:
+		fmt.Fprintf(stderr, "ccfs %s: %v\n", cmd, err)
+	default:
+		return false
+	}
+	return true
 }
