@@ -19,12 +19,14 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-// Mount the upload handler in an existing net/http server, with keys from
-// your own source and files kept in your own store.
+// Mount the handler in an existing net/http server, with keys from your
+// own source and files kept in your own store. Mounted at InterfacePrefix
+// it serves uploadFile, deleteFile and downloadFile.
 func ExampleNewHandler() {
 	dir, _ := os.MkdirTemp("", "ccfs-example")
 	defer os.RemoveAll(dir)
@@ -34,7 +36,7 @@ func ExampleNewHandler() {
 	}
 	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
 
-	upload, err := ccfs.NewHandler(ccfs.Options{
+	h, err := ccfs.NewHandler(ccfs.Options{
 		Credentials: keys,
 		Store:       files,
 		RootPrefix:  "Y:",
@@ -44,7 +46,7 @@ func ExampleNewHandler() {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(ccfs.UploadPath, upload)
+	mux.Handle(ccfs.InterfacePrefix, h) // or ccfs.UploadPath alone, to offer only uploads
 	// … the rest of your server's routes …
 	srv := httptest.NewServer(mux) // http.ListenAndServeTLS in production
 	defer srv.Close()
@@ -100,4 +102,63 @@ func ExampleClient_Upload() {
 	// Output:
 	// <nil> true
 	// 0300004 the format of data is incorrect: 2 channels (stereo); need mono
+}
+
+// The whole life of a prompt — converted from what a TTS engine wrote,
+// uploaded, read back, deleted — and the download of a recording the IVR
+// made, by its path and by its folder.
+func Example_lifecycle() {
+	dir, _ := os.MkdirTemp("", "ccfs-example")
+	defer os.RemoveAll(dir)
+	files, _ := store.NewDir(dir)
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
+	h, _ := ccfs.NewHandler(ccfs.Options{Credentials: keys, Store: files, RootPrefix: "Y:", Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: "chatbot-a", SecretKey: "s3cr3t", HTTPClient: srv.Client()}
+	ctx := context.Background()
+
+	// A TTS engine wrote 16-bit PCM: convert it to A-law, upload it.
+	prompt, err := convert.Convert(ccfstest.PCM16(), wavcheck.ALaw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rd, err := c.Upload(ctx, 53, prompt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("uploaded:", strings.HasPrefix(rd.FileName, "Y:/3rdfile/53/thirdvoicebotfile/"))
+
+	// Read it back (the default download rule covers uploaded prompts).
+	var back bytes.Buffer
+	c.Download(ctx, rd.FileName, &back)
+	fmt.Println("same bytes:", bytes.Equal(back.Bytes(), prompt))
+
+	// Take it back: it is gone.
+	fmt.Println("delete:", c.Delete(ctx, rd.FileName, ""))
+	_, err = c.Download(ctx, rd.FileName, io.Discard)
+	fmt.Println("after the delete:", err)
+
+	// The IVR recorded a call into the recording folder.
+	recording := ccfstest.WAV(3*time.Second, wavcheck.ALaw)
+	files.Put(ctx, "voice/53/IVRrecordFile/20261125/call-1.wav", bytes.NewReader(recording), -1)
+
+	var rec bytes.Buffer
+	n, err := c.Download(ctx, "Y:/voice/53/IVRrecordFile/20261125/call-1.wav", &rec)
+	fmt.Println("recording:", n, err, bytes.Equal(rec.Bytes(), recording))
+	rec.Reset()
+	n, err = c.DownloadFolder(ctx, "Y:/voice/53/IVRrecordFile/20261125", &rec) // the one file in it
+	fmt.Println("by folder:", n, err, bytes.Equal(rec.Bytes(), recording))
+
+	// Another tenant's VDN is refused, whether or not it holds a file.
+	_, err = c.Download(ctx, "Y:/voice/54/IVRrecordFile/20261125/call-1.wav", io.Discard)
+	fmt.Println("VDN 54:", err)
+	// Output:
+	// uploaded: true
+	// same bytes: true
+	// delete: <nil>
+	// after the delete: 0300021: the file does not exist
+	// recording: 24044 <nil> true
+	// by folder: 24044 <nil> true
+	// VDN 54: 0300013: the access key may not use VDN 54
 }
