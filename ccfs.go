@@ -239,6 +239,8 @@ type config struct {
 	Options
 	rule     *pathrule.Rule
 	download []*pathrule.Rule
+	remover  store.Remover // the Store, if it can remove files; else nil
+	opener   store.Opener  // the Store, if it can open files; else nil
 	policy   wavcheck.Policy
 	maxFile  int64
 	maxBody  int64
@@ -253,6 +255,8 @@ func (o Options) resolve() (*config, error) {
 	if o.Store == nil {
 		return nil, errors.New("ccfs: Options.Store is required")
 	}
+	c.remover, _ = o.Store.(store.Remover)
+	c.opener, _ = o.Store.(store.Opener)
 	if c.PathRule == "" {
 		c.PathRule = pathrule.Default
 	}

@@ -65,7 +65,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	if lr, ok := h.cfg.Store.(store.LocationRemover); ok && location != "" {
 		err = lr.RemoveAt(ctx, location, name)
 	} else {
-		err = h.cfg.Store.(store.Remover).Remove(ctx, name)
+		err = h.cfg.remover.Remove(ctx, name)
 	}
 	switch {
 	case err == nil:

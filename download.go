@@ -60,13 +60,12 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Even
 	if err := checkOwner(x, vdn); err != nil {
 		return err
 	}
-	op := h.cfg.Store.(store.Opener)
 	if folder {
-		if name, err = theOneFile(op, name); err != nil {
+		if name, err = theOneFile(h.cfg.opener, name); err != nil {
 			return err
 		}
 	}
-	f, info, err := openFile(op, name)
+	f, info, err := openFile(h.cfg.opener, name)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/store"
 )
 
 // Handler serves the interfaces: uploadFile, deleteFile and
@@ -53,16 +52,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		data *ResultData
 		err  error
 	)
-	_, canRemove := h.cfg.Store.(store.Remover)
-	_, canOpen := h.cfg.Store.(store.Opener)
 	switch {
 	case r.URL.Path == UploadPath:
 		ev.Interface = InterfaceUpload
 		data, err = h.serveUpload(w, r, &ev)
-	case r.URL.Path == DeletePath && canRemove:
+	case r.URL.Path == DeletePath && h.cfg.remover != nil:
 		ev.Interface = InterfaceDelete
 		err = h.serveDelete(w, r, &ev)
-	case r.URL.Path == DownloadPath && canOpen:
+	case r.URL.Path == DownloadPath && h.cfg.opener != nil:
 		ev.Interface = InterfaceDownload
 		err = h.serveDownload(w, r, &ev)
 	default:
@@ -83,13 +80,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, e.status, Response{ResultCode: e.code, ResultDesc: e.desc})
 	case ev.Interface == InterfaceDownload:
 		ev.Code, ev.Status = SuccessCode, http.StatusOK // the file is sent
-	default:
-		resp := Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data}
-		if ev.Interface == InterfaceDelete {
-			resp.ResultDesc = "operate success"
-		}
+	case ev.Interface == InterfaceDelete:
 		ev.Code, ev.Status = SuccessCode, http.StatusOK
-		writeResponse(w, http.StatusOK, resp)
+		writeResponse(w, http.StatusOK, Response{ResultCode: SuccessCode, ResultDesc: "operate success"})
+	default:
+		ev.Code, ev.Status, ev.FileName = SuccessCode, http.StatusOK, data.FileName
+		writeResponse(w, http.StatusOK, Response{ResultCode: SuccessCode, ResultDesc: "success", ResultData: data})
 	}
 	h.log(r.Context(), ev)
 }
@@ -125,9 +121,10 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 }
 
 // admit makes the checks every interface makes before it reads a body,
-// in this order: the method, Content-Type, Content-Length (at most
-// maxBody; tooLong says what allows that much), and the Authorization
-// header, through begin, which refuses an unknown key. Then it takes the
+// once the caller has checked the method (and an upload its vdnId), in
+// this order: Content-Type, Content-Length (at most maxBody; tooLong says
+// what allows that much), and the Authorization header, through begin,
+// which refuses an unknown key. Then it takes the
 // slots the request holds while it runs: a token must be ready in its
 // key's bucket, a slot of the key's share must be free, and one of the
 // handler's. The caller must call the returned release.

@@ -203,7 +203,8 @@ func TestUploadSuccess(t *testing.T) {
 	if !ok || !bytes.Equal(got, validWAV) {
 		t.Fatalf("stored %d bytes, want the %d uploaded", len(got), len(validWAV))
 	}
-	if e.event.Code != "0" || e.event.AccessKey != testAK || e.event.VDN != 53 || e.event.FileBytes != int64(len(validWAV)) {
+	if e.event.Code != "0" || e.event.AccessKey != testAK || e.event.VDN != 53 || e.event.FileBytes != int64(len(validWAV)) ||
+		e.event.Interface != ccfs.InterfaceUpload || e.event.FileName != resp.ResultData.FileName {
 		t.Fatalf("event %+v", e.event)
 	}
 }
