@@ -311,10 +311,28 @@ func TestDownloadServesTheFile(t *testing.T) {
 			t.Errorf("%s: %q, want %q", h, v, want)
 		}
 	}
-	ev := e.event
+	ev := e.waitEvent(t)
 	if ev.Interface != ccfs.InterfaceDownload || ev.Code != "0" || !ev.KeyVerified || ev.VDN != 53 ||
 		ev.FileBytes != int64(len(data)) || ev.FileName != "Y:/"+recording53 {
 		t.Fatalf("event %+v", ev)
+	}
+}
+
+// waitEvent returns the Event of the last request once it is out: a
+// download's comes after its last byte, which the client may have read
+// already.
+func (e *env) waitEvent(t *testing.T) ccfs.Event {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		e.mu.Lock()
+		ev := e.event
+		e.mu.Unlock()
+		if ev.Code != "" {
+			return ev
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no Event")
+		}
 	}
 }
 
@@ -440,9 +458,7 @@ func TestDownloadCutShort(t *testing.T) {
 			if err == nil || int64(len(got)) >= 1<<20 {
 				t.Fatalf("the client read %d bytes and %v; want an error before the end", len(got), err)
 			}
-			e.mu.Lock()
-			ev := e.event
-			e.mu.Unlock()
+			ev := e.waitEvent(t)
 			if ev.Code != "0300023" || ev.Err == nil || ev.FileBytes != 300_000-300_000%(64<<10) {
 				t.Fatalf("event %+v", ev)
 			}
