@@ -2,6 +2,7 @@ package ccfs
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,7 +48,8 @@ func NewHandler(opts Options) (*Handler, error) {
 // store.Opener; otherwise their paths answer 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
-	ev := Event{}
+	ev := Event{RequestID: requestID(r.Header.Get("X-Request-ID"))}
+	w.Header().Set("X-Request-ID", ev.RequestID)
 	var (
 		data *ResultData
 		err  error
@@ -92,11 +94,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) log(ctx context.Context, ev Event) {
 	attrs := []slog.Attr{
+		slog.String("requestId", ev.RequestID),
 		slog.String("ak", ev.AccessKey), slog.Bool("akVerified", ev.KeyVerified), slog.Int("vdn", ev.VDN), slog.String("code", ev.Code),
 		slog.Int("status", ev.Status), slog.Int64("bodyBytes", ev.BodyBytes), slog.Int64("fileBytes", ev.FileBytes),
 		slog.Duration("duration", ev.Duration),
 	}
 	level := slog.LevelInfo
+	if ev.PreviousSecret {
+		attrs = append(attrs, slog.Bool("akPreviousSecret", true))
+	}
 	if ev.FileName != "" {
 		attrs = append(attrs, slog.String("file", ev.FileName))
 	}
@@ -176,6 +182,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ev *Event, maxBo
 // checked, and records in ev whether it held. Only a key that has proven
 // itself is charged: forged requests that name it cannot spend its rate.
 func (h *Handler) settle(x *auth.Verification, ev *Event) {
+	ev.PreviousSecret = x.UsedPreviousSecret()
 	if ev.KeyVerified = x.Proven(); ev.KeyVerified {
 		h.limits.charge(x.AccessKey(), h.cfg.Now())
 	}
@@ -213,6 +220,28 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, err
 	}
 	return &ResultData{FileName: h.cfg.RootPrefix + "/" + name, LocationID: locations}, nil
+}
+
+// InFlight returns the number of requests in progress: those holding one
+// of the Options.MaxInFlight slots, for a gauge.
+func (h *Handler) InFlight() int { return len(h.inflight) }
+
+// maxRequestIDLen bounds an X-Request-ID taken from the request.
+const maxRequestIDLen = 128
+
+// requestID returns id if it is usable as a request ID — 1 to 128
+// characters of letters, digits and - _ . : / + = — or else a new random
+// one, 26 characters of base32.
+func requestID(id string) string {
+	ok := id != "" && len(id) <= maxRequestIDLen
+	for i := 0; ok && i < len(id); i++ {
+		c := id[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.:/+=", c) >= 0
+	}
+	if ok {
+		return id
+	}
+	return rand.Text()
 }
 
 // checkMethod refuses every method but POST.

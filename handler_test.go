@@ -614,3 +614,31 @@ func TestReplayCacheDown(t *testing.T) {
 		t.Fatal("stored, or the cause is not logged")
 	}
 }
+
+// TestRequestID: the balancer's X-Request-ID is kept when usable, made
+// otherwise, and the same ID is in the answer's header, the Event and
+// the log line.
+func TestRequestID(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, tt := range []struct{ sent, want string }{
+		{"lb-7f3a9c:42", "lb-7f3a9c:42"},
+		{"", ""},
+		{strings.Repeat("a", 129), ""},
+		{"two words", ""},
+		{"quote\"d", ""},
+		{"ünicode", ""},
+	} {
+		_, _, hdr := e.do(req{body: body(b64(validWAV)), edit: func(r *http.Request) {
+			if tt.sent != "" {
+				r.Header.Set("X-Request-ID", tt.sent)
+			}
+		}})
+		got := hdr.Get("X-Request-ID")
+		if tt.want != "" && got != tt.want || tt.want == "" && !regexp.MustCompile(`^[A-Z2-7]{26}$`).MatchString(got) {
+			t.Errorf("sent %q: answer's X-Request-ID %q", tt.sent, got)
+		}
+		if e.event.RequestID != got || !strings.Contains(e.logs.String(), `"requestId":"`+got+`"`) {
+			t.Errorf("sent %q: Event %q, or not in the log", tt.sent, e.event.RequestID)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"time"
 )
 
 // A Key is one access key, its secret and the VDNs it may write to.
@@ -23,6 +24,17 @@ type Key struct {
 	// AnyVDN lets the key write to every VDN. A key with neither VDNs nor
 	// AnyVDN may write nowhere.
 	AnyVDN bool `json:"anyVdn,omitempty"`
+	// PreviousSecretKey, during a rotation, is the secret being replaced:
+	// requests that begin before PreviousUntil are accepted signed with
+	// either secret, so a fleet of chatbots can move to the new one
+	// without a window of failures. PreviousUntil is required with it.
+	PreviousSecretKey string    `json:"previousSk,omitempty"`
+	PreviousUntil     time.Time `json:"previousSkUntil,omitzero"`
+}
+
+// previousValid reports whether the previous secret is accepted at now.
+func (k Key) previousValid(now time.Time) bool {
+	return k.PreviousSecretKey != "" && now.Before(k.PreviousUntil)
 }
 
 // Allows reports whether the key may write to vdn.
@@ -41,9 +53,13 @@ func (k Key) String() string {
 // GoString is String, so %#v does not print the secret either.
 func (k Key) GoString() string { return k.String() }
 
-// LogValue logs the access key and its VDNs, never the secret.
+// LogValue logs the access key and its VDNs, never a secret.
 func (k Key) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("ak", k.AccessKey), slog.Any("vdns", k.VDNs), slog.Bool("anyVdn", k.AnyVDN))
+	attrs := []slog.Attr{slog.String("ak", k.AccessKey), slog.Any("vdns", k.VDNs), slog.Bool("anyVdn", k.AnyVDN)}
+	if k.PreviousSecretKey != "" {
+		attrs = append(attrs, slog.Time("previousSkUntil", k.PreviousUntil))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Credentials looks access keys up. Lookup returns ErrUnknownKey (possibly
@@ -79,6 +95,9 @@ func (s *Static) add(k Key) error {
 	}
 	if k.SecretKey == "" {
 		return fmt.Errorf("access key %q: empty secret key (sk)", k.AccessKey)
+	}
+	if k.PreviousSecretKey != "" && k.PreviousUntil.IsZero() {
+		return fmt.Errorf("access key %q: previousSk without previousSkUntil (when the previous secret stops being accepted)", k.AccessKey)
 	}
 	if _, dup := s.keys[k.AccessKey]; dup {
 		return fmt.Errorf("access key %q appears twice", k.AccessKey)

@@ -152,7 +152,10 @@ func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, e
 		auth:     a,
 		mac:      newCanonicalMAC([]byte(SigningKey(key.SecretKey, prefix)), head),
 	}
-	key.SecretKey = "" // kept for its VDNs only
+	if key.previousValid(v.now()) { // a rotation: the body is signed with one of two secrets
+		x.prev = newCanonicalMAC([]byte(SigningKey(key.PreviousSecretKey, prefix)), head)
+	}
+	key.SecretKey, key.PreviousSecretKey = "", "" // kept for its VDNs only
 	x.key = key
 	return x, nil
 }
@@ -167,8 +170,10 @@ type Verification struct {
 	key        Key // without its secret
 	vdnAllowed bool
 	mac        *canonicalMAC
+	prev       *canonicalMAC // the previous secret's, during a rotation; else nil
 	verified   bool
 	proven     bool
+	usedPrev   bool
 }
 
 // AccessKey returns the access key the request claims. It is a known key,
@@ -205,8 +210,16 @@ func (x *Verification) Timestamp() time.Time { return x.auth.Timestamp }
 // Write feeds the next part of the body into the signature check. It never
 // fails.
 func (x *Verification) Write(p []byte) (int, error) {
+	if x.prev != nil {
+		x.prev.Write(p)
+	}
 	return x.mac.Write(p)
 }
+
+// UsedPreviousSecret reports whether the signature held with the key's
+// previous secret (Key.PreviousSecretKey) rather than its current one:
+// a caller that has not moved to the new secret yet.
+func (x *Verification) UsedPreviousSecret() bool { return x.usedPrev }
 
 // Verify ends the check, after the last byte of the body was written. It
 // returns nil if the signature is right for the body, the key may use the
@@ -225,9 +238,12 @@ func (x *Verification) Verify(ctx context.Context) error {
 	}
 	x.verified = true
 	var sum [sha256.Size]byte
-	if !hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:]) {
+	current := hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:])
+	previous := x.prev != nil && hmac.Equal(x.prev.Sum(sum[:0]), x.auth.Signature[:])
+	if !current && !previous {
 		return ErrSignatureMismatch
 	}
+	x.usedPrev = !current
 	x.proven = true
 	if !x.vdnAllowed {
 		return ErrVDNNotAllowed

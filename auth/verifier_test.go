@@ -432,3 +432,49 @@ func TestBeginVDNInBody(t *testing.T) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 }
+
+// TestPreviousSecret: during a rotation a request signed with either
+// secret holds, until the previous one's time is up.
+func TestPreviousSecret(t *testing.T) {
+	creds, err := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "sk-new", PreviousSecretKey: "sk-old",
+		PreviousUntil: t0.Add(time.Hour), VDNs: []int{53}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, auth.VerifierOptions{Credentials: creds})
+	for _, tt := range []struct {
+		sk       string
+		at       time.Time
+		previous bool
+		err      error
+	}{
+		{"sk-new", t0, false, nil},
+		{"sk-old", t0, true, nil},
+		{"sk-other", t0, false, auth.ErrSignatureMismatch},
+		{"sk-new", t0.Add(time.Hour), false, nil},
+		{"sk-old", t0.Add(time.Hour), false, auth.ErrSignatureMismatch},
+	} {
+		f.now = tt.at
+		s := auth.Signer{AccessKey: "chatbot-a", SecretKey: tt.sk, Now: func() time.Time { return tt.at }}
+		x, err := f.verifier.Begin(context.Background(), f.request(t, s, "53"), 53)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.Write([]byte(body))
+		if err := x.Verify(context.Background()); !errors.Is(err, tt.err) || err == nil != (tt.err == nil) {
+			t.Errorf("%s at %s: %v, want %v", tt.sk, tt.at.Format(time.TimeOnly), err, tt.err)
+		}
+		if x.UsedPreviousSecret() != tt.previous {
+			t.Errorf("%s at %s: UsedPreviousSecret %v", tt.sk, tt.at.Format(time.TimeOnly), x.UsedPreviousSecret())
+		}
+	}
+	if _, err := auth.NewStatic(auth.Key{AccessKey: "a", SecretKey: "s", PreviousSecretKey: "p"}); err == nil {
+		t.Error("a previousSk without previousSkUntil was accepted")
+	}
+	k := auth.Key{AccessKey: "a", SecretKey: "s-secret", PreviousSecretKey: "p-secret", PreviousUntil: t0}
+	for _, s := range []string{k.String(), fmt.Sprintf("%v %+v %#v", k, k, k)} {
+		if strings.Contains(s, "secret") {
+			t.Errorf("a secret printed: %s", s)
+		}
+	}
+}

@@ -33,6 +33,7 @@ var (
 	_ Store   = (*Dir)(nil)
 	_ Opener  = (*Dir)(nil)
 	_ Remover = (*Dir)(nil)
+	_ Pinger  = (*Dir)(nil)
 	_ fs.FS   = (*Dir)(nil)
 )
 
@@ -76,6 +77,19 @@ func (d *Dir) sweep(cutoff time.Time) {
 			d.root.Remove(StagingDir + "/" + e.Name())
 		}
 	}
+}
+
+// Ping implements Pinger: the root and its staging directory are there
+// and are directories.
+func (d *Dir) Ping(context.Context) error {
+	info, err := d.root.Stat(StagingDir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("store: %s is not a directory", StagingDir)
+	}
+	return nil
 }
 
 // Root returns the root directory's name.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 
 	"github.com/ccfs-go/ccfs/internal/safeput"
 )
@@ -35,6 +36,7 @@ var (
 	_ Opener          = (*Pool)(nil)
 	_ Remover         = (*Pool)(nil)
 	_ LocationRemover = (*Pool)(nil)
+	_ Pinger          = (*Pool)(nil)
 )
 
 // NewPool returns a Pool over locations that needs min copies for a Put
@@ -97,7 +99,7 @@ func (p *Pool) Put(ctx context.Context, name string, r io.Reader, size int64) ([
 		if res.err == nil {
 			good = append(good, id)
 		} else {
-			errs = append(errs, fmt.Errorf("location %s: %w", id, res.err))
+			errs = append(errs, &LocationError{id, res.err})
 		}
 	}
 	if srcErr == nil && len(good) >= p.min {
@@ -116,7 +118,7 @@ func (p *Pool) removeAll(ctx context.Context, name string, ids []string) []error
 	var errs []error
 	for _, id := range ids {
 		if err := p.RemoveAt(context.WithoutCancel(ctx), id, name); err != nil {
-			errs = append(errs, fmt.Errorf("location %s: removing the copy: %w", id, err))
+			errs = append(errs, &LocationError{id, fmt.Errorf("removing the copy: %w", err)})
 		}
 	}
 	return errs
@@ -149,6 +151,34 @@ func fanOut(r io.Reader, writers []*io.PipeWriter) error {
 			return err
 		}
 	}
+}
+
+// Ping implements Pinger: at least Min locations answer (a location that
+// is not a Pinger is taken to answer), so that a Put could succeed. The
+// error names the locations that do not.
+func (p *Pool) Ping(ctx context.Context) error {
+	errs := make([]error, len(p.locations))
+	var wg sync.WaitGroup
+	for i, l := range p.locations {
+		if pg, ok := l.Store.(Pinger); ok {
+			wg.Go(func() {
+				if err := pg.Ping(ctx); err != nil {
+					errs[i] = &LocationError{l.ID, err}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	up := 0
+	for _, err := range errs {
+		if err == nil {
+			up++
+		}
+	}
+	if up >= p.min {
+		return nil
+	}
+	return fmt.Errorf("store: %d of %d locations answer, %d needed: %w", up, len(p.locations), p.min, errors.Join(errs...))
 }
 
 func (p *Pool) store(id string) Store {
@@ -203,14 +233,14 @@ func (p *Pool) Remove(ctx context.Context, name string) error {
 	for _, l := range p.locations {
 		rm, ok := l.Store.(Remover)
 		if !ok {
-			errs = append(errs, fmt.Errorf("location %s is not a store.Remover", l.ID))
+			errs = append(errs, &LocationError{l.ID, errors.New("not a store.Remover")})
 			continue
 		}
 		switch err := rm.Remove(ctx, name); {
 		case err == nil:
 			removed++
 		case !errors.Is(err, fs.ErrNotExist):
-			errs = append(errs, fmt.Errorf("location %s: %w", l.ID, err))
+			errs = append(errs, &LocationError{l.ID, err})
 		}
 	}
 	if removed == 0 && len(errs) == 0 {
@@ -228,7 +258,7 @@ func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
 	}
 	rm, ok := s.(Remover)
 	if !ok {
-		return fmt.Errorf("store: location %s is not a store.Remover", id)
+		return &LocationError{id, errors.New("not a store.Remover")}
 	}
 	return rm.Remove(ctx, name)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 
@@ -193,4 +194,43 @@ func TestPoolLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	ccfstest.TestLifecycle(t, p, d, m)
+}
+
+type pingStore struct {
+	store.Store
+	err error
+}
+
+func (p pingStore) Ping(context.Context) error { return p.err }
+
+// TestPing: a Dir answers while its staging directory is there; a pool is
+// ready while Min of its locations answer, and says which do not.
+func TestPing(t *testing.T) {
+	root := t.TempDir()
+	d, err := store.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Ping(context.Background()); err != nil {
+		t.Fatalf("Dir.Ping: %v", err)
+	}
+	down := pingStore{store.NewMemory(), errors.New("connection refused")}
+	up := pingStore{store.NewMemory(), nil}
+	p, _ := store.NewPool(1, store.Location{ID: "0", Store: up}, store.Location{ID: "256", Store: down})
+	if err := p.Ping(context.Background()); err != nil {
+		t.Fatalf("one of two up, one needed: %v", err)
+	}
+	p, _ = store.NewPool(2, store.Location{ID: "0", Store: up}, store.Location{ID: "256", Store: down})
+	err = p.Ping(context.Background())
+	var le *store.LocationError
+	if err == nil || !errors.As(err, &le) || le.Location != "256" {
+		t.Fatalf("one of two up, two needed: %v", err)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ping(context.Background()); err == nil {
+		t.Fatal("Dir.Ping after its root was removed: nil")
+	}
 }

@@ -57,6 +57,23 @@ type LocationRemover interface {
 	RemoveAt(ctx context.Context, location, name string) error
 }
 
+// Pinger is a Store that can say whether it answers now, for a readiness
+// check: Ping returns nil if the store could serve a request.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// A LocationError is the failure of one location of a store of several
+// (a CTI pool), found with errors.As in what the store returns. Location
+// is the location's configured ID, never anything a request chose.
+type LocationError struct {
+	Location string
+	Err      error
+}
+
+func (e *LocationError) Error() string { return "location " + e.Location + ": " + e.Err.Error() }
+func (e *LocationError) Unwrap() error { return e.Err }
+
 // ErrNoLocation is returned (wrapped) for a location a store does not have.
 var ErrNoLocation = errors.New("store: no such location")
 

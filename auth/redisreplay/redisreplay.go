@@ -56,6 +56,14 @@ func New(client redis.UniversalClient, opts Options) (*Cache, error) {
 	return c, nil
 }
 
+// Ping says whether Redis answers now (PING), for a readiness check.
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redisreplay: %w", err)
+	}
+	return nil
+}
+
 // Add implements auth.ReplayCache: SET prefix+hex(signature) 1 NX PX
 // (expires - now). It returns auth.ErrReplay if the key exists or the
 // entry has already expired (it could not be kept, so the signature cannot

@@ -108,3 +108,19 @@ func TestNewRefusesNil(t *testing.T) {
 		t.Fatal("accepted a nil client")
 	}
 }
+
+// TestPing: Ping answers while Redis runs, and not once it stops.
+func TestPing(t *testing.T) {
+	s := redistest.Start(t)
+	c, err := redisreplay.New(s.Client, redisreplay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	s.Stop()
+	if err := c.Ping(context.Background()); err == nil {
+		t.Fatal("Ping after Redis stopped: nil")
+	}
+}

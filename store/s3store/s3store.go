@@ -49,6 +49,7 @@ type API interface {
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 }
 
 var _ API = (*s3.Client)(nil)
@@ -89,6 +90,7 @@ var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Opener  = (*Store)(nil)
 	_ store.Remover = (*Store)(nil)
+	_ store.Pinger  = (*Store)(nil)
 )
 
 // New returns a Store that keeps files in opts.Bucket through api.
@@ -274,6 +276,14 @@ func contentType(name string) string {
 		return "audio/wav"
 	}
 	return "application/octet-stream"
+}
+
+// Ping implements store.Pinger: the bucket answers a HeadBucket now.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
+		return fmt.Errorf("s3store: bucket %q: %w", s.bucket, err)
+	}
+	return nil
 }
 
 // Open implements store.Opener: it returns the object's body as an

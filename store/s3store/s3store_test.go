@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -154,4 +155,20 @@ func TestExactPartBoundaries(t *testing.T) {
 func TestLifecycle(t *testing.T) {
 	g := s3test.Start(t)
 	ccfstest.TestLifecycle(t, g.Store(t, s3store.Options{Prefix: "tenant-a/"}))
+}
+
+// TestPing: the store answers while the gateway runs, and not once it
+// stops.
+func TestPing(t *testing.T) {
+	g := s3test.Start(t)
+	s := g.Store(t, s3store.Options{})
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	g.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("Ping after the gateway stopped: nil")
+	}
 }

@@ -227,3 +227,6 @@ func BenchmarkPut(b *testing.B) {
 func (capture) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
 	return nil, errors.New("unused")
 }
+func (capture) HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
+	return nil, errors.New("unused")
+}

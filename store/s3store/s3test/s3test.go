@@ -40,7 +40,8 @@ type Gateway struct {
 	// Bucket exists and is empty when Start returns.
 	Bucket string
 
-	cmd *exec.Cmd
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // Binary returns the path of the versitygw binary, or an error saying how
@@ -90,11 +91,9 @@ func Start(t testing.TB) *Gateway {
 		t.Fatalf("starting versitygw: %v", err)
 	}
 	exited := make(chan struct{})
+	g.exited = exited
 	go func() { g.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		g.cmd.Process.Kill()
-		<-exited
-	})
+	t.Cleanup(g.Stop)
 
 	client := g.Client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -112,6 +111,13 @@ func Start(t testing.TB) *Gateway {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// Stop kills the gateway; tests call it to simulate an outage. Calling it
+// again does nothing.
+func (g *Gateway) Stop() {
+	g.cmd.Process.Kill()
+	<-g.exited
 }
 
 // Client returns an S3 client for the gateway, set up as s3store.NewClient
