@@ -27,7 +27,10 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/store"
 )
 
 // serve runs "ccfs serve": it reads the flags into a serveConfig and runs
@@ -49,8 +52,11 @@ type serveConfig struct {
 	addr, data, credsFile, certFile, keyFile, logFormat string
 	plain                                               bool
 	maxConns                                            int
-	opts                                                ccfs.Options // without Credentials, Store, Replay, Logger
+	opts                                                ccfs.Options // without Credentials, Store, Replay, Logger, OnRequest
 	cluster                                             *clusterFlags
+	adminAddr                                           string
+	pprof, metricsKeyLabel                              bool
+	credsPoll, drainDelay                               time.Duration
 }
 
 // parseServe reads the flags of "ccfs serve". A code >= 0 means: exit
@@ -79,6 +85,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "most open client connections; more wait in the kernel's backlog")
 	fl.DurationVar(&c.opts.Window, "skew", auth.DefaultWindow, "accepted distance between signing time and server time")
 	fl.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
+	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
+	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
+	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file (0: only on SIGHUP)")
+	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	c.cluster = addClusterFlags(fl)
 	if code := parse(fl, args); code >= 0 {
 		return nil, code
@@ -102,6 +113,15 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if c.maxConns < 1 {
 		return fail(fmt.Errorf("--max-conns %d: want at least 1", c.maxConns))
+	}
+	if c.adminAddr != "" && c.adminAddr == c.addr && !strings.HasSuffix(c.addr, ":0") {
+		return fail(errors.New("--admin-addr must not be the public --addr"))
+	}
+	if c.pprof && c.adminAddr == "" {
+		return fail(errors.New("--pprof needs --admin-addr: profiles are never served on the public port"))
+	}
+	if c.credsPoll < 0 || c.drainDelay < 0 {
+		return fail(errors.New("--credentials-poll and --drain-delay must not be negative"))
 	}
 	c.opts.RatePerKey = rate.Limit(*perKey)
 	if *perKey == 0 {
@@ -141,6 +161,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ctx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go reloadCredentials(ctx, creds, c.credsPoll, logger)
 	var cl closers
 	defer cl.Close()
 	st, where, err := c.cluster.openStore(ctx, filepath.Join(c.data, "files"), &cl)
@@ -151,11 +174,32 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var replayLen func() int
+	if replay == nil {
+		mem := auth.NewMemoryReplay(auth.DefaultReplayCapacity, time.Now)
+		replay, replayLen = mem, mem.Len
+	}
+	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen})
 	opts := c.opts
-	opts.Credentials, opts.Store, opts.Replay, opts.Logger = creds, st, replay, logger
+	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
 	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		return err
+	}
+	metrics.Track(h)
+	checker := &health.Checker{}
+	if p, ok := st.(store.Pinger); ok {
+		checker.Add("store", p.Ping)
+	}
+	if p, ok := replay.(interface{ Ping(context.Context) error }); ok {
+		checker.Add("replay", p.Ping)
+	}
+	admin, err := c.startAdmin(metrics, checker, logger, stdout)
+	if err != nil {
+		return err
+	}
+	if admin != nil {
+		defer admin.Close()
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -191,8 +235,15 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Let uploads in flight finish; new connections are refused.
-	logger.Info("shutting down; waiting for uploads in flight")
+	// Turn not-ready first, so that a balancer watching /readyz stops
+	// sending requests while the listener still takes them; then let the
+	// requests in flight finish, refusing new connections.
+	checker.Drain()
+	if admin != nil && c.drainDelay > 0 {
+		logger.Info("draining: /readyz answers 503; closing the listener in " + c.drainDelay.String())
+		time.Sleep(c.drainDelay)
+	}
+	logger.Info("shutting down; waiting for requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
@@ -201,13 +252,13 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 // loadOrCreateCredentials loads path, or <data>/credentials.json; when
 // neither names an existing file it writes a dev key for VDN 1 there (mode
 // 0600) and prints it once.
-func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.Static, error) {
+func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.FileCredentials, error) {
 	if path != "" {
-		return auth.LoadFile(path)
+		return auth.NewFileCredentials(path)
 	}
 	path = filepath.Join(data, "credentials.json")
 	if _, err := os.Stat(path); err == nil {
-		return auth.LoadFile(path)
+		return auth.NewFileCredentials(path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -225,7 +276,7 @@ func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.Static,
 	}
 	fmt.Fprintf(stdout, "ccfs: generated a development key for VDN 1 in %s (shown once):\n  access key  %s\n  secret key  %s\n",
 		path, key.AccessKey, key.SecretKey)
-	return auth.NewStatic(key)
+	return auth.NewFileCredentials(path)
 }
 
 // loadOrCreateCert loads the given pair, or <data>/tls-cert.pem and

@@ -100,12 +100,20 @@ type noReplay struct{}
 func (noReplay) Add(context.Context, auth.ReplayEntry) error { return nil }
 
 // NewHandler returns the real handler on s, set up for benchmarking.
-func NewHandler(s store.Store) http.Handler {
+func NewHandler(s store.Store) http.Handler { return NewHandlerWith(s, nil) }
+
+// NewHandlerWith is NewHandler with the options edited by edit (if not
+// nil) before the handler is made, such as to add an OnRequest hook.
+func NewHandlerWith(s store.Store, edit func(*ccfs.Options)) *ccfs.Handler {
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
-	h, err := ccfs.NewHandler(ccfs.Options{
+	opts := ccfs.Options{
 		Credentials: creds, Store: s, Replay: noReplay{}, RatePerKey: rate.Inf, MaxInFlight: 1 << 16, MaxInFlightPerKey: 1 << 16,
 		Window: 1 << 62, Now: func() time.Time { return benchTime }, Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		panic(err)
 	}

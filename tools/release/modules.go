@@ -29,6 +29,7 @@ var modules = []mod{
 	{".", "github.com/ccfs-go/ccfs"},
 	{"auth/redisreplay", "github.com/ccfs-go/ccfs/auth/redisreplay"},
 	{"store/s3store", "github.com/ccfs-go/ccfs/store/s3store"},
+	{"metrics/prom", "github.com/ccfs-go/ccfs/metrics/prom"},
 	{"cmd/ccfs", "github.com/ccfs-go/ccfs/cmd/ccfs"},
 }
 

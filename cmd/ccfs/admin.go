@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/metrics/prom"
+)
+
+// startAdmin serves the admin listener, if --admin-addr is set: the
+// metrics (ccfs's, the Go runtime's and the process's), /healthz,
+// /readyz and, with --pprof, net/http/pprof. It is plain HTTP on its own
+// address, for a private network or 127.0.0.1; the caller closes it last.
+func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logger *slog.Logger, stdout io.Writer) (io.Closer, error) {
+	if c.adminAddr == "" {
+		return nil, nil
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /healthz", checker.Live())
+	mux.Handle("GET /readyz", checker.Ready())
+	if c.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	ln, err := net.Listen("tcp", c.adminAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--admin-addr: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("admin listener", "err", err)
+		}
+	}()
+	fmt.Fprintf(stdout, "ccfs: admin on http://%s (/metrics /healthz /readyz%s)\n", ln.Addr(), map[bool]string{true: " /debug/pprof/"}[c.pprof])
+	return srv, nil
+}
+
+// reloadCredentials reloads the credentials file on SIGHUP and, every
+// poll (if not 0), when its content changes, until ctx ends; it logs each
+// new set and each file that does not parse (the old keys stay in use).
+func reloadCredentials(ctx context.Context, creds *auth.FileCredentials, poll time.Duration, logger *slog.Logger) {
+	report := func(err error) {
+		if err != nil {
+			logger.Error("credentials not reloaded", "err", err)
+			return
+		}
+		logger.Info("credentials reloaded", "file", creds.Path(), "keys", creds.Len())
+	}
+	if poll > 0 {
+		go creds.Watch(ctx, poll, report)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			changed, err := creds.Reload()
+			switch {
+			case err != nil:
+				report(err)
+			case changed:
+				report(nil)
+			default:
+				logger.Info("SIGHUP: credentials unchanged", "file", creds.Path())
+			}
+		}
+	}
+}

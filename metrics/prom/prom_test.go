@@ -1,0 +1,171 @@
+package prom_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/metrics/prom"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// scrape serves reg's exposition as /metrics does and parses it with the
+// Prometheus text parser.
+func scrape(t *testing.T, reg *prometheus.Registry) map[string]*dto.MetricFamily {
+	t.Helper()
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/metrics", nil)
+	r.Header.Set("Accept", "text/plain")
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(w.Body)
+	if err != nil {
+		t.Fatalf("parsing the exposition: %v\n%s", err, w.Body)
+	}
+	return families
+}
+
+// value returns the value of the series of family whose labels are
+// exactly labels ("k=v" pairs), or -1.
+func value(families map[string]*dto.MetricFamily, family string, labels ...string) float64 {
+	f := families[family]
+	if f == nil {
+		return -1
+	}
+	for _, m := range f.Metric {
+		var got []string
+		for _, l := range m.Label {
+			got = append(got, l.GetName()+"="+l.GetValue())
+		}
+		if strings.Join(got, ",") != strings.Join(labels, ",") {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return -1
+}
+
+func TestObserve(t *testing.T) {
+	m := prom.New(prom.Options{KeyLabel: true, ReplayLen: func() int { return 7 }})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	events := []ccfs.Event{
+		{Interface: "upload", Code: "0", AccessKey: "bot-a", KeyVerified: true, BodyBytes: 1000, FileBytes: 700, Duration: time.Millisecond},
+		{Interface: "upload", Code: "0", AccessKey: "bot-a", KeyVerified: true, BodyBytes: 2000, FileBytes: 1400, PreviousSecret: true},
+		{Interface: "upload", Code: "0300010", AccessKey: "made-up-by-a-stranger", BodyBytes: 50},
+		{Interface: "upload", Code: "0300014", AccessKey: "bot-a"},
+		{Interface: "upload", Code: "0300015", AccessKey: "bot-a"},
+		{Interface: "upload", Code: "0300017", AccessKey: "bot-a", KeyVerified: true},
+		{Interface: "upload", Code: "0300016", KeyVerified: true, Err: fmt.Errorf("store: 0 of 2 copies landed: %w",
+			errors.Join(&store.LocationError{Location: "0", Err: io.ErrShortWrite}, &store.LocationError{Location: "256", Err: io.ErrClosedPipe}))},
+		{Interface: "delete", Code: "0300016", KeyVerified: true, Err: errors.New("disk on fire")},
+		{Interface: "download", Code: "0", AccessKey: "bot-a", KeyVerified: true, BodyBytes: 120, FileBytes: 5000},
+		{Interface: "download", Code: "0300023", AccessKey: "bot-a", KeyVerified: true, BodyBytes: 120, FileBytes: 300},
+		{Interface: "", Code: "0300019"},
+	}
+	for _, ev := range events {
+		m.Observe(ev)
+	}
+	f := scrape(t, reg)
+	for _, c := range []struct {
+		family string
+		labels []string
+		want   float64
+	}{
+		{"ccfs_requests_total", []string{"ak=bot-a", "code=0", "interface=upload"}, 2},
+		{"ccfs_requests_total", []string{"ak=", "code=0300010", "interface=upload"}, 1}, // never the claimed key
+		{"ccfs_requests_total", []string{"ak=", "code=0300014", "interface=upload"}, 1},
+		{"ccfs_requests_total", []string{"ak=bot-a", "code=0", "interface=download"}, 1},
+		{"ccfs_requests_total", []string{"ak=", "code=0300019", "interface="}, 1},
+		{"ccfs_request_duration_seconds", []string{"interface=upload"}, 7},
+		{"ccfs_received_bytes_total", []string{"interface=upload"}, 3050},
+		{"ccfs_received_bytes_total", []string{"interface=download"}, 240},
+		{"ccfs_stored_bytes_total", nil, 2100},
+		{"ccfs_sent_bytes_total", nil, 5300},
+		{"ccfs_refused_total", []string{"reason=rate_limited"}, 1},
+		{"ccfs_refused_total", []string{"reason=busy"}, 1},
+		{"ccfs_refused_total", []string{"reason=slow_body"}, 0},
+		{"ccfs_replay_errors_total", nil, 1},
+		{"ccfs_store_errors_total", []string{"location=0"}, 1},
+		{"ccfs_store_errors_total", []string{"location=256"}, 1},
+		{"ccfs_store_errors_total", []string{"location="}, 1},
+		{"ccfs_previous_secret_total", nil, 1},
+		{"ccfs_replay_entries", nil, 7},
+		{"ccfs_inflight_requests", nil, 0},
+	} {
+		if got := value(f, c.family, c.labels...); got != c.want {
+			t.Errorf("%s{%s} = %v, want %v", c.family, strings.Join(c.labels, ","), got, c.want)
+		}
+	}
+	for _, fam := range f {
+		for _, s := range fam.Metric {
+			for _, l := range s.Label {
+				if strings.Contains(l.GetValue(), "stranger") {
+					t.Errorf("%s has a label from an unverified request: %s", fam.GetName(), l)
+				}
+			}
+		}
+	}
+}
+
+// TestThroughTheHandler counts what a real handler's requests add up to.
+func TestThroughTheHandler(t *testing.T) {
+	m := prom.New(prom.Options{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	e := newServer(t, m)
+	ok, bad := 0, 0
+	for i := range 12 {
+		var err error
+		if i%4 == 3 {
+			_, err = e.c.Upload(context.Background(), 53, []byte("RIFF not a WAV"))
+			bad++
+		} else {
+			_, err = e.c.Upload(context.Background(), 53, e.wav)
+			ok++
+		}
+		if (err == nil) != (i%4 != 3) {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := e.c.Download(context.Background(), "/voice/53/IVRrecordFile/r.wav", &buf); err != nil {
+		t.Fatal(err)
+	}
+	f := scrape(t, reg)
+	if got := value(f, "ccfs_requests_total", "code=0", "interface=upload"); got != float64(ok) {
+		t.Errorf("successful uploads counted %v, sent %d", got, ok)
+	}
+	if got := value(f, "ccfs_requests_total", "code=0300004", "interface=upload"); got != float64(bad) {
+		t.Errorf("refused uploads counted %v, sent %d", got, bad)
+	}
+	if got := value(f, "ccfs_stored_bytes_total"); got != float64(ok*len(e.wav)) {
+		t.Errorf("stored bytes %v, want %d", got, ok*len(e.wav))
+	}
+	if got := value(f, "ccfs_sent_bytes_total"); got != float64(buf.Len()) {
+		t.Errorf("sent bytes %v, want %d", got, buf.Len())
+	}
+	if got := value(f, "ccfs_request_duration_seconds", "interface=upload"); got != 12 {
+		t.Errorf("upload durations observed %v, want 12", got)
+	}
+}
