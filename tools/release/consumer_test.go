@@ -20,8 +20,8 @@ import (
 // empty module cache, no workspace, no access to the working tree.
 //   - go install of the command at that version works, and the installed
 //     ccfs serves an upload made with its own upload command;
-//   - a program that imports ccfs, store/s3store and auth/redisreplay
-//     builds, and go mod verify accepts its go.sum;
+//   - a program that imports ccfs, store/s3store, auth/redisreplay and
+//     metrics/prom builds, and go mod verify accepts its go.sum;
 //   - every module is tidy (go mod tidy -diff) against that proxy.
 func TestConsumer(t *testing.T) {
 	root := repoRoot(t)
@@ -90,15 +90,16 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth/redisreplay"
+	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/store/s3store"
 )
 
 func main() {
-	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, s3store.Options{}.Bucket)
+	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, s3store.Options{}.Bucket, prom.DefaultBuckets[0])
 }
 `)
-		gocmd(t, dir, "get", "github.com/ccfs-go/ccfs@"+version,
-			"github.com/ccfs-go/ccfs/store/s3store@"+version, "github.com/ccfs-go/ccfs/auth/redisreplay@"+version)
+		gocmd(t, dir, "get", "github.com/ccfs-go/ccfs@"+version, "github.com/ccfs-go/ccfs/store/s3store@"+version,
+			"github.com/ccfs-go/ccfs/auth/redisreplay@"+version, "github.com/ccfs-go/ccfs/metrics/prom@"+version)
 		gocmd(t, dir, "build", "./...")
 		gocmd(t, dir, "mod", "verify")
 	})
