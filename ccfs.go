@@ -172,15 +172,17 @@ type Options struct {
 	// Replay remembers accepted signatures. Default: an in-memory cache of
 	// auth.DefaultReplayCapacity entries.
 	Replay auth.ReplayCache
-	// RatePerKey is the sustained number of uploads a second one access key
-	// may start, and Burst how many it may start at once. Default: 5 and 10.
-	// rate.Inf turns the limit off.
+	// RatePerKey is the sustained number of requests (uploads, deletes and
+	// downloads together) a second one access key may start, and Burst how
+	// many it may start at once. Default: 5 and 10. rate.Inf turns the
+	// limit off.
 	RatePerKey rate.Limit
 	Burst      int
-	// MaxInFlight is the most uploads the handler processes at once; more
-	// are refused with ErrBusy. Default: 64.
+	// MaxInFlight is the most requests the handler processes at once (a
+	// download holds its slot until its last byte); more are refused with
+	// ErrBusy. Default: 64.
 	MaxInFlight int
-	// MaxInFlightPerKey is the most uploads one access key may have in
+	// MaxInFlightPerKey is the most requests one access key may have in
 	// progress at once; more are refused with ErrBusy. The slot is taken
 	// before the signature can be checked, so this is also what strangers
 	// who know a key (but not its secret) can hold. Default: 16, at most

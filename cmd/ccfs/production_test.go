@@ -172,14 +172,24 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, body := n.get(t, "/metrics")
-	if code != 200 {
-		t.Fatalf("/metrics: %d", code)
+	scrape := func() map[string]*dto.MetricFamily {
+		code, body := n.get(t, "/metrics")
+		if code != 200 {
+			t.Fatalf("/metrics: %d", code)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("parsing /metrics: %v", err)
+		}
+		return families
 	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("parsing /metrics: %v", err)
+	// A download's Event follows its last byte, which the client may
+	// have read already: wait for it.
+	families := scrape()
+	for deadline := time.Now().Add(5 * time.Second); metric(families, "ccfs_requests_total", "code=0", "interface=download") != 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		families = scrape()
 	}
 	for _, c := range []struct {
 		family string

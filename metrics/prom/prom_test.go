@@ -152,7 +152,13 @@ func TestThroughTheHandler(t *testing.T) {
 	if _, err := e.c.Download(context.Background(), "/voice/53/IVRrecordFile/r.wav", &buf); err != nil {
 		t.Fatal(err)
 	}
+	// A download's Event follows its last byte, which the client may
+	// have read already: wait for it.
 	f := scrape(t, reg)
+	for deadline := time.Now().Add(5 * time.Second); value(f, "ccfs_sent_bytes_total") <= 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		f = scrape(t, reg)
+	}
 	if got := value(f, "ccfs_requests_total", "code=0", "interface=upload"); got != float64(ok) {
 		t.Errorf("successful uploads counted %v, sent %d", got, ok)
 	}
