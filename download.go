@@ -64,6 +64,7 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Even
 		if name, err = theOneFile(h.cfg.opener, name); err != nil {
 			return err
 		}
+		ev.FileName = h.cfg.RootPrefix + "/" + name // the file sent, not the folder
 	}
 	f, info, err := openFile(h.cfg.opener, name)
 	if err != nil {

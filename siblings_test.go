@@ -546,3 +546,16 @@ func TestDeleteAtOneLocation(t *testing.T) {
 		t.Fatal("another file went too")
 	}
 }
+
+// TestDownloadFolderEvent: a folder download's Event and log line name
+// the file sent, not the folder.
+func TestDownloadFolderEvent(t *testing.T) {
+	e := newEnv(t, nil)
+	seed(t, e.mem)
+	resp := e.send(req{path: ccfs.DownloadPath, body: downloadBody("Y:/voice/53/IVRrecordFile/single", "1")})
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if ev := e.waitEvent(t); ev.Code != "0" || ev.FileName != "Y:/"+single53 || resp.Header.Get("Content-Disposition") != "attachment; filename=only.wav" {
+		t.Fatalf("event %+v, Content-Disposition %q", ev, resp.Header.Get("Content-Disposition"))
+	}
+}

@@ -10,8 +10,15 @@
 // time, checks the key's right to the VDN and the signing time again, and
 // records the signature in the [ReplayCache].
 //
+// A request that names its VDN inside its body (deleteFile, downloadFile)
+// begins with [Verifier.BeginVDNInBody] instead, and the server asks
+// [Verification.Allows] once the body is verified and read.
+//
 // Keys come from a [Credentials] implementation; [Static] keeps them in
-// memory and [LoadFile] reads the JSON file an operator writes by hand.
+// memory, [LoadFile] reads the JSON file an operator writes by hand, and
+// [FileCredentials] reloads that file while the server runs. During a
+// rotation a [Key] carries its previous secret until a time, and a
+// request signed with either holds.
 //
 // The algorithm, in short:
 //

@@ -222,7 +222,8 @@ func (x *Verification) Write(p []byte) (int, error) {
 func (x *Verification) UsedPreviousSecret() bool { return x.usedPrev }
 
 // Verify ends the check, after the last byte of the body was written. It
-// returns nil if the signature is right for the body, the key may use the
+// returns nil if the signature is right for the body (made with the key's
+// secret, or during a rotation its previous one), the key may use the
 // VDN, the signing time is still inside the window now that the body has
 // ended, and the signature had not been used before (it is then recorded
 // as used until ReplayMargin after the window closes). Otherwise it returns
