@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -557,5 +558,52 @@ func TestDownloadFolderEvent(t *testing.T) {
 	resp.Body.Close()
 	if ev := e.waitEvent(t); ev.Code != "0" || ev.FileName != "Y:/"+single53 || resp.Header.Get("Content-Disposition") != "attachment; filename=only.wav" {
 		t.Fatalf("event %+v, Content-Disposition %q", ev, resp.Header.Get("Content-Disposition"))
+	}
+}
+
+// flakyRemover is a Memory whose Remove fails while down is set.
+type flakyRemover struct {
+	*store.Memory
+	down *atomic.Bool
+}
+
+func (f flakyRemover) Remove(ctx context.Context, name string) error {
+	if f.down.Load() {
+		return errors.New("location unreachable")
+	}
+	return f.Memory.Remove(ctx, name)
+}
+
+// TestDeleteWithALocationDown: a delete while one pool location is down
+// removes the other copies and answers 0300016; once it is back, the same
+// delete (signed anew) removes the last copy.
+func TestDeleteWithALocationDown(t *testing.T) {
+	var down atomic.Bool
+	a, b := store.NewMemory(), store.NewMemory()
+	p, err := store.NewPool(0, store.Location{ID: "0", Store: a}, store.Location{ID: "256", Store: flakyRemover{b, &down}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(o *ccfs.Options) { o.Store = p })
+	seed(t, p)
+	del := req{path: ccfs.DeletePath, body: deleteBody(`{"fileName":"Y:/` + prompt53 + `"}`)}
+	down.Store(true)
+	if _, resp, _ := e.do(del); resp.ResultCode != "0300016" {
+		t.Fatalf("with 256 down: %+v", resp)
+	}
+	_, inA := a.Get(prompt53)
+	_, inB := b.Get(prompt53)
+	if inA || !inB {
+		t.Fatalf("after the partial delete: at 0 %v, at 256 %v", inA, inB)
+	}
+	if !strings.Contains(e.logs.String(), "location 256: location unreachable") {
+		t.Fatalf("the cause is not logged:\n%s", e.logs.String())
+	}
+	down.Store(false)
+	if _, resp, _ := e.do(del); resp.ResultCode != "0" {
+		t.Fatalf("the retry: %+v", resp)
+	}
+	if _, inB := b.Get(prompt53); inB {
+		t.Fatal("the retry left the copy at 256")
 	}
 }
