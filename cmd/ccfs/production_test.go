@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -81,8 +82,18 @@ func startNode(t *testing.T, env []string, args ...string) *node {
 	return n
 }
 
+// client returns a client for the node whose every request is signed a
+// second after the last one it signed: the same request signed twice in
+// one second is a replay.
 func (n *node) client(ak, sk string) *ccfs.Client {
-	return &ccfs.Client{BaseURL: n.base, AccessKey: ak, SecretKey: sk, HTTPClient: n.insecureHTTP}
+	var mu sync.Mutex
+	at := time.Now()
+	return &ccfs.Client{BaseURL: n.base, AccessKey: ak, SecretKey: sk, HTTPClient: n.insecureHTTP, Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		at = at.Add(time.Second)
+		return at
+	}}
 }
 
 // get fetches an admin path.
@@ -327,8 +338,10 @@ func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
 	write(keys(a))
 	n := startNode(t, nil, "--data", t.TempDir(), "--credentials", file, "--credentials-poll", "50ms")
 	ctx := context.Background()
+	sent := 0
 	upload := func(k auth.Key) error {
-		_, err := n.client(k.AccessKey, k.SecretKey).Upload(ctx, 1, alaw(2000))
+		sent++ // every body differs: no request is a replay of another
+		_, err := n.client(k.AccessKey, k.SecretKey).Upload(ctx, 1, alaw(2000+sent))
 		return err
 	}
 	eventually := func(what string, ok func() bool) {
@@ -356,12 +369,10 @@ func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
 	file2 := writeFile(t, "k.json", []byte(keys(a)))
 	n2 := startNode(t, nil, "--data", t.TempDir(), "--credentials", file2, "--credentials-poll", "0")
 	os.WriteFile(file2, []byte(keys(a, b)), 0o600)
-	if _, err := n2.client(b.AccessKey, b.SecretKey).Upload(ctx, 1, alaw(2000)); !errors.Is(err, ccfs.ErrAuth) {
+	n = n2
+	if err := upload(b); !errors.Is(err, ccfs.ErrAuth) {
 		t.Fatalf("bot-b before SIGHUP: %v", err)
 	}
 	n2.cmd.Process.Signal(syscall.SIGHUP)
-	eventually("bot-b accepted after SIGHUP", func() bool {
-		_, err := n2.client(b.AccessKey, b.SecretKey).Upload(ctx, 1, alaw(2000))
-		return err == nil
-	})
+	eventually("bot-b accepted after SIGHUP", func() bool { return upload(b) == nil })
 }
