@@ -21,31 +21,15 @@ const storeTimeout = 30 * time.Second
 // checked against the upload path rule and the key's VDNs, and the file
 // removed (at one location, or at all).
 func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event) error {
-	if err := checkMethod(w, r); err != nil {
-		return err
-	}
-	x, release, err := h.admit(w, r, ev, maxSmallBody, "a deleteFile request", h.cfg.verifier.BeginVDNInBody)
+	x, fileName, rawLocation, release, err := h.beginSmall(w, r, ev, "fileName", "locationId")
 	if err != nil {
 		return err
 	}
 	defer release()
-	body, err := h.readSigned(w, r, x, ev)
+	location, err := stringField("locationId", rawLocation, false, maxLocationLen)
 	if err != nil {
 		return err
 	}
-	fields, err := parseSmall(body, "fileName", "locationId")
-	if err != nil {
-		return err
-	}
-	fileName, err := stringField("fileName", fields[0], true, h.cfg.maxPathLen())
-	if err != nil {
-		return err
-	}
-	location, err := stringField("locationId", fields[1], false, maxLocationLen)
-	if err != nil {
-		return err
-	}
-	ev.FileName = fileName
 	name, err := h.cfg.storeName("fileName", fileName, false)
 	if err != nil {
 		return err

@@ -23,31 +23,15 @@ const DownloadContentType = "Application/Octet-stream;charset=UTF-8"
 // file streamed. It returns a cutShort if the file fails after its first
 // byte was sent.
 func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Event) error {
-	if err := checkMethod(w, r); err != nil {
-		return err
-	}
-	x, release, err := h.admit(w, r, ev, maxSmallBody, "a downloadFile request", h.cfg.verifier.BeginVDNInBody)
+	x, filePath, rawMode, release, err := h.beginSmall(w, r, ev, "filePath", "mode")
 	if err != nil {
 		return err
 	}
 	defer release()
-	body, err := h.readSigned(w, r, x, ev)
+	folder, err := modeField(rawMode)
 	if err != nil {
 		return err
 	}
-	fields, err := parseSmall(body, "filePath", "mode")
-	if err != nil {
-		return err
-	}
-	filePath, err := stringField("filePath", fields[0], true, h.cfg.maxPathLen())
-	if err != nil {
-		return err
-	}
-	folder, err := modeField(fields[1])
-	if err != nil {
-		return err
-	}
-	ev.FileName = filePath
 	name, err := h.cfg.storeName("filePath", filePath, folder)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -29,11 +30,37 @@ const maxSmallBody = 16 << 10
 // maxLocationLen bounds a locationId.
 const maxLocationLen = 64
 
-// readSigned reads the whole body of a small request through x, and
-// checks its signature at the end; only a body that is genuine is
-// returned. The body is at most maxSmallBody bytes (admit checked its
+// beginSmall runs what deleteFile and downloadFile do before they differ:
+// the method, admit, the body read whole and verified, parsed, and its
+// path field (pathParam: required, at most maxPathLen bytes) read, with
+// the raw value of its other field (otherParam). The caller must call the
+// returned release.
+func (h *Handler) beginSmall(w http.ResponseWriter, r *http.Request, ev *Event, pathParam, otherParam string) (
+	x *auth.Verification, path string, other json.RawMessage, release func(), err error) {
+	if err := checkMethod(w, r); err != nil {
+		return nil, "", nil, nil, err
+	}
+	x, release, err = h.admit(w, r, ev, maxSmallBody, "a "+ev.Interface+" request", h.cfg.verifier.BeginVDNInBody)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	fields, err := h.readSigned(w, r, x, ev, pathParam, otherParam)
+	if err == nil {
+		path, err = stringField(pathParam, fields[0], true, h.cfg.maxPathLen())
+	}
+	if err != nil {
+		release()
+		return nil, "", nil, nil, err
+	}
+	ev.FileName = path
+	return x, path, fields[1], release, nil
+}
+
+// readSigned reads the whole body of a small request through x, checks
+// its signature at the end, and only then parses it (parseSmall) for the
+// named fields. The body is at most maxSmallBody bytes (admit checked its
 // Content-Length), held to the minimum rate like an upload's.
-func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Verification, ev *Event) ([]byte, error) {
+func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Verification, ev *Event, names ...string) ([]json.RawMessage, error) {
 	buf := make([]byte, r.ContentLength)
 	body := requestBody{r: r.Body, ctx: r.Context(), size: r.ContentLength, pace: newPace(w, r, h.cfg)}
 	n, err := io.ReadFull(&body, buf)
@@ -60,7 +87,7 @@ func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Ver
 	if err != nil {
 		return nil, err
 	}
-	return buf, nil
+	return parseSmall(buf, names...)
 }
 
 // parseSmall parses the body of a deleteFile or downloadFile request: one
@@ -153,21 +180,13 @@ func isNull(raw json.RawMessage) bool { return raw == nil || string(raw) == "nul
 // checkVersion checks request.version as an upload's is checked.
 func checkVersion(raw json.RawMessage) error {
 	if isNull(raw) {
-		return ErrNull.with("the value of version cannot be null")
+		return versionError("", false, false)
 	}
 	var v string
 	if raw[0] != '"' || json.Unmarshal(raw, &v) != nil {
 		return ErrFormat.with("the format of version is incorrect: it is not a string")
 	}
-	switch {
-	case utf8.RuneCountInString(v) > 32:
-		return ErrTooLong.with("the length of version is too long (at most 32 characters)")
-	case v == "":
-		return ErrEmpty.with("version cannot be an empty string")
-	case v != Version:
-		return ErrVersion
-	}
-	return nil
+	return versionError(v, true, len(v) > envelope.MaxVersionLen)
 }
 
 // stringField reads the string field param: absent or null is "", an

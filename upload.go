@@ -196,19 +196,31 @@ func (u *upload) verifySignature() error {
 func (u *upload) checkFields() error {
 	s := u.env.Scanner()
 	v, ok := s.Version()
+	if err := versionError(v, ok, s.VersionTooLong()); err != nil {
+		return err
+	}
 	switch {
-	case s.VersionTooLong():
+	case !s.HasData():
+		return ErrNull.with("the value of data cannot be null")
+	case s.DataLen() == 0:
+		return ErrEmpty.with("data cannot be an empty string")
+	}
+	return nil
+}
+
+// versionError says what is wrong with request.version, as every
+// interface checks it: longer than envelope.MaxVersionLen, absent or
+// null, empty, or not Version.
+func versionError(v string, present, tooLong bool) error {
+	switch {
+	case tooLong:
 		return ErrTooLong.with("the length of version is too long (at most %d characters)", envelope.MaxVersionLen)
-	case !ok:
+	case !present:
 		return ErrNull.with("the value of version cannot be null")
 	case v == "":
 		return ErrEmpty.with("version cannot be an empty string")
 	case v != Version:
 		return ErrVersion
-	case !s.HasData():
-		return ErrNull.with("the value of data cannot be null")
-	case s.DataLen() == 0:
-		return ErrEmpty.with("data cannot be an empty string")
 	}
 	return nil
 }

@@ -46,8 +46,13 @@ func TestLifecycle(t *testing.T, s store.Store, locations ...store.Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The server's clock stands still, so every name it makes carries
+	// the same millisecond: only the random part can keep a later upload
+	// from getting a deleted file's name.
+	start := time.Now()
 	h, err := ccfs.NewHandler(ccfs.Options{
 		Credentials: creds, Store: s, RootPrefix: "Y:", RatePerKey: rate.Inf, Logger: discardLogger,
+		Now: func() time.Time { return start },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +62,7 @@ func TestLifecycle(t *testing.T, s store.Store, locations ...store.Opener) {
 	// Each request is signed a second after the last: the same request
 	// signed in the same second is a replay.
 	var mu sync.Mutex
-	signedAt := time.Now()
+	signedAt := start
 	clock := func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
@@ -98,7 +103,8 @@ func TestLifecycle(t *testing.T, s store.Store, locations ...store.Opener) {
 		t.Errorf("a download after the delete: %v; want ccfs.ErrNoSuchFile", err)
 	}
 	// Names carry the upload's time in milliseconds and 8 random
-	// characters: a later upload does not get a deleted file's name.
+	// characters: a later upload does not get a deleted file's name, even
+	// in the same millisecond.
 	for range 20 {
 		later, err := c.Upload(ctx, DefaultVDN, wav)
 		if err != nil {

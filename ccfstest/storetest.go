@@ -160,14 +160,7 @@ func pattern(n int, seed byte) []byte {
 	return b
 }
 
-func (c *storeCheck) read(name string) ([]byte, error) {
-	f, err := c.op.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
-}
+func (c *storeCheck) read(name string) ([]byte, error) { return readAll(c.op, name) }
 
 func (c *storeCheck) mustHave(t *testing.T, name string, want []byte) {
 	t.Helper()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -64,31 +63,6 @@ func buildCommand(t *testing.T) string {
 	return builtBin
 }
 
-// startProcess runs the built command's serve with args and env, and
-// returns its base URL once it prints that it is serving.
-func startProcess(t *testing.T, env []string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(buildCommand(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	re := regexp.MustCompile(`serving (https?://127\.0\.0\.1:\d+)/`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			go io.Copy(io.Discard, stdout)
-			return m[1]
-		}
-	}
-	t.Fatalf("serve %v did not start: %s", args, stderr.String())
-	return ""
-}
-
 // TestTwoNodesShareBucketAndReplayCache starts two serve processes on one
 // versitygw bucket and one redis-server, as two nodes behind a balancer:
 // uploads through either land in the bucket with the right bytes, and a
@@ -109,8 +83,8 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 
 	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
 	node := func() string {
-		return startProcess(t, env, "--data", t.TempDir(), "--credentials", credsFile, "--root", "Y:",
-			"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://"+rd.Addr)
+		return startNode(t, env, "--data", t.TempDir(), "--credentials", credsFile, "--root", "Y:",
+			"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://"+rd.Addr).base
 	}
 	nodes := []string{node(), node()}
 	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}

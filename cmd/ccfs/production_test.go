@@ -31,24 +31,25 @@ import (
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
 
-// node is a built "ccfs serve" process with an admin listener.
+// node is a built "ccfs serve" process.
 type node struct {
 	cmd          *exec.Cmd
-	base, admin  string // URLs
+	base, admin  string // URLs; admin "" without --admin-addr
 	ak, sk       string // the generated dev key, if any
 	stderr       *syncBuffer
 	exited       chan struct{}
 	insecureHTTP *http.Client
 }
 
-// startNode runs the built command's serve with --admin-addr and args, and
-// returns once it serves.
+// startNode runs the built command's serve on a free port with args and
+// env, and returns once it serves. The process is killed when the test
+// ends.
 func startNode(t *testing.T, env []string, args ...string) *node {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the command")
 	}
-	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--rate", "0"}, args...)
+	args = append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
 	n := &node{cmd: exec.Command(buildCommand(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{}),
 		insecureHTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
 	n.cmd.Env = append(os.Environ(), env...)
@@ -76,8 +77,18 @@ func startNode(t *testing.T, env []string, args ...string) *node {
 		}
 	}
 	go io.Copy(io.Discard, stdout)
-	if n.base == "" || n.admin == "" {
+	if n.base == "" {
 		t.Fatalf("serve %v did not start: %s", args, n.stderr)
+	}
+	return n
+}
+
+// startAdminNode is startNode with an admin listener and no rate limit.
+func startAdminNode(t *testing.T, env []string, args ...string) *node {
+	t.Helper()
+	n := startNode(t, env, append([]string{"--admin-addr", "127.0.0.1:0", "--rate", "0"}, args...)...)
+	if n.admin == "" {
+		t.Fatalf("serve did not start its admin listener: %s", n.stderr)
 	}
 	return n
 }
@@ -149,7 +160,7 @@ func metric(families map[string]*dto.MetricFamily, family string, labels ...stri
 // and nothing of it on the public port.
 func TestAdminMetrics(t *testing.T) {
 	data := t.TempDir()
-	n := startNode(t, nil, "--data", data)
+	n := startAdminNode(t, nil, "--data", data)
 	c := n.client(n.ak, n.sk)
 	ctx := context.Background()
 	var stored float64
@@ -248,7 +259,7 @@ func TestAdminMetrics(t *testing.T) {
 
 // TestAdminPprof: --pprof serves the profiles on the admin listener.
 func TestAdminPprof(t *testing.T) {
-	n := startNode(t, nil, "--data", t.TempDir(), "--pprof")
+	n := startAdminNode(t, nil, "--data", t.TempDir(), "--pprof")
 	if code, body := n.get(t, "/debug/pprof/"); code != 200 || !bytes.Contains(body, []byte("goroutine")) {
 		t.Fatalf("/debug/pprof/: %d", code)
 	}
@@ -258,7 +269,7 @@ func TestAdminPprof(t *testing.T) {
 // while the public listener still takes connections, for --drain-delay;
 // then the process ends.
 func TestReadyzDrainsOnSIGTERM(t *testing.T) {
-	n := startNode(t, nil, "--data", t.TempDir(), "--drain-delay", "3s")
+	n := startAdminNode(t, nil, "--data", t.TempDir(), "--drain-delay", "3s")
 	if code, _ := n.readyz(t); code != 200 {
 		t.Fatalf("/readyz before: %d", code)
 	}
@@ -299,7 +310,7 @@ func TestReadyzFollowsStoreAndRedis(t *testing.T) {
 	gw := s3test.Start(t)
 	rd := redistest.Start(t)
 	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
-	n := startNode(t, env, "--data", t.TempDir(), "--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint,
+	n := startAdminNode(t, env, "--data", t.TempDir(), "--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint,
 		"--redis", "redis://"+rd.Addr)
 	if code, rep := n.readyz(t); code != 200 || rep.Checks["store"] != "ok" || rep.Checks["replay"] != "ok" {
 		t.Fatalf("/readyz with both up: %d %+v", code, rep)
@@ -336,7 +347,7 @@ func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
 		return buf.String()
 	}
 	write(keys(a))
-	n := startNode(t, nil, "--data", t.TempDir(), "--credentials", file, "--credentials-poll", "50ms")
+	n := startAdminNode(t, nil, "--data", t.TempDir(), "--credentials", file, "--credentials-poll", "50ms")
 	ctx := context.Background()
 	sent := 0
 	upload := func(k auth.Key) error {
@@ -367,7 +378,7 @@ func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
 	}
 	// With the poll off, SIGHUP reloads.
 	file2 := writeFile(t, "k.json", []byte(keys(a)))
-	n2 := startNode(t, nil, "--data", t.TempDir(), "--credentials", file2, "--credentials-poll", "0")
+	n2 := startAdminNode(t, nil, "--data", t.TempDir(), "--credentials", file2, "--credentials-poll", "0")
 	os.WriteFile(file2, []byte(keys(a, b)), 0o600)
 	n = n2
 	if err := upload(b); !errors.Is(err, ccfs.ErrAuth) {

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,38 +24,12 @@ import (
 // with their files whole on disk, new connections are refused, and the
 // process exits 0.
 func TestSIGTERMLetsUploadsFinish(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command")
-	}
-	bin := buildCommand(t)
 	data := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	n := startNode(t, nil, "--data", data)
+	ak, sk, base, client := n.ak, n.sk, n.base, n.insecureHTTP
+	if ak == "" {
+		t.Fatalf("no development key printed: %s", n.stderr)
 	}
-	defer cmd.Process.Kill()
-	sc := bufio.NewScanner(stdout)
-	var ak, sk, base string
-	for base == "" && sc.Scan() {
-		line := sc.Text()
-		if m := regexp.MustCompile(`access key\s+(\S+)`).FindStringSubmatch(line); m != nil {
-			ak = m[1]
-		}
-		if m := regexp.MustCompile(`secret key\s+(\S+)`).FindStringSubmatch(line); m != nil {
-			sk = m[1]
-		}
-		if m := regexp.MustCompile(`serving (https://127\.0\.0\.1:\d+)/`).FindStringSubmatch(line); m != nil {
-			base = m[1]
-		}
-	}
-	go io.Copy(io.Discard, stdout)
-	if base == "" || ak == "" {
-		t.Fatalf("serve did not start: %s", stderr.String())
-	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 
 	const uploads = 4
 	wavs := make([][]byte, uploads)
@@ -101,7 +71,7 @@ func TestSIGTERMLetsUploadsFinish(t *testing.T) {
 		<-started
 	}
 	time.Sleep(150 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// New connections are refused once the listener is closed.
@@ -119,8 +89,9 @@ func TestSIGTERMLetsUploadsFinish(t *testing.T) {
 		t.Error("new connections were still accepted after SIGTERM")
 	}
 	wg.Wait()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("serve exited with %v: %s", err, stderr.String())
+	<-n.exited
+	if !n.cmd.ProcessState.Success() {
+		t.Fatalf("serve exited with %v: %s", n.cmd.ProcessState, n.stderr)
 	}
 	for i := range uploads {
 		if errs[i] != nil || results[i].ResultCode != "0" {
@@ -132,14 +103,14 @@ func TestSIGTERMLetsUploadsFinish(t *testing.T) {
 		}
 	}
 	// Nothing else, no temporary files.
-	n := 0
+	files := 0
 	filepath.WalkDir(filepath.Join(data, "files"), func(_ string, d os.DirEntry, _ error) error {
 		if d != nil && !d.IsDir() {
-			n++
+			files++
 		}
 		return nil
 	})
-	if n != uploads {
-		t.Fatalf("%d files under the data directory, want %d", n, uploads)
+	if files != uploads {
+		t.Fatalf("%d files under the data directory, want %d", files, uploads)
 	}
 }
