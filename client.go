@@ -28,7 +28,10 @@ type Client struct {
 	SecretKey string
 	// HTTPClient sends the requests. Default: http.DefaultClient.
 	HTTPClient *http.Client
-	// Now is the signing clock. Default: time.Now.
+	// Now is the signing clock. Default: the system clock, on which no two
+	// requests are signed alike, however quickly they follow each other
+	// (auth.Timestamps): the server would refuse the second as a replay.
+	// A clock given here is signed at as it is.
 	Now func() time.Time
 }
 

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
+	"golang.org/x/time/rate"
 )
 
 func TestClient(t *testing.T) {
@@ -84,4 +86,33 @@ func TestClientDeleteAndDownload(t *testing.T) {
 	if err == nil || n >= 1<<20 {
 		t.Fatalf("cut-off download: %d bytes, %v", n, err)
 	}
+}
+
+// A Client on the system clock never signs two requests alike: the same
+// download and the same delete, sent back to back many times a
+// millisecond, each get their own answer, never 0300012 (the replay of
+// another). Example_lifecycle downloads one file twice in a row.
+func TestClientRepeatsARequestWithoutReplaying(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.Now, o.RatePerKey, o.MaxInFlightPerKey = nil, rate.Inf, 64 })
+	seed(t, e.mem)
+	c := &ccfs.Client{BaseURL: e.srv.URL, AccessKey: testAK, SecretKey: testSK, HTTPClient: e.srv.Client()}
+	ctx := context.Background()
+	for i := range 300 {
+		if _, err := c.Download(ctx, "Y:/"+recording53, io.Discard); err != nil {
+			t.Fatalf("download %d: %v", i, err)
+		}
+	}
+	// Deletes of a file that is gone, from several goroutines at once.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				if err := c.Delete(ctx, "Y:/3rdfile/53/thirdvoicebotfile/gone.wav", ""); !errors.Is(err, ccfs.ErrNoSuchFile) {
+					t.Errorf("delete: %v, want %s", err, ccfs.ErrNoSuchFile.Code())
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

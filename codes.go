@@ -93,7 +93,7 @@ var (
 
 	ErrAuth              = Error{"0300010", "authentication failed", http.StatusUnauthorized, nil}
 	ErrTimestamp         = Error{"0300011", "the signing time is outside the accepted window", http.StatusUnauthorized, nil}
-	ErrReplay            = Error{"0300012", "the request was already used once", http.StatusUnauthorized, nil}
+	ErrReplay            = Error{"0300012", "the request was already used once; sign a retry anew, with a later timestamp", http.StatusUnauthorized, nil}
 	ErrVDNForbidden      = Error{"0300013", "the access key may not use this VDN", http.StatusUnauthorized, nil}
 	ErrRateLimited       = Error{"0300014", "flow-control threshold reached", http.StatusOK, nil}
 	ErrBusy              = Error{"0300015", "too many requests in progress", http.StatusOK, nil}

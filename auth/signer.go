@@ -16,6 +16,12 @@ import (
 // A Signer signs requests for one access key. The zero value of each
 // optional field means its documented default. A Signer is safe for
 // concurrent use once configured.
+//
+// On the system clock (Now unset), no two requests signed in one process
+// carry the same Authorization, even when they are alike in every byte and
+// signed in the same millisecond: each timestamp is later than the last
+// (see Timestamps). A server refuses the second of two equal signatures as
+// a replay.
 type Signer struct {
 	AccessKey string
 	SecretKey string
@@ -23,13 +29,23 @@ type Signer struct {
 	// matter. Default: DefaultSignedHeaders() (content-length, content-type,
 	// host). host is always signed.
 	SignedHeaders []string
-	// Now returns the signing time. Default: time.Now.
+	// Now returns the signing time. Default: time.Now. A time Now gives is
+	// signed as it is, unless Timestamps is set too: a clock given here is
+	// the caller's, fixed ones in tests included.
 	Now func() time.Time
 	// OmitMillis writes the timestamp without milliseconds
 	// (TimestampFormatSeconds), as the vendor's demo does. Default: with
 	// milliseconds (TimestampFormat), as the vendor's sample does.
 	OmitMillis bool
+	// Timestamps keeps apart the signing times of every Signer that
+	// shares it. Default: with Now unset, one Timestamps shared by every
+	// such Signer in the process; with Now set, none.
+	Timestamps *Timestamps
 }
+
+// systemTimestamps times the signatures of every Signer on the system
+// clock that has no Timestamps of its own.
+var systemTimestamps Timestamps
 
 // Sign sets the Authorization header of r, whose body is body. It does not
 // read or change r.Body; r.ContentLength must already be len(body) when
@@ -55,15 +71,22 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
+	now, stamps := s.Now, s.Timestamps
+	if now == nil {
+		now = time.Now
+		if stamps == nil {
+			stamps = &systemTimestamps
+		}
 	}
-	layout := TimestampFormat
+	layout, unit := TimestampFormat, time.Millisecond
 	if s.OmitMillis {
-		layout = TimestampFormatSeconds
+		layout, unit = TimestampFormatSeconds, time.Second
 	}
-	timestamp := now().UTC().Format(layout)
+	at := now()
+	if stamps != nil {
+		at = stamps.Next(at, unit, now)
+	}
+	timestamp := at.UTC().Format(layout)
 	head, err := canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, names, values)
 	if err != nil {
 		return err

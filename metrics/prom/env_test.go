@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,16 +37,8 @@ func newServer(t *testing.T, m *prom.Metrics) *server {
 	m.Track(h)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	var mu sync.Mutex
-	at := time.Now()
-	clock := func() time.Time { // every request signed apart from the last
-		mu.Lock()
-		defer mu.Unlock()
-		at = at.Add(time.Second)
-		return at
-	}
 	return &server{
-		c:   &ccfs.Client{BaseURL: srv.URL, AccessKey: "bot", SecretKey: "sk", HTTPClient: srv.Client(), Now: clock},
+		c:   &ccfs.Client{BaseURL: srv.URL, AccessKey: "bot", SecretKey: "sk", HTTPClient: srv.Client()},
 		wav: ccfstest.WAV(2*time.Second, wavcheck.ALaw),
 	}
 }
