@@ -110,6 +110,11 @@ type Response struct {
 	ResultCode string      `json:"resultCode"`
 	ResultDesc string      `json:"resultDesc"`
 	ResultData *ResultData `json:"resultData,omitempty"`
+	// ServerSigned, beside 0300010 for a signature that does not match,
+	// is what the server signed for the request (unless
+	// Options.TerseSignatureErrors): compare it with what the client
+	// signed, auth.ExplainRequest or `ccfs sign --explain`.
+	ServerSigned *auth.Explanation `json:"serverSigned,omitempty"`
 }
 
 // ResultData is what a successful upload returns.
@@ -167,8 +172,16 @@ type Options struct {
 	// Default: 15 minutes.
 	Window time.Duration
 	// SignedHeaders must be signed by every request; host always is.
-	// Default: content-length, content-type and host.
+	// Default: host alone, as the vendor's demo signs. The body is inside
+	// the signature whatever the list, so requiring more secures nothing;
+	// it only shuts out clients that sign less.
 	SignedHeaders []string
+	// TerseSignatureErrors answers a signature that does not match with
+	// the bare 401 result, as the vendor's server does. By default the
+	// answer also says what the server signed (Response.ServerSigned):
+	// nothing secret, all of it from the request, for the client to
+	// compare with what it signed.
+	TerseSignatureErrors bool
 	// Replay remembers accepted signatures. Default: an in-memory cache of
 	// auth.DefaultReplayCapacity entries.
 	Replay auth.ReplayCache
@@ -228,6 +241,10 @@ type Event struct {
 	// PreviousSecret says the signature held with the key's previous
 	// secret (a rotation in progress): this caller has not moved yet.
 	PreviousSecret bool
+	// EmptyQueryLine says the signature held for the canonical request
+	// with an empty query line, which the request had no query for: its
+	// client writes the line always, as some ports of the signer do.
+	EmptyQueryLine bool
 	VDN            int    // 0 if not parsed
 	Code           string // result code
 	Desc           string // result description, on failure

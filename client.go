@@ -183,7 +183,7 @@ func readAnswer(resp *http.Response) (*Response, error) {
 		return nil, fmt.Errorf("ccfs: HTTP %d with a body that is not a CC-FS response: %.200q", resp.StatusCode, raw)
 	}
 	if out.ResultCode != SuccessCode {
-		return nil, Error{code: out.ResultCode, desc: out.ResultDesc, status: resp.StatusCode}
+		return nil, Error{code: out.ResultCode, desc: out.ResultDesc, status: resp.StatusCode, signed: out.ServerSigned}
 	}
 	return &out, nil
 }

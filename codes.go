@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/ccfs-go/ccfs/auth"
 )
 
 // An Error is a failed request as the caller sees it: the CC-FS result
@@ -18,6 +20,7 @@ type Error struct {
 	desc   string
 	status int
 	cause  error
+	signed *auth.Explanation // what the server signed, for a signature that did not match
 }
 
 // Code returns the result code, such as "0300004".
@@ -41,6 +44,11 @@ func (e Error) Is(target error) bool {
 // Unwrap returns the cause.
 func (e Error) Unwrap() error { return e.cause }
 
+// ServerSigned returns, for a signature that did not match (ErrAuth), what
+// the server signed for the request, if it said so: compare it with
+// auth.ExplainRequest of what the client signed. It is nil otherwise.
+func (e Error) ServerSigned() *auth.Explanation { return e.signed }
+
 // WithDesc returns a copy of e with another description, such as one
 // that names the offending parameter.
 func (e Error) WithDesc(desc string) Error {
@@ -51,12 +59,23 @@ func (e Error) WithDesc(desc string) Error {
 // ServeHTTP writes e as a CC-FS answer: its status, and the JSON
 // {"resultCode", "resultDesc"}.
 func (e Error) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	writeResponse(w, e.status, Response{ResultCode: e.code, ResultDesc: e.desc})
+	writeResponse(w, e.status, e.response())
+}
+
+// response is the answer that carries e.
+func (e Error) response() Response {
+	return Response{ResultCode: e.code, ResultDesc: e.desc, ServerSigned: e.signed}
 }
 
 // with returns a copy of e with a description naming what was wrong.
 func (e Error) with(format string, args ...any) Error {
 	return Error{code: e.code, desc: fmt.Sprintf(format, args...), status: e.status}
+}
+
+// explaining returns a copy of e that says what the server signed.
+func (e Error) explaining(signed *auth.Explanation) Error {
+	e.signed = signed
+	return e
 }
 
 // because returns a copy of e that records cause for the log.
@@ -83,31 +102,31 @@ const SuccessCode = "0"
 // table does not cover. They are stable. Each sentinel's Desc is the
 // generic description; a returned error names the offending parameter.
 var (
-	ErrNull     = Error{"0300001", "the value of {param} cannot be null", http.StatusOK, nil}
-	ErrEmpty    = Error{"0300002", "{param} cannot be an empty string", http.StatusOK, nil}
-	ErrTooLong  = Error{"0300003", "the length of {param} is too long", http.StatusOK, nil}
-	ErrFormat   = Error{"0300004", "the format of {param} is incorrect", http.StatusOK, nil}
-	ErrTooShort = Error{"0300005", "the length of {param} is too short", http.StatusOK, nil}
-	ErrVersion  = Error{"0300006", "the value of version is error, current version is 2.0", http.StatusOK, nil}
-	ErrBodyNull = Error{"0300007", "params of requestBody is null", http.StatusOK, nil}
+	ErrNull     = Error{code: "0300001", desc: "the value of {param} cannot be null", status: http.StatusOK}
+	ErrEmpty    = Error{code: "0300002", desc: "{param} cannot be an empty string", status: http.StatusOK}
+	ErrTooLong  = Error{code: "0300003", desc: "the length of {param} is too long", status: http.StatusOK}
+	ErrFormat   = Error{code: "0300004", desc: "the format of {param} is incorrect", status: http.StatusOK}
+	ErrTooShort = Error{code: "0300005", desc: "the length of {param} is too short", status: http.StatusOK}
+	ErrVersion  = Error{code: "0300006", desc: "the value of version is error, current version is 2.0", status: http.StatusOK}
+	ErrBodyNull = Error{code: "0300007", desc: "params of requestBody is null", status: http.StatusOK}
 
-	ErrAuth              = Error{"0300010", "authentication failed", http.StatusUnauthorized, nil}
-	ErrTimestamp         = Error{"0300011", "the signing time is outside the accepted window", http.StatusUnauthorized, nil}
-	ErrReplay            = Error{"0300012", "the request was already used once; sign a retry anew, with a later timestamp", http.StatusUnauthorized, nil}
-	ErrVDNForbidden      = Error{"0300013", "the access key may not use this VDN", http.StatusUnauthorized, nil}
-	ErrRateLimited       = Error{"0300014", "flow-control threshold reached", http.StatusOK, nil}
-	ErrBusy              = Error{"0300015", "too many requests in progress", http.StatusOK, nil}
-	ErrStorage           = Error{"0300016", "the file could not be stored", http.StatusOK, nil}
-	ErrReplayUnavailable = Error{"0300017", "the replay check is unavailable", http.StatusOK, nil}
-	ErrMethod            = Error{"0300018", "method not allowed; use POST", http.StatusMethodNotAllowed, nil}
-	ErrNotFound          = Error{"0300019", "no such interface", http.StatusNotFound, nil}
-	ErrSlowBody          = Error{"0300020", "the request body arrived too slowly", http.StatusOK, nil}
-	ErrNoSuchFile        = Error{"0300021", "the file does not exist", http.StatusOK, nil}
-	ErrNotOneFile        = Error{"0300022", "the folder does not hold exactly one file", http.StatusOK, nil}
+	ErrAuth              = Error{code: "0300010", desc: "authentication failed", status: http.StatusUnauthorized}
+	ErrTimestamp         = Error{code: "0300011", desc: "the signing time is outside the accepted window", status: http.StatusUnauthorized}
+	ErrReplay            = Error{code: "0300012", desc: "the request was already used once; sign a retry anew, with a later timestamp", status: http.StatusUnauthorized}
+	ErrVDNForbidden      = Error{code: "0300013", desc: "the access key may not use this VDN", status: http.StatusUnauthorized}
+	ErrRateLimited       = Error{code: "0300014", desc: "flow-control threshold reached", status: http.StatusOK}
+	ErrBusy              = Error{code: "0300015", desc: "too many requests in progress", status: http.StatusOK}
+	ErrStorage           = Error{code: "0300016", desc: "the file could not be stored", status: http.StatusOK}
+	ErrReplayUnavailable = Error{code: "0300017", desc: "the replay check is unavailable", status: http.StatusOK}
+	ErrMethod            = Error{code: "0300018", desc: "method not allowed; use POST", status: http.StatusMethodNotAllowed}
+	ErrNotFound          = Error{code: "0300019", desc: "no such interface", status: http.StatusNotFound}
+	ErrSlowBody          = Error{code: "0300020", desc: "the request body arrived too slowly", status: http.StatusOK}
+	ErrNoSuchFile        = Error{code: "0300021", desc: "the file does not exist", status: http.StatusOK}
+	ErrNotOneFile        = Error{code: "0300022", desc: "the folder does not hold exactly one file", status: http.StatusOK}
 	// ErrCutShort is never sent: a download that fails after its first
 	// byte can only be cut off. It is the Event's and the log line's
 	// code for one, with the cause beside it.
-	ErrCutShort = Error{"0300023", "the download was cut off after it began", http.StatusOK, nil}
+	ErrCutShort = Error{code: "0300023", desc: "the download was cut off after it began", status: http.StatusOK}
 )
 
 // ResultCodes lists every failure code in order, for documentation and

@@ -79,7 +79,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		e := h.cfg.resultFor(err)
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
-		writeResponse(w, e.status, Response{ResultCode: e.code, ResultDesc: e.desc})
+		writeResponse(w, e.status, e.response())
 	case ev.Interface == InterfaceDownload:
 		ev.Code, ev.Status = SuccessCode, http.StatusOK // the file is sent
 	case ev.Interface == InterfaceDelete:
@@ -102,6 +102,9 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 	level := slog.LevelInfo
 	if ev.PreviousSecret {
 		attrs = append(attrs, slog.Bool("akPreviousSecret", true))
+	}
+	if ev.EmptyQueryLine {
+		attrs = append(attrs, slog.Bool("emptyQueryLine", true))
 	}
 	if ev.FileName != "" {
 		attrs = append(attrs, slog.String("file", ev.FileName))
@@ -182,7 +185,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ev *Event, maxBo
 // checked, and records in ev whether it held. Only a key that has proven
 // itself is charged: forged requests that name it cannot spend its rate.
 func (h *Handler) settle(x *auth.Verification, ev *Event) {
-	ev.PreviousSecret = x.UsedPreviousSecret()
+	ev.PreviousSecret, ev.EmptyQueryLine = x.UsedPreviousSecret(), x.EmptyQueryLine()
 	if ev.KeyVerified = x.Proven(); ev.KeyVerified {
 		h.limits.charge(x.AccessKey(), h.cfg.Now())
 	}

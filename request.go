@@ -211,13 +211,20 @@ func stringField(param string, raw json.RawMessage, required bool, maxLen int) (
 	return s, nil
 }
 
-// modeField reads downloadFile's mode: an integer; 1 names a folder, any
-// other value (or none) a file.
+// modeField reads downloadFile's mode: an integer, or a string holding
+// one (clients that write every value as a string send "1"); 1 names a
+// folder, any other value (or none) a file.
 func modeField(raw json.RawMessage) (folder bool, err error) {
 	if isNull(raw) {
 		return false, nil
 	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
+	text := string(raw)
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &text) != nil {
+			text = ""
+		}
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
 		return false, ErrFormat.with("the format of mode is incorrect: it is not an integer")
 	}

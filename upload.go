@@ -230,6 +230,7 @@ func versionError(v string, present, tooLong bool) error {
 func (c *config) resultFor(err error) Error {
 	var (
 		e   Error
+		me  *auth.MismatchError
 		be  bodyError
 		ee  *envelope.Error
 		de  *b64.Error
@@ -261,6 +262,8 @@ func (c *config) resultFor(err error) Error {
 		return ErrVDNForbidden
 	case errors.Is(err, auth.ErrReplayUnavailable):
 		return ErrReplayUnavailable.because(err)
+	case errors.As(err, &me) && !c.TerseSignatureErrors:
+		return ErrAuth.with("authentication failed: the signature does not match; serverSigned says what the server signed").explaining(&me.Explanation)
 	case errors.Is(err, auth.ErrSignatureMismatch):
 		return ErrAuth.with("authentication failed: the signature does not match")
 	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),

@@ -27,8 +27,9 @@ type VerifierOptions struct {
 	// either way. Default: DefaultWindow (15 minutes).
 	Window time.Duration
 	// RequiredHeaders must be among the signed headers of every request.
-	// host is always required. Default: DefaultSignedHeaders()
-	// (content-length, content-type, host).
+	// host is always required. Default: host alone, as the vendor's demo
+	// signs: the body is inside the signature whatever the list says, so
+	// requiring more secures nothing and shuts such clients out.
 	RequiredHeaders []string
 	// Now returns the server's time. Default: time.Now.
 	Now func() time.Time
@@ -61,12 +62,8 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 	if v.replay == nil {
 		v.replay = NewMemoryReplay(DefaultReplayCapacity, v.now)
 	}
-	required := opts.RequiredHeaders
-	if required == nil {
-		required = DefaultSignedHeaders()
-	}
 	v.required = []string{"host"}
-	for _, h := range required {
+	for _, h := range opts.RequiredHeaders {
 		h = strings.ToLower(h)
 		if !isHeaderName(h) {
 			return nil, fmt.Errorf("auth: required header %q is not a header name", clip(h))
@@ -86,6 +83,11 @@ func (v *Verifier) Window() time.Duration { return v.window }
 // every signed header is present once, the signing time, and that the
 // access key exists. On success the body must be written, in full and in
 // order, to the returned Verification, and Verify called at its end.
+//
+// A request without a query is verified in both of the forms clients
+// sign it in: without a query line (the vendor's), and with an empty one
+// (as some public ports write it). Both are computed in the one pass
+// over the body; EmptyQueryLine says which held.
 //
 // An unknown access key is refused here, with an error wrapping
 // ErrUnknownKey: access keys are identifiers, not secrets, and refusing at
@@ -147,13 +149,25 @@ func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, e
 		return nil, fmt.Errorf("auth: looking up the access key: %w", err)
 	}
 	prefix := StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
-	x := &Verification{
-		verifier: v,
-		auth:     a,
-		mac:      newCanonicalMAC([]byte(SigningKey(key.SecretKey, prefix)), head),
+	x := &Verification{verifier: v, auth: a, head: head, prefix: prefix}
+	heads := [][]byte{head}
+	if r.URL.RawQuery == "" {
+		heads = append(heads, withEmptyQueryLine(head, len(r.Method)+1+len(requestPath(r))+1))
 	}
+	secrets := []string{key.SecretKey}
 	if key.previousValid(v.now()) { // a rotation: the body is signed with one of two secrets
-		x.prev = newCanonicalMAC([]byte(SigningKey(key.PreviousSecretKey, prefix)), head)
+		secrets = append(secrets, key.PreviousSecretKey)
+	}
+	for si, sk := range secrets {
+		signingKey := []byte(SigningKey(sk, prefix))
+		for hi, h := range heads {
+			if x.mac == nil {
+				x.mac = newCanonicalMAC(signingKey, h)
+			} else {
+				x.mac.add(signingKey, h)
+			}
+			x.forms = append(x.forms, form{previousSecret: si == 1, emptyQueryLine: hi == 1})
+		}
 	}
 	key.SecretKey, key.PreviousSecretKey = "", "" // kept for its VDNs only
 	x.key = key
@@ -169,11 +183,26 @@ type Verification struct {
 	auth       *Authorization
 	key        Key // without its secret
 	vdnAllowed bool
-	mac        *canonicalMAC
-	prev       *canonicalMAC // the previous secret's, during a rotation; else nil
+	head       []byte // the canonical request up to the body, as the vendor forms it
+	prefix     string
+	mac        *canonicalMAC // a signature for each of forms
+	forms      []form
 	verified   bool
 	proven     bool
-	usedPrev   bool
+	matched    form // the form whose signature held, once proven
+}
+
+// A form is one way the request may have been signed: with the key's
+// current or previous secret, without a query line or with an empty one.
+type form struct{ previousSecret, emptyQueryLine bool }
+
+// withEmptyQueryLine returns head with an empty line inserted at i, just
+// after the path's line.
+func withEmptyQueryLine(head []byte, i int) []byte {
+	h := make([]byte, 0, len(head)+1)
+	h = append(h, head[:i]...)
+	h = append(h, '\n')
+	return append(h, head[i:]...)
 }
 
 // AccessKey returns the access key the request claims. It is a known key,
@@ -209,17 +238,18 @@ func (x *Verification) Timestamp() time.Time { return x.auth.Timestamp }
 
 // Write feeds the next part of the body into the signature check. It never
 // fails.
-func (x *Verification) Write(p []byte) (int, error) {
-	if x.prev != nil {
-		x.prev.Write(p)
-	}
-	return x.mac.Write(p)
-}
+func (x *Verification) Write(p []byte) (int, error) { return x.mac.Write(p) }
 
 // UsedPreviousSecret reports whether the signature held with the key's
 // previous secret (Key.PreviousSecretKey) rather than its current one:
 // a caller that has not moved to the new secret yet.
-func (x *Verification) UsedPreviousSecret() bool { return x.usedPrev }
+func (x *Verification) UsedPreviousSecret() bool { return x.matched.previousSecret }
+
+// EmptyQueryLine reports whether the signature held for the canonical
+// request with an empty query line after the path, which the request
+// had no query for: a client that writes the line always, as some ports
+// of the signer do, rather than only for a query, as the vendor does.
+func (x *Verification) EmptyQueryLine() bool { return x.matched.emptyQueryLine }
 
 // Verify ends the check, after the last byte of the body was written. It
 // returns nil if the signature is right for the body (made with the key's
@@ -229,6 +259,7 @@ func (x *Verification) UsedPreviousSecret() bool { return x.usedPrev }
 // as used until ReplayMargin after the window closes). Otherwise it returns
 // an error wrapping, in this order of precedence, ErrSignatureMismatch,
 // ErrVDNNotAllowed, ErrTimestampWindow, ErrReplay or ErrReplayUnavailable.
+// A mismatch is a *MismatchError, which says what the server signed.
 //
 // The window is checked again here because Begin ran when the headers
 // arrived: without the second check a captured request whose body is
@@ -239,12 +270,16 @@ func (x *Verification) Verify(ctx context.Context) error {
 	}
 	x.verified = true
 	var sum [sha256.Size]byte
-	current := hmac.Equal(x.mac.Sum(sum[:0]), x.auth.Signature[:])
-	previous := x.prev != nil && hmac.Equal(x.prev.Sum(sum[:0]), x.auth.Signature[:])
-	if !current && !previous {
-		return ErrSignatureMismatch
+	matched := -1
+	for i := range x.forms { // every form compared, in constant time
+		if hmac.Equal(x.mac.SumAt(i, sum[:0]), x.auth.Signature[:]) && matched < 0 {
+			matched = i
+		}
 	}
-	x.usedPrev = !current
+	if matched < 0 {
+		return &MismatchError{Explanation: x.explain()}
+	}
+	x.matched = x.forms[matched]
 	x.proven = true
 	if !x.vdnAllowed {
 		return ErrVDNNotAllowed
@@ -275,4 +310,24 @@ func (v *Verifier) checkWindow(a *Authorization) error {
 			ErrTimestampWindow, a.RawTimestamp, skew.Round(time.Second), v.window)
 	}
 	return nil
+}
+
+// maxExplainedHead bounds the canonical request an Explanation repeats:
+// signed header values can be long, and the answer need not be.
+const maxExplainedHead = 8 << 10
+
+// explain says what the server signed for the request.
+func (x *Verification) explain() Explanation {
+	n, start := x.mac.encoded()
+	e := Explanation{
+		AuthStringPrefix:           x.prefix,
+		CanonicalRequest:           string(x.head),
+		EmptyQueryLineAlsoAccepted: len(x.forms) > 1 && x.forms[1].emptyQueryLine,
+		BodyLength:                 n,
+		BodyStart:                  string(start),
+	}
+	if len(e.CanonicalRequest) > maxExplainedHead {
+		e.CanonicalRequest = e.CanonicalRequest[:maxExplainedHead] + "…"
+	}
+	return e
 }

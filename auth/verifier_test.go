@@ -110,7 +110,7 @@ func TestVerifierOutcomes(t *testing.T) {
 		{name: "signed content-type missing", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Content-Type") }, begin: true, want: auth.ErrMissingHeader},
 		{name: "signed content-length missing", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Content-Length") }, begin: true, want: auth.ErrMissingHeader},
 		{name: "signed header twice", s: good, vdn: 53, edit: func(r *http.Request) { r.Header.Add("Content-Type", "application/json") }, begin: true, want: auth.ErrMalformedHeader},
-		{name: "required header not signed", s: auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", SignedHeaders: []string{"host"}, Now: func() time.Time { return t0 }}, vdn: 53, begin: true, want: auth.ErrMalformedHeader},
+		{name: "host alone signed, as the vendor's demo does", s: auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", SignedHeaders: []string{"host"}, Now: func() time.Time { return t0 }}, vdn: 53},
 		{name: "extra signed header", s: withAccept, vdn: 53},
 		{name: "extra signed header removed", s: withAccept, vdn: 53, edit: func(r *http.Request) { r.Header.Del("Accept") }, begin: true, want: auth.ErrMissingHeader},
 		{name: "extra signed header changed", s: withAccept, vdn: 53, edit: func(r *http.Request) { r.Header.Set("Accept", "*/* ") }, want: auth.ErrSignatureMismatch},
@@ -476,5 +476,23 @@ func TestPreviousSecret(t *testing.T) {
 		if strings.Contains(s, "secret") {
 			t.Errorf("a secret printed: %s", s)
 		}
+	}
+}
+
+// Only host must be signed unless the operator requires more; then a
+// request that signs less is refused before its body, naming the header.
+func TestRequiredHeaders(t *testing.T) {
+	hostOnly := auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", SignedHeaders: []string{"host"}, Now: func() time.Time { return t0 }}
+	f := newFixture(t, auth.VerifierOptions{})
+	if err := f.verify(f.request(t, hostOnly, "53"), 53); err != nil {
+		t.Fatalf("host alone, by default: %v", err)
+	}
+	f = newFixture(t, auth.VerifierOptions{RequiredHeaders: []string{"Content-Type"}})
+	_, err := f.verifier.Begin(context.Background(), f.request(t, hostOnly, "53"), 53)
+	if !errors.Is(err, auth.ErrMalformedHeader) || !strings.Contains(err.Error(), "content-type must be signed") {
+		t.Fatalf("content-type required: %v", err)
+	}
+	if err := f.verify(f.request(t, f.signer, "53"), 53); err != nil {
+		t.Fatalf("content-type required and signed: %v", err)
 	}
 }

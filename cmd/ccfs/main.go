@@ -7,7 +7,8 @@
 //	ccfs download --url --ak --sk [--folder] -o OUT.wav FILEPATH
 //	ccfs check FILE.wav...
 //	ccfs convert IN.wav OUT.wav [--codec alaw]
-//	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']...
+//	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']... [--explain]
+//	ccfs explain [ANSWER.json]
 //	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
@@ -31,7 +32,8 @@ commands:
   download download a recording (or an uploaded prompt)
   check    say whether CC-FS would accept WAV files, and why not
   convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
-  sign     print the Authorization header for a request, for curl
+  sign     print the Authorization header for a request, for curl (--explain: what it signed)
+  explain  lay out what a server signed, from its 401 answer, to diff with sign --explain
   bench    load-test a server: uploads/s, MB/s, latency, result codes
 
 Run "ccfs <command> --help" for a command's flags and an example.
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return convertCmd(ctx, args[1:], stdout, stderr)
 	case "sign":
 		return sign(ctx, args[1:], stdout, stderr)
+	case "explain":
+		return explainCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -84,6 +84,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.IntVar(&c.opts.MinBodyRate, "min-body-rate", ccfs.DefaultMinBodyRate, "slowest a request body may arrive after the first 5 s, in bytes a second (-1: no minimum)")
 	fl.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "most open client connections; more wait in the kernel's backlog")
 	fl.DurationVar(&c.opts.Window, "skew", auth.DefaultWindow, "accepted distance between signing time and server time")
+	signed := fl.String("signed-headers", "host", "headers every request must sign, ';'-separated (host always; the body is signed whatever the list)")
+	fl.BoolVar(&c.opts.TerseSignatureErrors, "terse-signature-errors", false, "answer a signature that does not match without saying what the server signed")
 	fl.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
@@ -122,6 +124,12 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if c.credsPoll < 0 || c.drainDelay < 0 {
 		return fail(errors.New("--credentials-poll and --drain-delay must not be negative"))
+	}
+	c.opts.SignedHeaders = nil
+	for _, h := range strings.Split(*signed, ";") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.opts.SignedHeaders = append(c.opts.SignedHeaders, h)
+		}
 	}
 	c.opts.RatePerKey = rate.Limit(*perKey)
 	if *perKey == 0 {

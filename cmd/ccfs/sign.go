@@ -26,6 +26,8 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	method := fl.String("method", "POST", "HTTP method")
 	bodyFile := fl.String("body", "", "file holding the request body (default: no body)")
 	signed := fl.String("signed-headers", strings.Join(auth.DefaultSignedHeaders(), ";"), "headers to sign, ';'-separated (host is always signed)")
+	seconds := fl.Bool("seconds", false, "write the timestamp without milliseconds, as the vendor's demo does")
+	explain := fl.Bool("explain", false, "after the header, print what was signed, laid out as `ccfs explain` lays out a server's 401, to diff")
 	var headers multiFlag
 	fl.Var(&headers, "header", "a request header 'Name: value', exactly as it will be sent (repeatable)")
 	if code := parse(fl, args); code >= 0 {
@@ -46,7 +48,7 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	var body io.Reader = strings.NewReader("")
+	var body io.ReadSeeker = strings.NewReader("")
 	req.ContentLength = 0
 	if *bodyFile != "" {
 		f, err := os.Open(*bodyFile)
@@ -67,10 +69,20 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		req.Header.Add(strings.TrimSpace(name), strings.TrimLeft(value, " "))
 	}
-	s := auth.Signer{AccessKey: *ak, SecretKey: *sk, SignedHeaders: strings.Split(*signed, ";")}
+	s := auth.Signer{AccessKey: *ak, SecretKey: *sk, SignedHeaders: strings.Split(*signed, ";"), OmitMillis: *seconds}
 	if err := s.SignReader(req, body); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintln(stdout, req.Header.Get("Authorization"))
+	if *explain {
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return fail(err)
+		}
+		e, err := auth.ExplainRequest(req, body)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprint(stdout, e)
+	}
 	return 0
 }

@@ -1,0 +1,94 @@
+package auth
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// An Explanation says what was signed for a request: the auth string
+// prefix, the canonical request up to the body, and the length and first
+// bytes of the percent-encoded body. A Verifier gives one with a
+// signature that does not match (a MismatchError), and ExplainRequest the
+// client's for the same request, in the same form: their String()s diff
+// line by line. Nothing in it is secret: every byte comes from the
+// request.
+type Explanation struct {
+	// AuthStringPrefix is the message of the first HMAC:
+	// "auth-v2/{AK}/{timestamp}/{signedHeaders}".
+	AuthStringPrefix string `json:"authStringPrefix"`
+	// CanonicalRequest is the message of the second HMAC up to the body:
+	// the method, the path, the query line (only when the URL has a
+	// query), the signed-header list and the canonical headers, each line
+	// ending in "\n". A server clips it at 8 KiB, ending it with "…".
+	CanonicalRequest string `json:"canonicalRequest"`
+	// EmptyQueryLineAlsoAccepted says the request has no query and the
+	// server would also have accepted the canonical request with an empty
+	// line after the path.
+	EmptyQueryLineAlsoAccepted bool `json:"emptyQueryLineAlsoAccepted,omitempty"`
+	// BodyLength is the length of the percent-encoded body, the rest of
+	// the canonical request, and BodyStart its first bytes (up to 96).
+	BodyLength int64  `json:"bodyLength"`
+	BodyStart  string `json:"bodyStart"`
+}
+
+// String lays the Explanation out one line of the canonical request a
+// line, for diff.
+func (e *Explanation) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "authStringPrefix: %s\n", e.AuthStringPrefix)
+	b.WriteString("canonicalRequest, up to the body (a line each, between the bars):\n")
+	for _, line := range strings.SplitAfter(e.CanonicalRequest, "\n") {
+		if line != "" {
+			fmt.Fprintf(&b, "|%s|\n", strings.TrimSuffix(line, "\n"))
+		}
+	}
+	if e.EmptyQueryLineAlsoAccepted {
+		b.WriteString("(also accepted: an empty query line after the path)\n")
+	}
+	fmt.Fprintf(&b, "bodyLength (percent-encoded): %d\n", e.BodyLength)
+	fmt.Fprintf(&b, "bodyStart: %s\n", e.BodyStart)
+	return b.String()
+}
+
+// A MismatchError is the error Verify returns when the signature does
+// not match: errors.Is finds ErrSignatureMismatch in it, and it says what
+// the server signed.
+type MismatchError struct {
+	Explanation Explanation
+}
+
+func (e *MismatchError) Error() string { return ErrSignatureMismatch.Error() }
+
+// Unwrap returns ErrSignatureMismatch.
+func (e *MismatchError) Unwrap() error { return ErrSignatureMismatch }
+
+// ExplainRequest returns what a client signs for r, whose body is body,
+// once a Signer has set its Authorization header: the same Explanation a
+// Verifier would give for it, so that a client can compare the two.
+func ExplainRequest(r *http.Request, body io.Reader) (*Explanation, error) {
+	a, err := ParseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	values, err := outgoingValues(r, a.SignedHeaders)
+	if err != nil {
+		return nil, err
+	}
+	head, err := canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, a.SignedHeaders, values)
+	if err != nil {
+		return nil, err
+	}
+	m := newCanonicalMAC(nil, head)
+	if _, err := io.Copy(m, body); err != nil {
+		return nil, fmt.Errorf("auth: reading the body: %w", err)
+	}
+	n, start := m.encoded()
+	return &Explanation{
+		AuthStringPrefix: StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders),
+		CanonicalRequest: string(head),
+		BodyLength:       n,
+		BodyStart:        string(start),
+	}, nil
+}

@@ -1,0 +1,117 @@
+package ccfs_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/internal/refclient"
+)
+
+// sendRaw sends r, signed by the reference client as v says with sk at
+// the handler's clock, over a connection of its own that writes the whole
+// request before it reads the answer. It returns the answer's status and
+// JSON, and what the client signed.
+func (e *env) sendRaw(t *testing.T, r refclient.Request, v refclient.Variant, sk string) (int, ccfs.Response, refclient.Signed) {
+	t.Helper()
+	u, _ := url.Parse(e.srv.URL)
+	r.Headers = append([][2]string{{"Host", u.Host}}, r.Headers...)
+	authorization, signed := refclient.Sign(testAK, sk, e.clock(), r, v)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	resp, body, err := refclient.Send(conn, r.Wire(v, authorization))
+	if err != nil {
+		t.Fatalf("%s: %v", v.Name, err)
+	}
+	var out ccfs.Response
+	if resp.Header.Get("Content-Type") == "application/json;charset=UTF-8" {
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatalf("%s: %v: %q", v.Name, err, body)
+		}
+	} else {
+		out.ResultCode = ccfs.SuccessCode // a downloaded file
+	}
+	return resp.StatusCode, out, signed
+}
+
+func smallRequest(path, msgBody string) refclient.Request {
+	return refclient.Request{
+		Path:    path,
+		Headers: [][2]string{{"Content-Type", "application/json;charset=UTF-8"}},
+		Body:    deleteBody(msgBody),
+	}
+}
+
+// Every variant real clients sign in gets in, on deleteFile and
+// downloadFile, with the handler's default options; the Event and the
+// log line say when the empty query line was the one that held.
+func TestClientVariantsGetIn(t *testing.T) {
+	variants := []refclient.Variant{refclient.Demo, refclient.Page, refclient.EmptyQuery, refclient.LowerCase}
+	for _, v := range variants {
+		e := newEnv(t, nil)
+		seed(t, e.mem)
+		status, resp, _ := e.sendRaw(t, smallRequest(ccfs.DownloadPath, `{"filePath":"Y:/`+recording53+`"}`), v, testSK)
+		if status != 200 || resp.ResultCode != ccfs.SuccessCode {
+			t.Fatalf("%s: download: %d %+v", v.Name, status, resp)
+		}
+		if ev := e.waitEvent(t); ev.EmptyQueryLine != v.EmptyQueryLine || !ev.KeyVerified {
+			t.Fatalf("%s: download's Event: %+v", v.Name, ev)
+		}
+		status, resp, _ = e.sendRaw(t, smallRequest(ccfs.DeletePath, `{"fileName":"Y:/`+prompt53+`"}`), v, testSK)
+		if status != 200 || resp.ResultCode != ccfs.SuccessCode {
+			t.Fatalf("%s: delete: %d %+v", v.Name, status, resp)
+		}
+		if got := strings.Contains(e.logs.String(), `"emptyQueryLine":true`); got != v.EmptyQueryLine {
+			t.Fatalf("%s: emptyQueryLine in the log: %v\n%s", v.Name, got, e.logs.String())
+		}
+	}
+}
+
+// A signature that does not match is answered with what the server
+// signed, byte for byte what the reference client signed; with
+// TerseSignatureErrors, with the bare code.
+func TestMismatchAnswerSaysWhatWasSigned(t *testing.T) {
+	e := newEnv(t, nil)
+	seed(t, e.mem)
+	for _, v := range []refclient.Variant{refclient.Demo, refclient.Page} {
+		status, resp, signed := e.sendRaw(t, smallRequest(ccfs.DeletePath, `{"fileName":"Y:/`+prompt53+`"}`), v, "not-the-secret")
+		s := resp.ServerSigned
+		if status != 401 || resp.ResultCode != ccfs.ErrAuth.Code() || s == nil {
+			t.Fatalf("%s: %d %+v", v.Name, status, resp)
+		}
+		if s.AuthStringPrefix != signed.Prefix || s.CanonicalRequest != signed.Head || s.BodyLength != int64(len(signed.Body)) ||
+			!strings.HasPrefix(signed.Body, s.BodyStart) || !s.EmptyQueryLineAlsoAccepted {
+			t.Fatalf("%s: the server signed\n%s\nthe client %q %q", v.Name, s, signed.Prefix, signed.Head)
+		}
+		if strings.Contains(e.logs.String(), testSK) {
+			t.Fatal("the secret is in the log")
+		}
+	}
+	if _, ok := e.mem.Get(prompt53); !ok {
+		t.Fatal("a refused delete removed the file")
+	}
+	terse := newEnv(t, func(o *ccfs.Options) { o.TerseSignatureErrors = true })
+	status, resp, _ := terse.sendRaw(t, smallRequest(ccfs.DeletePath, `{"fileName":"Y:/`+prompt53+`"}`), refclient.Demo, "not-the-secret")
+	if status != 401 || resp.ServerSigned != nil || resp.ResultDesc != "authentication failed: the signature does not match" {
+		t.Fatalf("terse: %d %+v", status, resp)
+	}
+}
+
+// Only host must be signed unless the operator says otherwise, and then
+// the refusal names the header.
+func TestSignedHeadersOption(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.SignedHeaders = []string{"content-type"} })
+	seed(t, e.mem)
+	status, resp, _ := e.sendRaw(t, smallRequest(ccfs.DownloadPath, `{"filePath":"Y:/`+recording53+`"}`), refclient.Demo, testSK)
+	if status != 401 || resp.ResultCode != ccfs.ErrAuth.Code() || !strings.Contains(resp.ResultDesc, "content-type must be signed") {
+		t.Fatalf("host only, content-type required: %d %+v", status, resp)
+	}
+}
