@@ -144,6 +144,9 @@ const (
 	// minimum: time for a TLS handshake's worth of hiccups, or a client's
 	// garbage collection pause.
 	DefaultBodyRateGrace = 5 * time.Second
+	// DefaultMaxDraining is how many refused requests' bodies are drained
+	// at once (Options.MaxDraining).
+	DefaultMaxDraining = 64
 )
 
 // Options configures NewHandler. A zero field means its default.
@@ -213,6 +216,14 @@ type Options struct {
 	// BodyRateGrace is how long a body may take before MinBodyRate applies.
 	// Default: 5 seconds.
 	BodyRateGrace time.Duration
+	// MaxDraining is the most requests, answered before their body was
+	// read, whose body the handler reads and discards at once so that a
+	// client that writes its whole request before reading hears the
+	// answer instead of a reset. A draining request holds none of the
+	// MaxInFlight slots, and is held to MinBodyRate; past this many, a
+	// refused request's connection is closed at once. Default:
+	// DefaultMaxDraining (64).
+	MaxDraining int
 	// Logger receives one line per request. Default: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
@@ -336,6 +347,12 @@ func (o Options) resolve() (*config, error) {
 		c.MaxInFlightPerKey = min(DefaultMaxInFlightPerKey, c.MaxInFlight)
 	case c.MaxInFlightPerKey < 0 || c.MaxInFlightPerKey > c.MaxInFlight:
 		return nil, fmt.Errorf("ccfs: Options.MaxInFlightPerKey %d is not in 1..MaxInFlight (%d)", c.MaxInFlightPerKey, c.MaxInFlight)
+	}
+	switch {
+	case c.MaxDraining == 0:
+		c.MaxDraining = DefaultMaxDraining
+	case c.MaxDraining < 0:
+		return nil, errors.New("ccfs: Options.MaxDraining must not be negative")
 	}
 	if c.MinBodyRate == 0 {
 		c.MinBodyRate = DefaultMinBodyRate

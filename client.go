@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"strconv"
@@ -20,6 +21,15 @@ import (
 // A Client uploads, deletes and downloads files on a CC-FS server. Set BaseURL and the key; the
 // zero value of every other field is its default. A Client is safe for
 // concurrent use.
+//
+// Retries: a request the server refuses for now — its key's rate is spent
+// (ErrRateLimited, 0300014) or too many requests are in progress (ErrBusy,
+// 0300015) — is sent again, signed anew, up to Retries times: after the
+// server's Retry-After if it gives one, else after 250 ms, doubling each
+// time, each wait with up to a fifth of random jitter. A wait longer than
+// 10 s is not made: the refusal is returned. ctx ends a wait. Nothing else
+// is retried: every other refusal says what to change, and a network error
+// may have left an upload stored.
 type Client struct {
 	// BaseURL is the server's scheme, host and port, such as
 	// "https://10.22.26.181:28443". The interface's path is appended.
@@ -28,6 +38,9 @@ type Client struct {
 	SecretKey string
 	// HTTPClient sends the requests. Default: http.DefaultClient.
 	HTTPClient *http.Client
+	// Retries is how many times a request refused for now is sent again
+	// (see Retries above). Default: 3; negative: never.
+	Retries int
 	// Now is the signing clock. Default: the system clock, on which no two
 	// requests are signed alike, however quickly they follow each other
 	// (auth.Timestamps): the server would refuse the second as a replay.
@@ -58,20 +71,22 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 	}
 	body := func() io.Reader { return newUploadBody(io.NewSectionReader(r, 0, size)) }
 	url := strings.TrimSuffix(c.BaseURL, "/") + UploadPath + "?vdnId=" + strconv.Itoa(vdnID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body())
+	resp, err := c.send(ctx, func() (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body())
+		if err != nil {
+			return nil, fmt.Errorf("ccfs: %w", err)
+		}
+		req.ContentLength = uploadBodyLen(size)
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body()), nil }
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
+		if err := signer.SignReader(req, body()); err != nil {
+			return nil, fmt.Errorf("ccfs: signing: %w", err)
+		}
+		return req, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("ccfs: %w", err)
-	}
-	req.ContentLength = uploadBodyLen(size)
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body()), nil }
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
-	if err := signer.SignReader(req, body()); err != nil {
-		return nil, fmt.Errorf("ccfs: signing: %w", err)
-	}
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ccfs: %w", err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	out, err := readAnswer(resp)
@@ -148,20 +163,82 @@ func (c *Client) post(ctx context.Context, path string, v any) (*http.Response, 
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("ccfs: %w", err)
+	return c.send(ctx, func() (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("ccfs: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
+		if err := signer.Sign(req, body); err != nil {
+			return nil, fmt.Errorf("ccfs: signing: %w", err)
+		}
+		return req, nil
+	})
+}
+
+// The Client's retry policy (see Client).
+const (
+	defaultRetries = 3
+	firstBackoff   = 250 * time.Millisecond
+	longestWait    = 10 * time.Second
+)
+
+// send sends the request build makes, a new one, signed anew, for each
+// try, and returns the response of the last: the first that is not a
+// refusal for now, or the last refusal once the retries are spent.
+func (c *Client) send(ctx context.Context, build func() (*http.Request, error)) (*http.Response, error) {
+	retries := c.Retries
+	switch {
+	case retries == 0:
+		retries = defaultRetries
+	case retries < 0:
+		retries = 0
 	}
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
-	if err := signer.Sign(req, body); err != nil {
-		return nil, fmt.Errorf("ccfs: signing: %w", err)
+	backoff := firstBackoff
+	for try := 0; ; try++ {
+		req, err := build()
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.httpClient().Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("ccfs: %w", err)
+		}
+		wait, again := retryAfter(resp, backoff)
+		if !again || try >= retries || wait > longestWait {
+			return resp, nil
+		}
+		select {
+		case <-ctx.Done():
+			return resp, nil
+		case <-time.After(wait + rand.N(wait/5+1)):
+		}
+		resp.Body.Close()
+		backoff *= 2
 	}
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ccfs: %w", err)
+}
+
+// retryAfter reports whether resp is a refusal for now, and how long to
+// wait before trying again: its Retry-After, or backoff. It leaves resp's
+// body readable from its start.
+func retryAfter(resp *http.Response, backoff time.Duration) (time.Duration, bool) {
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		return 0, false
 	}
-	return resp, nil
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(raw), resp.Body), resp.Body}
+	var out Response
+	if err != nil || json.Unmarshal(raw, &out) != nil || out.ResultCode != ErrRateLimited.code && out.ResultCode != ErrBusy.code {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	return backoff, true
 }
 
 func (c *Client) httpClient() *http.Client {

@@ -25,6 +25,7 @@ import (
 type Handler struct {
 	cfg      *config
 	inflight chan struct{} // a slot for each request in progress
+	draining chan struct{} // a slot for each refused request whose body is drained
 	perKey   keySlots      // requests in progress by access key
 	limits   keyLimits     // proven requests by access key
 }
@@ -35,7 +36,7 @@ func NewHandler(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, inflight: make(chan struct{}, cfg.MaxInFlight)}
+	h := &Handler{cfg: cfg, inflight: make(chan struct{}, cfg.MaxInFlight), draining: make(chan struct{}, cfg.MaxDraining)}
 	h.perKey.init(cfg.MaxInFlightPerKey)
 	h.limits.init(cfg.RatePerKey, cfg.Burst)
 	return h, nil
@@ -65,7 +66,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Interface = InterfaceDownload
 		err = h.serveDownload(w, r, &ev)
 	default:
-		err = ErrNotFound.with("no such interface: %s", clipText(r.URL.Path))
+		err = early(ErrNotFound.with("no such interface: %s", clipText(r.URL.Path)))
 	}
 	ev.Duration = h.cfg.Now().Sub(start)
 	var cut cutShort
@@ -76,6 +77,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Code, ev.Desc, ev.Status, ev.Err = ErrCutShort.code, ErrCutShort.desc, http.StatusOK, cut.err
 		h.log(r.Context(), ev)
 		panic(http.ErrAbortHandler)
+	case err != nil && h.shouldLinger(r, err):
+		// Answered before its body: answer, then drain the body, so that
+		// a client still writing it hears the answer (linger.go).
+		e := h.cfg.resultFor(err)
+		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
+		w.Header().Set("Connection", "close")
+		writeResponse(w, e.status, e.response())
+		h.log(r.Context(), ev)
+		h.linger(w, r)
+		return
 	case err != nil:
 		e := h.cfg.resultFor(err)
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
@@ -144,6 +155,12 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 // no longer than the minimum body rate allows) and nothing it does lasts.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ev *Event, maxBody int64, tooLong string,
 	begin func(context.Context, *http.Request) (*auth.Verification, error)) (*auth.Verification, func(), error) {
+	x, release, err := h.admitChecks(w, r, ev, maxBody, tooLong, begin)
+	return x, release, early(err)
+}
+
+func (h *Handler) admitChecks(w http.ResponseWriter, r *http.Request, ev *Event, maxBody int64, tooLong string,
+	begin func(context.Context, *http.Request) (*auth.Verification, error)) (*auth.Verification, func(), error) {
 	if err := checkContentType(r.Header.Values("Content-Type")); err != nil {
 		return nil, nil, err
 	}
@@ -199,7 +216,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	vdn, err := parseVDN(r.URL.RawQuery)
 	if err != nil {
-		return nil, err
+		return nil, early(err)
 	}
 	ev.VDN = vdn
 	x, release, err := h.admit(w, r, ev, h.cfg.maxBody, fmt.Sprintf("a %d MB file", h.cfg.MaxFileMB),
@@ -212,7 +229,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	defer release()
 	name, err := h.cfg.rule.Name(vdn, h.cfg.Now())
 	if err != nil {
-		return nil, ErrStorage.because(err)
+		return nil, early(ErrStorage.because(err))
 	}
 	u := newUpload(r.Context(), h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
 	locations, err := u.run(name)
@@ -228,6 +245,10 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 // InFlight returns the number of requests in progress: those holding one
 // of the Options.MaxInFlight slots, for a gauge.
 func (h *Handler) InFlight() int { return len(h.inflight) }
+
+// Draining returns the number of requests refused before their body whose
+// body is being read and discarded (of Options.MaxDraining), for a gauge.
+func (h *Handler) Draining() int { return len(h.draining) }
 
 // maxRequestIDLen bounds an X-Request-ID taken from the request.
 const maxRequestIDLen = 128
@@ -251,7 +272,7 @@ func requestID(id string) string {
 func checkMethod(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return ErrMethod
+		return early(ErrMethod)
 	}
 	return nil
 }

@@ -77,13 +77,22 @@ func TestServerOptions(t *testing.T) {
 func TestFaults(t *testing.T) {
 	s := ccfstest.NewServer(t)
 	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
+	// Refused for now twice: the Client tries again, signed anew, and the
+	// third try is stored.
+	s.FailNext(2, ccfs.ErrBusy)
+	if _, err := s.Client().Upload(context.Background(), s.VDN, wav); err != nil {
+		t.Fatalf("after two refusals for now: %v", err)
+	}
+	// A Client that does not retry sees each refusal.
+	noRetry := s.Client()
+	noRetry.Retries = -1
 	s.FailNext(2, ccfs.ErrBusy)
 	for i := range 2 {
-		if _, err := s.Client().Upload(context.Background(), s.VDN, wav); !errors.Is(err, ccfs.ErrBusy) {
+		if _, err := noRetry.Upload(context.Background(), s.VDN, wav); !errors.Is(err, ccfs.ErrBusy) {
 			t.Fatalf("upload %d: %v", i+1, err)
 		}
 	}
-	if _, err := s.Client().Upload(context.Background(), s.VDN, wav); err != nil {
+	if _, err := noRetry.Upload(context.Background(), s.VDN, wav); err != nil {
 		t.Fatalf("after the faults: %v", err)
 	}
 	s.FailNext(1, ccfs.ErrAuth)
@@ -102,7 +111,7 @@ func TestFaults(t *testing.T) {
 	if time.Since(start) > time.Second {
 		t.Fatal("the deadline did not cut the delay short")
 	}
-	if n := len(s.Store.Names()); n != 1 {
-		t.Fatalf("stored %d files, want 1", n)
+	if n := len(s.Store.Names()); n != 2 { // the retried one, and the one after the faults
+		t.Fatalf("stored %d files, want 2", n)
 	}
 }

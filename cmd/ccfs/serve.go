@@ -83,6 +83,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.IntVar(&c.opts.MaxInFlightPerKey, "max-inflight-per-key", ccfs.DefaultMaxInFlightPerKey, "most requests one access key may have in progress")
 	fl.IntVar(&c.opts.MinBodyRate, "min-body-rate", ccfs.DefaultMinBodyRate, "slowest a request body may arrive after the first 5 s, in bytes a second (-1: no minimum)")
 	fl.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "most open client connections; more wait in the kernel's backlog")
+	fl.IntVar(&c.opts.MaxDraining, "max-draining", ccfs.DefaultMaxDraining, "most refused requests whose body is read and discarded at once, so the client hears the answer")
 	fl.DurationVar(&c.opts.Window, "skew", auth.DefaultWindow, "accepted distance between signing time and server time")
 	signed := fl.String("signed-headers", "host", "headers every request must sign, ';'-separated (host always; the body is signed whatever the list)")
 	fl.BoolVar(&c.opts.TerseSignatureErrors, "terse-signature-errors", false, "answer a signature that does not match without saying what the server signed")

@@ -183,16 +183,16 @@ func (r Request) Wire(v Variant, authorization string) []byte {
 	return append([]byte(b.String()), r.Body...)
 }
 
-// Send writes wire to conn whole, then reads one answer and its body. A
-// write that fails (the server closed early) is returned only if no
-// answer can be read after it.
+// Send writes wire to conn whole, then reads one answer and its body. As
+// http.client and HttpURLConnection do, it gives up if the write fails
+// (the server closed the connection while the request was being sent),
+// whatever answer the server may have written before it closed.
 func Send(conn net.Conn, wire []byte) (*http.Response, []byte, error) {
-	_, werr := conn.Write(wire)
+	if _, err := conn.Write(wire); err != nil {
+		return nil, nil, fmt.Errorf("writing the request: %w", err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		if werr != nil {
-			return nil, nil, fmt.Errorf("writing the request: %w (then reading the answer: %v)", werr, err)
-		}
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
 	defer resp.Body.Close()

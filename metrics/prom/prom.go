@@ -5,7 +5,7 @@
 //	m := prom.New(prom.Options{})
 //	opts.OnRequest = m.Observe // and any hook of your own, chained
 //	h, err := ccfs.NewHandler(opts)
-//	m.Track(h)                 // the in-flight gauge
+//	m.Track(h)                 // the in-flight and draining gauges
 //	reg := prometheus.NewRegistry()
 //	reg.MustRegister(m)
 //	admin.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -59,6 +59,7 @@ type Metrics struct {
 	storeErrs  *prometheus.CounterVec
 	previous   prometheus.Counter
 	inflight   prometheus.GaugeFunc
+	draining   prometheus.GaugeFunc
 	replayLen  prometheus.GaugeFunc
 	handler    atomic.Pointer[ccfs.Handler]
 }
@@ -119,6 +120,13 @@ func New(opts Options) *Metrics {
 		}
 		return 0
 	})
+	m.draining = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "draining_requests",
+		Help: "Requests answered before their body whose body is being read and discarded, so the client hears the answer (of Options.MaxDraining)."}, func() float64 {
+		if h := m.handler.Load(); h != nil {
+			return float64(h.Draining())
+		}
+		return 0
+	})
 	if opts.ReplayLen != nil {
 		m.replayLen = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "replay_entries",
 			Help: "Signatures held by the in-memory replay cache."}, func() float64 { return float64(opts.ReplayLen()) })
@@ -126,7 +134,7 @@ func New(opts Options) *Metrics {
 	return m
 }
 
-// Track makes the in-flight gauge report h's requests in progress. (The
+// Track makes the in-flight and draining gauges report h's requests. (The
 // handler is made after the Metrics, whose Observe goes in its Options.)
 func (m *Metrics) Track(h *ccfs.Handler) { m.handler.Store(h) }
 
@@ -190,7 +198,7 @@ func failedLocations(err error, into []string) []string {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	cs := []prometheus.Collector{m.requests, m.duration, m.received, m.stored, m.sent, m.refused,
-		m.replayErrs, m.storeErrs, m.previous, m.inflight}
+		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining}
 	if m.replayLen != nil {
 		cs = append(cs, m.replayLen)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -173,5 +176,40 @@ func TestThroughTheHandler(t *testing.T) {
 	}
 	if got := value(f, "ccfs_request_duration_seconds", "interface=upload"); got != 12 {
 		t.Errorf("upload durations observed %v, want 12", got)
+	}
+}
+
+// The draining gauge counts a refused request whose body is still being
+// read and discarded.
+func TestDrainingGauge(t *testing.T) {
+	m := prom.New(prom.Options{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "bot", SecretKey: "sk", VDNs: []int{53}})
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), OnRequest: m.Observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Track(h)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Signed an hour ago: refused before the body, which is drained.
+	fmt.Fprintf(conn, "POST %s?vdnId=53 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"+
+		"Authorization: auth-v2/bot/%s/host/%064d\r\n\r\n{", ccfs.UploadPath, time.Now().Add(-time.Hour).UTC().Format(auth.TimestampFormat), 0)
+	for deadline := time.Now().Add(5 * time.Second); value(scrape(t, reg), "ccfs_draining_requests") != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("ccfs_draining_requests never reached 1")
+		}
+	}
+	conn.Close()
+	for deadline := time.Now().Add(5 * time.Second); value(scrape(t, reg), "ccfs_draining_requests") != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("ccfs_draining_requests never went back to 0")
+		}
 	}
 }

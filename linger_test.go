@@ -1,0 +1,290 @@
+package ccfs_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// lingerServer is a handler on the system clock served over plain HTTP
+// and TLS.
+type lingerServer struct {
+	h          *ccfs.Handler
+	plain, tls *httptest.Server
+}
+
+func newLingerServer(t *testing.T, edit func(*ccfs.Options)) *lingerServer {
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: testAK, SecretKey: testSK, VDNs: []int{53}})
+	opts := ccfs.Options{Credentials: keys, Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)}
+	if edit != nil {
+		edit(&opts)
+	}
+	h, err := ccfs.NewHandler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &lingerServer{h: h, plain: httptest.NewServer(h), tls: httptest.NewTLSServer(h)}
+	t.Cleanup(s.plain.Close)
+	t.Cleanup(s.tls.Close)
+	return s
+}
+
+// dial opens a connection to srv, over TLS if it is the TLS one.
+func dial(t *testing.T, srv *httptest.Server) (net.Conn, string) {
+	t.Helper()
+	u, _ := url.Parse(srv.URL)
+	var (
+		conn net.Conn
+		err  error
+	)
+	if u.Scheme == "https" {
+		conn, err = tls.Dial("tcp", u.Host, &tls.Config{InsecureSkipVerify: true})
+	} else {
+		conn, err = net.Dial("tcp", u.Host)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return conn, u.Host
+}
+
+// earlyRequest is a request the handler refuses before it reads the body.
+type earlyRequest struct {
+	name   string
+	method string
+	path   string
+	query  string
+	ctype  string
+	ak     string        // the key it signs with
+	at     time.Duration // its signing time, from now
+	authz  string        // an Authorization header instead of a signature
+	expect string
+}
+
+func (er earlyRequest) wire(host string, body []byte) []byte {
+	r := refclient.Request{Method: er.method, Path: er.path, Query: er.query, Body: body,
+		Headers: [][2]string{{"Host", host}, {"Content-Type", er.ctype}}}
+	if er.expect != "" {
+		r.Headers = append(r.Headers, [2]string{"Expect", er.expect})
+	}
+	authz := er.authz
+	if authz == "" {
+		authz, _ = refclient.Sign(er.ak, testSK, time.Now().Add(er.at), r, refclient.Page)
+	}
+	return r.Wire(refclient.Page, authz)
+}
+
+// sendAll writes the whole request, then reads the answer's code.
+func sendAll(t *testing.T, srv *httptest.Server, er earlyRequest, body []byte) (int, string, error) {
+	conn, host := dial(t, srv)
+	defer conn.Close()
+	resp, raw, err := refclient.Send(conn, er.wire(host, body))
+	if err != nil {
+		return 0, "", err
+	}
+	var out ccfs.Response
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return resp.StatusCode, "", fmt.Errorf("%w: %q", err, raw)
+	}
+	return resp.StatusCode, out.ResultCode, nil
+}
+
+func upload(name string) earlyRequest {
+	return earlyRequest{name: name, method: "POST", path: ccfs.UploadPath, query: "vdnId=53", ctype: "application/json;charset=UTF-8", ak: testAK}
+}
+
+// Every refusal made before the body reaches a client that writes its
+// whole request before it reads, whatever the body's size, over plain
+// HTTP and TLS, every time.
+func TestEarlyRefusalsReachWriteAllClients(t *testing.T) {
+	const tries = 20
+	sizes := []int{1 << 10, 300 << 10, 6 << 20}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
+	window, ctype, malformed, method, path := upload("the window"), upload("the content type"), upload("a malformed header"), upload("the method"), upload("the path")
+	window.at = -time.Hour
+	ctype.ctype = "text/plain"
+	malformed.authz = "Basic Y2hhdGJvdDpzZWNyZXQ="
+	method.method = "PUT"
+	path.path = ccfs.InterfacePrefix + "renameFile"
+
+	plain := newLingerServer(t, nil)
+	// A key whose rate is spent: its only token went to a genuine upload.
+	limited := newLingerServer(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 1 })
+	if _, err := (&ccfs.Client{BaseURL: limited.plain.URL, AccessKey: testAK, SecretKey: testSK}).Upload(context.Background(), 53, validWAV); err != nil {
+		t.Fatal(err)
+	}
+	// Every slot held by an upload whose body has not come yet.
+	busy := newLingerServer(t, func(o *ccfs.Options) { o.MaxInFlight, o.MinBodyRate = 1, -1 })
+	for _, srv := range []*httptest.Server{busy.plain, busy.tls} {
+		conn, host := dial(t, srv)
+		defer conn.Close()
+		w := upload("").wire(host, make([]byte, 1000))
+		conn.Write(w[:len(w)-500])
+	}
+	waitFor(t, "the busy server's slot taken", func() bool { return busy.h.InFlight() == 1 })
+	// A file over the limit (4 MB: a body of at most about 5.8 MB).
+	small := newLingerServer(t, func(o *ccfs.Options) { o.MaxFileMB = 4 })
+
+	cases := []struct {
+		er    earlyRequest
+		srv   *lingerServer
+		sizes []int
+		code  string
+	}{
+		{window, plain, sizes, ccfs.ErrTimestamp.Code()},
+		{ctype, plain, sizes, ccfs.ErrFormat.Code()},
+		{malformed, plain, sizes, ccfs.ErrAuth.Code()},
+		{method, plain, sizes, ccfs.ErrMethod.Code()},
+		{path, plain, sizes, ccfs.ErrNotFound.Code()},
+		{upload("the rate"), limited, sizes, ccfs.ErrRateLimited.Code()},
+		{upload("busy"), busy, sizes, ccfs.ErrBusy.Code()},
+		{upload("the size"), small, sizes[len(sizes)-1:], ccfs.ErrTooLong.Code()}, // only a large body can be too long
+	}
+	for _, c := range cases {
+		for _, size := range c.sizes {
+			body := bytes.Repeat([]byte("x"), size)
+			for _, srv := range []*httptest.Server{c.srv.plain, c.srv.tls} {
+				var wg sync.WaitGroup
+				for i := range tries {
+					wg.Go(func() {
+						status, code, err := sendAll(t, srv, c.er, body)
+						if err != nil || code != c.code {
+							t.Errorf("%s, %d bytes, %s, try %d: %d %q %v; want %s", c.er.name, size, srv.URL[:5], i, status, code, err, c.code)
+						}
+					})
+				}
+				wg.Wait()
+			}
+		}
+	}
+	if busy.h.InFlight() != 1 || plain.h.InFlight() != 0 {
+		t.Fatalf("draining took slots: busy %d, plain %d", busy.h.InFlight(), plain.h.InFlight())
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// While a refused request's body is drained it holds a draining slot, not
+// a request slot; a made-up key is cut off at once; the drain is held to
+// the minimum rate; past MaxDraining, refusals are closed at once.
+func TestDrainingIsBounded(t *testing.T) {
+	s := newLingerServer(t, func(o *ccfs.Options) { o.MaxDraining, o.BodyRateGrace = 1, 500*time.Millisecond })
+	late := upload("the window")
+	late.at = -time.Hour
+	conn, host := dial(t, s.plain)
+	defer conn.Close()
+	w := late.wire(host, make([]byte, 1<<20))
+	conn.Write(w[:len(w)-(1<<20)+100]) // the headers and 100 bytes of the body, then nothing
+	resp, err := http.ReadResponse(bufioReader(conn), nil)
+	if err != nil || !resp.Close {
+		t.Fatalf("answer before the body: %v %v", resp, err)
+	}
+	waitFor(t, "the body to drain", func() bool { return s.h.Draining() == 1 })
+	if s.h.InFlight() != 0 {
+		t.Fatalf("a draining request holds %d request slots", s.h.InFlight())
+	}
+	// The draining slot is taken: another refusal is closed at once.
+	start := time.Now()
+	status, code, err := sendAll(t, s.plain, late, make([]byte, 1000))
+	if err != nil || code != ccfs.ErrTimestamp.Code() || s.h.Draining() != 1 {
+		t.Fatalf("a small refusal while the slot is taken: %d %s %v", status, code, err)
+	}
+	// The stalled body falls below the minimum rate after the grace: its
+	// drain ends, and the connection is closed.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the stalled drain's connection: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("a stalled drain lasted %v", d)
+	}
+	waitFor(t, "the draining slot to free", func() bool { return s.h.Draining() == 0 })
+
+	// A made-up key is cut off: its body is not drained.
+	madeUp := upload("a made-up key")
+	madeUp.ak = "no-such-key"
+	conn2, _ := dial(t, s.plain)
+	defer conn2.Close()
+	w = madeUp.wire(host, make([]byte, 1<<20))
+	conn2.Write(w[:len(w)-(1<<20)+100])
+	resp, err = http.ReadResponse(bufioReader(conn2), nil)
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("made-up key: %v %v", resp, err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if s.h.Draining() != 0 {
+		t.Fatal("a made-up key's body is being drained")
+	}
+}
+
+// A client that asks to be told before it sends its body (Expect:
+// 100-continue) gets the refusal without sending a byte of it.
+func TestExpectContinueIsAnsweredBeforeTheBody(t *testing.T) {
+	s := newLingerServer(t, nil)
+	for _, srv := range []*httptest.Server{s.plain, s.tls} {
+		late := upload("the window")
+		late.at, late.expect = -time.Hour, "100-continue"
+		conn, host := dial(t, srv)
+		w := late.wire(host, make([]byte, 6<<20))
+		conn.Write(w[:len(w)-(6<<20)]) // the headers only
+		resp, err := http.ReadResponse(bufioReader(conn), nil)
+		if err != nil || resp.StatusCode != 401 {
+			t.Fatalf("%s: %v %v", srv.URL, resp, err)
+		}
+		var out ccfs.Response
+		json.NewDecoder(resp.Body).Decode(&out)
+		if out.ResultCode != ccfs.ErrTimestamp.Code() || s.h.Draining() != 0 {
+			t.Fatalf("%s: %+v, draining %d", srv.URL, out, s.h.Draining())
+		}
+		conn.Close()
+	}
+}
+
+// The Go Client reports an early refusal of a large upload by its code.
+func TestClientHearsEarlyRefusal(t *testing.T) {
+	s := newLingerServer(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 1 })
+	c := &ccfs.Client{BaseURL: s.tls.URL, AccessKey: testAK, SecretKey: testSK, HTTPClient: s.tls.Client(), Retries: -1}
+	if _, err := c.Upload(context.Background(), 53, validWAV); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat(validWAV, 40)
+	if _, err := c.Upload(context.Background(), 53, big); !errors.Is(err, ccfs.ErrRateLimited) {
+		t.Fatalf("rate spent: %v", err)
+	}
+	if !strings.Contains(fmt.Sprint(ccfs.ErrRateLimited), "0300014") {
+		t.Fatal()
+	}
+}
+
+func bufioReader(conn net.Conn) *bufio.Reader { return bufio.NewReader(conn) }
