@@ -12,7 +12,13 @@ import (
 // the grace ended. Before each read (write) it sets the connection's read
 // (write) deadline to the moment the bytes due by the end of that read
 // (write) become late, so a stalled client is dropped in seconds, not at
-// the server's timeout. Where the ResponseWriter cannot set deadlines (a
+// the server's timeout.
+//
+// Each read (write) is also held to the rate on its own: it must end
+// within the grace period plus the time its bytes take at the minimum
+// rate. Without that, bytes the kernel's buffers take at once (megabytes,
+// for a download to a client that reads nothing) count as taken, and buy
+// a stalled client minutes of credit. Where the ResponseWriter cannot set deadlines (a
 // test recorder, some middleware) it checks the rate between reads
 // (writes) instead.
 type pace struct {
@@ -63,9 +69,29 @@ func newPaceOf(w http.ResponseWriter, r *http.Request, cfg *config, write bool) 
 
 // due returns when the first n bytes are late.
 func (p *pace) due(n int64) time.Time {
-	t := p.start.Add(p.grace + time.Duration(float64(n)*p.perByte*float64(time.Second)))
+	return p.capped(p.start.Add(p.grace + p.take(int64(n))))
+}
+
+// take is how long n bytes take at the minimum rate.
+func (p *pace) take(n int64) time.Duration {
+	return time.Duration(float64(n) * p.perByte * float64(time.Second))
+}
+
+// capped returns t, or the server's own deadline if that is sooner.
+func (p *pace) capped(t time.Time) time.Time {
 	if !p.limit.IsZero() && t.After(p.limit) {
 		return p.limit
+	}
+	return t
+}
+
+// until returns when a read (write) of next bytes, after done, must
+// have ended: when the bytes are late on average, or when this one
+// operation has taken the grace period and its bytes' time, if sooner.
+func (p *pace) until(done int64, next int) time.Time {
+	t := p.due(done + int64(next))
+	if own := p.capped(time.Now().Add(p.grace + p.take(int64(next)))); own.Before(t) {
+		return own
 	}
 	return t
 }
@@ -84,7 +110,7 @@ func (p *pace) before(done int64, next int) error {
 		return nil
 	}
 	if p.deadline {
-		err := p.setDeadline(p.due(done + int64(next)))
+		err := p.setDeadline(p.until(done, next))
 		if err == nil {
 			p.set = true
 			return nil
