@@ -3,7 +3,6 @@ package ccfs
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -54,8 +53,8 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, fs.ErrNotExist):
-		return ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName))
+	case missing(err):
+		return ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
 	case errors.Is(err, store.ErrNoLocation):
 		return ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}

@@ -1,7 +1,6 @@
 package ccfs
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -119,8 +118,8 @@ func openFile(op store.Opener, name string) (fs.File, fs.FileInfo, error) {
 
 // openError maps a store's failure to open a file or folder.
 func openError(err error, what string) error {
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
-		return ErrNoSuchFile.with("the %s does not exist", what)
+	if missing(err) {
+		return ErrNoSuchFile.with("the %s does not exist", what).because(err)
 	}
 	return ErrStorage.with("the %s could not be read", what).because(err)
 }

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/go-audio/wav v1.1.0
+	golang.org/x/sys v0.48.0
 	golang.org/x/time v0.16.0
 )
 

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs/auth"
@@ -258,8 +260,29 @@ func (c *config) storeName(param, p string, folder bool) (string, error) {
 	if store.CheckName(rest) != nil {
 		return "", ErrFormat.with("the format of %s is incorrect: it is not a clean path (an empty, \".\" or \"..\" segment)", param)
 	}
+	for elem := range strings.SplitSeq(rest, "/") {
+		if len(elem) > maxElementLen {
+			return "", ErrFormat.with("the format of %s is incorrect: a name in it is longer than %d bytes", param, maxElementLen)
+		}
+	}
 	return rest, nil
 }
+
+// missing reports whether a store's error says the name a request gave
+// leads to no file the request may use: it does not exist, a link is on
+// its path (store.ErrLink), or the filesystem refuses the name itself.
+// Such an error is the caller's, answered 0300021 and logged at INFO; the
+// store's own faults stay 0300016 and ERROR.
+func missing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) ||
+		errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP)
+}
+
+// maxElementLen is the longest name of one file or folder a path may
+// hold: NAME_MAX on the filesystems a store is kept on. A longer one
+// cannot exist; refused here, it never reaches the store as an error of
+// the store's own.
+const maxElementLen = 255
 
 // match returns the VDN of name under the first of rules it lies under,
 // and the rest of name after that rule's directory; a file (needFile)

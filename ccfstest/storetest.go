@@ -28,14 +28,18 @@ import (
 // store.Remover. A directory must open as an fs.ReadDirFile; a
 // store.Remover must remove files, refuse directories, and say
 // fs.ErrNotExist for what is not there. All names are under
-// "ccfstest/<random>/".
-func TestStore(t *testing.T, s store.Store) {
+// "ccfstest/<random>/". With LinksUnder, it also checks that the store
+// follows no link.
+func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	t.Helper()
 	op, ok := s.(store.Opener)
 	if !ok {
 		t.Fatalf("ccfstest.TestStore: %T does not implement store.Opener, so files cannot be read back", s)
 	}
 	c := &storeCheck{s: s, op: op, base: "ccfstest/" + strings.ToLower(rand.Text()[:10]) + "/"}
+	for _, o := range opts {
+		o(c)
+	}
 	if rm, ok := s.(store.Remover); ok {
 		t.Cleanup(func() {
 			for _, n := range c.written {
@@ -55,7 +59,23 @@ func TestStore(t *testing.T, s store.Store) {
 	if rm, ok := s.(store.Remover); ok {
 		t.Run("Remove", func(t *testing.T) { c.remove(t, rm) })
 	}
+	if c.linkRoot != "" {
+		t.Run("NoLinkFollowed", c.links)
+	}
 }
+
+// A StoreOption adds checks to TestStore.
+type StoreOption func(*storeCheck)
+
+// LinksUnder says the store keeps its files as a directory tree under
+// root, where an operator or another system can make links. TestStore then
+// makes them, as they might, and checks that none is followed: a symbolic
+// link to another file, to another directory and out of the root, and a
+// hard link, are each refused by Open (and Remove, which leaves both
+// names), with an error wrapping fs.ErrNotExist; a Put does not land in a
+// directory a link points to; and opening a named pipe fails at once
+// rather than blocking.
+func LinksUnder(root string) StoreOption { return func(c *storeCheck) { c.linkRoot = root } }
 
 // openDir checks that a directory opens as an fs.ReadDirFile listing what
 // is directly inside it, a page at a time (downloadFile's folder mode).
@@ -136,11 +156,12 @@ func (c *storeCheck) remove(t *testing.T, rm store.Remover) {
 }
 
 type storeCheck struct {
-	s       store.Store
-	op      store.Opener
-	base    string
-	mu      sync.Mutex
-	written []string
+	s        store.Store
+	op       store.Opener
+	base     string
+	linkRoot string // the store's files live under it, LinksUnder
+	mu       sync.Mutex
+	written  []string
 }
 
 func (c *storeCheck) name(n string) string {

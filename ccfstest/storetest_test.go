@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -64,11 +65,53 @@ func (b *brokenStore) Remove(_ context.Context, name string) error {
 	return nil
 }
 
+// rootStore keeps files under an os.Root, which follows the links that
+// stay inside it.
+type rootStore struct{ root *os.Root }
+
+func (s rootStore) Put(ctx context.Context, name string, r io.Reader, _ int64) ([]string, error) {
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.root.MkdirAll(path.Dir(name), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	_, err = f.Write(buf.Bytes())
+	return nil, err
+}
+
+func (s rootStore) Open(name string) (fs.File, error) { return s.root.Open(name) }
+
+func (s rootStore) Remove(_ context.Context, name string) error {
+	if info, err := s.root.Lstat(name); err != nil || info.IsDir() {
+		return fs.ErrNotExist
+	}
+	return s.root.Remove(name)
+}
+
 // TestBrokenStoreHelper is run in a child process by TestTestStoreCatches.
 func TestBrokenStoreHelper(t *testing.T) {
 	mode := os.Getenv("CCFSTEST_BROKEN_MODE")
-	if mode == "" {
+	switch mode {
+	case "":
 		return // only meaningful in the child process
+	case "follows-links":
+		dir := t.TempDir()
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ccfstest.TestStore(t, rootStore{root}, ccfstest.LinksUnder(dir))
+		return
 	}
 	ccfstest.TestStore(t, &brokenStore{mode: mode, files: map[string][]byte{}})
 }
@@ -81,6 +124,7 @@ func TestTestStoreCatches(t *testing.T) {
 		"overwrites":    "NoOverwrite",
 		"no-dirs":       "OpenDirectory",
 		"remove-keeps":  "Remove",
+		"follows-links": "NoLinkFollowed",
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.v")
 		cmd.Env = append(os.Environ(), "CCFSTEST_BROKEN_MODE="+mode)

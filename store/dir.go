@@ -21,13 +21,33 @@ import (
 // into place (which fails rather than overwrite an existing name), removes
 // the temporary name and syncs the target directory and the parent of
 // every directory it created, so a stored file survives a power loss. A
-// Put that fails leaves no file and no directory it created. Every
-// operation goes through an os.Root, so no name and no symbolic link can
-// reach outside the root. Files get mode 0640, directories 0750 (less the
-// umask).
+// Put that fails leaves no file and no directory it created. Files get
+// mode 0640, directories 0750 (less the umask).
+//
+// A Dir follows no link. Open, Remove and Put's commit resolve a name one
+// element at a time from the root, refusing a symbolic link anywhere on
+// the path, inside the root or out of it (ErrLink): a link an operator or
+// another system made (a prompt folder shared across VDNs, a recording
+// system's de-duplication) would otherwise lead one tenant's request into
+// another's files. For the same reason Open and Remove refuse a file with
+// more than one hard link — another name for it may be another tenant's —
+// unless AllowHardLinks says otherwise. Only regular files and
+// directories are opened, and opening never blocks: a named pipe, a
+// socket or a device is refused as not existing. On systems that are not
+// unix the checks are made name by name before each operation instead.
 type Dir struct {
-	root *os.Root
+	root           *os.Root
+	top            *os.File // the root directory itself, where names are resolved from
+	allowHardLinks bool
 }
+
+// A DirOption configures NewDir.
+type DirOption func(*Dir)
+
+// AllowHardLinks lets Open and Remove use a file that has more than one
+// hard link. Allow them only where no other name for a file can be
+// another tenant's: where nothing but the Dir writes under the root.
+func AllowHardLinks() DirOption { return func(d *Dir) { d.allowHardLinks = true } }
 
 var (
 	_ Store   = (*Dir)(nil)
@@ -49,7 +69,7 @@ const staleAge = time.Hour
 // NewDir returns a Dir rooted at dir, creating it (mode 0750) and its
 // staging directory if needed, and removing staged files left behind an
 // hour or more ago.
-func NewDir(dir string) (*Dir, error) {
+func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -61,7 +81,15 @@ func NewDir(dir string) (*Dir, error) {
 		root.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	d := &Dir{root: root}
+	top, err := openTop(dir)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	d := &Dir{root: root, top: top}
+	for _, o := range opts {
+		o(d)
+	}
 	d.sweep(time.Now().Add(-staleAge))
 	return d, nil
 }
@@ -96,7 +124,7 @@ func (d *Dir) Ping(context.Context) error {
 func (d *Dir) Root() string { return d.root.Name() }
 
 // Close releases the root directory.
-func (d *Dir) Close() error { return d.root.Close() }
+func (d *Dir) Close() error { return errors.Join(d.root.Close(), d.top.Close()) }
 
 // checkDirName is CheckName, and refuses the staging directory.
 func checkDirName(name string) error {
@@ -127,7 +155,6 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 	}
 	// The file is complete: from here on the store commits it.
 	defer d.root.Remove(tmp) // on success the file lives on under name
-	dir := path.Dir(name)
 	var created []string
 	defer func() {
 		if err != nil {
@@ -135,24 +162,20 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 		}
 	}()
 	for attempt := 0; ; attempt++ {
-		more, err := d.mkdirs(dir)
+		more, err := d.link(tmp, name)
 		created = append(created, more...)
-		if err != nil {
-			return nil, err
-		}
-		err = d.root.Link(tmp, name)
 		switch {
 		case err == nil:
 		case errors.Is(err, fs.ErrExist):
 			return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
-		case errors.Is(err, fs.ErrNotExist) && attempt < 3:
+		case errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrLink) && attempt < 3:
 			continue // a failing Put removed a directory it had just made
 		default:
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		break
 	}
-	if err := d.syncDirs(dir, created); err != nil {
+	if err := d.syncParents(created); err != nil {
 		d.root.Remove(name)
 		return nil, err
 	}
@@ -180,27 +203,6 @@ func (d *Dir) stage(ctx context.Context, tmp string, r io.Reader, size int64) er
 	return err
 }
 
-// mkdirs creates dir and its missing parents, and returns those it
-// created, outermost first.
-func (d *Dir) mkdirs(dir string) ([]string, error) {
-	var created []string
-	for i := 0; i <= len(dir); i++ {
-		if i < len(dir) && dir[i] != '/' {
-			continue
-		}
-		p := dir[:i]
-		err := d.root.Mkdir(p, 0o750)
-		switch {
-		case err == nil:
-			created = append(created, p)
-		case errors.Is(err, fs.ErrExist):
-		default:
-			return created, fmt.Errorf("store: %w", err)
-		}
-	}
-	return created, nil
-}
-
 // removeEmpty removes the directories a failed Put created, innermost
 // first; one that another Put has meanwhile filled stays.
 func (d *Dir) removeEmpty(created []string) {
@@ -211,12 +213,9 @@ func (d *Dir) removeEmpty(created []string) {
 	}
 }
 
-// syncDirs syncs dir, which now holds a new name, and the parent of each
-// directory in created, which now holds a new directory.
-func (d *Dir) syncDirs(dir string, created []string) error {
-	if err := d.syncDir(dir); err != nil {
-		return err
-	}
+// syncParents syncs the parent of each directory in created, which now
+// holds a new directory.
+func (d *Dir) syncParents(created []string) error {
 	for i := len(created) - 1; i >= 0; i-- {
 		if err := d.syncDir(path.Dir(created[i])); err != nil {
 			return err
@@ -272,31 +271,28 @@ func copyContext(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
 	}
 }
 
-// Open opens a stored file (or directory) for reading.
+// Open opens a stored file (or directory) for reading. A name with a
+// link on its path, a file with more than one hard link (unless allowed)
+// and anything but a regular file or a directory are refused with an
+// error wrapping fs.ErrNotExist (and ErrLink for a link), at once.
 func (d *Dir) Open(name string) (fs.File, error) {
 	if err := checkDirName(name); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return d.root.Open(name)
+	return d.open(name)
 }
 
 // Remove removes a stored file, and syncs its directory so the removal
 // survives a power loss. A directory or any other name that is not a
-// regular file is refused as not existing. The directories the file was in
-// stay.
+// regular file is refused as not existing, and so are a name with a link
+// on its path and a file with more than one hard link (unless allowed),
+// wrapping ErrLink. The directories the file was in stay.
 func (d *Dir) Remove(_ context.Context, name string) error {
 	if err := checkDirName(name); err != nil {
 		return err
 	}
-	info, err := d.root.Lstat(name)
-	if err != nil {
+	if err := d.remove(name); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if !info.Mode().IsRegular() {
-		return &fs.PathError{Op: "remove", Path: name, Err: fmt.Errorf("not a regular file: %w", fs.ErrNotExist)}
-	}
-	if err := d.root.Remove(name); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	return d.syncDir(path.Dir(name))
+	return nil
 }

@@ -80,6 +80,12 @@ var ErrNoLocation = errors.New("store: no such location")
 // ErrExist is returned (wrapped) by Put for a name that already exists.
 var ErrExist = fs.ErrExist
 
+// ErrLink is returned (wrapped) by a store with links (Dir) for a name
+// whose path goes through a symbolic link, or that names a file with more
+// than one hard link: what lies behind a link may be another tenant's. It
+// wraps fs.ErrNotExist: to a request, such a file is not there.
+var ErrLink = fmt.Errorf("store: a link on the path: %w", fs.ErrNotExist)
+
 // ErrInvalidName is returned (wrapped) for a name that is not a clean,
 // relative, slash-separated path.
 var ErrInvalidName = errors.New("store: invalid name")

@@ -142,12 +142,13 @@ func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
 }
 
 func TestDirConformance(t *testing.T) {
-	d, err := store.NewDir(t.TempDir())
+	root := t.TempDir()
+	d, err := store.NewDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	ccfstest.TestStore(t, d)
+	ccfstest.TestStore(t, d, ccfstest.LinksUnder(root))
 }
 
 func TestMemoryConformance(t *testing.T) {
@@ -165,4 +166,35 @@ func TestDirLifecycle(t *testing.T) {
 
 func TestMemoryLifecycle(t *testing.T) {
 	ccfstest.TestLifecycle(t, store.NewMemory())
+}
+
+// A file with a second hard link is refused unless the Dir allows them.
+func TestDirHardLinks(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		root := t.TempDir()
+		var opts []store.DirOption
+		if allow {
+			opts = append(opts, store.AllowHardLinks())
+		}
+		d, err := store.NewDir(root, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.Put(context.Background(), "a/one.wav", strings.NewReader("one"), -1)
+		if err := os.Link(filepath.Join(root, "a", "one.wav"), filepath.Join(root, "a", "two.wav")); err != nil {
+			t.Fatal(err)
+		}
+		f, err := d.Open("a/two.wav")
+		if allow != (err == nil) || !allow && !errors.Is(err, store.ErrLink) {
+			t.Fatalf("allow %v: Open: %v", allow, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+		err = d.Remove(context.Background(), "a/two.wav")
+		if allow != (err == nil) || !allow && !errors.Is(err, store.ErrLink) {
+			t.Fatalf("allow %v: Remove: %v", allow, err)
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,10 +50,18 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 	if err != nil {
 		return nil, fmt.Errorf("--admin-addr: %w", err)
 	}
+	if !loopback(ln.Addr()) {
+		logger.Warn("the admin listener is not on a loopback address: its metrics, readiness (and with --pprof, profiles and the command line) are open to the network; keep it on a private network behind a firewall",
+			"addr", ln.Addr().String())
+	}
+	ln = netutil.LimitListener(ln, adminMaxConns)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      adminWriteTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -61,6 +71,21 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 	}()
 	fmt.Fprintf(stdout, "ccfs: admin on http://%s (/metrics /healthz /readyz%s)\n", ln.Addr(), map[bool]string{true: " /debug/pprof/"}[c.pprof])
 	return srv, nil
+}
+
+// The admin listener's limits: a scraper, a balancer's health checks and
+// an operator's profiles need a few connections, and a profile of up to a
+// minute (/debug/pprof/profile?seconds=60) its answer's time.
+const (
+	adminMaxConns     = 32
+	adminWriteTimeout = 90 * time.Second
+)
+
+// loopback reports whether addr is a loopback address, where only this
+// machine reaches the admin listener.
+func loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 // reloadCredentials reloads the credentials file on SIGHUP and, every

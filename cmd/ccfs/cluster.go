@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -29,17 +30,35 @@ type clusterFlags struct {
 	poolMin              *int
 	s3Endpoint, s3Region *string
 	redisURL             *string
+	allowHardLinks       *bool
 }
 
 func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 	return &clusterFlags{
-		store:      fl.String("store", "", "where files go: a directory, or s3://BUCKET[/PREFIX/] (default: <data>/files)"),
-		pool:       fl.String("pool", "", "CTI pool: a copy at each of several locations, as ID=LOCATION,ID=LOCATION (e.g. 0=/mnt/a,256=s3://prompts-b/)"),
-		poolMin:    fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)"),
-		s3Endpoint: fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
-		s3Region:   fl.String("s3-region", "us-east-1", "region for s3:// locations"),
-		redisURL:   fl.String("redis", "", "shared replay cache, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
+		store:          fl.String("store", "", "where files go: a directory, or s3://BUCKET[/PREFIX/] (default: <data>/files)"),
+		pool:           fl.String("pool", "", "CTI pool: a copy at each of several locations, as ID=LOCATION,ID=LOCATION (e.g. 0=/mnt/a,256=s3://prompts-b/)"),
+		poolMin:        fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)"),
+		s3Endpoint:     fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
+		s3Region:       fl.String("s3-region", "us-east-1", "region for s3:// locations"),
+		allowHardLinks: fl.Bool("allow-hard-links", false, "serve and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
+		redisURL:       fl.String("redis", "", "shared replay cache, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
 	}
+}
+
+// check refuses what the flags cannot mean, before anything starts: a
+// password in the --redis URL, where ps and /debug/pprof/cmdline show it.
+func (f *clusterFlags) check() error {
+	if *f.redisURL == "" {
+		return nil
+	}
+	u, err := url.Parse(*f.redisURL)
+	if err != nil {
+		return errors.New("--redis is not a URL") // the parse error would repeat the URL, password and all
+	}
+	if _, has := u.User.Password(); has {
+		return errors.New("--redis must not hold a password: the command line is visible to every local user (ps) and on /debug/pprof/cmdline; put it in $CCFS_REDIS_PASSWORD")
+	}
+	return nil
 }
 
 // closers collects what serve must close when it returns.
@@ -90,7 +109,11 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closers) (store.Store, error) {
 	rest, isS3 := strings.CutPrefix(spec, "s3://")
 	if !isS3 {
-		d, err := store.NewDir(spec)
+		var opts []store.DirOption
+		if *f.allowHardLinks {
+			opts = append(opts, store.AllowHardLinks())
+		}
+		d, err := store.NewDir(spec, opts...)
 		if err != nil {
 			return nil, err
 		}

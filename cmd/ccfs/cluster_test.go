@@ -75,7 +75,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	rd := redistest.Start(t)
 	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
 	credsFile := filepath.Join(t.TempDir(), "keys.json")
-	f, _ := os.Create(credsFile)
+	f, _ := os.OpenFile(credsFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err := auth.WriteCredentials(f, key); err != nil {
 		t.Fatal(err)
 	}

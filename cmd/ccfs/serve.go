@@ -50,6 +50,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // serveConfig is what the flags of "ccfs serve" say.
 type serveConfig struct {
 	addr, data, credsFile, certFile, keyFile, logFormat string
+	readableCreds                                       bool
 	plain                                               bool
 	maxConns                                            int
 	opts                                                ccfs.Options // without Credentials, Store, Replay, Logger, OnRequest
@@ -68,7 +69,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
 	fl.StringVar(&c.data, "data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
-	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent)")
+	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
+	fl.BoolVar(&c.readableCreds, "allow-readable-credentials", false, "use a credentials file that users other than its owner and group may read")
 	fl.StringVar(&c.certFile, "tls-cert", "", "TLS certificate (PEM); default: a self-signed one in <data>")
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
@@ -126,6 +128,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if c.credsPoll < 0 || c.drainDelay < 0 {
 		return fail(errors.New("--credentials-poll and --drain-delay must not be negative"))
 	}
+	if err := c.cluster.check(); err != nil {
+		return fail(err)
+	}
 	c.opts.SignedHeaders = nil
 	for _, h := range strings.Split(*signed, ";") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -168,6 +173,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	creds, err := loadOrCreateCredentials(c.credsFile, c.data, stdout)
 	if err != nil {
+		return err
+	}
+	if err := checkSecretFile(creds.Path(), c.readableCreds, logger); err != nil {
 		return err
 	}
 	ctx, stopWatching := context.WithCancel(ctx)
@@ -286,6 +294,24 @@ func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.FileCre
 	fmt.Fprintf(stdout, "ccfs: generated a development key for VDN 1 in %s (shown once):\n  access key  %s\n  secret key  %s\n",
 		path, key.AccessKey, key.SecretKey)
 	return auth.NewFileCredentials(path)
+}
+
+// checkSecretFile refuses a file of secret keys that every local user may
+// read (unless allowed), and warns about one its group may read.
+func checkSecretFile(path string, allowReadable bool, logger *slog.Logger) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	switch mode := info.Mode().Perm(); {
+	case mode&0o007 != 0 && !allowReadable:
+		return fmt.Errorf("the credentials file %s holds secret keys and is open to every user (mode %04o): chmod o-rwx it (0600, or 0640 for a service group), or pass --allow-readable-credentials", path, mode)
+	case mode&0o007 != 0:
+		logger.Warn("the credentials file is open to every user (--allow-readable-credentials)", "file", path, "mode", fmt.Sprintf("%04o", mode))
+	case mode&0o070 != 0:
+		logger.Warn("the credentials file may be read by its group: keep that group to the service", "file", path, "mode", fmt.Sprintf("%04o", mode))
+	}
+	return nil
 }
 
 // loadOrCreateCert loads the given pair, or <data>/tls-cert.pem and

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs/auth"
+)
+
+// writeKeys writes a credentials file of mode perm.
+func writeKeys(t *testing.T, perm os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "keys.json")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.WriteCredentials(f, auth.Key{AccessKey: "bot", SecretKey: "sk-secret", VDNs: []int{1}})
+	f.Close()
+	if err := os.Chmod(path, perm); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A credentials file every local user may read is refused, unless the
+// operator says so; one its group may read is used, with a warning.
+func TestServeRefusesReadableCredentials(t *testing.T) {
+	open := writeKeys(t, 0o644)
+	code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--credentials", open)
+	if code == 0 || !strings.Contains(errs, "open to every user (mode 0644)") || strings.Contains(errs, "sk-secret") {
+		t.Fatalf("world-readable credentials: %d %s", code, errs)
+	}
+	n := startNode(t, nil, "--data", t.TempDir(), "--credentials", open, "--allow-readable-credentials")
+	if !strings.Contains(n.stderr.String(), "open to every user") {
+		t.Fatalf("no warning with --allow-readable-credentials: %s", n.stderr)
+	}
+	n = startNode(t, nil, "--data", t.TempDir(), "--credentials", writeKeys(t, 0o640))
+	if !strings.Contains(n.stderr.String(), "may be read by its group") {
+		t.Fatalf("no warning for a group-readable file: %s", n.stderr)
+	}
+	n = startNode(t, nil, "--data", t.TempDir(), "--credentials", writeKeys(t, 0o600))
+	if strings.Contains(n.stderr.String(), "credentials file") {
+		t.Fatalf("a warning for a 0600 file: %s", n.stderr)
+	}
+}
+
+// A password in the --redis URL is refused before anything starts, and
+// the refusal does not repeat it.
+func TestServeRefusesPasswordInRedisURL(t *testing.T) {
+	for _, u := range []string{"redis://:hunter2@127.0.0.1:1/0", "redis://user:hunter2@127.0.0.1:1"} {
+		code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--redis", u)
+		if code != 2 || !strings.Contains(errs, "CCFS_REDIS_PASSWORD") || strings.Contains(errs, "hunter2") {
+			t.Fatalf("%s: %d %s", u, code, errs)
+		}
+	}
+}
+
+func TestAdminAddressWarning(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:9090": true, "[::1]:9090": true, "127.0.0.2:9090": true,
+		"0.0.0.0:9090": false, "[::]:9090": false, "10.0.0.5:9090": false,
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loopback(a); got != want {
+			t.Errorf("loopback(%s) = %v", addr, got)
+		}
+	}
+}
+
+// The admin listener serves at most adminMaxConns connections at once:
+// idle connections beyond that wait, and cannot starve the node.
+func TestAdminCapsConnections(t *testing.T) {
+	n := startAdminNode(t, nil, "--data", t.TempDir())
+	host := strings.TrimPrefix(n.admin, "http://")
+	var idle []net.Conn
+	for range adminMaxConns {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server accept them all
+	quick := &http.Client{Timeout: 500 * time.Millisecond}
+	if resp, err := quick.Get(n.admin + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("served a connection past the cap of %d", adminMaxConns)
+	}
+	idle[0].Close()
+	patient := &http.Client{Timeout: 5 * time.Second}
+	resp, err := patient.Get(n.admin + "/healthz")
+	if err != nil {
+		t.Fatalf("once a connection closed: %v", err)
+	}
+	resp.Body.Close()
+}

@@ -1,0 +1,108 @@
+//go:build !unix
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// Where there are no unix descriptors to resolve names from, the Dir
+// checks each element of a name with Lstat before it uses the name: the
+// same refusals, with a window between the check and the use that only
+// someone who can already write under the root could use.
+
+func openTop(dir string) (*os.File, error) { return os.Open(dir) }
+
+// checkPath refuses a name with a symbolic link among its directories.
+func (d *Dir) checkPath(dir string) error {
+	for rest := dir; dir != "."; {
+		elem, after, more := strings.Cut(rest, "/")
+		sofar := dir[:len(dir)-len(rest)+len(elem)]
+		info, err := d.root.Lstat(sofar)
+		switch {
+		case err != nil:
+			return err
+		case info.Mode()&fs.ModeSymlink != 0:
+			return &fs.PathError{Op: "open", Path: sofar, Err: fmt.Errorf("%w: a symbolic link", ErrLink)}
+		case !info.IsDir():
+			return &fs.PathError{Op: "open", Path: sofar, Err: fmt.Errorf("not a directory: %w", fs.ErrNotExist)}
+		}
+		if !more {
+			break
+		}
+		rest = after
+	}
+	return nil
+}
+
+func (d *Dir) checkFile(name string, dirOK bool) error {
+	info, err := d.root.Lstat(name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.IsDir() && dirOK, info.Mode().IsRegular():
+		return nil
+	case info.Mode()&fs.ModeSymlink != 0:
+		return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: a symbolic link", ErrLink)}
+	}
+	return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("not a regular file: %w", fs.ErrNotExist)}
+}
+
+func (d *Dir) open(name string) (fs.File, error) {
+	if err := d.checkPath(path.Dir(name)); err != nil {
+		return nil, err
+	}
+	if err := d.checkFile(name, true); err != nil {
+		return nil, err
+	}
+	return d.root.Open(name)
+}
+
+func (d *Dir) remove(name string) error {
+	if err := d.checkPath(path.Dir(name)); err != nil {
+		return err
+	}
+	if err := d.checkFile(name, false); err != nil {
+		return err
+	}
+	if err := d.root.Remove(name); err != nil {
+		return err
+	}
+	return d.syncDir(path.Dir(name))
+}
+
+func (d *Dir) link(tmp, name string) ([]string, error) {
+	dir := path.Dir(name)
+	var created []string
+	for rest := dir; dir != "."; {
+		elem, after, more := strings.Cut(rest, "/")
+		sofar := dir[:len(dir)-len(rest)+len(elem)]
+		switch err := d.root.Mkdir(sofar, 0o750); {
+		case err == nil:
+			created = append(created, sofar)
+		case !errors.Is(err, fs.ErrExist):
+			return created, err
+		}
+		if !more {
+			break
+		}
+		rest = after
+	}
+	if err := d.checkPath(dir); err != nil {
+		return created, err
+	}
+	if err := d.root.Link(tmp, name); err != nil {
+		return created, err
+	}
+	if err := d.syncDir(dir); err != nil {
+		d.root.Remove(name)
+		return created, err
+	}
+	return created, nil
+}

@@ -1,0 +1,189 @@
+//go:build unix
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// The unix Dir resolves every name one element at a time from the root's
+// descriptor, with O_NOFOLLOW at each step, so no symbolic link is
+// followed anywhere on a name's path, inside the root or out of it, and
+// what it opens, removes or links into is what the name says.
+
+// openTop opens the root directory's descriptor.
+func openTop(dir string) (*os.File, error) { return os.Open(dir) }
+
+// walkDir opens the directory dir ("." for the root) under the root
+// without following a link. With create, missing directories are made
+// (mode 0750) and returned, outermost first.
+func (d *Dir) walkDir(dir string, create bool) (fd int, created []string, err error) {
+	cur, err := unix.Dup(int(d.top.Fd()))
+	if err != nil {
+		return -1, nil, fmt.Errorf("store: %w", err)
+	}
+	for rest := dir; dir != "."; {
+		elem, after, more := strings.Cut(rest, "/")
+		sofar := dir[:len(dir)-len(rest)+len(elem)]
+		next, err := openDirAt(cur, elem)
+		if errors.Is(err, unix.ENOENT) && create {
+			switch err = unix.Mkdirat(cur, elem, 0o750); {
+			case err == nil:
+				created = append(created, sofar)
+			case errors.Is(err, unix.EEXIST):
+			default:
+				unix.Close(cur)
+				return -1, created, &fs.PathError{Op: "mkdir", Path: sofar, Err: err}
+			}
+			next, err = openDirAt(cur, elem)
+		}
+		unix.Close(cur)
+		if err != nil {
+			return -1, created, pathError("open", sofar, err)
+		}
+		cur = next
+		if !more {
+			break
+		}
+		rest = after
+	}
+	return cur, created, nil
+}
+
+func openDirAt(dirfd int, name string) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// pathError says what went wrong at name: a link (ELOOP, or ENOTDIR for
+// an element that is not a directory) wraps ErrLink or fs.ErrNotExist.
+func pathError(op, name string, err error) error {
+	switch {
+	case errors.Is(err, unix.ELOOP), errors.Is(err, unix.EMLINK):
+		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("%w: a symbolic link", ErrLink)}
+	case errors.Is(err, unix.ENOTDIR):
+		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("not a directory: %w", fs.ErrNotExist)}
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
+}
+
+// open opens name, a regular file with one link or a directory, without
+// following a link and without blocking on a FIFO or a device.
+func (d *Dir) open(name string) (fs.File, error) {
+	dirfd, _, err := d.walkDir(path.Dir(name), false)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dirfd)
+	base := path.Base(name)
+	fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENXIO) { // a socket
+			err = fmt.Errorf("not a regular file: %w", fs.ErrNotExist)
+		}
+		return nil, pathError("open", name, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if err := d.checkFile(name, st.Mode, uint64(st.Nlink), true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// checkFile refuses what Open and Remove do not touch: anything but a
+// regular file (or, for Open, a directory), and a file with more than one
+// hard link unless the Dir allows them.
+func (d *Dir) checkFile(name string, mode uint32, nlink uint64, dirOK bool) error {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		if dirOK {
+			return nil
+		}
+	case unix.S_IFREG:
+		if nlink > 1 && !d.allowHardLinks {
+			return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: the file has %d hard links", ErrLink, nlink)}
+		}
+		return nil
+	case unix.S_IFLNK:
+		return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: a symbolic link", ErrLink)}
+	}
+	return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("not a regular file: %w", fs.ErrNotExist)}
+}
+
+// remove removes the regular file name, with one link, and syncs its
+// directory, all through the directory's descriptor.
+func (d *Dir) remove(name string) error {
+	dir := path.Dir(name)
+	dirfd, _, err := d.walkDir(dir, false)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dirfd)
+	base := path.Base(name)
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &fs.PathError{Op: "remove", Path: name, Err: err}
+	}
+	if err := d.checkFile(name, st.Mode, uint64(st.Nlink), false); err != nil {
+		return err
+	}
+	if err := unix.Unlinkat(dirfd, base, 0); err != nil {
+		return &fs.PathError{Op: "remove", Path: name, Err: err}
+	}
+	return syncFD(dir, dirfd)
+}
+
+// link makes the staged file tmp (a name in StagingDir) visible as name,
+// creating its directories without following a link, and syncs the
+// directory that holds it. It never replaces an existing name.
+func (d *Dir) link(tmp, name string) (created []string, err error) {
+	dir := path.Dir(name)
+	dirfd, created, err := d.walkDir(dir, true)
+	if err != nil {
+		return created, err
+	}
+	defer unix.Close(dirfd)
+	stage, _, err := d.walkDir(StagingDir, false)
+	if err != nil {
+		return created, err
+	}
+	defer unix.Close(stage)
+	if err := unix.Linkat(stage, path.Base(tmp), dirfd, path.Base(name), 0); err != nil {
+		return created, &os.LinkError{Op: "link", Old: tmp, New: name, Err: err}
+	}
+	if err := syncFD(dir, dirfd); err != nil {
+		unix.Unlinkat(dirfd, path.Base(name), 0)
+		return created, err
+	}
+	return created, nil
+}
+
+func syncFD(dir string, fd int) error {
+	if syncHook != nil {
+		syncHook(dir)
+	}
+	if err := unix.Fsync(fd); err != nil {
+		return fmt.Errorf("store: syncing directory: %w", err)
+	}
+	return nil
+}
