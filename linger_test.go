@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -293,3 +295,31 @@ func TestClientHearsEarlyRefusal(t *testing.T) {
 }
 
 func bufioReader(conn net.Conn) *bufio.Reader { return bufio.NewReader(conn) }
+
+// midwayFailure reads part of a file, then fails, as an object store that
+// goes away mid-upload does.
+type midwayFailure struct{ after int64 }
+
+func (f midwayFailure) Put(_ context.Context, _ string, r io.Reader, _ int64) ([]string, error) {
+	if _, err := io.CopyN(io.Discard, r, f.after); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("the bucket went away")
+}
+
+// A store that fails in the middle of an upload is answered 0300016 to a
+// client that writes its whole request before it reads: the rest of the
+// body is read through the signature check first.
+func TestStoreFailureReachesWriteAllClients(t *testing.T) {
+	s := newLingerServer(t, func(o *ccfs.Options) { o.Store = midwayFailure{after: 1 << 20} })
+	wav := wavfile.File(wavfile.ALaw8k, 4<<20) // about 5.6 MB of body
+	body := []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + base64.StdEncoding.EncodeToString(wav) + `"}}`)
+	for _, srv := range []*httptest.Server{s.plain, s.tls} {
+		for i := range 5 {
+			status, code, err := sendAll(t, srv, upload("a store failure"), body)
+			if err != nil || code != ccfs.ErrStorage.Code() {
+				t.Fatalf("%s, try %d: %d %q %v", srv.URL, i, status, code, err)
+			}
+		}
+	}
+}

@@ -31,6 +31,8 @@ type clusterFlags struct {
 	s3Endpoint, s3Region *string
 	redisURL             *string
 	allowHardLinks       *bool
+	s3Overwrite          *string
+	overwrite            s3store.Options // Overwrite and ForbidOverwriteHeader, from --s3-overwrite
 }
 
 func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
@@ -40,6 +42,7 @@ func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 		poolMin:        fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)"),
 		s3Endpoint:     fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
 		s3Region:       fl.String("s3-region", "us-east-1", "region for s3:// locations"),
+		s3Overwrite:    fl.String("s3-overwrite", "detect", "how s3:// locations keep from replacing an object: detect (If-None-Match until the server refuses it, then none), if-none-match, header:NAME (a vendor's switch, such as header:x-oss-forbid-overwrite), or none"),
 		allowHardLinks: fl.Bool("allow-hard-links", false, "serve and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
 		redisURL:       fl.String("redis", "", "shared replay cache, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
 	}
@@ -48,6 +51,21 @@ func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 // check refuses what the flags cannot mean, before anything starts: a
 // password in the --redis URL, where ps and /debug/pprof/cmdline show it.
 func (f *clusterFlags) check() error {
+	switch mode, header, _ := strings.Cut(*f.s3Overwrite, ":"); mode {
+	case "detect":
+		f.overwrite.Overwrite = s3store.OverwriteDetect
+	case "if-none-match":
+		f.overwrite.Overwrite = s3store.OverwriteIfNoneMatch
+	case "none":
+		f.overwrite.Overwrite = s3store.OverwriteUnprotected
+	case "header":
+		f.overwrite.Overwrite, f.overwrite.ForbidOverwriteHeader = s3store.OverwriteHeader, header
+		if header == "" {
+			return errors.New("--s3-overwrite header:NAME needs the header's name")
+		}
+	default:
+		return fmt.Errorf("--s3-overwrite %q: want detect, if-none-match, header:NAME or none", *f.s3Overwrite)
+	}
 	if *f.redisURL == "" {
 		return nil
 	}
@@ -74,7 +92,7 @@ func (c closers) Close() error {
 
 // openStore opens --store or --pool, checking each location answers. It
 // returns the store and a description for the start-up line.
-func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *closers) (store.Store, string, error) {
+func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *closers, logger *slog.Logger) (store.Store, string, error) {
 	if *f.pool != "" {
 		if *f.store != "" {
 			return nil, "", errors.New("--store and --pool do not go together; name every location in --pool")
@@ -85,7 +103,7 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 			if !ok || id == "" || spec == "" {
 				return nil, "", fmt.Errorf("--pool %q: want ID=LOCATION,ID=LOCATION", *f.pool)
 			}
-			s, err := f.openLocation(ctx, spec, cl)
+			s, err := f.openLocation(ctx, spec, cl, logger)
 			if err != nil {
 				return nil, "", fmt.Errorf("--pool location %s: %w", id, err)
 			}
@@ -101,12 +119,15 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 	if spec == "" {
 		spec = defaultDir
 	}
-	s, err := f.openLocation(ctx, spec, cl)
+	s, err := f.openLocation(ctx, spec, cl, logger)
+	if s3, ok := s.(*s3store.Store); ok {
+		spec += ", overwrite protection: " + s3.Protection()
+	}
 	return s, spec, err
 }
 
 // openLocation opens a directory or an s3://BUCKET[/PREFIX/] location.
-func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closers) (store.Store, error) {
+func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closers, logger *slog.Logger) (store.Store, error) {
 	rest, isS3 := strings.CutPrefix(spec, "s3://")
 	if !isS3 {
 		var opts []store.DirOption
@@ -128,16 +149,23 @@ func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closer
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (set $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY)", spec, err)
 	}
-	s, err := s3store.New(client, s3store.Options{Bucket: bucket, Prefix: prefix})
+	s, err := s3store.New(client, s3store.Options{Bucket: bucket, Prefix: prefix, Logger: logger,
+		Overwrite: f.overwrite.Overwrite, ForbidOverwriteHeader: f.overwrite.ForbidOverwriteHeader})
 	if err != nil {
 		return nil, err
 	}
-	// Fail at start, not on the first upload, when the bucket is wrong.
+	// Fail at start, not on the first upload, when the bucket is wrong;
+	// and find out what the server does with If-None-Match.
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := client.HeadBucket(hctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		return nil, fmt.Errorf("bucket %q is not reachable: %w", bucket, err)
 	}
+	answer, err := s.Probe(hctx)
+	if err != nil {
+		return nil, fmt.Errorf("probing %s: %w", spec, err)
+	}
+	logger.Info("s3 location: the server "+answer+" If-None-Match", "store", spec, "overwriteProtection", s.Protection())
 	return s, nil
 }
 

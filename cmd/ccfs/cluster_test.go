@@ -260,3 +260,41 @@ func TestClusterFlagsS3(t *testing.T) {
 		t.Error("location 256 (a bucket) holds different bytes")
 	}
 }
+
+// Behind an S3-compatible server that refuses If-None-Match (as Alibaba
+// OSS does), `ccfs serve` with its default flags stores a one-part and a
+// multipart upload, serves them back and deletes them, and says once, at
+// WARN, that it writes without overwrite protection.
+func TestServeWithoutConditionalWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and starts servers")
+	}
+	gw := s3test.Start(t)
+	proxy := gw.RefusingIfNoneMatch(t)
+	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+	n := startNode(t, env, "--data", t.TempDir(), "--rate", "0", "--max-file-mb", "8",
+		"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", proxy.Endpoint)
+	c := n.client(n.ak, n.sk)
+	ctx := context.Background()
+	for _, size := range []int{8000, 6 << 20} { // one PutObject; a multipart upload of two parts
+		wav := alaw(size)
+		res, err := c.Upload(ctx, 1, wav)
+		if err != nil {
+			t.Fatalf("%d bytes: upload: %v", size, err)
+		}
+		var back bytes.Buffer
+		if _, err := c.Download(ctx, res.FileName, &back); err != nil || !bytes.Equal(back.Bytes(), wav) {
+			t.Fatalf("%d bytes: download: %d bytes, %v", size, back.Len(), err)
+		}
+		if err := c.Delete(ctx, res.FileName, ""); err != nil {
+			t.Fatalf("%d bytes: delete: %v", size, err)
+		}
+	}
+	if proxy.Refused() != 1 || strings.Count(n.stderr.String(), "refuses If-None-Match") != 1 {
+		t.Fatalf("%d refusals; the log:\n%s", proxy.Refused(), n.stderr)
+	}
+	out, err := gw.Client(t).ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(gw.Bucket)})
+	if err != nil || len(out.Uploads) != 0 {
+		t.Fatalf("multipart uploads left: %v %v", out, err)
+	}
+}

@@ -183,7 +183,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	go reloadCredentials(ctx, creds, c.credsPoll, logger)
 	var cl closers
 	defer cl.Close()
-	st, where, err := c.cluster.openStore(ctx, filepath.Join(c.data, "files"), &cl)
+	st, where, err := c.cluster.openStore(ctx, filepath.Join(c.data, "files"), &cl, logger)
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,23 @@
 // Package s3store keeps ccfs uploads in a bucket of an S3-compatible
-// object store: AWS S3, Huawei OBS, Ceph RGW, versitygw, MinIO and the
-// like. It is a nested module, so the root ccfs module does not depend on
-// the AWS SDK.
+// object store. Which servers were tested, and what their vendors
+// document, is in docs/storage-compatibility.md in the ccfs repository.
+// It is a nested module, so the root ccfs module does not depend on the
+// AWS SDK.
 //
 // Put is all or nothing and never overwrites. A file that fits in one part
 // (PartSize, 5 MiB by default) is sent with one PutObject; a longer one
 // streams as a multipart upload, one part at a time, and the upload is
 // aborted on any error so that no object and no orphaned part remains.
-// Both carry If-None-Match: *, so an existing key is never replaced; the
-// server must support conditional writes (AWS S3, Ceph RGW from Squid,
-// versitygw and MinIO do). A server that ignores If-None-Match would let
-// a Put replace an existing key; the names the handler makes are random,
-// so that can only matter for keys other writers put in the same prefix.
+// Both carry If-None-Match: *, so an existing key is never replaced, where
+// the server supports conditional writes. Not every S3-compatible server
+// does, and some refuse the header rather than ignore it: Options.Overwrite
+// says what to do. By default (OverwriteDetect) a Store that is refused
+// writes on without the condition from then on, and says so once; a
+// vendor's own switch can be sent instead (OverwriteHeader). Without a
+// condition an existing key can be replaced: the names the handler makes
+// are random and never written twice, so that can only matter for keys
+// other writers put in the same prefix. docs/storage-compatibility.md in
+// the ccfs repository says which servers were tested.
 //
 // S3 needs each part's length before the part is sent, and the handler
 // learns a file's length only at its end, so Put holds at most one part in
@@ -24,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -32,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ccfs-go/ccfs/store"
@@ -74,6 +82,15 @@ type Options struct {
 	// AbortTimeout bounds the clean-up after a failed multipart upload,
 	// which runs even when Put's context has ended. Zero means 30 seconds.
 	AbortTimeout time.Duration
+	// Overwrite is how Put keeps from replacing an existing object.
+	// Default: OverwriteDetect.
+	Overwrite Overwrite
+	// ForbidOverwriteHeader names the header OverwriteHeader sends, such
+	// as "x-oss-forbid-overwrite".
+	ForbidOverwriteHeader string
+	// Logger receives the one warning of OverwriteDetect turning the
+	// protection off. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // Store is a store.Store, store.Opener and store.Remover on one bucket:
@@ -84,6 +101,7 @@ type Store struct {
 	prefix       string
 	partSize     int
 	abortTimeout time.Duration
+	protect      protection
 }
 
 var (
@@ -106,8 +124,18 @@ func New(api API, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("s3store: part size %d is outside [%d, %d]", opts.PartSize, MinPartSize, MaxPartSize)
 	case opts.AbortTimeout < 0:
 		return nil, errors.New("s3store: negative abort timeout")
+	case opts.Overwrite < OverwriteDetect || opts.Overwrite > OverwriteUnprotected:
+		return nil, fmt.Errorf("s3store: unknown overwrite protection %d", opts.Overwrite)
+	case opts.Overwrite == OverwriteHeader && !validHeader(opts.ForbidOverwriteHeader):
+		return nil, fmt.Errorf("s3store: OverwriteHeader needs ForbidOverwriteHeader, a header name (not %q)", opts.ForbidOverwriteHeader)
 	}
 	s := &Store{api: api, bucket: opts.Bucket, prefix: opts.Prefix, partSize: opts.PartSize, abortTimeout: opts.AbortTimeout}
+	s.protect.mode.Store(int32(opts.Overwrite))
+	s.protect.header, s.protect.logger = opts.ForbidOverwriteHeader, opts.Logger
+	if s.protect.logger == nil {
+		s.protect.logger = slog.Default()
+	}
+	s.protect.where = "s3://" + opts.Bucket + "/" + opts.Prefix
 	if s.partSize == 0 {
 		s.partSize = MinPartSize
 	}
@@ -179,15 +207,21 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, size int64) (
 		if size >= 0 && int64(part.n) != size {
 			return nil, fmt.Errorf("s3store: %s: read %d bytes, expected %d", name, part.n, size)
 		}
-		_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:        &s.bucket,
-			Key:           aws.String(s.key(name)),
-			Body:          part.reader(),
-			ContentLength: aws.Int64(int64(part.n)),
-			ContentType:   aws.String(contentType(name)),
-			IfNoneMatch:   aws.String("*"),
-		})
-		return nil, s.wrap("putting", name, err)
+		for {
+			ifNoneMatch, header := s.protect.condition()
+			_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
+				Bucket:        &s.bucket,
+				Key:           aws.String(s.key(name)),
+				Body:          part.reader(),
+				ContentLength: aws.Int64(int64(part.n)),
+				ContentType:   aws.String(contentType(name)),
+				IfNoneMatch:   ifNoneMatch,
+			}, header...)
+			if err != nil && s.protect.refused(err) {
+				continue // refused whole: nothing was stored; again, without the condition
+			}
+			return nil, s.wrap("putting", name, err)
+		}
 	}
 	return nil, s.multipart(ctx, name, r, size, &part)
 }
@@ -244,12 +278,18 @@ func (s *Store) multipart(ctx context.Context, name string, r io.Reader, size in
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err = s.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket: &s.bucket, Key: key, UploadId: up.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
-		IfNoneMatch:     aws.String("*"),
-	})
-	return s.wrap("completing the multipart upload of", name, err)
+	for {
+		ifNoneMatch, header := s.protect.condition()
+		_, err = s.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+			Bucket: &s.bucket, Key: key, UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+			IfNoneMatch:     ifNoneMatch,
+		}, header...)
+		if err != nil && s.protect.refused(err) {
+			continue // the upload is still open, its parts kept: complete it without the condition
+		}
+		return s.wrap("completing the multipart upload of", name, err)
+	}
 }
 
 // wrap turns an SDK error into one that says what failed, wrapping
@@ -260,10 +300,12 @@ func (s *Store) wrap(doing, name string, err error) error {
 	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) {
-		switch re.HTTPStatusCode() {
-		case http.StatusPreconditionFailed:
+		var api smithy.APIError
+		switch {
+		case re.HTTPStatusCode() == http.StatusPreconditionFailed,
+			re.HTTPStatusCode() == http.StatusConflict && errors.As(err, &api) && api.ErrorCode() == "FileAlreadyExists": // OSS's x-oss-forbid-overwrite
 			return fmt.Errorf("s3store: %s %q: %w", doing, name, store.ErrExist)
-		case http.StatusNotFound:
+		case re.HTTPStatusCode() == http.StatusNotFound:
 			return fmt.Errorf("s3store: %s %q: %w", doing, name, fs.ErrNotExist)
 		}
 	}
