@@ -81,7 +81,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	}
 	f.Close()
 
-	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+	env := gatewayEnv(gw)
 	node := func() string {
 		return startNode(t, env, "--data", t.TempDir(), "--credentials", credsFile, "--root", "Y:",
 			"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://"+rd.Addr).base
@@ -271,7 +271,7 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 	}
 	gw := s3test.Start(t)
 	proxy := gw.RefusingIfNoneMatch(t)
-	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+	env := gatewayEnv(gw)
 	n := startNode(t, env, "--data", t.TempDir(), "--rate", "0", "--max-file-mb", "8",
 		"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", proxy.Endpoint)
 	c := n.client(n.ak, n.sk)
@@ -297,4 +297,9 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 	if err != nil || len(out.Uploads) != 0 {
 		t.Fatalf("multipart uploads left: %v %v", out, err)
 	}
+}
+
+// gatewayEnv is the environment that gives `ccfs serve` the gateway's keys.
+func gatewayEnv(gw *s3test.Gateway) []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
 }

@@ -300,7 +300,7 @@ func TestReadyzFollowsStoreAndRedis(t *testing.T) {
 	}
 	gw := s3test.Start(t)
 	rd := redistest.Start(t)
-	env := []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+	env := gatewayEnv(gw)
 	n := startAdminNode(t, env, "--data", t.TempDir(), "--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint,
 		"--redis", "redis://"+rd.Addr)
 	if code, rep := n.readyz(t); code != 200 || rep.Checks["store"] != "ok" || rep.Checks["replay"] != "ok" {
