@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -320,5 +321,19 @@ func TestServePool(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "serve", "--data", t.TempDir(), "--pool", "nonsense"); code == 0 {
 		t.Fatal("a bad --pool was accepted")
+	}
+}
+
+// The ccfs binary links no test package: testing and net/http/httptest
+// would come with ccfstest.
+func TestBinaryLinksNoTestPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "testing" || pkg == "net/http/httptest" || strings.HasSuffix(pkg, "/ccfstest") {
+			t.Errorf("the command links %s", pkg)
+		}
 	}
 }

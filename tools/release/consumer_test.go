@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -15,20 +16,27 @@ import (
 )
 
 // TestConsumer plays a user outside the repository, with nothing but a
-// module proxy: this tree's modules at the version they require of each
-// other, in a file:// proxy (third-party modules from the usual one), an
+// module proxy: this tree's modules as a release of it would hold them
+// (synced with the siblings' hashes, at the version they require of each
+// other), in a file:// proxy (third-party modules from the usual one), an
 // empty module cache, no workspace, no access to the working tree.
 //   - go install of the command at that version works, and the installed
 //     ccfs serves an upload made with its own upload command;
 //   - a program that imports ccfs, store/s3store, auth/redisreplay and
 //     metrics/prom builds, and go mod verify accepts its go.sum;
-//   - every module is tidy (go mod tidy -diff) against that proxy.
+//   - every module of the release is tidy (go mod tidy -diff) against
+//     that proxy, and the tree is what check wants.
 func TestConsumer(t *testing.T) {
-	root := repoRoot(t)
-	version, err := requiredVersion(root)
+	repo := repoRoot(t)
+	version, err := requiredVersion(repo)
 	if err != nil {
 		t.Fatalf("the modules cannot be consumed at a version: %v", err)
 	}
+	root, cleanup, err := syncedCopy(repo, version, true, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
 	proxy, cache, work := t.TempDir(), t.TempDir(), t.TempDir()
 	for _, m := range modules {
 		if err := addToProxy(proxy, root, m, version); err != nil {
@@ -44,6 +52,9 @@ func TestConsumer(t *testing.T) {
 	}
 
 	t.Run("tidy", func(t *testing.T) {
+		if err := check(repo, io.Discard); err != nil {
+			t.Error(err)
+		}
 		for _, m := range modules {
 			if err := goCmd(filepath.Join(root, m.dir), env, &testWriter{t}, "mod", "tidy", "-diff"); err != nil {
 				t.Errorf("%s is not tidy: %v\n(run: go run ./tools/release sync %s)", m.dir, err, version)

@@ -1,11 +1,17 @@
 // Command release keeps the repository's modules consumable from outside
 // and makes a release. Every module requires its siblings at one version,
-// with no replace directives (go.work is for working here); the nested
-// modules' go.sum hold the siblings' hashes as this tree makes them.
+// with no replace directives (go.work is for working here).
 //
-//	go run ./tools/release sync VERSION   # require siblings at VERSION, tidy every go.mod and go.sum
-//	go run ./tools/release check          # every module tidy against its siblings as they are now
-//	go run ./tools/release tag VERSION    # sync, check, test, commit and tag every module
+// Between releases the nested modules' go.sum hold no line for a sibling:
+// the sibling's hash would be that of the tree as it is, which every edit
+// of the sibling (a README line) changes. In the workspace the siblings are
+// directories, which need no hash. Only the release commit writes the
+// siblings' hashes, as the tagged tree makes them; the next commit takes
+// them out again.
+//
+//	go run ./tools/release sync VERSION   # require siblings at VERSION, tidy every go.mod and go.sum (siblings' lines left out)
+//	go run ./tools/release check          # every module tidy, but for the siblings' lines, against its siblings as they are now
+//	go run ./tools/release tag VERSION    # sync with the siblings' lines, check, test, commit and tag every module; then take them out again
 //
 // Run it from the repository's root. The siblings are served to the go
 // command from a file:// module proxy built from this tree (the layout of
@@ -14,12 +20,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/mod/semver"
 )
@@ -62,8 +71,29 @@ func run(args []string, out io.Writer) error {
 }
 
 // sync makes every nested module require its siblings at version and
-// tidies it against the siblings as this tree holds them.
+// tidies it against the siblings as this tree holds them, then takes the
+// siblings' lines out of every go.sum: the development state.
 func sync(root, version string, out io.Writer) error {
+	if err := syncWithSums(root, version, out); err != nil {
+		return err
+	}
+	return dropAllSiblingSums(root)
+}
+
+// dropAllSiblingSums takes the siblings' lines out of every nested
+// module's go.sum.
+func dropAllSiblingSums(root string) error {
+	for _, m := range modules[1:] {
+		if err := dropSiblingSums(root, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncWithSums is sync that keeps the siblings' lines: the release state,
+// in which the modules can be consumed from a proxy.
+func syncWithSums(root, version string, out io.Writer) error {
 	proxy, env, cleanup, err := tempProxy()
 	if err != nil {
 		return err
@@ -92,30 +122,85 @@ func sync(root, version string, out io.Writer) error {
 	return nil
 }
 
-// check builds the proxy from this tree at the version the modules
-// require each other at, and runs go mod tidy -diff in every module.
+// check syncs a copy of this tree at the version the modules require
+// each other at, and finds every go.mod and go.sum of the tree as the
+// copy has them: tidy against the siblings as they are, less the
+// siblings' lines. An edit of a module that changes no requirement
+// (a README line, code that imports nothing new) needs no sync.
 func check(root string, out io.Writer) error {
 	version, err := requiredVersion(root)
 	if err != nil {
 		return err
 	}
-	proxy, env, cleanup, err := tempProxy()
+	synced, cleanup, err := syncedCopy(root, version, false, out)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	var stale []string
 	for _, m := range modules {
-		if err := addToProxy(proxy, root, m, version); err != nil {
+		for _, f := range []string{"go.mod", "go.sum"} {
+			want, _ := os.ReadFile(filepath.Join(synced, m.dir, f))
+			got, _ := os.ReadFile(filepath.Join(root, m.dir, f))
+			if !bytes.Equal(got, want) {
+				stale = append(stale, filepath.Join(m.dir, f))
+			}
+		}
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("not tidy: %s (run: go run ./tools/release sync %s)", strings.Join(stale, ", "), version)
+	}
+	fmt.Fprintf(out, "every module tidy at %s\n", version)
+	return nil
+}
+
+// syncedCopy copies the tree at root to a temporary directory and syncs
+// it at version, with the siblings' lines (the release state) if
+// withSums; cleanup removes it.
+func syncedCopy(root, version string, withSums bool, out io.Writer) (string, func(), error) {
+	tree, err := os.MkdirTemp("", "ccfs-release-tree-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(tree) }
+	if err := copyTree(tree, root); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	sync := sync
+	if withSums {
+		sync = syncWithSums
+	}
+	if err := sync(tree, version, io.Discard); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return tree, cleanup, nil
+}
+
+// copyTree copies the files of the repository at src to dst, leaving out
+// version control and a dev server's data.
+func copyTree(dst, src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
 			return err
 		}
-	}
-	for _, m := range modules {
-		fmt.Fprintf(out, "go mod tidy -diff in %s\n", m.dir)
-		if err := goCmd(filepath.Join(root, m.dir), env, out, "mod", "tidy", "-diff"); err != nil {
-			return fmt.Errorf("%w\n(run: go run ./tools/release sync %s)", err, version)
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "ccfs-data") {
+			return filepath.SkipDir
 		}
-	}
-	return nil
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
 }
 
 // tempProxy makes an empty file proxy and module cache, and the
@@ -150,13 +235,10 @@ func requiredVersion(root string) (string, error) {
 	return version, nil
 }
 
-// tag makes the release: sync, check, the tests, a commit, a tag per
-// module.
+// tag makes the release: sync with the siblings' lines, the tests, a
+// commit, a tag per module; then a commit that takes the lines out again.
 func tag(root, version string, out io.Writer) error {
-	if err := sync(root, version, out); err != nil {
-		return err
-	}
-	if err := check(root, out); err != nil {
+	if err := syncWithSums(root, version, out); err != nil {
 		return err
 	}
 	test := exec.Command("go", "test", "./...", "./auth/redisreplay/...", "./store/s3store/...", "./cmd/ccfs/...", "./tools/...")
@@ -183,6 +265,17 @@ func tag(root, version string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "tagged %s\n", tagFor(m, version))
 	}
-	fmt.Fprintln(out, "push with: git push origin --tags")
+	if err := dropAllSiblingSums(root); err != nil {
+		return err
+	}
+	for _, m := range modules[1:] {
+		if err := git("add", filepath.Join(m.dir, "go.sum")); err != nil {
+			return err
+		}
+	}
+	if err := git("commit", "--allow-empty", "-m", "after "+version+": the siblings' hashes out of go.sum again"); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "push with: git push origin main --tags")
 	return nil
 }
