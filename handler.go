@@ -77,20 +77,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Code, ev.Desc, ev.Status, ev.Err = ErrCutShort.code, ErrCutShort.desc, http.StatusOK, cut.err
 		h.log(r.Context(), ev)
 		panic(http.ErrAbortHandler)
-	case err != nil && h.shouldLinger(r, err):
-		// Answered before its body: answer, then drain the body, so that
-		// a client still writing it hears the answer (linger.go).
-		e := h.cfg.resultFor(err)
-		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
-		w.Header().Set("Connection", "close")
-		writeResponse(w, e.status, e.response())
-		h.log(r.Context(), ev)
-		h.linger(w, r)
-		return
 	case err != nil:
 		e := h.cfg.resultFor(err)
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
+		// Answered before its body: answer, then drain the body, so that
+		// a client still writing it hears the answer (linger.go).
+		linger := h.shouldLinger(r, err)
+		if linger {
+			w.Header().Set("Connection", "close")
+		}
 		writeResponse(w, e.status, e.response())
+		if linger {
+			h.log(r.Context(), ev)
+			h.linger(w, r)
+			return
+		}
 	case ev.Interface == InterfaceDownload:
 		ev.Code, ev.Status = SuccessCode, http.StatusOK // the file is sent
 	case ev.Interface == InterfaceDelete:

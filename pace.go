@@ -18,9 +18,10 @@ import (
 // within the grace period plus the time its bytes take at the minimum
 // rate. Without that, bytes the kernel's buffers take at once (megabytes,
 // for a download to a client that reads nothing) count as taken, and buy
-// a stalled client minutes of credit. Where the ResponseWriter cannot set deadlines (a
-// test recorder, some middleware) it checks the rate between reads
-// (writes) instead.
+// a stalled client minutes of credit.
+//
+// Where the ResponseWriter cannot set deadlines (a test recorder, some
+// middleware) it checks the rate between reads (writes) instead.
 type pace struct {
 	rc       *http.ResponseController
 	write    bool // deadlines for writes, not reads
