@@ -2,11 +2,18 @@ package ccfs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/b64"
+	"github.com/ccfs-go/ccfs/internal/envelope"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // An Error is a failed request as the caller sees it: the CC-FS result
@@ -135,4 +142,71 @@ func ResultCodes() []Error {
 	return []Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
 		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
 		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort}
+}
+
+// resultFor maps every failure of a request to what the caller sees: the
+// one table from errors to result codes.
+func (c *config) resultFor(err error) Error {
+	var (
+		e   Error
+		me  *auth.MismatchError
+		be  bodyError
+		ee  *envelope.Error
+		de  *b64.Error
+		se  *wavcheck.SizeError
+		wse *wavcheck.StructureError
+		wfe *wavcheck.FormatError
+	)
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &be) && (errors.Is(be, errSlowBody) || errors.Is(be, os.ErrDeadlineExceeded)):
+		return ErrSlowBody.with("the request body arrived too slowly: under %d bytes a second after the first %s, or past the server's read timeout",
+			c.MinBodyRate, c.BodyRateGrace).because(be.err)
+	case errors.As(err, &be):
+		return ErrFormat.with("the request body could not be read to its end").because(be.err)
+	case errors.As(err, &ee):
+		return ErrFormat.with("the format of the request body is incorrect: %v", ee)
+	case errors.As(err, &de):
+		return ErrFormat.with("the format of data is incorrect: %v", de)
+	case errors.As(err, &se):
+		return ErrTooLong.with("the length of data is too long: %v", se)
+	case errors.As(err, &wse), errors.As(err, &wfe):
+		return ErrFormat.with("the format of data is incorrect: %v", err)
+	case errors.Is(err, auth.ErrTimestampWindow):
+		return ErrTimestamp.with("%s", strings.TrimPrefix(err.Error(), "auth: "))
+	case errors.Is(err, auth.ErrReplay):
+		return ErrReplay
+	case errors.Is(err, auth.ErrVDNNotAllowed):
+		return ErrVDNForbidden
+	case errors.Is(err, auth.ErrReplayUnavailable):
+		return ErrReplayUnavailable.because(err)
+	case errors.As(err, &me) && !c.TerseSignatureErrors:
+		return ErrAuth.with("authentication failed: the signature does not match; serverSigned says what the server signed").explaining(&me.Explanation)
+	case errors.Is(err, auth.ErrSignatureMismatch):
+		return ErrAuth.with("authentication failed: the signature does not match")
+	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),
+		errors.Is(err, auth.ErrUnknownKey):
+		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
+	case errors.Is(err, store.ErrExist):
+		return ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(err)
+	}
+	return ErrStorage.because(err) // the store or the credentials store failed
+}
+
+// versionError says what is wrong with request.version, as every
+// interface checks it: longer than envelope.MaxVersionLen, absent or
+// null, empty, or not Version.
+func versionError(v string, present, tooLong bool) error {
+	switch {
+	case tooLong:
+		return ErrTooLong.with("the length of version is too long (at most %d characters)", envelope.MaxVersionLen)
+	case !present:
+		return ErrNull.with("the value of version cannot be null")
+	case v == "":
+		return ErrEmpty.with("version cannot be an empty string")
+	case v != Version:
+		return ErrVersion
+	}
+	return nil
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/ccfs-go/ccfs/store"
 )
 
+// maxLocationLen bounds a locationId.
+const maxLocationLen = 64
+
 // storeTimeout bounds a removal, which runs on its own context: the
 // request's ends when a client half-closes its connection after its last
 // byte, and a removal begun must not be abandoned midway.
@@ -19,44 +22,44 @@ const storeTimeout = 30 * time.Second
 // the body read whole and its signature checked, then the path it names
 // checked against the upload path rule and the key's VDNs, and the file
 // removed (at one location, or at all).
-func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event) error {
+func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event) (*Response, error) {
 	x, fileName, rawLocation, release, err := h.beginSmall(w, r, ev, "fileName", "locationId")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer release()
 	location, err := stringField("locationId", rawLocation, false, maxLocationLen)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name, err := h.cfg.storeName("fileName", fileName, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Uploads go straight into the rule's directory, so that is the only
 	// place deleteFile removes from.
 	vdn, rest, ok := h.cfg.rule.Match(name)
 	if !ok || rest == "" || strings.Contains(rest, "/") {
-		return ErrFormat.with("the format of fileName is incorrect: it is not a file in the directory of the Third-Party Upload File Path Rule %s", h.cfg.PathRule)
+		return nil, ErrFormat.with("the format of fileName is incorrect: it is not a file in the directory of the Third-Party Upload File Path Rule %s", h.cfg.PathRule)
 	}
 	ev.VDN = vdn
 	if err := checkOwner(x, vdn); err != nil {
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
-	if lr, ok := h.cfg.Store.(store.LocationRemover); ok && location != "" {
+	if lr := h.cfg.locationRemover; lr != nil && location != "" {
 		err = lr.RemoveAt(ctx, location, name)
 	} else {
 		err = h.cfg.remover.Remove(ctx, name)
 	}
 	switch {
 	case err == nil:
-		return nil
+		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):
-		return ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
+		return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
 	case errors.Is(err, store.ErrNoLocation):
-		return ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
+		return nil, ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}
-	return ErrStorage.with("the file could not be deleted").because(err)
+	return nil, ErrStorage.with("the file could not be deleted").because(err)
 }

@@ -1,6 +1,7 @@
 package ccfs
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,40 +22,60 @@ const DownloadContentType = "Application/Octet-stream;charset=UTF-8"
 // checked against the download path rules and the key's VDNs, then the
 // file streamed. It returns a cutShort if the file fails after its first
 // byte was sent.
-func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Event) error {
+func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Event) (*Response, error) {
 	x, filePath, rawMode, release, err := h.beginSmall(w, r, ev, "filePath", "mode")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer release()
 	folder, err := modeField(rawMode)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name, err := h.cfg.storeName("filePath", filePath, folder)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	vdn, _, ok := match(h.cfg.download, name, !folder)
 	if !ok {
-		return ErrFormat.with("the format of filePath is incorrect: it is not under the Third-Party Recording Download Path Rule %s", h.cfg.DownloadPathRule)
+		return nil, ErrFormat.with("the format of filePath is incorrect: it is not under the Third-Party Recording Download Path Rule %s", h.cfg.DownloadPathRule)
 	}
 	ev.VDN = vdn
 	if err := checkOwner(x, vdn); err != nil {
-		return err
+		return nil, err
 	}
 	if folder {
 		if name, err = theOneFile(h.cfg.opener, name); err != nil {
-			return err
+			return nil, err
 		}
 		ev.FileName = h.cfg.RootPrefix + "/" + name // the file sent, not the folder
 	}
 	f, info, err := openFile(h.cfg.opener, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	return h.send(w, r, f, info, ev)
+	return nil, h.send(w, r, f, info, ev)
+}
+
+// modeField reads downloadFile's mode: an integer, or a string holding
+// one (clients that write every value as a string send "1"); 1 names a
+// folder, any other value (or none) a file.
+func modeField(raw json.RawMessage) (folder bool, err error) {
+	if isNull(raw) {
+		return false, nil
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &text) != nil {
+			text = ""
+		}
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return false, ErrFormat.with("the format of mode is incorrect: it is not an integer")
+	}
+	return n == ModeFolder, nil
 }
 
 // theOneFile returns the name of the one file in the folder dir, or says
@@ -173,6 +194,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, f fs.File, info f
 type cutShort struct{ err error }
 
 func (e cutShort) Error() string { return "download cut short: " + e.err.Error() }
+
 func (e cutShort) Unwrap() error { return e.err }
 
 // A fileReadError is a failure to read a file being downloaded: the
@@ -180,4 +202,5 @@ func (e cutShort) Unwrap() error { return e.err }
 type fileReadError struct{ err error }
 
 func (e fileReadError) Error() string { return "reading the file: " + e.err.Error() }
+
 func (e fileReadError) Unwrap() error { return e.err }

@@ -5,19 +5,77 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
+	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/internal/safeput"
-	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
+
+// serveUpload runs one upload: the checks that need no body, then the
+// single pass over it.
+func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event) (*Response, error) {
+	if err := checkMethod(w, r); err != nil {
+		return nil, err
+	}
+	vdn, err := parseVDN(r.URL.RawQuery)
+	if err != nil {
+		return nil, early(err)
+	}
+	ev.VDN = vdn
+	x, release, err := h.admit(w, r, ev, h.cfg.maxBody, fmt.Sprintf("a %d MB file", h.cfg.MaxFileMB),
+		func(ctx context.Context, r *http.Request) (*auth.Verification, error) {
+			return h.cfg.verifier.Begin(ctx, r, vdn)
+		})
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	name, err := h.cfg.rule.Name(vdn, h.cfg.Now())
+	if err != nil {
+		return nil, early(ErrStorage.because(err))
+	}
+	u := newUpload(r.Context(), h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
+	locations, err := u.run(name)
+	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
+	u.free()
+	h.settle(x, ev)
+	if err != nil {
+		return nil, err
+	}
+	ev.FileName = h.cfg.RootPrefix + "/" + name
+	return &Response{ResultCode: SuccessCode, ResultDesc: "success",
+		ResultData: &ResultData{FileName: ev.FileName, LocationID: locations}}, nil
+}
+
+// parseVDN reads vdnId: present once, a positive decimal integer that
+// fits in 32 bits.
+func parseVDN(rawQuery string) (int, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return 0, ErrFormat.with("the format of the query string is incorrect")
+	}
+	vs, ok := q["vdnId"]
+	switch {
+	case !ok:
+		return 0, ErrNull.with("the value of vdnId cannot be null")
+	case len(vs) > 1:
+		return 0, ErrFormat.with("the format of vdnId is incorrect: it is given %d times", len(vs))
+	case vs[0] == "":
+		return 0, ErrEmpty.with("vdnId cannot be an empty string")
+	}
+	s := vs[0]
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n <= 0 || s[0] < '0' || s[0] > '9' {
+		return 0, ErrFormat.with("the format of vdnId is incorrect: %q is not a positive 32-bit integer", clipText(s))
+	}
+	return int(n), nil
+}
 
 // An upload is the single pass over one request body: a chain of readers
 // that Store.Put drains, each Read pulling just enough of the body through
@@ -176,11 +234,6 @@ func (u *upload) drain() error {
 	}
 }
 
-// replayTimeout bounds the replay check, which runs on its own context:
-// the request's is cancelled by Go's server when a client half-closes its
-// connection after its last byte, as many do.
-const replayTimeout = 5 * time.Second
-
 // verifySignature runs Verify once, at the end of the body.
 func (u *upload) verifySignature() error {
 	u.verified = true
@@ -207,118 +260,6 @@ func (u *upload) checkFields() error {
 	}
 	return nil
 }
-
-// versionError says what is wrong with request.version, as every
-// interface checks it: longer than envelope.MaxVersionLen, absent or
-// null, empty, or not Version.
-func versionError(v string, present, tooLong bool) error {
-	switch {
-	case tooLong:
-		return ErrTooLong.with("the length of version is too long (at most %d characters)", envelope.MaxVersionLen)
-	case !present:
-		return ErrNull.with("the value of version cannot be null")
-	case v == "":
-		return ErrEmpty.with("version cannot be an empty string")
-	case v != Version:
-		return ErrVersion
-	}
-	return nil
-}
-
-// resultFor maps every failure of a request to what the caller sees: the
-// one table from errors to result codes.
-func (c *config) resultFor(err error) Error {
-	var (
-		e   Error
-		me  *auth.MismatchError
-		be  bodyError
-		ee  *envelope.Error
-		de  *b64.Error
-		se  *wavcheck.SizeError
-		wse *wavcheck.StructureError
-		wfe *wavcheck.FormatError
-	)
-	switch {
-	case errors.As(err, &e):
-		return e
-	case errors.As(err, &be) && (errors.Is(be, errSlowBody) || errors.Is(be, os.ErrDeadlineExceeded)):
-		return ErrSlowBody.with("the request body arrived too slowly: under %d bytes a second after the first %s, or past the server's read timeout",
-			c.MinBodyRate, c.BodyRateGrace).because(be.err)
-	case errors.As(err, &be):
-		return ErrFormat.with("the request body could not be read to its end").because(be.err)
-	case errors.As(err, &ee):
-		return ErrFormat.with("the format of the request body is incorrect: %v", ee)
-	case errors.As(err, &de):
-		return ErrFormat.with("the format of data is incorrect: %v", de)
-	case errors.As(err, &se):
-		return ErrTooLong.with("the length of data is too long: %v", se)
-	case errors.As(err, &wse), errors.As(err, &wfe):
-		return ErrFormat.with("the format of data is incorrect: %v", err)
-	case errors.Is(err, auth.ErrTimestampWindow):
-		return ErrTimestamp.with("%s", strings.TrimPrefix(err.Error(), "auth: "))
-	case errors.Is(err, auth.ErrReplay):
-		return ErrReplay
-	case errors.Is(err, auth.ErrVDNNotAllowed):
-		return ErrVDNForbidden
-	case errors.Is(err, auth.ErrReplayUnavailable):
-		return ErrReplayUnavailable.because(err)
-	case errors.As(err, &me) && !c.TerseSignatureErrors:
-		return ErrAuth.with("authentication failed: the signature does not match; serverSigned says what the server signed").explaining(&me.Explanation)
-	case errors.Is(err, auth.ErrSignatureMismatch):
-		return ErrAuth.with("authentication failed: the signature does not match")
-	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),
-		errors.Is(err, auth.ErrUnknownKey):
-		return ErrAuth.with("authentication failed: %s", strings.TrimPrefix(err.Error(), "auth: "))
-	case errors.Is(err, store.ErrExist):
-		return ErrStorage.with("the file could not be stored: the generated name is taken; try again").because(err)
-	}
-	return ErrStorage.because(err) // the store or the credentials store failed
-}
-
-// requestBody is the bottom of the chain: the request body, counted, held
-// to the minimum rate, and cut off by the request's end until its last
-// read. Its failures are bodyErrors.
-type requestBody struct {
-	r    io.Reader
-	ctx  context.Context
-	size int64 // Content-Length
-	n    int64 // read so far
-	pace *pace // nil if the minimum rate is off
-	// lastRead is set just before the read that can complete the body.
-	// From then on the request's context no longer aborts the store: Go's
-	// server cancels it when the client half-closes its connection, which
-	// it may do as soon as its last byte is sent (and which the server
-	// notices inside that very read); a client that really hangs up
-	// during it makes the read fail, which aborts the store all the same.
-	lastRead atomic.Bool
-}
-
-func (b *requestBody) Read(p []byte) (int, error) {
-	if err := b.ctx.Err(); err != nil && !b.lastRead.Load() {
-		return 0, bodyError{err} // the request ended with body bytes still due
-	}
-	if b.size-b.n <= int64(len(p)) {
-		b.lastRead.Store(true)
-	}
-	if err := b.pace.before(b.n, len(p)); err != nil {
-		return 0, bodyError{err}
-	}
-	n, err := b.r.Read(p)
-	b.n += int64(n)
-	switch {
-	case err == io.EOF:
-		b.pace.done()
-	case err != nil:
-		err = bodyError{err}
-	}
-	return n, err
-}
-
-// A bodyError is a failure to read the request body itself.
-type bodyError struct{ err error }
-
-func (e bodyError) Error() string { return fmt.Sprintf("reading the request body: %v", e.err) }
-func (e bodyError) Unwrap() error { return e.err }
 
 // tee is io.TeeReader into the signature check, without an allocation per
 // request.

@@ -1,0 +1,270 @@
+package ccfs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+	"golang.org/x/time/rate"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxFileMB   = 5
+	DefaultRatePerKey  = rate.Limit(5)
+	DefaultBurst       = 10
+	DefaultMaxInFlight = 64
+	// DefaultMaxInFlightPerKey is a quarter of DefaultMaxInFlight: one key,
+	// or strangers who know it, cannot take every slot.
+	DefaultMaxInFlightPerKey = 16
+	// DefaultMinBodyRate is 16 KiB/s: a 5 MB file's body (about 7 MB) in
+	// under 8 minutes. A chatbot on a LAN sends it in well under a second.
+	DefaultMinBodyRate = 16 << 10
+	// DefaultBodyRateGrace gives a body 5 s before its rate is held to the
+	// minimum: time for a TLS handshake's worth of hiccups, or a client's
+	// garbage collection pause.
+	DefaultBodyRateGrace = 5 * time.Second
+	// DefaultMaxDraining is how many refused requests' bodies are drained
+	// at once (Options.MaxDraining).
+	DefaultMaxDraining = 64
+)
+
+// Options configures NewHandler. A zero field means its default.
+type Options struct {
+	// Credentials looks access keys up. Required.
+	Credentials auth.Credentials
+	// Store keeps the files. Required.
+	Store store.Store
+	// PathRule is the "Third-Party Upload File Path Rule": where uploads
+	// go, and where deleteFile may remove them. Default: pathrule.Default,
+	// "/3rdfile/%VDNNO%/thirdvoicebotfile/".
+	PathRule string
+	// DownloadPathRule is the "Third-Party Recording Download Path Rule",
+	// a ';'-separated list of rules under which downloadFile may read.
+	// Default: pathrule.DefaultDownload, recordings and uploaded prompts.
+	DownloadPathRule string
+	// RootPrefix is shown before the path in fileName, such as a drive
+	// letter "Y:" in OP deployments. Default: none.
+	RootPrefix string
+	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
+	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.
+	MaxFileMB int
+	// Codecs are the accepted WAV codecs. Default: A-law only.
+	Codecs []wavcheck.Codec
+	// Window is how far the signing time may be from Now, either way.
+	// Default: 15 minutes.
+	Window time.Duration
+	// SignedHeaders must be signed by every request; host always is.
+	// Default: host alone, as the vendor's demo signs. The body is inside
+	// the signature whatever the list, so requiring more secures nothing;
+	// it only shuts out clients that sign less.
+	SignedHeaders []string
+	// TerseSignatureErrors answers a signature that does not match with
+	// the bare 401 result, as the vendor's server does. By default the
+	// answer also says what the server signed (Response.ServerSigned):
+	// nothing secret, all of it from the request, for the client to
+	// compare with what it signed.
+	TerseSignatureErrors bool
+	// Replay remembers accepted signatures. Default: an in-memory cache of
+	// auth.DefaultReplayCapacity entries.
+	Replay auth.ReplayCache
+	// RatePerKey is the sustained number of requests (uploads, deletes and
+	// downloads together) a second one access key may start, and Burst how
+	// many it may start at once. Default: 5 and 10. rate.Inf turns the
+	// limit off.
+	RatePerKey rate.Limit
+	Burst      int
+	// MaxInFlight is the most requests the handler processes at once (a
+	// download holds its slot until its last byte); more are refused with
+	// ErrBusy. Default: 64.
+	MaxInFlight int
+	// MaxInFlightPerKey is the most requests one access key may have in
+	// progress at once; more are refused with ErrBusy. The slot is taken
+	// before the signature can be checked, so this is also what strangers
+	// who know a key (but not its secret) can hold. Default: 16, at most
+	// MaxInFlight.
+	MaxInFlightPerKey int
+	// MinBodyRate, in bytes a second, is the slowest a request body may
+	// arrive once BodyRateGrace has passed; a slower body is dropped with
+	// ErrSlowBody. It is also the slowest a client may take a download:
+	// one that reads slower is cut off. It bounds how long a stalled
+	// client holds a slot. The rate is enforced with read and write
+	// deadlines (http.ResponseController) where the ResponseWriter
+	// supports them. Default: DefaultMinBodyRate (16 KiB/s); negative
+	// turns it off.
+	MinBodyRate int
+	// BodyRateGrace is how long a body may take before MinBodyRate applies.
+	// Default: 5 seconds.
+	BodyRateGrace time.Duration
+	// MaxDraining is the most requests, answered before their body was
+	// read, whose body the handler reads and discards at once so that a
+	// client that writes its whole request before reading hears the
+	// answer instead of a reset. A draining request holds none of the
+	// MaxInFlight slots, and is held to MinBodyRate; past this many, a
+	// refused request's connection is closed at once. Default:
+	// DefaultMaxDraining (64).
+	MaxDraining int
+	// Logger receives one line per request. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// OnRequest, if set, is called after every request with what the log
+	// line says, so that any metrics system can be fed.
+	OnRequest func(Event)
+}
+
+// Event describes one finished request, for Options.OnRequest.
+type Event struct {
+	// Interface is InterfaceUpload, InterfaceDelete or InterfaceDownload;
+	// "" for a request to no interface (a 404).
+	Interface string
+	// RequestID identifies the request in the log line and the
+	// X-Request-ID response header: the balancer's X-Request-ID if it set
+	// a usable one, else one made here.
+	RequestID string
+	// AccessKey is the key the request names, clipped to 128 bytes; "" if
+	// none. Unless KeyVerified, it is only a claim, and a stranger can put
+	// any text there: never use it as a metrics label unverified.
+	AccessKey string
+	// KeyVerified says the request's signature held: the caller holds
+	// AccessKey's secret.
+	KeyVerified bool
+	// PreviousSecret says the signature held with the key's previous
+	// secret (a rotation in progress): this caller has not moved yet.
+	PreviousSecret bool
+	// EmptyQueryLine says the signature held for the canonical request
+	// with an empty query line, which the request had no query for: its
+	// client writes the line always, as some ports of the signer do.
+	EmptyQueryLine bool
+	VDN            int    // 0 if not parsed
+	Code           string // result code
+	Desc           string // result description, on failure
+	Status         int    // HTTP status
+	BodyBytes      int64  // request body bytes read
+	FileBytes      int64  // decoded file bytes uploaded, or file bytes downloaded
+	// FileName is the file uploaded, deleted or downloaded, as the caller
+	// names it (root prefix included); an upload's only on success.
+	FileName string
+	Duration time.Duration
+	// Err is the internal cause of a failure (a store error, say), if any.
+	// It never holds a secret, but it is for operators, not callers.
+	Err error
+}
+
+// config is Options resolved and checked.
+type config struct {
+	Options
+	rule     *pathrule.Rule
+	download []*pathrule.Rule
+	remover  store.Remover // the Store, if it can remove files; else nil
+	opener   store.Opener  // the Store, if it can open files; else nil
+	// locationRemover is the Store, if it can remove the copy at one
+	// location (a CTI pool); else nil.
+	locationRemover store.LocationRemover
+	policy          wavcheck.Policy
+	maxFile         int64
+	maxBody         int64
+	verifier        *auth.Verifier
+}
+
+func (o Options) resolve() (*config, error) {
+	c := &config{Options: o}
+	if o.Credentials == nil {
+		return nil, errors.New("ccfs: Options.Credentials is required")
+	}
+	if o.Store == nil {
+		return nil, errors.New("ccfs: Options.Store is required")
+	}
+	c.remover, _ = o.Store.(store.Remover)
+	c.opener, _ = o.Store.(store.Opener)
+	c.locationRemover, _ = o.Store.(store.LocationRemover)
+	if c.PathRule == "" {
+		c.PathRule = pathrule.Default
+	}
+	rule, err := pathrule.Parse(c.PathRule)
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: Options.PathRule: %w", err)
+	}
+	c.rule = rule
+	if c.DownloadPathRule == "" {
+		c.DownloadPathRule = pathrule.DefaultDownload
+	}
+	if c.download, err = pathrule.ParseList(c.DownloadPathRule); err != nil {
+		return nil, fmt.Errorf("ccfs: Options.DownloadPathRule: %w", err)
+	}
+	if strings.ContainsFunc(c.RootPrefix, func(r rune) bool { return r < 0x20 || r == 0x7f }) || strings.HasSuffix(c.RootPrefix, "/") {
+		return nil, errors.New("ccfs: Options.RootPrefix holds a control character or ends in '/'")
+	}
+	switch {
+	case c.MaxFileMB == 0:
+		c.MaxFileMB = DefaultMaxFileMB
+	case c.MaxFileMB < 0 || c.MaxFileMB > 1024:
+		return nil, fmt.Errorf("ccfs: Options.MaxFileMB %d is not in 1..1024", c.MaxFileMB)
+	}
+	c.maxFile = int64(c.MaxFileMB) << 20
+	// The largest body the limit allows: the base64 of the largest file,
+	// 1/32 more for JSON-escaped slashes ("\/", as some encoders write
+	// them), and 64 KiB for the envelope.
+	b64 := (c.maxFile + 2) / 3 * 4
+	c.maxBody = b64 + b64/32 + 64<<10
+	c.policy = wavcheck.Policy{Codecs: c.Codecs, MaxSize: c.maxFile}
+	if err := c.policy.Validate(); err != nil {
+		return nil, fmt.Errorf("ccfs: Options.Codecs: %w", err)
+	}
+	if c.RatePerKey == 0 {
+		c.RatePerKey = DefaultRatePerKey
+	}
+	if c.Burst == 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.RatePerKey < 0 || c.Burst < 0 {
+		return nil, errors.New("ccfs: Options.RatePerKey and Burst must not be negative")
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.MaxInFlight < 0 {
+		return nil, errors.New("ccfs: Options.MaxInFlight must not be negative")
+	}
+	switch {
+	case c.MaxInFlightPerKey == 0:
+		c.MaxInFlightPerKey = min(DefaultMaxInFlightPerKey, c.MaxInFlight)
+	case c.MaxInFlightPerKey < 0 || c.MaxInFlightPerKey > c.MaxInFlight:
+		return nil, fmt.Errorf("ccfs: Options.MaxInFlightPerKey %d is not in 1..MaxInFlight (%d)", c.MaxInFlightPerKey, c.MaxInFlight)
+	}
+	switch {
+	case c.MaxDraining == 0:
+		c.MaxDraining = DefaultMaxDraining
+	case c.MaxDraining < 0:
+		return nil, errors.New("ccfs: Options.MaxDraining must not be negative")
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	switch {
+	case c.BodyRateGrace == 0:
+		c.BodyRateGrace = DefaultBodyRateGrace
+	case c.BodyRateGrace < 0:
+		return nil, errors.New("ccfs: Options.BodyRateGrace must not be negative")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.verifier, err = auth.NewVerifier(auth.VerifierOptions{
+		Credentials: c.Credentials, Replay: c.Replay, Window: c.Window,
+		RequiredHeaders: c.SignedHeaders, Now: c.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ccfs: %w", err)
+	}
+	return c, nil
+}
