@@ -42,7 +42,7 @@ const Version = "2.0"
 // UploadRequest is the JSON body of an upload.
 type UploadRequest struct {
 	Request RequestInfo `json:"request"`
-	MsgBody MsgBody     `json:"msgBody"`
+	MsgBody UploadBody  `json:"msgBody"`
 }
 
 // RequestInfo is the "request" object of a body.
@@ -50,8 +50,8 @@ type RequestInfo struct {
 	Version string `json:"version"`
 }
 
-// MsgBody is the "msgBody" object of an upload body.
-type MsgBody struct {
+// UploadBody is the "msgBody" object of an upload body.
+type UploadBody struct {
 	// Data is the whole WAV file in standard base64 with padding.
 	Data string `json:"data"`
 }

@@ -56,19 +56,6 @@ func (e Error) Unwrap() error { return e.cause }
 // auth.ExplainRequest of what the client signed. It is nil otherwise.
 func (e Error) ServerSigned() *auth.Explanation { return e.signed }
 
-// WithDesc returns a copy of e with another description, such as one
-// that names the offending parameter.
-func (e Error) WithDesc(desc string) Error {
-	e.desc = desc
-	return e
-}
-
-// ServeHTTP writes e as a CC-FS answer: its status, and the JSON
-// {"resultCode", "resultDesc"}.
-func (e Error) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	writeResponse(w, e.status, e.response())
-}
-
 // response is the answer that carries e.
 func (e Error) response() Response {
 	return Response{ResultCode: e.code, ResultDesc: e.desc, ServerSigned: e.signed}

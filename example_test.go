@@ -55,7 +55,7 @@ func ExampleNewHandler() {
 	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
 	body, _ := json.Marshal(ccfs.UploadRequest{
 		Request: ccfs.RequestInfo{Version: ccfs.Version},
-		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)},
+		MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(wav)},
 	})
 	req, _ := http.NewRequest("POST", srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")

@@ -261,7 +261,7 @@ func (o Options) resolve() (*config, error) {
 	}
 	c.verifier, err = auth.NewVerifier(auth.VerifierOptions{
 		Credentials: c.Credentials, Replay: c.Replay, Window: c.Window,
-		RequiredHeaders: c.SignedHeaders, Now: c.Now,
+		SignedHeaders: c.SignedHeaders, Now: c.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: %w", err)

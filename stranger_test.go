@@ -260,7 +260,7 @@ func (f fussyReplay) Add(ctx context.Context, e auth.ReplayEntry) error {
 // its connection right after its last byte, as many do, is not refused
 // because the replay check outlived the request's context.
 func TestReplayCheckSurvivesHalfClose(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.Replay = fussyReplay{auth.NewMemoryReplay(0, o.Now)} })
+	e := newEnv(t, func(o *ccfs.Options) { o.Replay = fussyReplay{auth.NewMemoryReplay(auth.MemoryReplayOptions{Now: o.Now})} })
 	for i := range 3 {
 		status, resp := sendRaw(t, e, signedRaw(e, body(b64(validWAV))))
 		if status != 200 || resp.ResultCode != "0" {
@@ -279,7 +279,7 @@ func TestOneKeyCannotFillTheReplayCache(t *testing.T) {
 	var replay *auth.MemoryReplay
 	e := newEnv(t, func(o *ccfs.Options) {
 		o.RatePerKey = rate.Inf
-		replay = auth.NewMemoryReplay(40, o.Now)
+		replay = auth.NewMemoryReplay(auth.MemoryReplayOptions{Capacity: 40, Now: o.Now})
 		o.Replay = replay
 	})
 	var refused atomic.Int32

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 )
@@ -127,19 +126,6 @@ type credentialsFile struct {
 	Keys []Key `json:"keys"`
 }
 
-// LoadFile reads a credentials file (see ParseCredentials).
-func LoadFile(path string) (*Static, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("auth: credentials: %w", err)
-	}
-	s, err := ParseCredentials(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
-}
-
 // ParseCredentials parses the credentials JSON:
 //
 //	{"keys": [{"ak": "chatbot-a", "sk": "…", "vdns": [53, 54]},
@@ -212,7 +198,7 @@ func keyLine(data []byte, i int) int {
 }
 
 // WriteCredentials writes keys in the credentials file format that
-// LoadFile reads, secrets included, for tools that create a file for an
+// NewFileCredentials reads, secrets included, for tools that create a file for an
 // operator.
 func WriteCredentials(w io.Writer, keys ...Key) error {
 	enc := json.NewEncoder(w)

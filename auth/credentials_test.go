@@ -74,7 +74,7 @@ func TestParseCredentialsErrors(t *testing.T) {
 	}
 }
 
-func TestLoadFileRoundTrip(t *testing.T) {
+func TestFileRoundTrip(t *testing.T) {
 	keys := []auth.Key{{AccessKey: "a", SecretKey: "s/+=", VDNs: []int{1}}, {AccessKey: "b", SecretKey: "t", AnyVDN: true}}
 	var b bytes.Buffer
 	if err := auth.WriteCredentials(&b, keys...); err != nil {
@@ -84,7 +84,7 @@ func TestLoadFileRoundTrip(t *testing.T) {
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := auth.LoadFile(path)
+	s, err := auth.NewFileCredentials(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestLoadFileRoundTrip(t *testing.T) {
 	if k.SecretKey != "s/+=" || !k.Allows(1) || k.Allows(2) {
 		t.Fatalf("key a = %v", k)
 	}
-	if _, err := auth.LoadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+	if _, err := auth.NewFileCredentials(filepath.Join(t.TempDir(), "missing.json")); err == nil {
 		t.Fatal("missing file accepted")
 	}
 }

@@ -15,8 +15,9 @@
 // [Verification.Allows] once the body is verified and read.
 //
 // Keys come from a [Credentials] implementation; [Static] keeps them in
-// memory, [LoadFile] reads the JSON file an operator writes by hand, and
-// [FileCredentials] reloads that file while the server runs. During a
+// memory, [NewFileCredentials] reads the JSON file an operator writes by
+// hand (a [FileCredentials], which can reload it while the server runs),
+// and [ParseCredentials] reads the same JSON from anywhere else. During a
 // rotation a [Key] carries its previous secret until a time, and a
 // request signed with either holds.
 //

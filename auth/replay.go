@@ -37,16 +37,16 @@ type ReplayEntry struct {
 // still refuse a replay.
 const ReplayMargin = time.Minute
 
-// DefaultReplayCapacity is the number of signatures a MemoryReplay made by
-// NewMemoryReplay(0, nil) remembers: about 100 uploads a second, sustained,
-// for a ±15-minute window.
+// DefaultReplayCapacity is the number of signatures a MemoryReplay
+// remembers by default: about 100 uploads a second, sustained, for a
+// ±15-minute window.
 const DefaultReplayCapacity = 200_000
 
 // MemoryReplay is a bounded in-memory ReplayCache. An entry stays until its
 // expiry passes; when the cache is full it refuses new signatures instead of
 // forgetting a live one early. So that one key cannot fill it for all the
 // others, each access key may hold at most a share of it (a quarter by
-// default; see SetKeyShare).
+// default; MemoryReplayOptions.KeyShare).
 type MemoryReplay struct {
 	mu       sync.Mutex
 	max      int
@@ -59,31 +59,36 @@ type MemoryReplay struct {
 
 var _ ReplayCache = (*MemoryReplay)(nil)
 
-// NewMemoryReplay returns a cache of at most capacity live entries
-// (DefaultReplayCapacity if capacity <= 0), at most capacity/4 (and at
-// least 1) of them from one access key, that reads the time from now
-// (time.Now if nil).
-func NewMemoryReplay(capacity int, now func() time.Time) *MemoryReplay {
-	if capacity <= 0 {
-		capacity = DefaultReplayCapacity
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryReplay{
-		max: capacity, keyShare: max(1, capacity/4), now: now,
-		seen: make(map[[sha256.Size]byte]struct{}), perKey: make(map[string]int),
-	}
+// MemoryReplayOptions configures NewMemoryReplay. A zero field means its
+// default.
+type MemoryReplayOptions struct {
+	// Capacity is the most live entries. Default: DefaultReplayCapacity.
+	Capacity int
+	// KeyShare is the most live entries one access key may hold. Default:
+	// a quarter of Capacity (at least 1); negative, or more than Capacity:
+	// Capacity, no share.
+	KeyShare int
+	// Now reads the time. Default: time.Now.
+	Now func() time.Time
 }
 
-// SetKeyShare sets how many live entries one access key may hold, at most
-// the capacity (n <= 0 means the capacity: no share). Call it before the
-// cache is used.
-func (c *MemoryReplay) SetKeyShare(n int) {
-	if n <= 0 || n > c.max {
-		n = c.max
+// NewMemoryReplay returns a cache as opts say.
+func NewMemoryReplay(opts MemoryReplayOptions) *MemoryReplay {
+	c := &MemoryReplay{max: opts.Capacity, keyShare: opts.KeyShare, now: opts.Now,
+		seen: make(map[[sha256.Size]byte]struct{}), perKey: make(map[string]int)}
+	if c.max <= 0 {
+		c.max = DefaultReplayCapacity
 	}
-	c.keyShare = n
+	switch {
+	case c.keyShare == 0:
+		c.keyShare = max(1, c.max/4)
+	case c.keyShare < 0 || c.keyShare > c.max:
+		c.keyShare = c.max
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
 }
 
 // Add implements ReplayCache. It refuses with ErrReplayUnavailable a

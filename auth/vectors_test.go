@@ -115,7 +115,7 @@ func (v vector) verifier(t testing.TB) *auth.Verifier {
 	required := v.signedHeaders()
 	ts := v.time(t)
 	ver, err := auth.NewVerifier(auth.VerifierOptions{
-		Credentials: creds, RequiredHeaders: required,
+		Credentials: creds, SignedHeaders: required,
 		Now: func() time.Time { return ts.Add(3 * time.Second) },
 	})
 	if err != nil {

@@ -26,11 +26,12 @@ type VerifierOptions struct {
 	// Window is the accepted distance between the signing time and Now,
 	// either way. Default: DefaultWindow (15 minutes).
 	Window time.Duration
-	// RequiredHeaders must be among the signed headers of every request.
+	// SignedHeaders must be among the signed headers of every request (the
+	// same setting as ccfs.Options.SignedHeaders).
 	// host is always required. Default: host alone, as the vendor's demo
 	// signs: the body is inside the signature whatever the list says, so
 	// requiring more secures nothing and shuts such clients out.
-	RequiredHeaders []string
+	SignedHeaders []string
 	// Now returns the server's time. Default: time.Now.
 	Now func() time.Time
 }
@@ -60,10 +61,10 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 		v.window = DefaultWindow
 	}
 	if v.replay == nil {
-		v.replay = NewMemoryReplay(DefaultReplayCapacity, v.now)
+		v.replay = NewMemoryReplay(MemoryReplayOptions{Now: v.now})
 	}
 	v.required = []string{"host"}
-	for _, h := range opts.RequiredHeaders {
+	for _, h := range opts.SignedHeaders {
 		h = strings.ToLower(h)
 		if !isHeaderName(h) {
 			return nil, fmt.Errorf("auth: required header %q is not a header name", clip(h))

@@ -200,8 +200,8 @@ func TestReplay(t *testing.T) {
 
 func TestMemoryReplay(t *testing.T) {
 	now := t0
-	c := auth.NewMemoryReplay(2, func() time.Time { return now })
-	c.SetKeyShare(0) // this test is about the capacity; TestMemoryReplayKeyShare about shares
+	// This test is about the capacity; TestMemoryReplayKeyShare about shares.
+	c := auth.NewMemoryReplay(auth.MemoryReplayOptions{Capacity: 2, KeyShare: -1, Now: func() time.Time { return now }})
 	sig := func(i byte) [sha256.Size]byte { return [sha256.Size]byte{i} }
 	ctx := context.Background()
 	add := func(i byte, expires time.Time) error {
@@ -241,7 +241,7 @@ func TestMemoryReplay(t *testing.T) {
 // share frees up as its entries expire.
 func TestMemoryReplayKeyShare(t *testing.T) {
 	now := t0
-	c := auth.NewMemoryReplay(8, func() time.Time { return now })
+	c := auth.NewMemoryReplay(auth.MemoryReplayOptions{Capacity: 8, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	n := byte(0)
 	add := func(ak string, expires time.Time) error {
@@ -318,7 +318,7 @@ func TestNewVerifierOptions(t *testing.T) {
 	for _, o := range []auth.VerifierOptions{
 		{},
 		{Credentials: creds, Window: -time.Second},
-		{Credentials: creds, RequiredHeaders: []string{"bad header"}},
+		{Credentials: creds, SignedHeaders: []string{"bad header"}},
 	} {
 		if _, err := auth.NewVerifier(o); err == nil {
 			t.Errorf("NewVerifier(%+v) accepted", o)
@@ -487,7 +487,7 @@ func TestRequiredHeaders(t *testing.T) {
 	if err := f.verify(f.request(t, hostOnly, "53"), 53); err != nil {
 		t.Fatalf("host alone, by default: %v", err)
 	}
-	f = newFixture(t, auth.VerifierOptions{RequiredHeaders: []string{"Content-Type"}})
+	f = newFixture(t, auth.VerifierOptions{SignedHeaders: []string{"Content-Type"}})
 	_, err := f.verifier.Begin(context.Background(), f.request(t, hostOnly, "53"), 53)
 	if !errors.Is(err, auth.ErrMalformedHeader) || !strings.Contains(err.Error(), "content-type must be signed") {
 		t.Fatalf("content-type required: %v", err)

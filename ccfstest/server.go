@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -192,6 +193,15 @@ func (s *Server) inject(h http.Handler) http.Handler {
 			return
 		}
 		io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
-		f.err.ServeHTTP(w, r)
+		writeAnswer(w, f.err)
 	})
+}
+
+// writeAnswer writes e as the handler would: its status and the JSON
+// {"resultCode", "resultDesc"}.
+func writeAnswer(w http.ResponseWriter, e ccfs.Error) {
+	b, _ := json.Marshal(ccfs.Response{ResultCode: e.Code(), ResultDesc: e.Desc()})
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(e.Status())
+	w.Write(b)
 }

@@ -57,8 +57,8 @@ func Convert(data []byte, codec wavcheck.Codec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	mono := Downmix(samples, format.Channels)
-	out := Resample(mono, format.SampleRate, wavcheck.SampleRate)
+	mono := downmix(samples, format.Channels)
+	out := resample(mono, format.SampleRate, wavcheck.SampleRate)
 	enc := g711.ALaw
 	tag := uint16(wavfile.TagALaw)
 	if codec == wavcheck.MuLaw {
@@ -100,8 +100,8 @@ func decode(data []byte, format wavcheck.Format, float bool) ([]float64, error) 
 	return out, nil
 }
 
-// Downmix averages the channels of interleaved samples.
-func Downmix(x []float64, channels int) []float64 {
+// downmix averages the channels of interleaved samples.
+func downmix(x []float64, channels int) []float64 {
 	if channels == 1 {
 		return x
 	}
@@ -119,10 +119,10 @@ func Downmix(x []float64, channels int) []float64 {
 // halfTaps is the filter's half length in samples of the lower rate.
 const halfTaps = 32
 
-// Resample converts x from rate from to rate to with a Blackman-windowed
+// resample converts x from rate from to rate to with a Blackman-windowed
 // sinc filter whose cut-off is 0.45 of the lower rate: everything above
 // the new Nyquist frequency is attenuated by the filter, not aliased.
-func Resample(x []float64, from, to int) []float64 {
+func resample(x []float64, from, to int) []float64 {
 	if from == to {
 		return x
 	}

@@ -16,7 +16,7 @@ import (
 
 // Dir keeps files under a root directory. Put is all or nothing, and does
 // nothing that lasts before the file is complete: it writes a temporary
-// file in one flat staging directory inside the root (StagingDir), syncs
+// file in one flat staging directory inside the root (.ccfs-staging), syncs
 // it, and only then creates the directories the name needs, links the file
 // into place (which fails rather than overwrite an existing name), removes
 // the temporary name and syncs the target directory and the parent of
@@ -57,10 +57,10 @@ var (
 	_ fs.FS   = (*Dir)(nil)
 )
 
-// StagingDir is the directory inside a Dir's root where Put writes files
+// stagingDir is the directory inside a Dir's root where Put writes files
 // before they are complete. Names under it are refused by Put, Open and
 // Remove.
-const StagingDir = ".ccfs-staging"
+const stagingDir = ".ccfs-staging"
 
 // staleAge is how old a staged file must be for NewDir to remove it as
 // left behind by a process that died mid-upload. No upload takes an hour.
@@ -77,7 +77,7 @@ func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if err := root.Mkdir(StagingDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := root.Mkdir(stagingDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		root.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -96,13 +96,13 @@ func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 
 // sweep removes staged files last modified before cutoff.
 func (d *Dir) sweep(cutoff time.Time) {
-	entries, err := fs.ReadDir(d.root.FS(), StagingDir)
+	entries, err := fs.ReadDir(d.root.FS(), stagingDir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(cutoff) {
-			d.root.Remove(StagingDir + "/" + e.Name())
+			d.root.Remove(stagingDir + "/" + e.Name())
 		}
 	}
 }
@@ -110,12 +110,12 @@ func (d *Dir) sweep(cutoff time.Time) {
 // Ping implements Pinger: the root and its staging directory are there
 // and are directories.
 func (d *Dir) Ping(context.Context) error {
-	info, err := d.root.Stat(StagingDir)
+	info, err := d.root.Stat(stagingDir)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("store: %s is not a directory", StagingDir)
+		return fmt.Errorf("store: %s is not a directory", stagingDir)
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func checkDirName(name string) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	if name == StagingDir || strings.HasPrefix(name, StagingDir+"/") {
+	if name == stagingDir || strings.HasPrefix(name, stagingDir+"/") {
 		return fmt.Errorf("%w: %q is in the staging directory", ErrInvalidName, name)
 	}
 	return nil
@@ -148,7 +148,7 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 	if _, err := d.root.Lstat(name); err == nil {
 		return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
 	}
-	tmp := StagingDir + "/" + rand.Text()
+	tmp := stagingDir + "/" + rand.Text()
 	if err := d.stage(ctx, tmp, r, size); err != nil {
 		d.root.Remove(tmp)
 		return nil, err

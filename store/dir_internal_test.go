@@ -64,10 +64,10 @@ func TestDirFailedPutCreatesNothing(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(root)
-	if len(entries) != 1 || entries[0].Name() != StagingDir {
-		t.Fatalf("root holds %v, want only %s", entries, StagingDir)
+	if len(entries) != 1 || entries[0].Name() != stagingDir {
+		t.Fatalf("root holds %v, want only %s", entries, stagingDir)
 	}
-	if staged, _ := os.ReadDir(filepath.Join(root, StagingDir)); len(staged) != 0 {
+	if staged, _ := os.ReadDir(filepath.Join(root, stagingDir)); len(staged) != 0 {
 		t.Fatalf("staging holds %v", staged)
 	}
 }
@@ -79,7 +79,7 @@ func TestDirRefusesStagingNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	for _, name := range []string{StagingDir, StagingDir + "/x.wav"} {
+	for _, name := range []string{stagingDir, stagingDir + "/x.wav"} {
 		if _, err := d.Put(context.Background(), name, strings.NewReader("x"), 1); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("Put %q: %v", name, err)
 		}
@@ -96,7 +96,7 @@ func TestDirRefusesStagingNames(t *testing.T) {
 // an hour ago go; recent ones (another process's uploads) stay.
 func TestNewDirSweepsStaleStagedFiles(t *testing.T) {
 	root := t.TempDir()
-	staging := filepath.Join(root, StagingDir)
+	staging := filepath.Join(root, stagingDir)
 	os.MkdirAll(staging, 0o700)
 	old, recent := filepath.Join(staging, "old"), filepath.Join(staging, "recent")
 	os.WriteFile(old, []byte("x"), 0o600)

@@ -153,7 +153,7 @@ func (d *Dir) remove(name string) error {
 	return syncFD(dir, dirfd)
 }
 
-// link makes the staged file tmp (a name in StagingDir) visible as name,
+// link makes the staged file tmp (a name in stagingDir) visible as name,
 // creating its directories without following a link, and syncs the
 // directory that holds it. It never replaces an existing name.
 func (d *Dir) link(tmp, name string) (created []string, err error) {
@@ -163,7 +163,7 @@ func (d *Dir) link(tmp, name string) (created []string, err error) {
 		return created, err
 	}
 	defer unix.Close(dirfd)
-	stage, _, err := d.walkDir(StagingDir, false)
+	stage, _, err := d.walkDir(stagingDir, false)
 	if err != nil {
 		return created, err
 	}

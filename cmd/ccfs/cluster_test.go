@@ -125,7 +125,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	// One signed request, sent as a client behind the balancer sends it
 	// (the balancer's Host), to node A and then, replayed, to node B.
 	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"},
-		MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(alaw(4000))}})
+		MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(alaw(4000))}})
 	signed, _ := http.NewRequest("POST", nodes[0]+ccfs.UploadPath+"?vdnId=53", nil)
 	signed.Host = "nslb.example:28443"
 	signed.Header.Set("Content-Type", "application/json;charset=UTF-8")

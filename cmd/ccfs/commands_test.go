@@ -128,7 +128,7 @@ func TestNewcomerPath(t *testing.T) {
 func TestSignWithCurlStyleRequest(t *testing.T) {
 	base, _, ak, sk := devServer(t)
 	wav := alaw(800)
-	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
+	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(wav)}})
 	bodyFile := writeFile(t, "body.json", body)
 	url := base + ccfs.UploadPath + "?vdnId=1"
 	code, out, errs := runCmd(t, "sign", "--ak", ak, "--sk", sk, "--url", url, "--body", bodyFile,

@@ -193,7 +193,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	var replayLen func() int
 	if replay == nil {
-		mem := auth.NewMemoryReplay(auth.DefaultReplayCapacity, time.Now)
+		mem := auth.NewMemoryReplay(auth.MemoryReplayOptions{})
 		replay, replayLen = mem, mem.Len
 	}
 	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen})

@@ -92,7 +92,7 @@ func TestServeUploadEndToEnd(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
 	wav := alaw(16000)
-	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wav)}})
+	body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(wav)}})
 	req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=1", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	if err := (&auth.Signer{AccessKey: ak, SecretKey: sk}).Sign(req, body); err != nil {

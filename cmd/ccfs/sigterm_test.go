@@ -39,7 +39,7 @@ func TestSIGTERMLetsUploadsFinish(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range uploads {
 		wavs[i] = alaw(20_000 + i)
-		b, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.MsgBody{Data: base64.StdEncoding.EncodeToString(wavs[i])}})
+		b, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: "2.0"}, MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(wavs[i])}})
 		pr, pw := io.Pipe()
 		req, _ := http.NewRequest("POST", base+ccfs.UploadPath+"?vdnId=1", pr)
 		req.ContentLength = int64(len(b))

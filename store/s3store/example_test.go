@@ -24,7 +24,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	keys, err := auth.LoadFile("/etc/ccfs/keys.json")
+	keys, err := auth.NewFileCredentials("/etc/ccfs/keys.json")
 	if err != nil {
 		log.Fatal(err)
 	}
