@@ -98,11 +98,7 @@ func BenchmarkForgedRequest(b *testing.B) {
 func BenchmarkHeldPerUpload(b *testing.B) {
 	const n = 64
 	u := bench.NewUpload(5 << 20)
-	d, err := store.NewDir(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
+	d, _ := newDirStore(b)
 	h := bench.NewHandler(d)
 	var held float64
 	b.ReportAllocs()
@@ -158,11 +154,7 @@ func (p pause) Read([]byte) (int, error) {
 // x-serve-content (the handler's speed as a multiple of it).
 func BenchmarkDownload100MiB(b *testing.B) {
 	const size = 100 << 20
-	d, err := store.NewDir(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
+	d, _ := newDirStore(b)
 	const name = "voice/53/IVRrecordFile/big.wav"
 	if _, err := d.Put(context.Background(), name, io.LimitReader(rand.Reader, size), size); err != nil {
 		b.Fatal(err)

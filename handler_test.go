@@ -3,19 +3,14 @@ package ccfs_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,167 +22,6 @@ import (
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
-
-const (
-	testAK = "chatbot-a"
-	testSK = "sk-chatbot-a-0123456789"
-)
-
-var t0 = time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
-
-type env struct {
-	t     *testing.T
-	h     *ccfs.Handler
-	srv   *httptest.Server
-	mem   *store.Memory
-	st    store.Store
-	now   time.Time
-	mu    sync.Mutex
-	logs  bytes.Buffer
-	tick  time.Duration
-	event ccfs.Event
-	// onPut, if set, is called as each upload reaches the store.
-	onPut func()
-	// sent holds the Authorization headers and bodies sent, so tests can
-	// look for them in the logs.
-	sent [][2]string
-}
-
-func newEnv(t *testing.T, edit func(*ccfs.Options)) *env {
-	e := &env{t: t, now: t0, mem: store.NewMemory()}
-	e.st = e.mem
-	creds, err := auth.NewStatic(
-		auth.Key{AccessKey: testAK, SecretKey: testSK, VDNs: []int{53, 54}},
-		auth.Key{AccessKey: "other", SecretKey: "sk-other", VDNs: []int{99}},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := ccfs.Options{
-		Credentials: creds, Store: e, MaxFileMB: 1, RootPrefix: "Y:",
-		Logger: slog.New(slog.NewJSONHandler(&e.logs, nil)),
-		Now:    e.clock,
-		OnRequest: func(ev ccfs.Event) {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.event = ev
-		},
-	}
-	if edit != nil {
-		edit(&opts)
-	}
-	e.h, err = ccfs.NewHandler(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(e.h)
-	t.Cleanup(e.srv.Close)
-	return e
-}
-
-// Put lets a test swap the store behind the handler.
-func (e *env) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
-	if e.onPut != nil {
-		e.onPut()
-	}
-	return e.st.Put(ctx, name, r, size)
-}
-
-// advance moves the handler's clock forward.
-func (e *env) advance(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.now = e.now.Add(d)
-}
-
-func (e *env) clock() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.tick += time.Millisecond // every signature differs
-	return e.now.Add(e.tick)
-}
-
-func body(data string) []byte {
-	return []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + data + `"}}`)
-}
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-var validWAV = wavfile.File(wavfile.ALaw8k, 8000)
-
-type req struct {
-	method, path, query string
-	contentType         string
-	body                []byte
-	ak, sk              string
-	signedAt            time.Time
-	edit                func(*http.Request)
-}
-
-func (e *env) do(r req) (int, ccfs.Response, http.Header) {
-	e.t.Helper()
-	resp := e.send(r)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json;charset=UTF-8" {
-		e.t.Fatalf("Content-Type %q", ct)
-	}
-	var out ccfs.Response
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
-		e.t.Fatalf("response %q: %v", raw, err)
-	}
-	return resp.StatusCode, out, resp.Header
-}
-
-// send builds r, signs it and sends it; the caller closes the response's
-// body.
-func (e *env) send(r req) *http.Response {
-	e.t.Helper()
-	if r.method == "" {
-		r.method = "POST"
-	}
-	if r.path == "" {
-		r.path = ccfs.UploadPath
-	}
-	if r.query == "" {
-		r.query = "vdnId=53"
-	}
-	if r.contentType == "" {
-		r.contentType = "application/json;charset=UTF-8"
-	}
-	if r.ak == "" {
-		r.ak, r.sk = testAK, testSK
-	}
-	if r.signedAt.IsZero() {
-		r.signedAt = e.clock()
-	}
-	u := e.srv.URL + r.path
-	if r.query != "-" {
-		u += "?" + r.query
-	}
-	hr, err := http.NewRequest(r.method, u, bytes.NewReader(r.body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if r.contentType != "-" {
-		hr.Header.Set("Content-Type", r.contentType)
-	}
-	s := auth.Signer{AccessKey: r.ak, SecretKey: r.sk, Now: func() time.Time { return r.signedAt }}
-	if err := s.Sign(hr, r.body); err != nil {
-		e.t.Fatal(err)
-	}
-	if r.edit != nil {
-		r.edit(hr)
-	}
-	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
-	resp, err := e.srv.Client().Do(hr)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp
-}
 
 func TestUploadSuccess(t *testing.T) {
 	e := newEnv(t, nil)
@@ -263,53 +97,53 @@ func TestResultCodes(t *testing.T) {
 		code   string
 		desc   string // part of resultDesc
 	}{
-		{"wrong path", req{path: "/CCFS/resource/ccfs/ivr/upload", body: body(wav)}, 404, "0300019", "no such interface"},
-		{"GET", req{method: "GET"}, 405, "0300018", "POST"},
-		{"no vdnId", req{query: "-", body: body(wav)}, 200, "0300001", "vdnId cannot be null"},
-		{"empty vdnId", req{query: "vdnId=", body: body(wav)}, 200, "0300002", "vdnId cannot be an empty string"},
-		{"vdnId twice", req{query: "vdnId=53&vdnId=53", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId -1", req{query: "vdnId=-1", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId 0", req{query: "vdnId=0", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId 1e3", req{query: "vdnId=1e3", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId ../1", req{query: "vdnId=../1", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId 53abc", req{query: "vdnId=53abc", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId +53", req{query: "vdnId=%2B53", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"vdnId 2^31", req{query: "vdnId=2147483648", body: body(wav)}, 200, "0300004", "vdnId"},
-		{"no Content-Type", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Content-Type") }}, 200, "0300001", "Content-Type"},
-		{"text/plain", req{contentType: "text/plain", body: body(wav)}, 200, "0300004", "Content-Type"},
-		{"latin-1", req{contentType: "application/json;charset=ISO-8859-1", body: body(wav)}, 200, "0300004", "Content-Type"},
-		{"empty body", req{body: nil}, 200, "0300007", "requestBody is null"},
-		{"body over the limit", req{body: make([]byte, 2<<20)}, 200, "0300003", "request body is too long"},
-		{"file over the limit", req{body: body(big)}, 200, "0300003", "too long"},
-		{"not JSON", req{body: []byte("data=UklGRg==")}, 200, "0300004", "request body"},
-		{"truncated JSON", req{body: body(wav)[:100]}, 200, "0300004", "request body"},
-		{"no version", req{body: []byte(`{"request":{},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300001", "version cannot be null"},
-		{"empty version", req{body: []byte(`{"request":{"version":""},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300002", "version"},
-		{"long version", req{body: []byte(`{"request":{"version":"` + strings.Repeat("2", 33) + `"},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300003", "version"},
-		{"version 1.0", req{body: []byte(`{"request":{"version":"1.0"},"msgBody":{"data":"` + wav + `"}}`)}, 200, "0300006", "current version is 2.0"},
-		{"no data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{}}`)}, 200, "0300001", "data cannot be null"},
-		{"empty data", req{body: body("")}, 200, "0300002", "data cannot be an empty string"},
-		{"bad base64", req{body: body("UklGRg")}, 200, "0300004", "base64"},
-		{"url-safe base64", req{body: body(strings.NewReplacer("+", "-", "/", "_").Replace(slashy))}, 200, "0300004", "base64"},
+		{"wrong path", req{path: "/CCFS/resource/ccfs/ivr/upload", body: body(wav)}, 404, ccfs.ErrNotFound.Code(), "no such interface"},
+		{"GET", req{method: "GET"}, 405, ccfs.ErrMethod.Code(), "POST"},
+		{"no vdnId", req{query: "-", body: body(wav)}, 200, ccfs.ErrNull.Code(), "vdnId cannot be null"},
+		{"empty vdnId", req{query: "vdnId=", body: body(wav)}, 200, ccfs.ErrEmpty.Code(), "vdnId cannot be an empty string"},
+		{"vdnId twice", req{query: "vdnId=53&vdnId=53", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId -1", req{query: "vdnId=-1", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId 0", req{query: "vdnId=0", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId 1e3", req{query: "vdnId=1e3", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId ../1", req{query: "vdnId=../1", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId 53abc", req{query: "vdnId=53abc", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId +53", req{query: "vdnId=%2B53", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"vdnId 2^31", req{query: "vdnId=2147483648", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "vdnId"},
+		{"no Content-Type", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Content-Type") }}, 200, ccfs.ErrNull.Code(), "Content-Type"},
+		{"text/plain", req{contentType: "text/plain", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "Content-Type"},
+		{"latin-1", req{contentType: "application/json;charset=ISO-8859-1", body: body(wav)}, 200, ccfs.ErrFormat.Code(), "Content-Type"},
+		{"empty body", req{body: nil}, 200, ccfs.ErrBodyNull.Code(), "requestBody is null"},
+		{"body over the limit", req{body: make([]byte, 2<<20)}, 200, ccfs.ErrTooLong.Code(), "request body is too long"},
+		{"file over the limit", req{body: body(big)}, 200, ccfs.ErrTooLong.Code(), "too long"},
+		{"not JSON", req{body: []byte("data=UklGRg==")}, 200, ccfs.ErrFormat.Code(), "request body"},
+		{"truncated JSON", req{body: body(wav)[:100]}, 200, ccfs.ErrFormat.Code(), "request body"},
+		{"no version", req{body: []byte(`{"request":{},"msgBody":{"data":"` + wav + `"}}`)}, 200, ccfs.ErrNull.Code(), "version cannot be null"},
+		{"empty version", req{body: []byte(`{"request":{"version":""},"msgBody":{"data":"` + wav + `"}}`)}, 200, ccfs.ErrEmpty.Code(), "version"},
+		{"long version", req{body: []byte(`{"request":{"version":"` + strings.Repeat("2", 33) + `"},"msgBody":{"data":"` + wav + `"}}`)}, 200, ccfs.ErrTooLong.Code(), "version"},
+		{"version 1.0", req{body: []byte(`{"request":{"version":"1.0"},"msgBody":{"data":"` + wav + `"}}`)}, 200, ccfs.ErrVersion.Code(), "current version is 2.0"},
+		{"no data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{}}`)}, 200, ccfs.ErrNull.Code(), "data cannot be null"},
+		{"empty data", req{body: body("")}, 200, ccfs.ErrEmpty.Code(), "data cannot be an empty string"},
+		{"bad base64", req{body: body("UklGRg")}, 200, ccfs.ErrFormat.Code(), "base64"},
+		{"url-safe base64", req{body: body(strings.NewReplacer("+", "-", "/", "_").Replace(slashy))}, 200, ccfs.ErrFormat.Code(), "base64"},
 		{"escaped slashes", req{body: body(strings.ReplaceAll(slashy, "/", `\/`))}, 200, "0", ""},
-		{"escape inside base64", req{body: body(wav[:20] + `\n` + wav[20:])}, 200, "0300004", "line break"},
-		{"not a WAV", req{body: body(b64([]byte("ID3\x04 this is an mp3 file")))}, 200, "0300004", "not a WAV file"},
-		{"stereo", req{body: body(stereo)}, 200, "0300004", "2 channels (stereo); need mono"},
-		{"duplicate data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + wav + `","data":"` + wav + `"}}`)}, 200, "0300004", "twice"},
-		{"no Authorization", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Authorization") }}, 401, "0300010", "Authorization"},
-		{"wrong secret", req{body: body(wav), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
-		{"unknown key", req{body: body(wav), sk: "nope", ak: "ghost"}, 401, "0300010", `unknown access key: "ghost"`},
-		{"signed too early", req{body: body(wav), signedAt: t0.Add(-16 * time.Minute)}, 401, "0300011", "window"},
-		{"VDN not owned", req{query: "vdnId=55", body: body(wav)}, 401, "0300013", "VDN"},
-		{"other key's VDN", req{query: "vdnId=99", body: body(wav)}, 401, "0300013", "VDN"},
+		{"escape inside base64", req{body: body(wav[:20] + `\n` + wav[20:])}, 200, ccfs.ErrFormat.Code(), "line break"},
+		{"not a WAV", req{body: body(b64([]byte("ID3\x04 this is an mp3 file")))}, 200, ccfs.ErrFormat.Code(), "not a WAV file"},
+		{"stereo", req{body: body(stereo)}, 200, ccfs.ErrFormat.Code(), "2 channels (stereo); need mono"},
+		{"duplicate data", req{body: []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + wav + `","data":"` + wav + `"}}`)}, 200, ccfs.ErrFormat.Code(), "twice"},
+		{"no Authorization", req{body: body(wav), edit: func(r *http.Request) { r.Header.Del("Authorization") }}, 401, ccfs.ErrAuth.Code(), "Authorization"},
+		{"wrong secret", req{body: body(wav), sk: "nope", ak: testAK}, 401, ccfs.ErrAuth.Code(), "signature"},
+		{"unknown key", req{body: body(wav), sk: "nope", ak: "ghost"}, 401, ccfs.ErrAuth.Code(), `unknown access key: "ghost"`},
+		{"signed too early", req{body: body(wav), signedAt: t0.Add(-16 * time.Minute)}, 401, ccfs.ErrTimestamp.Code(), "window"},
+		{"VDN not owned", req{query: "vdnId=55", body: body(wav)}, 401, ccfs.ErrVDNForbidden.Code(), "VDN"},
+		{"other key's VDN", req{query: "vdnId=99", body: body(wav)}, 401, ccfs.ErrVDNForbidden.Code(), "VDN"},
 		// Authentication wins over every other failure of the request.
-		{"bad signature and bad body", req{body: []byte("{nonsense"), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
-		{"bad signature and stereo", req{body: body(stereo), sk: "nope", ak: testAK}, 401, "0300010", "signature"},
-		{"forbidden VDN and stereo", req{query: "vdnId=55", body: body(stereo)}, 401, "0300013", "VDN"},
+		{"bad signature and bad body", req{body: []byte("{nonsense"), sk: "nope", ak: testAK}, 401, ccfs.ErrAuth.Code(), "signature"},
+		{"bad signature and stereo", req{body: body(stereo), sk: "nope", ak: testAK}, 401, ccfs.ErrAuth.Code(), "signature"},
+		{"forbidden VDN and stereo", req{query: "vdnId=55", body: body(stereo)}, 401, ccfs.ErrVDNForbidden.Code(), "VDN"},
 		{"body changed after signing", req{body: body(wav), edit: func(r *http.Request) {
 			b := body(strings.Replace(wav, "A", "B", 1))
 			r.Body = io.NopCloser(bytes.NewReader(b))
-		}}, 401, "0300010", "signature"},
+		}}, 401, ccfs.ErrAuth.Code(), "signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,7 +171,7 @@ func TestReplayRefused(t *testing.T) {
 	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
 	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
-	for i, want := range []string{"0", "0300012"} {
+	for i, want := range []string{"0", ccfs.ErrReplay.Code()} {
 		r := hr.Clone(context.Background())
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		resp, err := e.srv.Client().Do(r)
@@ -358,12 +192,12 @@ func TestReplayRefused(t *testing.T) {
 
 func TestRateLimitAndBusy(t *testing.T) {
 	e := newEnv(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 2 })
-	for i, want := range []string{"0", "0", "0300014"} {
+	for i, want := range []string{"0", "0", ccfs.ErrRateLimited.Code()} {
 		_, resp, h := e.do(req{body: body(b64(validWAV))})
 		if resp.ResultCode != want {
 			t.Fatalf("upload %d: %+v", i+1, resp)
 		}
-		if want == "0300014" && h.Get("Retry-After") == "" {
+		if want == ccfs.ErrRateLimited.Code() && h.Get("Retry-After") == "" {
 			t.Fatal("no Retry-After")
 		}
 	}
@@ -381,7 +215,7 @@ func TestRateLimitAndBusy(t *testing.T) {
 	go func() { _, r, _ := e.do(req{body: body(b64(validWAV))}); done <- r }()
 	<-started
 	_, resp, h := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != "0300015" || h.Get("Retry-After") != "1" {
+	if resp.ResultCode != ccfs.ErrBusy.Code() || h.Get("Retry-After") != "1" {
 		t.Fatalf("second upload while one is in flight: %+v", resp)
 	}
 	close(block)
@@ -427,7 +261,7 @@ func TestStoreFailures(t *testing.T) {
 		e := newEnv(t, nil)
 		e.st = failingStore{e.mem, after}
 		_, resp, _ := e.do(req{body: body(b64(validWAV))})
-		if resp.ResultCode != "0300016" || strings.Contains(resp.ResultDesc, "fire") {
+		if resp.ResultCode != ccfs.ErrStorage.Code() || strings.Contains(resp.ResultDesc, "fire") {
 			t.Fatalf("after %d bytes: %+v", after, resp)
 		}
 		if len(e.mem.Names()) != 0 {
@@ -440,7 +274,7 @@ func TestStoreFailures(t *testing.T) {
 	e := newEnv(t, nil)
 	e.st = panickingStore{}
 	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != "0300016" {
+	if resp.ResultCode != ccfs.ErrStorage.Code() {
 		t.Fatalf("panic: %+v", resp)
 	}
 	// The server goes on serving.
@@ -456,6 +290,9 @@ func TestClientDisconnect(t *testing.T) {
 	e.st = e.mem
 	b := body(b64(validWAV))
 	for _, cut := range []int{10, len(b) / 2, len(b) - 1} {
+		e.mu.Lock()
+		e.event = ccfs.Event{}
+		e.mu.Unlock()
 		pr, pw := io.Pipe()
 		hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", pr)
 		hr.ContentLength = int64(len(b))
@@ -470,7 +307,11 @@ func TestClientDisconnect(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 		}
-		time.Sleep(20 * time.Millisecond)
+		// The request has ended when its Event is out: the body could not
+		// be read to its end, and nothing was stored.
+		if ev := e.waitEvent(t); ev.Code != ccfs.ErrFormat.Code() || !strings.Contains(ev.Desc, "could not be read to its end") {
+			t.Fatalf("cut at %d: %s %s", cut, ev.Code, ev.Desc)
+		}
 		if names := e.mem.Names(); len(names) != 0 {
 			t.Fatalf("cut at %d: stored %v", cut, names)
 		}
@@ -552,28 +393,12 @@ func TestStoreThatDoesNotDrain(t *testing.T) {
 	e := newEnv(t, nil)
 	e.st = lazyStore{e.mem}
 	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != "0300016" {
+	if resp.ResultCode != ccfs.ErrStorage.Code() {
 		t.Fatalf("%+v", resp)
 	}
 	if names := e.mem.Names(); len(names) != 0 {
 		t.Fatalf("kept %v", names)
 	}
-}
-
-// Open lets downloads read the store behind the handler.
-func (e *env) Open(name string) (fs.File, error) {
-	if op, ok := e.st.(store.Opener); ok {
-		return op.Open(name)
-	}
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-}
-
-// Remove lets the handler take back what a broken store kept.
-func (e *env) Remove(ctx context.Context, name string) error {
-	if rm, ok := e.st.(store.Remover); ok {
-		return rm.Remove(ctx, name)
-	}
-	return nil
 }
 
 func TestPoolLocationIDs(t *testing.T) {
@@ -607,7 +432,7 @@ func (downReplay) Add(context.Context, auth.ReplayEntry) error {
 func TestReplayCacheDown(t *testing.T) {
 	e := newEnv(t, func(o *ccfs.Options) { o.Replay = downReplay{} })
 	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != "0300017" || strings.Contains(resp.ResultDesc, "redis") {
+	if resp.ResultCode != ccfs.ErrReplayUnavailable.Code() || strings.Contains(resp.ResultDesc, "redis") {
 		t.Fatalf("%+v", resp)
 	}
 	if len(e.mem.Names()) != 0 || !strings.Contains(e.logs.String(), "connection refused") {

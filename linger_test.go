@@ -289,7 +289,7 @@ func TestClientHearsEarlyRefusal(t *testing.T) {
 	if _, err := c.Upload(context.Background(), 53, big); !errors.Is(err, ccfs.ErrRateLimited) {
 		t.Fatalf("rate spent: %v", err)
 	}
-	if !strings.Contains(fmt.Sprint(ccfs.ErrRateLimited), "0300014") {
+	if !strings.Contains(fmt.Sprint(ccfs.ErrRateLimited), ccfs.ErrRateLimited.Code()) {
 		t.Fatal()
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/store"
 )
 
 // The links an operator or a recording system might make inside a
@@ -19,12 +18,7 @@ import (
 // 1) or a hard link, not a delete, not an upload. Each is what an outside
 // review did to a live server.
 func TestNoLinkLeadsToAnotherTenant(t *testing.T) {
-	root := t.TempDir()
-	d, err := store.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, root := newDirStore(t)
 	e := newEnv(t, nil)
 	e.st = d
 	seed(t, d)
@@ -57,7 +51,7 @@ func TestNoLinkLeadsToAnotherTenant(t *testing.T) {
 		got.ReadFrom(resp.Body)
 		resp.Body.Close()
 		if strings.Contains(got.String(), "RIFF voice/99") || strings.Contains(got.String(), "RIFF 3rdfile/99") ||
-			!strings.Contains(got.String(), `"resultCode":"0300021"`) {
+			!strings.Contains(got.String(), `"resultCode":"`+ccfs.ErrNoSuchFile.Code()+`"`) {
 			t.Errorf("%s: %d %.200s", c.what, resp.StatusCode, got.String())
 		}
 		if strings.Contains(e.logs.String(), `"level":"ERROR"`) {
@@ -80,9 +74,7 @@ func TestNoLinkLeadsToAnotherTenant(t *testing.T) {
 
 // Downloading a named pipe answers at once, without blocking a slot.
 func TestDownloadOfANamedPipe(t *testing.T) {
-	root := t.TempDir()
-	d, _ := store.NewDir(root)
-	defer d.Close()
+	d, root := newDirStore(t)
 	e := newEnv(t, nil)
 	e.st = d
 	seed(t, d)
@@ -100,8 +92,7 @@ func TestDownloadOfANamedPipe(t *testing.T) {
 // logged at INFO, never the store's 0300016 and ERROR that operators
 // alert on.
 func TestOverlongNameIsTheCallersError(t *testing.T) {
-	d, _ := store.NewDir(t.TempDir())
-	defer d.Close()
+	d, _ := newDirStore(t)
 	e := newEnv(t, nil)
 	e.st = d
 	long := strings.Repeat("a", 300) + ".wav"

@@ -52,12 +52,7 @@ func soakDuration(t *testing.T) time.Duration {
 // goroutines are back to where they started.
 func TestIntegrityUnderLoad(t *testing.T) {
 	startGoroutines := runtime.NumGoroutine()
-	root := t.TempDir()
-	d, err := store.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, root := newDirStore(t)
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: testAK, SecretKey: testSK, VDNs: []int{53, 54}})
 	h, err := ccfs.NewHandler(ccfs.Options{
 		Credentials: creds, Store: d, MaxFileMB: 1, RatePerKey: rate.Inf, MaxInFlight: 32,
@@ -152,10 +147,10 @@ func TestIntegrityUnderLoad(t *testing.T) {
 	if verified != len(stored) {
 		t.Errorf("%d successes, %d files verified: %d lost", len(stored), verified, len(stored)-verified)
 	}
-	if codes["0300012"] != 0 {
-		t.Errorf("%d requests refused as replays, though every request was signed anew", codes["0300012"])
+	if codes[ccfs.ErrReplay.Code()] != 0 {
+		t.Errorf("%d requests refused as replays, though every request was signed anew", codes[ccfs.ErrReplay.Code()])
 	}
-	if codes["0"] == 0 || codes["0300010"] == 0 || codes["0300004"] == 0 {
+	if codes["0"] == 0 || codes[ccfs.ErrAuth.Code()] == 0 || codes[ccfs.ErrFormat.Code()] == 0 {
 		t.Errorf("the mix did not happen: %v", codes)
 	}
 	waitGoroutines(t, startGoroutines)
@@ -212,7 +207,7 @@ func TestDiskFull(t *testing.T) {
 	e := newEnv(t, nil)
 	e.st = enospcStore{after: 3000}
 	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != "0300016" || strings.Contains(resp.ResultDesc, "space") {
+	if resp.ResultCode != ccfs.ErrStorage.Code() || strings.Contains(resp.ResultDesc, "space") {
 		t.Fatalf("%+v", resp)
 	}
 	if !strings.Contains(e.logs.String(), "no space left on device") {
@@ -235,7 +230,7 @@ func TestRealDiskFull(t *testing.T) {
 	e := newEnv(t, nil)
 	e.st = d
 	_, resp, _ := e.do(req{body: body(b64(wavfile.File(wavfile.ALaw8k, 200_000)))})
-	if resp.ResultCode != "0300016" {
+	if resp.ResultCode != ccfs.ErrStorage.Code() {
 		t.Fatalf("200 KB onto a 64 KiB disk: %+v", resp)
 	}
 	if files := filesUnder(t, dir); len(files) != 0 {
@@ -251,9 +246,7 @@ func TestRealDiskFull(t *testing.T) {
 // its body, and nothing is stored.
 func TestSlowClient(t *testing.T) {
 	e := newEnv(t, nil)
-	root := t.TempDir()
-	d, _ := store.NewDir(root)
-	defer d.Close()
+	d, root := newDirStore(t)
 	e.st = d
 	slow := httptest.NewUnstartedServer(e.h)
 	slow.Config.ReadTimeout = 300 * time.Millisecond
@@ -291,7 +284,7 @@ func TestRandomStoreFailures(t *testing.T) {
 		wav := wavfile.File(wavfile.ALaw8k, 1+rng.IntN(50_000))
 		e.st = failingStore{e.mem, rng.IntN(len(wav) + 1)}
 		_, resp, _ := e.do(req{body: body(b64(wav))})
-		if resp.ResultCode != "0300016" {
+		if resp.ResultCode != ccfs.ErrStorage.Code() {
 			t.Fatalf("%+v", resp)
 		}
 	}

@@ -115,14 +115,14 @@ func TestForgedRequestsCannotLockOutAKey(t *testing.T) {
 	e := newEnv(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 2 })
 	for i := range 10 {
 		status, resp, _ := e.do(req{body: body(b64(validWAV)), ak: testAK, sk: "not the secret"})
-		if status != 401 || resp.ResultCode != "0300010" {
+		if status != 401 || resp.ResultCode != ccfs.ErrAuth.Code() {
 			t.Fatalf("forged request %d: %d %+v", i+1, status, resp)
 		}
 		if e.event.KeyVerified || e.event.AccessKey != testAK {
 			t.Fatalf("forged request %d: event %+v, want the claimed key, not verified", i+1, e.event)
 		}
 	}
-	for i, want := range []string{"0", "0", "0300014"} {
+	for i, want := range []string{"0", "0", ccfs.ErrRateLimited.Code()} {
 		if _, resp, _ := e.do(req{body: body(b64(validWAV))}); resp.ResultCode != want {
 			t.Fatalf("genuine upload %d after the forgeries: %+v, want %s", i+1, resp, want)
 		}
@@ -177,12 +177,7 @@ func TestStrangersCannotHoldSlots(t *testing.T) {
 // or not.
 func TestForgedRequestLeavesNoDirectory(t *testing.T) {
 	e := newEnv(t, nil)
-	root := t.TempDir()
-	d, err := store.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, root := newDirStore(t)
 	e.st = d
 	before := strings.Join(treeUnder(t, root), " ")
 	for _, vdn := range []string{"53", "54", "99", "12345", "2147483647"} {
@@ -234,7 +229,7 @@ func TestReplayAfterTheWindow(t *testing.T) {
 		}
 		var out ccfs.Response
 		decodeJSON(resp.Body, &out)
-		if resp.StatusCode != 401 || out.ResultCode != "0300011" {
+		if resp.StatusCode != 401 || out.ResultCode != ccfs.ErrTimestamp.Code() {
 			t.Errorf("copy %d, its body ended after its window: %d %+v, want 401 0300011", i+1, resp.StatusCode, out)
 		}
 	}
@@ -260,7 +255,9 @@ func (f fussyReplay) Add(ctx context.Context, e auth.ReplayEntry) error {
 // its connection right after its last byte, as many do, is not refused
 // because the replay check outlived the request's context.
 func TestReplayCheckSurvivesHalfClose(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.Replay = fussyReplay{auth.NewMemoryReplay(auth.MemoryReplayOptions{Now: o.Now})} })
+	e := newEnv(t, func(o *ccfs.Options) {
+		o.Replay = fussyReplay{auth.NewMemoryReplay(auth.MemoryReplayOptions{Now: o.Now})}
+	})
 	for i := range 3 {
 		status, resp := sendRaw(t, e, signedRaw(e, body(b64(validWAV))))
 		if status != 200 || resp.ResultCode != "0" {
@@ -316,7 +313,7 @@ func TestStalledBodyIsDropped(t *testing.T) {
 	}
 	var out ccfs.Response
 	decodeJSON(resp.Body, &out)
-	if out.ResultCode != "0300020" || time.Since(start) > 3*time.Second {
+	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
 		t.Fatalf("a stalled body: %+v after %v, want 0300020 within 3 s", out, time.Since(start))
 	}
 
@@ -330,7 +327,7 @@ func TestStalledBodyIsDropped(t *testing.T) {
 	hr.Body = io.NopCloser(&trickle{data: b, every: 50 * time.Millisecond})
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, hr)
-	if !strings.Contains(w.Body.String(), `"0300020"`) {
+	if !strings.Contains(w.Body.String(), ccfs.ErrSlowBody.Code()) {
 		t.Fatalf("a trickling body through a recorder: %s", w.Body.String())
 	}
 	if names := e.mem.Names(); len(names) != 0 {

@@ -113,12 +113,12 @@ func TestNewcomerPath(t *testing.T) {
 
 	// A refused file: exit 1 with the code and the reason.
 	code, _, errs = runCmd(t, "upload", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure", tts)
-	if code != 1 || !strings.Contains(errs, "0300004") || !strings.Contains(errs, "16-bit PCM; need 8-bit A-law") {
+	if code != 1 || !strings.Contains(errs, ccfs.ErrFormat.Code()) || !strings.Contains(errs, "16-bit PCM; need 8-bit A-law") {
 		t.Fatalf("upload of the TTS file: %d %q", code, errs)
 	}
 	// A wrong key: 0300010.
 	code, _, errs = runCmd(t, "upload", "--url", base, "--ak", ak, "--sk", "wrong", "--vdn", "1", "--insecure", prompt)
-	if code != 1 || !strings.Contains(errs, "0300010") {
+	if code != 1 || !strings.Contains(errs, ccfs.ErrAuth.Code()) {
 		t.Fatalf("upload with a wrong key: %d %q", code, errs)
 	}
 }
@@ -242,7 +242,7 @@ func TestDeleteAndDownloadCommands(t *testing.T) {
 		t.Fatalf("delete: %d %q %s", code, out, errs)
 	}
 	missing := filepath.Join(dir, "missing.wav")
-	if code, _, errs := cmd("download", "-o", missing, fileName); code != 1 || !strings.Contains(errs, "0300021") {
+	if code, _, errs := cmd("download", "-o", missing, fileName); code != 1 || !strings.Contains(errs, ccfs.ErrNoSuchFile.Code()) {
 		t.Fatalf("download after the delete: %d %q", code, errs)
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
@@ -251,7 +251,7 @@ func TestDeleteAndDownloadCommands(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 3 { // back, a, b: no temporary file left
 		t.Fatalf("files in the output directory: %v", entries)
 	}
-	if code, _, errs := cmd("delete", "/voice/1/IVRrecordFile/0042/call.wav"); code != 1 || !strings.Contains(errs, "0300004") {
+	if code, _, errs := cmd("delete", "/voice/1/IVRrecordFile/0042/call.wav"); code != 1 || !strings.Contains(errs, ccfs.ErrFormat.Code()) {
 		t.Fatalf("delete of a recording: %d %q", code, errs)
 	}
 }
@@ -273,7 +273,7 @@ func TestBenchCommand(t *testing.T) {
 	// refused with 0300014 before its body is read.)
 	code, out, _ := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", "wrong", "--vdn", "1", "--insecure",
 		"--size", "1KiB", "--concurrency", "2", "--duration", "300ms")
-	if code != 1 || !strings.Contains(out, "0300010") || strings.Contains(out, "0300014") {
+	if code != 1 || !strings.Contains(out, ccfs.ErrAuth.Code()) || strings.Contains(out, ccfs.ErrRateLimited.Code()) {
 		t.Fatalf("bench with a wrong key: %d\n%s", code, out)
 	}
 	code, out, errs := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure",
@@ -286,7 +286,7 @@ func TestBenchCommand(t *testing.T) {
 			t.Errorf("bench output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "0300012") {
+	if strings.Contains(out, ccfs.ErrReplay.Code()) {
 		t.Errorf("bench sent replays:\n%s", out)
 	}
 	if !strings.Contains(errs, "uploads/s") {
