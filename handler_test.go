@@ -367,16 +367,17 @@ func TestErrorsIs(t *testing.T) {
 	}
 }
 
-// TestREADMEResultCodes keeps the README's table in step with the code.
-func TestREADMEResultCodes(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+// TestResultCodesDocumented keeps the table of docs/result-codes.md in step
+// with the code.
+func TestResultCodesDocumented(t *testing.T) {
+	readme, err := os.ReadFile("docs/result-codes.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range ccfs.ResultCodes() {
 		row := fmt.Sprintf("| %s | %d | ", c.Code(), c.Status())
 		if !bytes.Contains(readme, []byte(row)) {
-			t.Errorf("README.md has no row %q", row)
+			t.Errorf("docs/result-codes.md has no row %q", row)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func alaw(n int) []byte {
 	return ccfstest.WAV(time.Duration(n)*time.Second/8000, wavcheck.ALaw)
 }
 
-// TestNewcomerPath follows the README: serve, check a TTS file, convert it,
+// TestNewcomerPath follows docs/operating.md's "Trying it": serve, check a TTS file, convert it,
 // check again, upload it, find it on disk.
 func TestNewcomerPath(t *testing.T) {
 	base, data, ak, sk := devServer(t)
