@@ -290,6 +290,11 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 			t.Fatalf("%d bytes: delete: %v", size, err)
 		}
 	}
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(n.stderr.String(), "refuses If-None-Match") == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			break // stderr comes on a pipe of its own: give it time
+		}
+	}
 	if proxy.Refused() != 1 || strings.Count(n.stderr.String(), "refuses If-None-Match") != 1 {
 		t.Fatalf("%d refusals; the log:\n%s", proxy.Refused(), n.stderr)
 	}
