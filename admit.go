@@ -30,13 +30,8 @@ import (
 // stranger: what it can hold is bounded (a slot of the key's share, for
 // no longer than the minimum body rate allows) and nothing it does lasts.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, ev *Event, maxBody int64, tooLong string,
-	begin func(context.Context, *http.Request) (*auth.Verification, error)) (*auth.Verification, func(), error) {
-	x, release, err := h.admitChecks(w, r, ev, maxBody, tooLong, begin)
-	return x, release, early(err)
-}
-
-func (h *Handler) admitChecks(w http.ResponseWriter, r *http.Request, ev *Event, maxBody int64, tooLong string,
-	begin func(context.Context, *http.Request) (*auth.Verification, error)) (*auth.Verification, func(), error) {
+	begin func(context.Context, *http.Request) (*auth.Verification, error)) (_ *auth.Verification, _ func(), err error) {
+	defer func() { err = early(err) }() // every refusal here comes before the body
 	if err := checkContentType(r.Header.Values("Content-Type")); err != nil {
 		return nil, nil, err
 	}

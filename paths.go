@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
-	"syscall"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/pathrule"
@@ -57,12 +56,12 @@ const maxElementLen = 255
 
 // missing reports whether a store's error says the name a request gave
 // leads to no file the request may use: it does not exist, a link is on
-// its path (store.ErrLink), or the filesystem refuses the name itself.
+// its path (store.ErrLink), or it is no name the store can hold (store.Dir
+// wraps what its filesystem refuses, too long a name say, as not existing).
 // Such an error is the caller's, answered 0300021 and logged at INFO; the
 // store's own faults stay 0300016 and ERROR.
 func missing(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) ||
-		errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid)
 }
 
 // match returns the VDN of name under the first of rules it lies under,

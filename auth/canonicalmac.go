@@ -36,14 +36,12 @@ func newCanonicalMAC(key, head []byte) *canonicalMAC {
 	return m
 }
 
-// add computes another signature over the same body, with key and head,
-// and returns its index for SumAt. It must be called before the first
-// Write.
-func (m *canonicalMAC) add(key, head []byte) int {
+// add computes another signature over the same body, with key and head:
+// SumAt's next index. It must be called before the first Write.
+func (m *canonicalMAC) add(key, head []byte) {
 	mac := hmac.New(sha256.New, key)
 	mac.Write(head)
 	m.macs = append(m.macs, mac)
-	return len(m.macs) - 1
 }
 
 func (m *canonicalMAC) Write(p []byte) (int, error) { return m.body.Write(p) }

@@ -72,11 +72,7 @@ func ExplainRequest(r *http.Request, body io.Reader) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	values, err := outgoingValues(r, a.SignedHeaders)
-	if err != nil {
-		return nil, err
-	}
-	head, err := canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, a.SignedHeaders, values)
+	head, err := outgoingHead(r, a.SignedHeaders)
 	if err != nil {
 		return nil, err
 	}

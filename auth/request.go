@@ -78,3 +78,13 @@ func outgoingValues(r *http.Request, names []string) ([]string, error) {
 	}
 	return values, nil
 }
+
+// outgoingHead returns the canonical request up to the body that a client
+// signs for r with the given signed headers (lowercase, sorted).
+func outgoingHead(r *http.Request, signedHeaders []string) ([]byte, error) {
+	values, err := outgoingValues(r, signedHeaders)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, signedHeaders, values)
+}

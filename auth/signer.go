@@ -67,7 +67,7 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 	if err != nil {
 		return err
 	}
-	values, err := outgoingValues(r, names)
+	head, err := outgoingHead(r, names)
 	if err != nil {
 		return err
 	}
@@ -87,10 +87,6 @@ func (s *Signer) SignReader(r *http.Request, body io.Reader) error {
 		at = stamps.Next(at, unit, now)
 	}
 	timestamp := at.UTC().Format(layout)
-	head, err := canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, names, values)
-	if err != nil {
-		return err
-	}
 	prefix := StringPrefix(s.AccessKey, timestamp, names)
 	mac := newCanonicalMAC([]byte(SigningKey(s.SecretKey, prefix)), head)
 	if _, err := io.Copy(mac, body); err != nil {
@@ -124,11 +120,7 @@ func (s *Signer) signedHeaders() ([]string, error) {
 // and body with the given signed headers (lowercase, sorted), for debugging
 // a client that disagrees with the server. It contains no secret.
 func CanonicalRequest(r *http.Request, signedHeaders []string, body []byte) (string, error) {
-	values, err := outgoingValues(r, signedHeaders)
-	if err != nil {
-		return "", err
-	}
-	head, err := canonicalHead(r.Method, requestPath(r), r.URL.RawQuery, signedHeaders, values)
+	head, err := outgoingHead(r, signedHeaders)
 	if err != nil {
 		return "", err
 	}

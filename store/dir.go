@@ -81,7 +81,7 @@ func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 		root.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	top, err := openTop(dir)
+	top, err := os.Open(dir) // where names are resolved from, one element at a time
 	if err != nil {
 		root.Close()
 		return nil, fmt.Errorf("store: %w", err)

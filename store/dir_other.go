@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 )
@@ -15,8 +14,6 @@ import (
 // checks each element of a name with Lstat before it uses the name: the
 // same refusals, with a window between the check and the use that only
 // someone who can already write under the root could use.
-
-func openTop(dir string) (*os.File, error) { return os.Open(dir) }
 
 // checkPath refuses a name with a symbolic link among its directories.
 func (d *Dir) checkPath(dir string) error {

@@ -18,9 +18,6 @@ import (
 // followed anywhere on a name's path, inside the root or out of it, and
 // what it opens, removes or links into is what the name says.
 
-// openTop opens the root directory's descriptor.
-func openTop(dir string) (*os.File, error) { return os.Open(dir) }
-
 // walkDir opens the directory dir ("." for the root) under the root
 // without following a link. With create, missing directories are made
 // (mode 0750) and returned, outermost first.
@@ -74,6 +71,8 @@ func pathError(op, name string, err error) error {
 		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("%w: a symbolic link", ErrLink)}
 	case errors.Is(err, unix.ENOTDIR):
 		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("not a directory: %w", fs.ErrNotExist)}
+	case errors.Is(err, unix.ENAMETOOLONG):
+		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("name too long: %w", fs.ErrNotExist)}
 	}
 	return &fs.PathError{Op: op, Path: name, Err: err}
 }
@@ -142,7 +141,7 @@ func (d *Dir) remove(name string) error {
 	base := path.Base(name)
 	var st unix.Stat_t
 	if err := unix.Fstatat(dirfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return &fs.PathError{Op: "remove", Path: name, Err: err}
+		return pathError("remove", name, err)
 	}
 	if err := d.checkFile(name, st.Mode, uint64(st.Nlink), false); err != nil {
 		return err

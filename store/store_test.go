@@ -198,3 +198,22 @@ func TestDirHardLinks(t *testing.T) {
 		}
 	}
 }
+
+// A name the filesystem cannot hold (an element over NAME_MAX) is one
+// that does not exist, for Open and Remove alike: not a fault of the store.
+func TestDirNameTooLong(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Put(context.Background(), "a/x.wav", strings.NewReader("x"), 1) // so that "a" exists
+	for _, name := range []string{strings.Repeat("a", 300), "a/" + strings.Repeat("b", 300) + "/c.wav", "a/" + strings.Repeat("b", 300)} {
+		if _, err := d.Open(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Open %d bytes: %v", len(name), err)
+		}
+		if err := d.Remove(context.Background(), name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Remove %d bytes: %v", len(name), err)
+		}
+	}
+}

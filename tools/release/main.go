@@ -167,11 +167,11 @@ func syncedCopy(root, version string, withSums bool, out io.Writer) (string, fun
 		cleanup()
 		return "", nil, err
 	}
-	sync := sync
+	run := sync
 	if withSums {
-		sync = syncWithSums
+		run = syncWithSums
 	}
-	if err := sync(tree, version, io.Discard); err != nil {
+	if err := run(tree, version, io.Discard); err != nil {
 		cleanup()
 		return "", nil, err
 	}
