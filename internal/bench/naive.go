@@ -19,9 +19,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -126,4 +129,38 @@ func (n *Naive) authentic(r *http.Request, body []byte) bool {
 // encode is the spec's norm: url.QueryEscape, with spaces as %20.
 func encode(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// Careful stores files the way a careful plain server does: it writes a
+// temporary file beside the target, syncs it, renames it into place and
+// syncs the directory, so that a stored file survives a power loss.
+type Careful struct{ Root string }
+
+// Put implements store.Store.
+func (c Careful) Put(_ context.Context, name string, r io.Reader, _ int64) ([]string, error) {
+	target := filepath.Join(c.Root, filepath.FromSlash(name))
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name()) // fails once renamed
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(f.Name(), target); err != nil {
+		return nil, err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return nil, errors.Join(d.Sync(), d.Close())
 }

@@ -12,25 +12,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/bench/servers"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
@@ -57,67 +54,52 @@ func run(uploads, clients, size int, perf bool) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	ccfsBin, naiveBin := filepath.Join(tmp, "ccfs"), filepath.Join(tmp, "naiveserve")
-	for bin, pkg := range map[string]string{ccfsBin: "./cmd/ccfs", naiveBin: "./internal/bench/naiveserve"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
-	data := filepath.Join(tmp, "data")
-	os.MkdirAll(data, 0o750)
-	f, err := os.Create(filepath.Join(data, "credentials.json"))
+	bins, err := servers.Build(tmp)
 	if err != nil {
 		return err
 	}
-	auth.WriteCredentials(f, auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
-	f.Close()
-	servers := []struct {
-		name string
-		cmd  *exec.Cmd
-		addr string
-	}{
-		{"ccfs serve", exec.Command(ccfsBin, "serve", "--addr", "127.0.0.1:28461", "--data", data, "--rate", "0", "--log-format", "json"), "127.0.0.1:28461"},
-		{"naive", nil, "127.0.0.1:28462"},
+	data := filepath.Join(tmp, "data")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return err
 	}
-	fmt.Printf("%d uploads of %d bytes from %d clients over loopback HTTPS, store.Dir, per stored upload:\n\n", uploads, size, clients)
+	if err := servers.WriteCredentials(filepath.Join(data, "credentials.json"), auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true}); err != nil {
+		return err
+	}
+	fmt.Printf("%d uploads of %d bytes from %d clients over loopback HTTPS, per stored upload:\n\n", uploads, size, clients)
 	fmt.Println("| server | uploads/s | server CPU ms | user ms | sys ms |")
 	fmt.Println("|---|---|---|---|---|")
-	for i, s := range servers {
-		if s.cmd == nil { // naive: the certificate ccfs serve generated
-			s.cmd = exec.Command(naiveBin, "-addr", s.addr, "-dir", filepath.Join(tmp, "naive"),
-				"-tls-cert", filepath.Join(data, "tls-cert.pem"), "-tls-key", filepath.Join(data, "tls-key.pem"))
+	for i, name := range []string{"ccfs serve", "naive"} {
+		var p *servers.Process
+		if i == 0 {
+			p, err = servers.StartCCFS(bins.CCFS, "127.0.0.1:28461", data, "--rate", "0")
+		} else { // after ccfs serve, which made the certificate
+			p, err = servers.StartNaive(bins.Naive, "127.0.0.1:28462", filepath.Join(tmp, "naive"), data)
 		}
-		var logs bytes.Buffer
-		s.cmd.Stderr, s.cmd.Stdout = &logs, &logs
-		if err := s.cmd.Start(); err != nil {
+		if err != nil {
 			return err
-		}
-		stop := func() { s.cmd.Process.Signal(os.Interrupt); s.cmd.Wait() }
-		if err := waitListening(s.addr); err != nil {
-			stop()
-			return fmt.Errorf("%s: %v\n%s", s.name, err, logs.String())
 		}
 		var rec *exec.Cmd
 		if perf && i == 0 {
-			rec = exec.Command("perf", "record", "-F", "999", "-g", "-o", filepath.Join(tmp, "perf.data"), "-p", strconv.Itoa(s.cmd.Process.Pid))
+			rec = exec.Command("perf", "record", "-F", "999", "-g", "-o", filepath.Join(tmp, "perf.data"), "-p", strconv.Itoa(p.Pid()))
 			rec.Stderr = os.Stderr
 			if err := rec.Start(); err != nil {
+				p.Stop()
 				return err
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
-		r, err := load(s.cmd.Process.Pid, "https://"+s.addr, uploads, clients, size)
+		r, err := load(p, uploads, clients, size)
 		if rec != nil {
 			rec.Process.Signal(os.Interrupt)
 			rec.Wait()
 		}
-		stop()
+		p.Stop()
 		if err != nil {
-			return fmt.Errorf("%s: %v\n%s", s.name, err, logs.String())
+			return fmt.Errorf("%s: %v\n%s", name, err, p.Logs())
 		}
-		per := func(ticks int64) float64 { return float64(ticks) * 1000 / clkTck / float64(r.stored) }
-		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", s.name, float64(r.stored)/r.elapsed.Seconds(),
-			per(r.user+r.sys), per(r.user), per(r.sys))
+		per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(r.stored) }
+		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", name, float64(r.stored)/r.elapsed.Seconds(),
+			per(r.cpu.Total()), per(r.cpu.User), per(r.cpu.Sys))
 	}
 	if perf {
 		out, err := exec.Command("perf", "report", "-i", filepath.Join(tmp, "perf.data"), "--no-children", "--sort", "symbol",
@@ -130,24 +112,21 @@ func run(uploads, clients, size int, perf bool) error {
 	return nil
 }
 
-// clkTck is the unit of /proc/PID/stat's times (USER_HZ, 100 on Linux).
-const clkTck = 100
-
 type result struct {
-	stored    int
-	elapsed   time.Duration
-	user, sys int64 // clock ticks spent by the server during the run
+	stored  int
+	elapsed time.Duration
+	cpu     servers.CPU // spent by the server during the run
 }
 
 // load uploads n files from clients goroutines and measures the server
-// process pid's CPU time across the run.
-func load(pid int, base string, n, clients, size int) (result, error) {
+// process's CPU time across the run.
+func load(p *servers.Process, n, clients, size int) (result, error) {
 	hc := &http.Client{Transport: &http.Transport{
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // the server's self-signed certificate, on loopback
 		MaxIdleConnsPerHost: clients,
 	}}
 	defer hc.CloseIdleConnections()
-	c := &ccfs.Client{BaseURL: base, AccessKey: ak, SecretKey: sk, HTTPClient: hc}
+	c := &ccfs.Client{BaseURL: "https://" + p.Addr, AccessKey: ak, SecretKey: sk, HTTPClient: hc}
 	// Warm up: one upload per client, outside the measurement.
 	files := make([][]byte, clients)
 	for i := range files {
@@ -157,7 +136,7 @@ func load(pid int, base string, n, clients, size int) (result, error) {
 			return result{}, fmt.Errorf("warm-up upload: %w", err)
 		}
 	}
-	u0, s0, err := cpuTicks(pid)
+	cpu0, err := p.CPU()
 	if err != nil {
 		return result{}, err
 	}
@@ -179,45 +158,12 @@ func load(pid int, base string, n, clients, size int) (result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	u1, s1, err := cpuTicks(pid)
+	cpu1, err := p.CPU()
 	if err != nil {
 		return result{}, err
 	}
 	if firstErr != nil {
 		return result{}, firstErr
 	}
-	return result{stored: int(stored.Load()), elapsed: elapsed, user: u1 - u0, sys: s1 - s0}, nil
-}
-
-// cpuTicks reads utime and stime of pid from /proc/PID/stat.
-func cpuTicks(pid int) (user, sys int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name, in parentheses, may hold spaces: fields count
-	// from the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, errors.New("unexpected /proc/PID/stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, 0, errors.New("unexpected /proc/PID/stat")
-	}
-	// After the name: state(3) ... utime is field 14, stime 15 of the whole line.
-	user, _ = strconv.ParseInt(f[11], 10, 64)
-	sys, _ = strconv.ParseInt(f[12], 10, 64)
-	return user, sys, nil
-}
-
-// waitListening waits for addr to accept connections.
-func waitListening(addr string) error {
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-	}
-	return errors.New("did not start listening")
+	return result{stored: int(stored.Load()), elapsed: elapsed, cpu: cpu1.Sub(cpu0)}, nil
 }

@@ -1,0 +1,485 @@
+// Command prompts measures the upload a caller waits for: short prompts,
+// as a chatbot synthesises them on every turn of a call, arriving at fixed
+// rates whatever the server's answers (open loop), over TLS.
+//
+//	go run ./internal/bench/prompts [-rates 50,200,500] [-duration 20s] [-conns 64]
+//	go run ./internal/bench/prompts -smoke     # a few seconds; exits 1 if any upload fails
+//
+// It builds "ccfs serve" and the naive peer (internal/bench/naiveserve,
+// which stores the careful plain way: temporary file, fsync, rename,
+// directory fsync), starts both on 127.0.0.1 with their files on the same
+// disk, and first times that disk: a 40 KB write and fsync of a new file,
+// and the careful plain commit (write, fsync, rename, directory fsync).
+// Then, for each rate and each server in turn, it sends A-law prompts of
+// 8–80 KB (uniformly spread, 16 keys and VDNs, Poisson arrivals) through
+// 64 keep-alive connections opened beforehand. A request's latency runs
+// from the moment it was due to the end of its answer, so a slow server
+// is charged for the requests queued behind it; a failed upload counts as
+// infinitely slow. The server's CPU time (user + system) comes from
+// /proc/PID/stat, so the load client, which shares the cores, is not
+// counted. Last, for each server, it looks for the highest rate held with
+// p99 ≤ 50 ms (-ceiling=false skips this). Linux only.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/internal/bench/servers"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
+)
+
+// config is what the flags say.
+type config struct {
+	rates      []float64
+	duration   time.Duration
+	conns      int
+	keys       int
+	minSize    int
+	maxSize    int
+	ceiling    bool
+	ceilingP99 time.Duration
+	step       time.Duration
+	fsyncs     int
+	smoke      bool
+	out        io.Writer
+}
+
+func main() {
+	c := config{out: os.Stdout}
+	rates := flag.String("rates", "50,200,500", "arrival rates, uploads per second, comma-separated")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "how long each rate is offered to each server")
+	flag.IntVar(&c.conns, "conns", 64, "keep-alive TLS connections to each server")
+	flag.IntVar(&c.keys, "keys", 16, "access keys (each with its own VDN) the uploads are spread over")
+	flag.IntVar(&c.minSize, "min", 8000, "smallest prompt, bytes of WAV")
+	flag.IntVar(&c.maxSize, "max", 80000, "largest prompt, bytes of WAV")
+	flag.BoolVar(&c.ceiling, "ceiling", true, "look for the highest rate each server holds with p99 within -p99")
+	flag.DurationVar(&c.ceilingP99, "p99", 50*time.Millisecond, "the p99 latency the ceiling search holds to")
+	flag.DurationVar(&c.step, "step", 10*time.Second, "how long each rate of the ceiling search is offered")
+	flag.IntVar(&c.fsyncs, "fsyncs", 400, "samples of each disk timing")
+	flag.BoolVar(&c.smoke, "smoke", false, "a short run for CI: rates 50 and 200 for 2 s, no ceiling search; exit 1 if any upload fails")
+	flag.Parse()
+	for _, f := range strings.Split(*rates, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || r <= 0 {
+			fmt.Fprintf(os.Stderr, "prompts: -rates: %q is not a positive number\n", f)
+			os.Exit(2)
+		}
+		c.rates = append(c.rates, r)
+	}
+	if c.smoke {
+		c.rates, c.duration, c.ceiling, c.fsyncs = []float64{50, 200}, 2*time.Second, false, 50
+	}
+	if c.conns < 1 || c.keys < 1 || c.minSize < 100 || c.maxSize < c.minSize || c.duration <= 0 {
+		fmt.Fprintln(os.Stderr, "prompts: need -conns, -keys ≥ 1, 100 ≤ -min ≤ -max and a positive -duration")
+		os.Exit(2)
+	}
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "prompts:", err)
+		os.Exit(1)
+	}
+}
+
+const secretPrefix = "prompts-secret-"
+
+func run(c config) error {
+	tmp, err := os.MkdirTemp("", "ccfs-prompts-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bins, err := servers.Build(tmp)
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(tmp, "data")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return err
+	}
+	keys := make([]auth.Key, c.keys)
+	for i := range keys {
+		keys[i] = auth.Key{AccessKey: "chatbot-" + strconv.Itoa(i+1), SecretKey: secretPrefix + strconv.Itoa(i+1), AnyVDN: true}
+	}
+	if err := servers.WriteCredentials(filepath.Join(data, "credentials.json"), keys...); err != nil {
+		return err
+	}
+
+	disk, err := timeDisk(filepath.Join(tmp, "disk"), c.fsyncs, 40_000)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Disk of %s, %d samples each, nothing else running:\n\n", tmp, c.fsyncs)
+	fmt.Fprintln(c.out, "| operation | p50 | p99 | p99.9 |")
+	fmt.Fprintln(c.out, "|---|---|---|---|")
+	fmt.Fprintf(c.out, "| write 40 KB to a new file, fsync | %s | %s | %s |\n", ms(disk.fsync.pct(50)), ms(disk.fsync.pct(99)), ms(disk.fsync.pct(99.9)))
+	fmt.Fprintf(c.out, "| the same, rename, fsync the directory | %s | %s | %s |\n\n", ms(disk.commit.pct(50)), ms(disk.commit.pct(99)), ms(disk.commit.pct(99.9)))
+
+	// No rate limit: the point is what the server does with the load.
+	// In-flight caps well above what the rates need, so that a refusal
+	// is a failure of the server, not of its settings.
+	cp, err := servers.StartCCFS(bins.CCFS, "127.0.0.1:28471", data,
+		"--rate", "0", "--max-inflight", "4096", "--max-inflight-per-key", "4096")
+	if err != nil {
+		return err
+	}
+	defer cp.Stop()
+	np, err := servers.StartNaive(bins.Naive, "127.0.0.1:28472", filepath.Join(tmp, "naive"), data)
+	if err != nil {
+		return err
+	}
+	defer np.Stop()
+	targets := []*target{
+		newTarget(cp, keys, c.conns, filepath.Join(data, "files")),
+		newTarget(np, keys, c.conns, filepath.Join(tmp, "naive")),
+	}
+	defer func() {
+		for _, t := range targets {
+			t.hc.CloseIdleConnections()
+		}
+	}()
+	prompts := makePrompts(c.minSize, c.maxSize, 256)
+	var sum int
+	for _, p := range prompts {
+		sum += len(p)
+	}
+	fmt.Fprintf(c.out, "Prompts of %d–%d bytes (mean %d), open-loop Poisson arrivals, %d keep-alive TLS connections per server, %d keys; latency from when a request was due to the end of its answer; server CPU from /proc (user + sys) per stored upload:\n\n",
+		c.minSize, c.maxSize, sum/len(prompts), c.conns, c.keys)
+	fmt.Fprintln(c.out, "| rate/s | server | stored | failed | p50 | p99 | p99.9 | CPU ms/upload | user | sys | CPU × naive |")
+	fmt.Fprintln(c.out, "|---|---|---|---|---|---|---|---|---|---|---|")
+	rng := rand.New(rand.NewPCG(1, 2))
+	var failed int
+	byRate := map[float64][2]stepResult{}
+	for _, rate := range c.rates {
+		var pair [2]stepResult
+		for i, t := range targets { // interleaved, so that drift in the machine hits both alike
+			r, err := t.step(rate, c.duration, prompts, rng)
+			if err != nil {
+				return fmt.Errorf("%s: %v\n%s", t.p.Name, err, tail(t.p.Logs()))
+			}
+			pair[i] = r
+			failed += r.failed
+		}
+		byRate[rate] = pair
+		for i, t := range targets {
+			r := pair[i]
+			ratio := "—"
+			if i == 0 && pair[1].cpuPer() > 0 {
+				ratio = fmt.Sprintf("%.2f×", float64(pair[0].cpuPer())/float64(pair[1].cpuPer()))
+			}
+			fmt.Fprintf(c.out, "| %g | %s | %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", rate, t.p.Name, r.stored, r.failed,
+				ms(r.lat.pct(50)), ms(r.lat.pct(99)), ms(r.lat.pct(99.9)),
+				msf(r.cpuPer()), msf(r.cpu.User/time.Duration(max(1, r.stored))), msf(r.cpu.Sys/time.Duration(max(1, r.stored))), ratio)
+		}
+	}
+	if r, ok := byRate[200]; ok {
+		fmt.Fprintln(c.out)
+		check(c.out, "at 200/s, ccfs CPU per upload ≤ 0.5× naive", float64(r[0].cpuPer())/float64(r[1].cpuPer()), 0.5, "×")
+		check(c.out, "at 200/s, ccfs p99 ≤ 3× the disk's fsync p99", float64(r[0].lat.pct(99))/float64(disk.fsync.pct(99)), 3, "× fsync p99")
+	}
+	if c.ceiling {
+		fmt.Fprintf(c.out, "\nHighest rate held with p99 ≤ %s and nothing failed (%s per rate tried):\n\n", ms(c.ceilingP99), c.step)
+		fmt.Fprintln(c.out, "| server | rate/s | p99 there | tried |")
+		fmt.Fprintln(c.out, "|---|---|---|---|")
+		start := slices.Max(c.rates)
+		for _, t := range targets {
+			best, p99, tried, err := ceiling(start, func(rate float64) (time.Duration, bool, error) {
+				r, err := t.step(rate, c.step, prompts, rng)
+				return r.lat.pct(99), r.failed == 0 && r.lat.pct(99) <= c.ceilingP99, err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %v\n%s", t.p.Name, err, tail(t.p.Logs()))
+			}
+			fmt.Fprintf(c.out, "| %s | %.0f | %s | %s |\n", t.p.Name, best, ms(p99), tried)
+		}
+	}
+	if c.smoke && failed > 0 {
+		return fmt.Errorf("%d uploads failed", failed)
+	}
+	return nil
+}
+
+// check prints whether a target is met.
+func check(w io.Writer, what string, got, limit float64, unit string) {
+	verdict := "met"
+	if got > limit {
+		verdict = fmt.Sprintf("missed by %.0f %%", (got/limit-1)*100)
+	}
+	fmt.Fprintf(w, "- %s: %.2f%s, %s\n", what, got, unit, verdict)
+}
+
+// ceiling finds the highest rate at which try holds, starting at start:
+// it goes up by half until a rate fails, then halves the gap between the
+// last rate held and the first that failed three times. It returns the
+// rate held, its p99 and the rates tried.
+func ceiling(start float64, try func(rate float64) (time.Duration, bool, error)) (best float64, bestP99 time.Duration, tried string, err error) {
+	var log []string
+	attempt := func(rate float64) (bool, error) {
+		p99, ok, err := try(rate)
+		mark := "✗"
+		if ok {
+			mark = "✓"
+			best, bestP99 = rate, p99
+		}
+		log = append(log, fmt.Sprintf("%.0f%s", rate, mark))
+		return ok, err
+	}
+	lo, hi := 0.0, 0.0
+	for rate := start; hi == 0; rate *= 1.5 {
+		ok, err := attempt(rate)
+		if err != nil {
+			return 0, 0, "", err
+		}
+		if ok {
+			lo = rate
+		} else {
+			hi = rate
+		}
+		if rate > 1e5 {
+			break
+		}
+	}
+	for range 3 {
+		if hi == 0 {
+			break
+		}
+		mid := math.Round((lo + hi) / 2)
+		if mid <= lo || mid >= hi {
+			break
+		}
+		ok, err := attempt(mid)
+		if err != nil {
+			return 0, 0, "", err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return best, bestP99, strings.Join(log, " "), nil
+}
+
+// makePrompts returns n A-law prompts of sizes spread evenly over
+// [minSize, maxSize], each different from the others.
+func makePrompts(minSize, maxSize, n int) [][]byte {
+	rng := rand.New(rand.NewPCG(3, 4))
+	out := make([][]byte, n)
+	for i := range out {
+		size := minSize + rng.IntN(maxSize-minSize+1)
+		w := wavfile.File(wavfile.ALaw8k, size-44)
+		w[44], w[45] = byte(i), byte(i>>8)
+		out[i] = w
+	}
+	return out
+}
+
+// target is one server under load.
+type target struct {
+	p       *servers.Process
+	hc      *http.Client
+	clients []*ccfs.Client // one per key
+	files   string         // the store's root, emptied between steps
+	conns   int
+}
+
+func newTarget(p *servers.Process, keys []auth.Key, conns int, files string) *target {
+	hc := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // the servers' self-signed certificate, on loopback
+		MaxConnsPerHost:     conns,
+		MaxIdleConnsPerHost: conns,
+	}}
+	t := &target{p: p, hc: hc, files: files, conns: conns}
+	for _, k := range keys {
+		// Each key its own sequence of signing times: at most a
+		// thousand a second per key rather than per process.
+		var ts auth.Timestamps
+		c := &ccfs.Client{BaseURL: "https://" + p.Addr, AccessKey: k.AccessKey, SecretKey: k.SecretKey, HTTPClient: hc, Retries: -1,
+			Now: func() time.Time { return ts.Next(time.Now(), time.Millisecond, time.Now) }}
+		t.clients = append(t.clients, c)
+	}
+	return t
+}
+
+// stepResult is what one rate did to one server.
+type stepResult struct {
+	stored, failed int
+	lat            samples
+	cpu            servers.CPU
+}
+
+// cpuPer is the server's CPU time per stored upload.
+func (r stepResult) cpuPer() time.Duration {
+	if r.stored == 0 {
+		return 0
+	}
+	return r.cpu.Total() / time.Duration(r.stored)
+}
+
+// step offers rate uploads a second for d and waits for the last answer.
+// The server's connections are opened (and its code warmed) before, and
+// its files removed after, outside the measurement.
+func (t *target) step(rate float64, d time.Duration, prompts [][]byte, rng *rand.Rand) (stepResult, error) {
+	if err := t.warm(prompts); err != nil {
+		return stepResult{}, fmt.Errorf("warming up: %w", err)
+	}
+	cpu0, err := t.p.CPU()
+	if err != nil {
+		return stepResult{}, err
+	}
+	var (
+		mu        sync.Mutex
+		lat       samples
+		failed    int
+		firstFail error
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	due := start
+	for i := 0; ; i++ {
+		due = due.Add(time.Duration(rng.ExpFloat64() / rate * float64(time.Second)))
+		if due.Sub(start) >= d {
+			break
+		}
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		c, wav, at := t.clients[i%len(t.clients)], prompts[rng.IntN(len(prompts))], due
+		vdn := i%len(t.clients) + 1
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, err := c.Upload(ctx, vdn, wav)
+			took := time.Since(at)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				took = math.MaxInt64
+				failed++
+				if firstFail == nil {
+					firstFail = err
+				}
+			}
+			lat = append(lat, took)
+		})
+	}
+	wg.Wait()
+	cpu1, err := t.p.CPU()
+	if err != nil {
+		return stepResult{}, err
+	}
+	if firstFail != nil {
+		fmt.Fprintf(os.Stderr, "prompts: %s at %g/s: %d of %d failed, the first: %v\n", t.p.Name, rate, failed, len(lat), firstFail)
+	}
+	slices.Sort(lat)
+	r := stepResult{stored: len(lat) - failed, failed: failed, lat: lat, cpu: cpu1.Sub(cpu0)}
+	return r, t.empty()
+}
+
+// warm opens the connections with one upload on each, at once.
+func (t *target) warm(prompts [][]byte) error {
+	var wg sync.WaitGroup
+	errs := make([]error, t.conns)
+	for i := range t.conns {
+		wg.Go(func() {
+			_, errs[i] = t.clients[i%len(t.clients)].Upload(context.Background(), 1, prompts[i%len(prompts)])
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// empty removes the stored files, and waits for the disk to have them gone.
+func (t *target) empty() error {
+	err := os.RemoveAll(filepath.Join(t.files, "3rdfile"))
+	syscall.Sync()
+	return err
+}
+
+// samples are sorted durations.
+type samples []time.Duration
+
+// pct is the p-th percentile.
+func (s samples) pct(p float64) time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	return s[int(math.Ceil(p/100*float64(len(s))))-1]
+}
+
+// diskTimes are the disk's own latencies.
+type diskTimes struct{ fsync, commit samples }
+
+// timeDisk times n writes of size bytes to a new file with an fsync, and
+// n careful commits (the same, then a rename and an fsync of the
+// directory), in dir.
+func timeDisk(dir string, n, size int) (diskTimes, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return diskTimes{}, err
+	}
+	defer os.RemoveAll(dir)
+	d, err := os.Open(dir)
+	if err != nil {
+		return diskTimes{}, err
+	}
+	defer d.Close()
+	buf := make([]byte, size)
+	var out diskTimes
+	for i := range 2 * n {
+		name := filepath.Join(dir, strconv.Itoa(i))
+		t0 := time.Now()
+		f, err := os.OpenFile(name+".tmp", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		if err != nil {
+			return out, err
+		}
+		_, werr := f.Write(buf)
+		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+			return out, err
+		}
+		if i%2 == 0 {
+			out.fsync = append(out.fsync, time.Since(t0))
+			continue
+		}
+		if err := errors.Join(os.Rename(name+".tmp", name), d.Sync()); err != nil {
+			return out, err
+		}
+		out.commit = append(out.commit, time.Since(t0))
+	}
+	slices.Sort(out.fsync)
+	slices.Sort(out.commit)
+	return out, nil
+}
+
+// ms formats a latency in milliseconds; an infinite one (a failure) as ∞.
+func ms(d time.Duration) string {
+	if d == math.MaxInt64 {
+		return "∞"
+	}
+	return fmt.Sprintf("%.2f ms", msf(d))
+}
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// tail is the end of a server's log.
+func tail(s string) string {
+	if len(s) > 2000 {
+		s = "…" + s[len(s)-2000:]
+	}
+	return s
+}
