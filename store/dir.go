@@ -15,14 +15,16 @@ import (
 )
 
 // Dir keeps files under a root directory. Put is all or nothing, and does
-// nothing that lasts before the file is complete: it writes a temporary
-// file in one flat staging directory inside the root (.ccfs-staging), syncs
-// it, and only then creates the directories the name needs, links the file
-// into place (which fails rather than overwrite an existing name), removes
-// the temporary name and syncs the target directory and the parent of
-// every directory it created, so a stored file survives a power loss. A
-// Put that fails leaves no file and no directory it created. Files get
-// mode 0640, directories 0750 (less the umask).
+// nothing that lasts before the file is complete: it writes the file
+// unnamed (on Linux, O_TMPFILE in the staging directory .ccfs-staging, so
+// there is no name to remove and a crash leaves nothing), or where the
+// filesystem refuses that under a temporary name in that one flat staging
+// directory; it syncs the file, and only then creates the directories the
+// name needs, links the file into place (which fails rather than
+// overwrite an existing name) and syncs the target directory and the
+// parent of every directory it created, so a stored file survives a power
+// loss. A Put that fails leaves no file and no directory it created.
+// Files get mode 0640, directories 0750 (less the umask).
 //
 // A Dir follows no link. Open, Remove and Put's commit resolve a name one
 // element at a time from the root, refusing a symbolic link anywhere on
@@ -38,6 +40,8 @@ import (
 type Dir struct {
 	root           *os.Root
 	top            *os.File // the root directory itself, where names are resolved from
+	stage          *os.File // the staging directory
+	unnamed        bool     // Put writes unnamed files (see createUnnamed)
 	allowHardLinks bool
 }
 
@@ -86,7 +90,13 @@ func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 		root.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	d := &Dir{root: root, top: top}
+	stage, err := root.Open(stagingDir)
+	if err != nil {
+		root.Close()
+		top.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	d := &Dir{root: root, top: top, stage: stage, unnamed: canCreateUnnamed(stage)}
 	for _, o := range opts {
 		o(d)
 	}
@@ -124,7 +134,7 @@ func (d *Dir) Ping(context.Context) error {
 func (d *Dir) Root() string { return d.root.Name() }
 
 // Close releases the root directory.
-func (d *Dir) Close() error { return errors.Join(d.root.Close(), d.top.Close()) }
+func (d *Dir) Close() error { return errors.Join(d.root.Close(), d.top.Close(), d.stage.Close()) }
 
 // checkDirName is CheckName, and refuses the staging directory.
 func checkDirName(name string) error {
@@ -145,16 +155,15 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 	if err := checkDirName(name); err != nil {
 		return nil, err
 	}
-	if _, err := d.root.Lstat(name); err == nil {
-		return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
+	st, err := d.create()
+	if err != nil {
+		return nil, err
 	}
-	tmp := stagingDir + "/" + rand.Text()
-	if err := d.stage(ctx, tmp, r, size); err != nil {
-		d.root.Remove(tmp)
+	defer d.discard(st) // on success the file lives on under name
+	if err := st.fill(ctx, r, size); err != nil {
 		return nil, err
 	}
 	// The file is complete: from here on the store commits it.
-	defer d.root.Remove(tmp) // on success the file lives on under name
 	var created []string
 	defer func() {
 		if err != nil {
@@ -162,7 +171,7 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 		}
 	}()
 	for attempt := 0; ; attempt++ {
-		more, err := d.link(tmp, name)
+		more, err := d.link(st, name)
 		created = append(created, more...)
 		switch {
 		case err == nil:
@@ -182,25 +191,51 @@ func (d *Dir) Put(ctx context.Context, name string, r io.Reader, size int64) (_ 
 	return nil, nil
 }
 
-// stage copies r into the staging file tmp and syncs it.
-func (d *Dir) stage(ctx context.Context, tmp string, r io.Reader, size int64) error {
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
+// A staged file is one Put is writing: unnamed, or under name in the
+// staging directory.
+type staged struct {
+	f    *os.File
+	name string // "" when unnamed
+}
+
+// create starts a staged file.
+func (d *Dir) create() (*staged, error) {
+	if d.unnamed {
+		f, err := createUnnamed(d.stage)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		return &staged{f: f}, nil
 	}
-	n, err := copyContext(ctx, f, r)
+	name := rand.Text()
+	f, err := d.root.OpenFile(stagingDir+"/"+name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &staged{f: f, name: name}, nil
+}
+
+// fill copies r into the staged file and syncs it.
+func (st *staged) fill(ctx context.Context, r io.Reader, size int64) error {
+	n, err := copyContext(ctx, st.f, r)
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("store: read %d bytes, expected %d", n, size)
 	}
 	if err == nil {
-		if err = f.Sync(); err != nil {
+		if err = st.f.Sync(); err != nil {
 			err = fmt.Errorf("store: %w", err)
 		}
 	}
-	if cerr := f.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("store: %w", cerr)
-	}
 	return err
+}
+
+// discard closes the staged file and removes its staging name: an
+// unlinked file is gone with its last descriptor.
+func (d *Dir) discard(st *staged) {
+	st.f.Close()
+	if st.name != "" {
+		d.root.Remove(stagingDir + "/" + st.name)
+	}
 }
 
 // removeEmpty removes the directories a failed Put created, innermost

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -116,4 +118,65 @@ func TestNewDirSweepsStaleStagedFiles(t *testing.T) {
 	if _, err := os.Stat(recent); err != nil {
 		t.Errorf("recent staged file: %v", err)
 	}
+}
+
+// TestDirShowsNothingBeforeEOF: while a Put is halfway through its body,
+// nothing of it has a name under the root, but for the staging name
+// where the Dir stages named files; once it fails, nothing at all.
+func TestDirShowsNothingBeforeEOF(t *testing.T) {
+	for _, unnamed := range []bool{true, false} {
+		if unnamed && !canCreateUnnamedHere(t) {
+			continue
+		}
+		root := t.TempDir()
+		d, err := NewDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.unnamed = unnamed
+		pr, pw := io.Pipe()
+		done := make(chan error)
+		go func() {
+			_, err := d.Put(context.Background(), "3rdfile/53/x.wav", pr, -1)
+			done <- err
+		}()
+		pw.Write(make([]byte, 100<<10)) // returns once Put has read it all
+		var names []string
+		filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
+			names = append(names, strings.TrimPrefix(p, root))
+			return nil
+		})
+		want := []string{"", "/" + stagingDir}
+		if !unnamed {
+			if len(names) != 3 || !strings.HasPrefix(names[2], "/"+stagingDir+"/") {
+				t.Fatalf("named staging, halfway: %q", names)
+			}
+			names = names[:2]
+		}
+		if !slices.Equal(names, want) {
+			t.Fatalf("unnamed %v, halfway: %q, want %q", unnamed, names, want)
+		}
+		pw.CloseWithError(errors.New("the client went away"))
+		if err := <-done; err == nil {
+			t.Fatal("Put succeeded")
+		}
+		if staged, _ := os.ReadDir(filepath.Join(root, stagingDir)); len(staged) != 0 {
+			t.Fatalf("unnamed %v, after failing: staging holds %v", unnamed, staged)
+		}
+	}
+}
+
+// canCreateUnnamedHere says whether the test's filesystem takes unnamed
+// files; on Linux it must.
+func canCreateUnnamedHere(t *testing.T) bool {
+	d, err := NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if runtime.GOOS == "linux" && !d.unnamed {
+		t.Fatal("Linux, and no O_TMPFILE in the temporary directory")
+	}
+	return d.unnamed
 }

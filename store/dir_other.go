@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -74,7 +75,13 @@ func (d *Dir) remove(name string) error {
 	return d.syncDir(path.Dir(name))
 }
 
-func (d *Dir) link(tmp, name string) ([]string, error) {
+// canCreateUnnamed: unnamed files are Linux's O_TMPFILE; here Put writes
+// under a name in the staging directory.
+func canCreateUnnamed(*os.File) bool { return false }
+
+func createUnnamed(*os.File) (*os.File, error) { return nil, errors.ErrUnsupported }
+
+func (d *Dir) link(st *staged, name string) ([]string, error) {
 	dir := path.Dir(name)
 	var created []string
 	for rest := dir; dir != "."; {
@@ -94,7 +101,7 @@ func (d *Dir) link(tmp, name string) ([]string, error) {
 	if err := d.checkPath(dir); err != nil {
 		return created, err
 	}
-	if err := d.root.Link(tmp, name); err != nil {
+	if err := d.root.Link(stagingDir+"/"+st.name, name); err != nil {
 		return created, err
 	}
 	if err := d.syncDir(dir); err != nil {

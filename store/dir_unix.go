@@ -20,8 +20,15 @@ import (
 
 // walkDir opens the directory dir ("." for the root) under the root
 // without following a link. With create, missing directories are made
-// (mode 0750) and returned, outermost first.
+// (mode 0750) and returned, outermost first. Where the system resolves a
+// whole name without following links (openat2 on Linux), an existing
+// directory takes one call.
 func (d *Dir) walkDir(dir string, create bool) (fd int, created []string, err error) {
+	if fd, ok := openBeneath(int(d.top.Fd()), dir); ok {
+		return fd, nil, nil
+	}
+	// Element by element: to create what is missing, or to say exactly
+	// what is wrong.
 	cur, err := unix.Dup(int(d.top.Fd()))
 	if err != nil {
 		return -1, nil, fmt.Errorf("store: %w", err)
@@ -98,7 +105,7 @@ func (d *Dir) open(name string) (fs.File, error) {
 		unix.Close(fd)
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	if err := d.checkFile(name, st.Mode, uint64(st.Nlink), true); err != nil {
+	if err := d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), true); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
@@ -143,7 +150,7 @@ func (d *Dir) remove(name string) error {
 	if err := unix.Fstatat(dirfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return pathError("remove", name, err)
 	}
-	if err := d.checkFile(name, st.Mode, uint64(st.Nlink), false); err != nil {
+	if err := d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), false); err != nil {
 		return err
 	}
 	if err := unix.Unlinkat(dirfd, base, 0); err != nil {
@@ -152,23 +159,23 @@ func (d *Dir) remove(name string) error {
 	return syncFD(dir, dirfd)
 }
 
-// link makes the staged file tmp (a name in stagingDir) visible as name,
-// creating its directories without following a link, and syncs the
-// directory that holds it. It never replaces an existing name.
-func (d *Dir) link(tmp, name string) (created []string, err error) {
+// link makes the staged file visible as name, creating its directories
+// without following a link, and syncs the directory that holds it. It
+// never replaces an existing name.
+func (d *Dir) link(st *staged, name string) (created []string, err error) {
 	dir := path.Dir(name)
 	dirfd, created, err := d.walkDir(dir, true)
 	if err != nil {
 		return created, err
 	}
 	defer unix.Close(dirfd)
-	stage, _, err := d.walkDir(stagingDir, false)
-	if err != nil {
-		return created, err
+	if st.name == "" {
+		err = linkUnnamed(st.f, dirfd, path.Base(name))
+	} else {
+		err = unix.Linkat(int(d.stage.Fd()), st.name, dirfd, path.Base(name), 0)
 	}
-	defer unix.Close(stage)
-	if err := unix.Linkat(stage, path.Base(tmp), dirfd, path.Base(name), 0); err != nil {
-		return created, &os.LinkError{Op: "link", Old: tmp, New: name, Err: err}
+	if err != nil {
+		return created, &os.LinkError{Op: "link", Old: stagingDir + "/" + st.name, New: name, Err: err}
 	}
 	if err := syncFD(dir, dirfd); err != nil {
 		unix.Unlinkat(dirfd, path.Base(name), 0)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -101,28 +102,55 @@ func TestStores(t *testing.T) {
 	}
 }
 
-func TestDirLeavesNoTemporaryFiles(t *testing.T) {
-	root := t.TempDir()
-	d, _ := store.NewDir(root)
-	defer d.Close()
-	ctx := context.Background()
-	d.Put(ctx, "a/ok.wav", strings.NewReader("ok"), 2)
-	d.Put(ctx, "a/fail.wav", iotest.ErrReader(errors.New("boom")), -1)
-	d.Put(ctx, "a/ok.wav", strings.NewReader("again"), 5)
-	var files []string
-	filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
-		if !e.IsDir() {
-			files = append(files, p[len(root):])
-		}
-		return nil
-	})
-	if len(files) != 1 || files[0] != "/a/ok.wav" {
-		t.Fatalf("files under root: %v", files)
+// stagings are the two ways a Dir writes a file before it is complete:
+// unnamed (O_TMPFILE, Linux's default), and under a name in the staging
+// directory (elsewhere, or where the filesystem refuses unnamed files).
+var stagings = map[string][]store.DirOption{"unnamed": nil, "named": {store.NamedStaging()}}
+
+// TestDirStagesUnnamedOnLinux: on Linux the default is an unnamed file.
+func TestDirStagesUnnamedOnLinux(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	fi, _ := os.Stat(filepath.Join(root, "a/ok.wav"))
-	di, _ := os.Stat(filepath.Join(root, "a"))
-	if fi.Mode().Perm()&^0o640 != 0 || di.Mode().Perm()&^0o750 != 0 {
-		t.Fatalf("modes %v %v", fi.Mode(), di.Mode())
+	defer d.Close()
+	if got, want := d.StagesUnnamed(), runtime.GOOS == "linux"; got != want {
+		t.Fatalf("StagesUnnamed() = %v on %s (the temporary directory's filesystem refuses O_TMPFILE?)", got, runtime.GOOS)
+	}
+}
+
+func TestDirLeavesNoTemporaryFiles(t *testing.T) {
+	for staging, opts := range stagings {
+		t.Run(staging, func(t *testing.T) {
+			root := t.TempDir()
+			d, err := store.NewDir(root, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ctx := context.Background()
+			d.Put(ctx, "a/ok.wav", strings.NewReader("ok"), 2)
+			d.Put(ctx, "a/fail.wav", iotest.ErrReader(errors.New("boom")), -1)
+			d.Put(ctx, "a/ok.wav", strings.NewReader("again"), 5)
+			var files []string
+			filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
+				if !e.IsDir() {
+					files = append(files, p[len(root):])
+				}
+				return nil
+			})
+			if len(files) != 1 || files[0] != "/a/ok.wav" {
+				t.Fatalf("files under root: %v", files)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "a/ok.wav")); string(b) != "ok" {
+				t.Fatalf("a/ok.wav holds %q", b)
+			}
+			fi, _ := os.Stat(filepath.Join(root, "a/ok.wav"))
+			di, _ := os.Stat(filepath.Join(root, "a"))
+			if fi.Mode().Perm()&^0o640 != 0 || di.Mode().Perm()&^0o750 != 0 {
+				t.Fatalf("modes %v %v", fi.Mode(), di.Mode())
+			}
+		})
 	}
 }
 
@@ -142,13 +170,17 @@ func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
 }
 
 func TestDirConformance(t *testing.T) {
-	root := t.TempDir()
-	d, err := store.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
+	for staging, opts := range stagings {
+		t.Run(staging, func(t *testing.T) {
+			root := t.TempDir()
+			d, err := store.NewDir(root, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ccfstest.TestStore(t, d, ccfstest.LinksUnder(root))
+		})
 	}
-	defer d.Close()
-	ccfstest.TestStore(t, d, ccfstest.LinksUnder(root))
 }
 
 func TestMemoryConformance(t *testing.T) {
@@ -156,12 +188,16 @@ func TestMemoryConformance(t *testing.T) {
 }
 
 func TestDirLifecycle(t *testing.T) {
-	d, err := store.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	for staging, opts := range stagings {
+		t.Run(staging, func(t *testing.T) {
+			d, err := store.NewDir(t.TempDir(), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			ccfstest.TestLifecycle(t, d)
+		})
 	}
-	defer d.Close()
-	ccfstest.TestLifecycle(t, d)
 }
 
 func TestMemoryLifecycle(t *testing.T) {

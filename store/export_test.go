@@ -1,0 +1,8 @@
+package store
+
+// NamedStaging makes a Dir stage files under a name, as it does where the
+// filesystem refuses unnamed ones, so that tests cover both ways.
+func NamedStaging() DirOption { return func(d *Dir) { d.unnamed = false } }
+
+// StagesUnnamed says whether d writes unnamed files.
+func (d *Dir) StagesUnnamed() bool { return d.unnamed }
