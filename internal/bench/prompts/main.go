@@ -59,6 +59,8 @@ type config struct {
 	step       time.Duration
 	fsyncs     int
 	smoke      bool
+	perf       bool
+	baseline   string
 	out        io.Writer
 }
 
@@ -75,6 +77,8 @@ func main() {
 	flag.DurationVar(&c.step, "step", 10*time.Second, "how long each rate of the ceiling search is offered")
 	flag.IntVar(&c.fsyncs, "fsyncs", 400, "samples of each disk timing")
 	flag.BoolVar(&c.smoke, "smoke", false, "a short run for CI: rates 50 and 200 for 2 s, no ceiling search; exit 1 if any upload fails")
+	flag.StringVar(&c.baseline, "baseline", "", "a ccfs binary (another build) to measure beside this checkout's, as \"ccfs baseline\"")
+	flag.BoolVar(&c.perf, "perf", false, "record ccfs serve with perf(1) during the rate steps and print where its CPU time goes")
 	flag.Parse()
 	for _, f := range strings.Split(*rates, ",") {
 		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
@@ -100,11 +104,17 @@ func main() {
 const secretPrefix = "prompts-secret-"
 
 func run(c config) error {
+	// ext4 without a journal, when it allocates an inode, skips each one
+	// freed in the last 5 s — or 5 min while the freed inode's table block
+	// is still dirty in memory — looking at every one in turn. Syncing
+	// first and last keeps one run (or anything else that removed many
+	// files) from slowing the next.
+	syscall.Sync()
 	tmp, err := os.MkdirTemp("", "ccfs-prompts-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { os.RemoveAll(tmp); syscall.Sync() }()
 	bins, err := servers.Build(tmp)
 	if err != nil {
 		return err
@@ -140,15 +150,32 @@ func run(c config) error {
 		return err
 	}
 	defer cp.Stop()
+	targets := []*target{newTarget(cp, keys, c.conns)}
+	targets[0].logsDurations = true
+	if c.baseline != "" { // another build of ccfs, on its own data directory
+		bdata := filepath.Join(tmp, "baseline")
+		if err := os.MkdirAll(bdata, 0o750); err != nil {
+			return err
+		}
+		if err := servers.WriteCredentials(filepath.Join(bdata, "credentials.json"), keys...); err != nil {
+			return err
+		}
+		bp, err := servers.StartCCFS(c.baseline, "127.0.0.1:28473", bdata,
+			"--rate", "0", "--max-inflight", "4096", "--max-inflight-per-key", "4096")
+		if err != nil {
+			return err
+		}
+		defer bp.Stop()
+		bp.Name = "ccfs baseline"
+		targets = append(targets, newTarget(bp, keys, c.conns))
+		targets[1].logsDurations = true
+	}
 	np, err := servers.StartNaive(bins.Naive, "127.0.0.1:28472", filepath.Join(tmp, "naive"), data)
 	if err != nil {
 		return err
 	}
 	defer np.Stop()
-	targets := []*target{
-		newTarget(cp, keys, c.conns, filepath.Join(data, "files")),
-		newTarget(np, keys, c.conns, filepath.Join(tmp, "naive")),
-	}
+	targets = append(targets, newTarget(np, keys, c.conns))
 	defer func() {
 		for _, t := range targets {
 			t.hc.CloseIdleConnections()
@@ -161,14 +188,21 @@ func run(c config) error {
 	}
 	fmt.Fprintf(c.out, "Prompts of %d–%d bytes (mean %d), open-loop Poisson arrivals, %d keep-alive TLS connections per server, %d keys; latency from when a request was due to the end of its answer; server CPU from /proc (user + sys) per stored upload:\n\n",
 		c.minSize, c.maxSize, sum/len(prompts), c.conns, c.keys)
-	fmt.Fprintln(c.out, "| rate/s | server | stored | failed | p50 | p99 | p99.9 | CPU ms/upload | user | sys | CPU × naive |")
-	fmt.Fprintln(c.out, "|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(c.out, "| rate/s | server | stored | failed | p50 | p99 | p99.9 | in the server p50 / p99 | CPU ms/upload | user | sys | CPU × naive |")
+	fmt.Fprintln(c.out, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	stopRec := func() {}
+	if c.perf {
+		if stopRec, err = cp.Record(filepath.Join(tmp, "perf.data")); err != nil {
+			return err
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var failed int
-	byRate := map[float64][2]stepResult{}
+	naive := len(targets) - 1
+	byRate := map[float64][]stepResult{}
 	for _, rate := range c.rates {
-		var pair [2]stepResult
-		for i, t := range targets { // interleaved, so that drift in the machine hits both alike
+		pair := make([]stepResult, len(targets))
+		for i, t := range targets { // interleaved, so that drift in the machine hits all alike
 			r, err := t.step(rate, c.duration, prompts, rng)
 			if err != nil {
 				return fmt.Errorf("%s: %v\n%s", t.p.Name, err, tail(t.p.Logs()))
@@ -180,17 +214,22 @@ func run(c config) error {
 		for i, t := range targets {
 			r := pair[i]
 			ratio := "—"
-			if i == 0 && pair[1].cpuPer() > 0 {
-				ratio = fmt.Sprintf("%.2f×", float64(pair[0].cpuPer())/float64(pair[1].cpuPer()))
+			if i != naive && pair[naive].cpuPer() > 0 {
+				ratio = fmt.Sprintf("%.2f×", float64(r.cpuPer())/float64(pair[naive].cpuPer()))
 			}
-			fmt.Fprintf(c.out, "| %g | %s | %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", rate, t.p.Name, r.stored, r.failed,
-				ms(r.lat.pct(50)), ms(r.lat.pct(99)), ms(r.lat.pct(99.9)),
+			inServer := "—"
+			if len(r.inServer) > 0 {
+				inServer = ms(r.inServer.pct(50)) + " / " + ms(r.inServer.pct(99))
+			}
+			fmt.Fprintf(c.out, "| %g | %s | %d | %d | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", rate, t.p.Name, r.stored, r.failed,
+				ms(r.lat.pct(50)), ms(r.lat.pct(99)), ms(r.lat.pct(99.9)), inServer,
 				msf(r.cpuPer()), msf(r.cpu.User/time.Duration(max(1, r.stored))), msf(r.cpu.Sys/time.Duration(max(1, r.stored))), ratio)
 		}
 	}
+	stopRec()
 	if r, ok := byRate[200]; ok {
 		fmt.Fprintln(c.out)
-		check(c.out, "at 200/s, ccfs CPU per upload ≤ 0.5× naive", float64(r[0].cpuPer())/float64(r[1].cpuPer()), 0.5, "×")
+		check(c.out, "at 200/s, ccfs CPU per upload ≤ 0.5× naive", float64(r[0].cpuPer())/float64(r[naive].cpuPer()), 0.5, "×")
 		check(c.out, "at 200/s, ccfs p99 ≤ 3× the disk's fsync p99", float64(r[0].lat.pct(99))/float64(disk.fsync.pct(99)), 3, "× fsync p99")
 	}
 	if c.ceiling {
@@ -209,6 +248,13 @@ func run(c config) error {
 			fmt.Fprintf(c.out, "| %s | %.0f | %s | %s |\n", t.p.Name, best, ms(p99), tried)
 		}
 	}
+	if c.perf {
+		out, err := servers.Report(filepath.Join(tmp, "perf.data"), 0.5)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "\nccfs serve during the rate steps, where its CPU time goes (perf, %% of samples):\n\n%s", out)
+	}
 	if c.smoke && failed > 0 {
 		return fmt.Errorf("%d uploads failed", failed)
 	}
@@ -218,7 +264,10 @@ func run(c config) error {
 // check prints whether a target is met.
 func check(w io.Writer, what string, got, limit float64, unit string) {
 	verdict := "met"
-	if got > limit {
+	switch {
+	case math.IsNaN(got) || math.IsInf(got, 0):
+		verdict = "not measured"
+	case got > limit:
 		verdict = fmt.Sprintf("missed by %.0f %%", (got/limit-1)*100)
 	}
 	fmt.Fprintf(w, "- %s: %.2f%s, %s\n", what, got, unit, verdict)
@@ -295,17 +344,19 @@ type target struct {
 	p       *servers.Process
 	hc      *http.Client
 	clients []*ccfs.Client // one per key
-	files   string         // the store's root, emptied between steps
 	conns   int
+	// logsDurations: the server logs each request's duration (ccfs
+	// serve, not the naive peer).
+	logsDurations bool
 }
 
-func newTarget(p *servers.Process, keys []auth.Key, conns int, files string) *target {
+func newTarget(p *servers.Process, keys []auth.Key, conns int) *target {
 	hc := &http.Client{Transport: &http.Transport{
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // the servers' self-signed certificate, on loopback
 		MaxConnsPerHost:     conns,
 		MaxIdleConnsPerHost: conns,
 	}}
-	t := &target{p: p, hc: hc, files: files, conns: conns}
+	t := &target{p: p, hc: hc, conns: conns}
 	for _, k := range keys {
 		// Each key its own sequence of signing times: at most a
 		// thousand a second per key rather than per process.
@@ -321,6 +372,7 @@ func newTarget(p *servers.Process, keys []auth.Key, conns int, files string) *ta
 type stepResult struct {
 	stored, failed int
 	lat            samples
+	inServer       samples // as the server logged them, if it does
 	cpu            servers.CPU
 }
 
@@ -333,12 +385,16 @@ func (r stepResult) cpuPer() time.Duration {
 }
 
 // step offers rate uploads a second for d and waits for the last answer.
-// The server's connections are opened (and its code warmed) before, and
-// its files removed after, outside the measurement.
+// The server's connections are opened (and its code warmed) before,
+// outside the measurement. The stored files stay until the end of the
+// run: removing them would make the next step slower than it is (ext4
+// skips inodes freed in the last minutes when it allocates one, looking at
+// each in turn).
 func (t *target) step(rate float64, d time.Duration, prompts [][]byte, rng *rand.Rand) (stepResult, error) {
 	if err := t.warm(prompts); err != nil {
 		return stepResult{}, fmt.Errorf("warming up: %w", err)
 	}
+	logged := t.p.LogSize()
 	cpu0, err := t.p.CPU()
 	if err != nil {
 		return stepResult{}, err
@@ -389,7 +445,13 @@ func (t *target) step(rate float64, d time.Duration, prompts [][]byte, rng *rand
 	}
 	slices.Sort(lat)
 	r := stepResult{stored: len(lat) - failed, failed: failed, lat: lat, cpu: cpu1.Sub(cpu0)}
-	return r, t.empty()
+	if t.logsDurations {
+		if r.inServer, err = t.p.LoggedDurations(logged, ccfs.InterfaceUpload); err != nil {
+			return r, err
+		}
+		slices.Sort(r.inServer)
+	}
+	return r, nil
 }
 
 // warm opens the connections with one upload on each, at once.
@@ -405,13 +467,6 @@ func (t *target) warm(prompts [][]byte) error {
 	return errors.Join(errs...)
 }
 
-// empty removes the stored files, and waits for the disk to have them gone.
-func (t *target) empty() error {
-	err := os.RemoveAll(filepath.Join(t.files, "3rdfile"))
-	syscall.Sync()
-	return err
-}
-
 // samples are sorted durations.
 type samples []time.Duration
 
@@ -420,7 +475,7 @@ func (s samples) pct(p float64) time.Duration {
 	if len(s) == 0 {
 		return 0
 	}
-	return s[int(math.Ceil(p/100*float64(len(s))))-1]
+	return s[max(0, int(math.Ceil(p/100*float64(len(s))-1e-9))-1)]
 }
 
 // diskTimes are the disk's own latencies.
@@ -433,7 +488,7 @@ func timeDisk(dir string, n, size int) (diskTimes, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return diskTimes{}, err
 	}
-	defer os.RemoveAll(dir)
+	// The files stay until the end of the run (see run).
 	d, err := os.Open(dir)
 	if err != nil {
 		return diskTimes{}, err

@@ -18,9 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,21 +76,15 @@ func run(uploads, clients, size int, perf bool) error {
 		if err != nil {
 			return err
 		}
-		var rec *exec.Cmd
+		stopRec := func() {}
 		if perf && i == 0 {
-			rec = exec.Command("perf", "record", "-F", "999", "-g", "-o", filepath.Join(tmp, "perf.data"), "-p", strconv.Itoa(p.Pid()))
-			rec.Stderr = os.Stderr
-			if err := rec.Start(); err != nil {
+			if stopRec, err = p.Record(filepath.Join(tmp, "perf.data")); err != nil {
 				p.Stop()
 				return err
 			}
-			time.Sleep(500 * time.Millisecond)
 		}
 		r, err := load(p, uploads, clients, size)
-		if rec != nil {
-			rec.Process.Signal(os.Interrupt)
-			rec.Wait()
-		}
+		stopRec()
 		p.Stop()
 		if err != nil {
 			return fmt.Errorf("%s: %v\n%s", name, err, p.Logs())
@@ -102,10 +94,9 @@ func run(uploads, clients, size int, perf bool) error {
 			per(r.cpu.Total()), per(r.cpu.User), per(r.cpu.Sys))
 	}
 	if perf {
-		out, err := exec.Command("perf", "report", "-i", filepath.Join(tmp, "perf.data"), "--no-children", "--sort", "symbol",
-			"--stdio", "-g", "none", "--percent-limit", "0.4").CombinedOutput()
+		out, err := servers.Report(filepath.Join(tmp, "perf.data"), 0.4)
 		if err != nil {
-			return fmt.Errorf("perf report: %v\n%s", err, out)
+			return err
 		}
 		fmt.Printf("\nccfs serve, where its CPU time goes (perf, %% of samples):\n\n%s", out)
 	}

@@ -6,15 +6,19 @@
 package servers
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
@@ -72,6 +76,10 @@ func StartNaive(bin, addr, dir, data string) (*Process, error) {
 }
 
 func start(name, addr, dir string, cmd *exec.Cmd) (*Process, error) {
+	if c, err := net.Dial("tcp", addr); err == nil { // another server (one a killed run left?) would take the load
+		c.Close()
+		return nil, fmt.Errorf("%s: %s is already in use", name, addr)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
@@ -83,6 +91,7 @@ func start(name, addr, dir string, cmd *exec.Cmd) (*Process, error) {
 	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // a killed run leaves no server behind
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -100,6 +109,42 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 func (p *Process) Logs() string {
 	b, _ := os.ReadFile(p.log)
 	return string(b)
+}
+
+// LogSize is how many bytes of log the process has written so far.
+func (p *Process) LogSize() int64 {
+	info, err := os.Stat(p.log)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// LoggedDurations are the durations "ccfs serve --log-format json" logged
+// for the requests named msg (such as "upload") after the first from
+// bytes of its log: the time each took inside the server.
+func (p *Process) LoggedDurations(from int64, msg string) ([]time.Duration, error) {
+	f, err := os.Open(p.log)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return nil, err
+	}
+	var out []time.Duration
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Msg      string        `json:"msg"`
+			Duration time.Duration `json:"duration"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == msg {
+			out = append(out, line.Duration)
+		}
+	}
+	return out, sc.Err()
 }
 
 // Stop interrupts the process and waits for it.
@@ -163,4 +208,27 @@ func waitListening(addr string) error {
 		}
 	}
 	return errors.New("did not start listening")
+}
+
+// Record starts perf(1) recording the process's call stacks into file;
+// stop ends the recording.
+func (p *Process) Record(file string) (stop func(), err error) {
+	rec := exec.Command("perf", "record", "-F", "999", "-g", "-o", file, "-p", strconv.Itoa(p.Pid()))
+	rec.Stderr = os.Stderr
+	if err := rec.Start(); err != nil {
+		return nil, err
+	}
+	time.Sleep(500 * time.Millisecond) // perf attaches
+	return func() { rec.Process.Signal(os.Interrupt); rec.Wait() }, nil
+}
+
+// Report is perf's summary of a recording: the functions where the most
+// samples were taken, kernel and user, down to limit percent.
+func Report(file string, limit float64) (string, error) {
+	out, err := exec.Command("perf", "report", "-i", file, "--no-children", "--sort", "symbol",
+		"--stdio", "-g", "none", "--percent-limit", strconv.FormatFloat(limit, 'f', -1, 64)).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("perf report: %v\n%s", err, out)
+	}
+	return string(out), nil
 }
