@@ -1,0 +1,5 @@
+//go:build !ccfs_odirect
+
+package store
+
+const directMin = 0
