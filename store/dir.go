@@ -217,13 +217,7 @@ func (d *Dir) create() (*staged, error) {
 
 // fill copies r into the staged file and syncs it.
 func (st *staged) fill(ctx context.Context, r io.Reader, size int64) error {
-	var n int64
-	var err error
-	if directMin > 0 && size >= directMin {
-		n, err = fillDirect(ctx, st.f, r)
-	} else {
-		n, err = copyContext(ctx, st.f, r)
-	}
+	n, err := copyContext(ctx, st.f, r)
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("store: read %d bytes, expected %d", n, size)
 	}

@@ -1,5 +1,0 @@
-//go:build !ccfs_odirect
-
-package store
-
-const directMin = 0
