@@ -59,7 +59,7 @@ type config struct {
 	step       time.Duration
 	fsyncs     int
 	smoke      bool
-	perf       bool
+	perf       string
 	baseline   string
 	out        io.Writer
 }
@@ -78,7 +78,7 @@ func main() {
 	flag.IntVar(&c.fsyncs, "fsyncs", 400, "samples of each disk timing")
 	flag.BoolVar(&c.smoke, "smoke", false, "a short run for CI: rates 50 and 200 for 2 s, no ceiling search; exit 1 if any upload fails")
 	flag.StringVar(&c.baseline, "baseline", "", "a ccfs binary (another build) to measure beside this checkout's, as \"ccfs baseline\"")
-	flag.BoolVar(&c.perf, "perf", false, "record ccfs serve with perf(1) during the rate steps and print where its CPU time goes")
+	flag.StringVar(&c.perf, "perf", "", "record ccfs serve with perf(1) into this file during the rate steps, and print where its CPU time goes")
 	flag.Parse()
 	for _, f := range strings.Split(*rates, ",") {
 		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
@@ -191,8 +191,8 @@ func run(c config) error {
 	fmt.Fprintln(c.out, "| rate/s | server | stored | failed | p50 | p99 | p99.9 | in the server p50 / p99 | CPU ms/upload | user | sys | CPU × naive |")
 	fmt.Fprintln(c.out, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 	stopRec := func() {}
-	if c.perf {
-		if stopRec, err = cp.Record(filepath.Join(tmp, "perf.data")); err != nil {
+	if c.perf != "" {
+		if stopRec, err = cp.Record(c.perf); err != nil {
 			return err
 		}
 	}
@@ -248,8 +248,8 @@ func run(c config) error {
 			fmt.Fprintf(c.out, "| %s | %.0f | %s | %s |\n", t.p.Name, best, ms(p99), tried)
 		}
 	}
-	if c.perf {
-		out, err := servers.Report(filepath.Join(tmp, "perf.data"), 0.5)
+	if c.perf != "" {
+		out, err := servers.Report(c.perf, 0.5)
 		if err != nil {
 			return err
 		}
