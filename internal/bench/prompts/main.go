@@ -104,11 +104,11 @@ func main() {
 const secretPrefix = "prompts-secret-"
 
 func run(c config) error {
-	// ext4 without a journal, when it allocates an inode, skips each one
-	// freed in the last 5 s — or 5 min while the freed inode's table block
-	// is still dirty in memory — looking at every one in turn. Syncing
-	// first and last keeps one run (or anything else that removed many
-	// files) from slowing the next.
+	// ext4 without a journal, when it allocates an inode, passes over
+	// each one freed in the last minute — six while the freed inode's
+	// table block is still dirty — looking every one up. Syncing first
+	// and last keeps that to a minute after a run (or anything else that
+	// removed many files); docs/performance.md says more.
 	syscall.Sync()
 	tmp, err := os.MkdirTemp("", "ccfs-prompts-")
 	if err != nil {

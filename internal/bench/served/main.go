@@ -1,6 +1,6 @@
 // Command served measures what a stored upload costs a real server
 // process: it builds "ccfs serve" and the naive peer (naiveserve), serves
-// each over HTTPS on 127.0.0.1 with a store.Dir, uploads 5 MiB files from
+// each over HTTPS on 127.0.0.1 (ccfs on a store.Dir), uploads 5 MiB files from
 // 8 clients of its own (ccfs.Client, in this process), and reads the
 // server process's CPU time (user and system, /proc/PID/stat) before and
 // after. It prints, per stored upload, the server's CPU milliseconds:
