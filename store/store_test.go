@@ -107,6 +107,21 @@ func TestStores(t *testing.T) {
 // directory (elsewhere, or where the filesystem refuses unnamed files).
 var stagings = map[string][]store.DirOption{"unnamed": nil, "named": {store.NamedStaging()}}
 
+// forEachStaging runs f on a new Dir of each staging, rooted at root.
+func forEachStaging(t *testing.T, f func(t *testing.T, root string, d *store.Dir)) {
+	for staging, opts := range stagings {
+		t.Run(staging, func(t *testing.T) {
+			root := t.TempDir()
+			d, err := store.NewDir(root, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			f(t, root, d)
+		})
+	}
+}
+
 // TestDirStagesUnnamedOnLinux: on Linux the default is an unnamed file.
 func TestDirStagesUnnamedOnLinux(t *testing.T) {
 	d, err := store.NewDir(t.TempDir())
@@ -120,38 +135,30 @@ func TestDirStagesUnnamedOnLinux(t *testing.T) {
 }
 
 func TestDirLeavesNoTemporaryFiles(t *testing.T) {
-	for staging, opts := range stagings {
-		t.Run(staging, func(t *testing.T) {
-			root := t.TempDir()
-			d, err := store.NewDir(root, opts...)
-			if err != nil {
-				t.Fatal(err)
+	forEachStaging(t, func(t *testing.T, root string, d *store.Dir) {
+		ctx := context.Background()
+		d.Put(ctx, "a/ok.wav", strings.NewReader("ok"), 2)
+		d.Put(ctx, "a/fail.wav", iotest.ErrReader(errors.New("boom")), -1)
+		d.Put(ctx, "a/ok.wav", strings.NewReader("again"), 5)
+		var files []string
+		filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
+			if !e.IsDir() {
+				files = append(files, p[len(root):])
 			}
-			defer d.Close()
-			ctx := context.Background()
-			d.Put(ctx, "a/ok.wav", strings.NewReader("ok"), 2)
-			d.Put(ctx, "a/fail.wav", iotest.ErrReader(errors.New("boom")), -1)
-			d.Put(ctx, "a/ok.wav", strings.NewReader("again"), 5)
-			var files []string
-			filepath.WalkDir(root, func(p string, e fs.DirEntry, _ error) error {
-				if !e.IsDir() {
-					files = append(files, p[len(root):])
-				}
-				return nil
-			})
-			if len(files) != 1 || files[0] != "/a/ok.wav" {
-				t.Fatalf("files under root: %v", files)
-			}
-			if b, _ := os.ReadFile(filepath.Join(root, "a/ok.wav")); string(b) != "ok" {
-				t.Fatalf("a/ok.wav holds %q", b)
-			}
-			fi, _ := os.Stat(filepath.Join(root, "a/ok.wav"))
-			di, _ := os.Stat(filepath.Join(root, "a"))
-			if fi.Mode().Perm()&^0o640 != 0 || di.Mode().Perm()&^0o750 != 0 {
-				t.Fatalf("modes %v %v", fi.Mode(), di.Mode())
-			}
+			return nil
 		})
-	}
+		if len(files) != 1 || files[0] != "/a/ok.wav" {
+			t.Fatalf("files under root: %v", files)
+		}
+		if b, _ := os.ReadFile(filepath.Join(root, "a/ok.wav")); string(b) != "ok" {
+			t.Fatalf("a/ok.wav holds %q", b)
+		}
+		fi, _ := os.Stat(filepath.Join(root, "a/ok.wav"))
+		di, _ := os.Stat(filepath.Join(root, "a"))
+		if fi.Mode().Perm()&^0o640 != 0 || di.Mode().Perm()&^0o750 != 0 {
+			t.Fatalf("modes %v %v", fi.Mode(), di.Mode())
+		}
+	})
 }
 
 func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
@@ -170,17 +177,9 @@ func TestDirDoesNotFollowSymlinksOut(t *testing.T) {
 }
 
 func TestDirConformance(t *testing.T) {
-	for staging, opts := range stagings {
-		t.Run(staging, func(t *testing.T) {
-			root := t.TempDir()
-			d, err := store.NewDir(root, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			ccfstest.TestStore(t, d, ccfstest.LinksUnder(root))
-		})
-	}
+	forEachStaging(t, func(t *testing.T, root string, d *store.Dir) {
+		ccfstest.TestStore(t, d, ccfstest.LinksUnder(root))
+	})
 }
 
 func TestMemoryConformance(t *testing.T) {
@@ -188,16 +187,9 @@ func TestMemoryConformance(t *testing.T) {
 }
 
 func TestDirLifecycle(t *testing.T) {
-	for staging, opts := range stagings {
-		t.Run(staging, func(t *testing.T) {
-			d, err := store.NewDir(t.TempDir(), opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			ccfstest.TestLifecycle(t, d)
-		})
-	}
+	forEachStaging(t, func(t *testing.T, _ string, d *store.Dir) {
+		ccfstest.TestLifecycle(t, d)
+	})
 }
 
 func TestMemoryLifecycle(t *testing.T) {

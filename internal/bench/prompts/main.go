@@ -110,26 +110,16 @@ func run(c config) error {
 	// and last keeps that to a minute after a run (or anything else that
 	// removed many files); docs/performance.md says more.
 	syscall.Sync()
-	tmp, err := os.MkdirTemp("", "ccfs-prompts-")
-	if err != nil {
-		return err
-	}
-	defer func() { os.RemoveAll(tmp); syscall.Sync() }()
-	bins, err := servers.Build(tmp)
-	if err != nil {
-		return err
-	}
-	data := filepath.Join(tmp, "data")
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return err
-	}
 	keys := make([]auth.Key, c.keys)
 	for i := range keys {
 		keys[i] = auth.Key{AccessKey: "chatbot-" + strconv.Itoa(i+1), SecretKey: secretPrefix + strconv.Itoa(i+1), AnyVDN: true}
 	}
-	if err := servers.WriteCredentials(filepath.Join(data, "credentials.json"), keys...); err != nil {
+	w, err := servers.NewWorkspace("ccfs-prompts-", keys...)
+	if err != nil {
 		return err
 	}
+	defer func() { w.Remove(); syscall.Sync() }()
+	tmp, data := w.Dir, w.Data
 
 	disk, err := timeDisk(filepath.Join(tmp, "disk"), c.fsyncs, 40_000)
 	if err != nil {
@@ -144,7 +134,7 @@ func run(c config) error {
 	// No rate limit: the point is what the server does with the load.
 	// In-flight caps well above what the rates need, so that a refusal
 	// is a failure of the server, not of its settings.
-	cp, err := servers.StartCCFS(bins.CCFS, "127.0.0.1:28471", data,
+	cp, err := servers.StartCCFS(w.Bins.CCFS, "127.0.0.1:28471", data,
 		"--rate", "0", "--max-inflight", "4096", "--max-inflight-per-key", "4096")
 	if err != nil {
 		return err
@@ -170,7 +160,7 @@ func run(c config) error {
 		targets = append(targets, newTarget(bp, keys, c.conns))
 		targets[1].logsDurations = true
 	}
-	np, err := servers.StartNaive(bins.Naive, "127.0.0.1:28472", filepath.Join(tmp, "naive"), data)
+	np, err := servers.StartNaive(w.Bins.Naive, "127.0.0.1:28472", filepath.Join(tmp, "naive"), data)
 	if err != nil {
 		return err
 	}

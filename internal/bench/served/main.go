@@ -47,31 +47,21 @@ func main() {
 }
 
 func run(uploads, clients, size int, perf bool) error {
-	tmp, err := os.MkdirTemp("", "ccfs-served-")
+	w, err := servers.NewWorkspace("ccfs-served-", auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	bins, err := servers.Build(tmp)
-	if err != nil {
-		return err
-	}
-	data := filepath.Join(tmp, "data")
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return err
-	}
-	if err := servers.WriteCredentials(filepath.Join(data, "credentials.json"), auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true}); err != nil {
-		return err
-	}
+	defer w.Remove()
+	tmp, data := w.Dir, w.Data
 	fmt.Printf("%d uploads of %d bytes from %d clients over loopback HTTPS, per stored upload:\n\n", uploads, size, clients)
 	fmt.Println("| server | uploads/s | server CPU ms | user ms | sys ms |")
 	fmt.Println("|---|---|---|---|---|")
 	for i, name := range []string{"ccfs serve", "naive"} {
 		var p *servers.Process
 		if i == 0 {
-			p, err = servers.StartCCFS(bins.CCFS, "127.0.0.1:28461", data, "--rate", "0")
+			p, err = servers.StartCCFS(w.Bins.CCFS, "127.0.0.1:28461", data, "--rate", "0")
 		} else { // after ccfs serve, which made the certificate
-			p, err = servers.StartNaive(bins.Naive, "127.0.0.1:28462", filepath.Join(tmp, "naive"), data)
+			p, err = servers.StartNaive(w.Bins.Naive, "127.0.0.1:28462", filepath.Join(tmp, "naive"), data)
 		}
 		if err != nil {
 			return err

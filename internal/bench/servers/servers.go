@@ -41,6 +41,38 @@ func Build(dir string) (Binaries, error) {
 	return b, nil
 }
 
+// A Workspace is a temporary directory holding both built programs (Bins)
+// and a data directory for ccfs serve (Data) whose credentials file holds
+// the benchmark's keys.
+type Workspace struct {
+	Dir  string
+	Data string
+	Bins Binaries
+}
+
+// NewWorkspace builds the programs into a new temporary directory named
+// after prefix and writes keys to its data directory's credentials.json.
+func NewWorkspace(prefix string, keys ...auth.Key) (*Workspace, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{Dir: dir, Data: filepath.Join(dir, "data")}
+	if w.Bins, err = Build(dir); err == nil {
+		if err = os.MkdirAll(w.Data, 0o750); err == nil {
+			err = WriteCredentials(filepath.Join(w.Data, "credentials.json"), keys...)
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return w, nil
+}
+
+// Remove removes the workspace and everything in it.
+func (w *Workspace) Remove() error { return os.RemoveAll(w.Dir) }
+
 // WriteCredentials writes keys to file, readable by its owner only (ccfs
 // serve refuses a credentials file others may read).
 func WriteCredentials(file string, keys ...auth.Key) error {
