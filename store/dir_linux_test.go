@@ -40,3 +40,24 @@ func TestOpenBeneath(t *testing.T) {
 		}
 	}
 }
+
+// TestUnnamedRefusedFallsBack: where an unnamed file cannot be made (here
+// the staging directory is gone; on a filesystem without O_TMPFILE the
+// open fails the same way), the probe says so, and NewDir then stages
+// under a name — the "named" runs of the conformance tests.
+func TestUnnamedRefusedFallsBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	os.Mkdir(dir, 0o700)
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !canCreateUnnamed(f) {
+		t.Fatal("no unnamed file in a plain directory")
+	}
+	os.Remove(dir)
+	if canCreateUnnamed(f) {
+		t.Fatal("an unnamed file in a removed directory")
+	}
+}
