@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -175,7 +176,7 @@ func (d *Dir) link(st *staged, name string) (created []string, err error) {
 		err = unix.Linkat(int(d.stage.Fd()), st.name, dirfd, path.Base(name), 0)
 	}
 	if err != nil {
-		return created, &os.LinkError{Op: "link", Old: stagingDir + "/" + st.name, New: name, Err: err}
+		return created, &os.LinkError{Op: "link", Old: stagingDir + "/" + cmp.Or(st.name, "(unnamed)"), New: name, Err: err}
 	}
 	if err := syncFD(dir, dirfd); err != nil {
 		unix.Unlinkat(dirfd, path.Base(name), 0)
