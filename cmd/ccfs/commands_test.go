@@ -295,6 +295,52 @@ func TestBenchCommand(t *testing.T) {
 	if code, _, _ := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--size", "5GB"); code != 2 {
 		t.Fatalf("bad --size: exit %d", code)
 	}
+	if code, _, _ := runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--size", "80KiB-8KiB"); code != 2 {
+		t.Fatalf("a size range backwards: exit %d", code)
+	}
+	// Open loop: prompts of 1–8 KiB offered at 4/s, within the key's rate.
+	code, out, errs = runCmd(t, "bench", "--url", base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure",
+		"--size", "1KiB-8KiB", "--rate", "4", "--concurrency", "8", "--duration", "2s")
+	if code != 0 {
+		t.Fatalf("bench --rate: %d %s %s", code, out, errs)
+	}
+	for _, want := range []string{"offered at 4/s (open loop", "p99.9", "  0 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench --rate output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, ccfs.ErrReplay.Code()) {
+		t.Errorf("bench --rate sent replays:\n%s", out)
+	}
+}
+
+// TestStampedFiles: in an open loop every request's file carries its
+// number over its first audio bytes, whatever pieces it is read in.
+func TestStampedFiles(t *testing.T) {
+	c := &benchConfig{size: 100, maxSize: 300}
+	files := c.files(3)
+	if len(files[0]) != 100 || len(files[1]) != 200 || len(files[2]) != 300 {
+		t.Fatalf("sizes %d %d %d", len(files[0]), len(files[1]), len(files[2]))
+	}
+	s := &stamped{wav: files[1], stamp: [8]byte{1, 2, 3, 4, 5, 6, 7, 8}}
+	want := append(append(append([]byte(nil), files[1][:44]...), s.stamp[:]...), files[1][52:]...)
+	for _, step := range []int{1, 3, 7, 44, 50, 1000} {
+		var got []byte
+		buf := make([]byte, step)
+		for off := 0; ; {
+			n, err := s.ReadAt(buf, int64(off))
+			got, off = append(got, buf[:n]...), off+n
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("read %d at a time: differs", step)
+		}
+	}
 }
 
 // TestServePool keeps a copy of every upload in each pool directory and

@@ -43,6 +43,7 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/bench/servers"
+	"github.com/ccfs-go/ccfs/internal/load"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
@@ -394,25 +395,15 @@ func (t *target) step(rate float64, d time.Duration, prompts [][]byte, rng *rand
 		lat       samples
 		failed    int
 		firstFail error
-		wg        sync.WaitGroup
 	)
-	start := time.Now()
-	due := start
-	for i := 0; ; i++ {
-		due = due.Add(time.Duration(rng.ExpFloat64() / rate * float64(time.Second)))
-		if due.Sub(start) >= d {
-			break
-		}
-		if wait := time.Until(due); wait > 0 {
-			time.Sleep(wait)
-		}
-		c, wav, at := t.clients[i%len(t.clients)], prompts[rng.IntN(len(prompts))], due
-		vdn := i%len(t.clients) + 1
-		wg.Go(func() {
+	load.Open(context.Background(), rate, d, rng,
+		func(i int) error {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			_, err := c.Upload(ctx, vdn, wav)
-			took := time.Since(at)
+			_, err := t.clients[i%len(t.clients)].Upload(ctx, i%len(t.clients)+1, prompts[(i*7919)%len(prompts)])
+			return err
+		},
+		func(_ int, took time.Duration, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -424,8 +415,6 @@ func (t *target) step(rate float64, d time.Duration, prompts [][]byte, rng *rand
 			}
 			lat = append(lat, took)
 		})
-	}
-	wg.Wait()
 	cpu1, err := t.p.CPU()
 	if err != nil {
 		return stepResult{}, err
