@@ -94,6 +94,19 @@ func (c *storeCheck) links(t *testing.T) {
 			t.Error("Open of a named pipe blocked")
 		}
 	}
+	// A listing shows none of them either: only the tenant's own file.
+	if l, ok := c.s.(store.Lister); ok {
+		var listed []string
+		if err := l.List(ctx, c.base+"links", func(f store.FileInfo) error {
+			listed = append(listed, f.Name)
+			return nil
+		}); err != nil {
+			t.Errorf("List: %v", err)
+		}
+		if len(listed) != 1 || listed[0] != mine {
+			t.Errorf("List of a tree with links: %q, want only %s", listed, mine)
+		}
+	}
 	// Its own file, with one link and no link on the path, is served.
 	c.mustHave(t, mine, secret)
 }

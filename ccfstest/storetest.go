@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -27,9 +29,11 @@ import (
 // a store.Opener to read files back, and removes what it wrote when s is a
 // store.Remover. A directory must open as an fs.ReadDirFile; a
 // store.Remover must remove files, refuse directories, and say
-// fs.ErrNotExist for what is not there. All names are under
+// fs.ErrNotExist for what is not there. A store.Lister must list the
+// files under a directory, at any depth, with their sizes and times, and
+// not a file still being written. All names are under
 // "ccfstest/<random>/". With LinksUnder, it also checks that the store
-// follows no link.
+// follows no link, in listings too.
 func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	t.Helper()
 	op, ok := s.(store.Opener)
@@ -59,8 +63,74 @@ func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	if rm, ok := s.(store.Remover); ok {
 		t.Run("Remove", func(t *testing.T) { c.remove(t, rm) })
 	}
+	if l, ok := s.(store.Lister); ok {
+		t.Run("List", func(t *testing.T) { c.list(t, l) })
+	}
 	if c.linkRoot != "" {
 		t.Run("NoLinkFollowed", c.links)
+	}
+}
+
+// list checks a store.Lister: the files under a directory, at any depth,
+// each with its size and a modification time about when it was stored;
+// a subdirectory alone; nothing for a directory that is not there; not a
+// file still being written; and fn's error ends the listing and comes
+// back from List.
+func (c *storeCheck) list(t *testing.T, l store.Lister) {
+	ctx := context.Background()
+	before := time.Now().Add(-2 * time.Second) // a store's clock may count whole seconds
+	want := map[string]int64{}
+	for i, n := range []string{"list/a.wav", "list/b.wav", "list/sub/c.wav", "list/sub/deeper/d.wav"} {
+		size := 100 + 37*i
+		name := c.name(n)
+		if _, err := c.s.Put(ctx, name, bytes.NewReader(pattern(size, byte(i))), -1); err != nil {
+			t.Fatal(err)
+		}
+		want[name] = int64(size)
+	}
+	after := time.Now().Add(2 * time.Second)
+	pr, pw := io.Pipe()
+	writing := make(chan error, 1)
+	go func() {
+		_, err := c.s.Put(ctx, c.name("list/writing.wav"), pr, -1)
+		writing <- err
+	}()
+	pw.Write(pattern(3000, 9)) // returns once the store has read it
+	defer func() {
+		pw.CloseWithError(errors.New("ccfstest: the upload stops here"))
+		<-writing
+	}()
+	listed := func(dir string) map[string]int64 {
+		t.Helper()
+		got := map[string]int64{}
+		if err := l.List(ctx, dir, func(f store.FileInfo) error {
+			if _, dup := got[f.Name]; dup {
+				t.Errorf("List(%q) listed %s twice", dir, f.Name)
+			}
+			got[f.Name] = f.Size
+			if f.ModTime.Before(before) || f.ModTime.After(after) {
+				t.Errorf("List(%q): %s modified at %v, not between %v and %v", dir, f.Name, f.ModTime, before, after)
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("List(%q): %v", dir, err)
+		}
+		return got
+	}
+	if got := listed(c.base + "list"); !maps.Equal(got, want) {
+		t.Errorf("List of the directory: %v, want %v (and not the file still being written)", got, want)
+	}
+	maps.DeleteFunc(want, func(n string, _ int64) bool { return !strings.Contains(n, "/list/sub/") })
+	if got := listed(c.base + "list/sub"); !maps.Equal(got, want) {
+		t.Errorf("List of a subdirectory: %v, want %v", got, want)
+	}
+	if got := listed(c.base + "nothing-here"); len(got) != 0 {
+		t.Errorf("List of a directory that is not there: %v", got)
+	}
+	stop := errors.New("ccfstest: enough")
+	calls := 0
+	if err := l.List(ctx, c.base+"list", func(store.FileInfo) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("fn's error: List returned %v after %d calls; want it back after 1", err, calls)
 	}
 }
 

@@ -58,6 +58,7 @@ var (
 	_ Opener  = (*Dir)(nil)
 	_ Remover = (*Dir)(nil)
 	_ Pinger  = (*Dir)(nil)
+	_ Lister  = (*Dir)(nil)
 	_ fs.FS   = (*Dir)(nil)
 )
 
@@ -315,6 +316,20 @@ func (d *Dir) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	return d.open(name)
+}
+
+// List implements Lister: the regular files under dir that Open would
+// open — none behind a symbolic link, none with a second hard link
+// (unless AllowHardLinks) — and never the staging directory's. It reads
+// directories a page at a time, so a directory of millions of files
+// costs no more memory than one of a thousand.
+func (d *Dir) List(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	if dir == "" {
+		dir = "."
+	} else if err := checkDirName(dir); err != nil {
+		return err
+	}
+	return d.list(ctx, dir, fn)
 }
 
 // Remove removes a stored file, and syncs its directory so the removal

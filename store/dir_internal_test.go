@@ -122,7 +122,8 @@ func TestNewDirSweepsStaleStagedFiles(t *testing.T) {
 
 // TestDirShowsNothingBeforeEOF: while a Put is halfway through its body,
 // nothing of it has a name under the root, but for the staging name
-// where the Dir stages named files; once it fails, nothing at all.
+// where the Dir stages named files, which List does not show; once it
+// fails, nothing at all.
 func TestDirShowsNothingBeforeEOF(t *testing.T) {
 	for _, unnamed := range []bool{true, false} {
 		if unnamed && !canCreateUnnamedHere(t) {
@@ -156,6 +157,13 @@ func TestDirShowsNothingBeforeEOF(t *testing.T) {
 		}
 		if !slices.Equal(names, want) {
 			t.Fatalf("unnamed %v, halfway: %q, want %q", unnamed, names, want)
+		}
+		var listed []string
+		if err := d.List(context.Background(), "", func(f FileInfo) error {
+			listed = append(listed, f.Name)
+			return nil
+		}); err != nil || len(listed) != 0 {
+			t.Fatalf("unnamed %v, halfway: List of the whole Dir: %q, %v", unnamed, listed, err)
 		}
 		pw.CloseWithError(errors.New("the client went away"))
 		if err := <-done; err == nil {

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -109,4 +110,32 @@ func (d *Dir) link(st *staged, name string) ([]string, error) {
 		return created, err
 	}
 	return created, nil
+}
+
+// list walks dir with fs.WalkDir, which does not descend into a symbolic
+// link, and calls fn for each regular file.
+func (d *Dir) list(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	if err := d.checkPath(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing there, or nothing reachable without a link
+		}
+		return err
+	}
+	return fs.WalkDir(d.root.FS(), dir, func(name string, e fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case e.IsDir() && name == stagingDir:
+			return fs.SkipDir
+		case !e.Type().IsRegular():
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil // gone since it was listed
+		}
+		return fn(FileInfo{Name: name, Size: info.Size(), ModTime: info.ModTime()})
+	})
 }

@@ -4,12 +4,15 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -193,4 +196,76 @@ func syncFD(dir string, fd int) error {
 		return fmt.Errorf("store: syncing directory: %w", err)
 	}
 	return nil
+}
+
+// list walks the directory dir one descriptor at a time, opening each
+// subdirectory with O_NOFOLLOW from its parent, and calls fn for each
+// regular file Open would open.
+func (d *Dir) list(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	fd, _, err := d.walkDir(dir, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // nothing there, or nothing reachable without a link
+	}
+	if err != nil {
+		return err
+	}
+	return d.listFD(ctx, fd, dir, fn)
+}
+
+// listFD lists the directory open as fd, whose name is dir, and closes fd.
+func (d *Dir) listFD(ctx context.Context, fd int, dir string, fn func(FileInfo) error) error {
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	for {
+		entries, rerr := f.ReadDir(1024) // a page at a time: a VDN's directory may hold millions
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			name := path.Join(dir, e.Name())
+			switch {
+			case e.IsDir():
+				if name == stagingDir {
+					continue
+				}
+				sub, err := openDirAt(fd, e.Name())
+				if err != nil {
+					if gone(err) {
+						continue // removed, or replaced by a link, since it was listed
+					}
+					return pathError("open", name, err)
+				}
+				if err := d.listFD(ctx, sub, name, fn); err != nil {
+					return err
+				}
+			case e.Type().IsRegular():
+				var st unix.Stat_t
+				if err := unix.Fstatat(fd, e.Name(), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+					if gone(err) {
+						continue
+					}
+					return &fs.PathError{Op: "stat", Path: name, Err: err}
+				}
+				if d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), false) != nil {
+					continue
+				}
+				sec, nsec := st.Mtim.Unix()
+				if err := fn(FileInfo{Name: name, Size: st.Size, ModTime: time.Unix(sec, nsec)}); err != nil {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return &fs.PathError{Op: "readdir", Path: dir, Err: rerr}
+		}
+	}
+}
+
+// gone says whether err means that what was listed has since gone or
+// turned into something List does not follow.
+func gone(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR)
 }

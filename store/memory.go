@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing/fstest"
+	"time"
 )
 
 // Memory keeps files in memory, for tests. It is safe for concurrent use.
@@ -18,16 +19,18 @@ import (
 type Memory struct {
 	mu    sync.Mutex
 	files map[string][]byte
+	times map[string]time.Time // when each file was stored
 }
 
 var (
 	_ Store   = (*Memory)(nil)
 	_ Opener  = (*Memory)(nil)
 	_ Remover = (*Memory)(nil)
+	_ Lister  = (*Memory)(nil)
 )
 
 // NewMemory returns an empty Memory.
-func NewMemory() *Memory { return &Memory{files: map[string][]byte{}} }
+func NewMemory() *Memory { return &Memory{files: map[string][]byte{}, times: map[string]time.Time{}} }
 
 // Put implements Store.
 func (m *Memory) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
@@ -51,6 +54,7 @@ func (m *Memory) Put(ctx context.Context, name string, r io.Reader, size int64) 
 		return nil, fmt.Errorf("store: %q: %w", name, ErrExist)
 	}
 	m.files[name] = b.Bytes()
+	m.times[name] = time.Now()
 	return nil, nil
 }
 
@@ -86,7 +90,7 @@ func (m *Memory) Open(name string) (fs.File, error) {
 	fsys := fstest.MapFS{}
 	for n, b := range m.files {
 		if n == name || strings.HasPrefix(n, name+"/") {
-			fsys[n] = &fstest.MapFile{Data: b, Mode: 0o640}
+			fsys[n] = &fstest.MapFile{Data: b, Mode: 0o640, ModTime: m.times[n]}
 		}
 	}
 	m.mu.Unlock()
@@ -101,5 +105,27 @@ func (m *Memory) Remove(_ context.Context, name string) error {
 		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
 	}
 	delete(m.files, name)
+	delete(m.times, name)
+	return nil
+}
+
+// List implements Lister.
+func (m *Memory) List(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	m.mu.Lock()
+	var found []FileInfo
+	for n, b := range m.files {
+		if dir == "" || strings.HasPrefix(n, dir+"/") {
+			found = append(found, FileInfo{Name: n, Size: int64(len(b)), ModTime: m.times[n]})
+		}
+	}
+	m.mu.Unlock()
+	for _, f := range found {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 )
 
 // A Store keeps uploaded files.
@@ -55,6 +56,25 @@ type Remover interface {
 // ErrNoLocation.
 type LocationRemover interface {
 	RemoveAt(ctx context.Context, location, name string) error
+}
+
+// Lister is a Store that can list the files it holds, as accounting
+// (quotas) and retention need. List calls fn for every file under the
+// directory dir ("" for the whole store), at any depth, in no particular
+// order, with its name (as Put was given it), size and modification time.
+// It lists what Open would open: a file a Put is still writing, or one a
+// store refuses to open (Dir: behind a link), is not listed. A dir that
+// does not exist lists nothing. List stops at the first error fn returns,
+// or when ctx ends, and returns that error.
+type Lister interface {
+	List(ctx context.Context, dir string, fn func(FileInfo) error) error
+}
+
+// A FileInfo is one file a Lister lists.
+type FileInfo struct {
+	Name    string
+	Size    int64
+	ModTime time.Time
 }
 
 // Pinger is a Store that can say whether it answers now, for a readiness

@@ -93,8 +93,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Store is a store.Store, store.Opener and store.Remover on one bucket:
-// it serves uploadFile, downloadFile and deleteFile.
+// Store is a store.Store, store.Opener, store.Remover and store.Lister on
+// one bucket: it serves uploadFile, downloadFile and deleteFile.
 type Store struct {
 	api          API
 	bucket       string
@@ -109,6 +109,7 @@ var (
 	_ store.Opener  = (*Store)(nil)
 	_ store.Remover = (*Store)(nil)
 	_ store.Pinger  = (*Store)(nil)
+	_ store.Lister  = (*Store)(nil)
 )
 
 // New returns a Store that keeps files in opts.Bucket through api.
@@ -422,6 +423,41 @@ func (d *dir) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
 }
 func (d *dir) Close() error { return nil }
+
+// List implements store.Lister: every object under dir's prefix, a page
+// of ListObjectsV2 (up to 1 000 keys) at a time. A multipart upload in
+// progress is not an object yet, so it is not listed. Keys that are not
+// store names (a directory marker ending in "/", or a name Put would
+// refuse, which another writer may have made) are skipped.
+func (s *Store) List(ctx context.Context, dir string, fn func(store.FileInfo) error) error {
+	prefix := s.prefix
+	if dir != "" {
+		if err := store.CheckName(dir); err != nil {
+			return err
+		}
+		prefix = s.key(dir) + "/"
+	}
+	in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix}
+	for {
+		out, err := s.api.ListObjectsV2(ctx, in)
+		if err != nil {
+			return s.wrap("listing", dir, err)
+		}
+		for _, o := range out.Contents {
+			name, ok := strings.CutPrefix(aws.ToString(o.Key), s.prefix)
+			if !ok || store.CheckName(name) != nil {
+				continue
+			}
+			if err := fn(store.FileInfo{Name: name, Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified)}); err != nil {
+				return err
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
+			return nil
+		}
+		in.ContinuationToken = out.NextContinuationToken
+	}
+}
 
 // Remove implements store.Remover. DeleteObject succeeds for a missing
 // key, so Remove asks first in order to report fs.ErrNotExist.
