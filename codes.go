@@ -121,6 +121,7 @@ var (
 	// byte can only be cut off. It is the Event's and the log line's
 	// code for one, with the cause beside it.
 	ErrCutShort = Error{code: "0300023", desc: "the download was cut off after it began", status: http.StatusOK}
+	ErrQuota    = Error{code: "0300024", desc: "the VDN's storage quota is used up", status: http.StatusOK}
 )
 
 // ResultCodes lists every failure code in order, for documentation and
@@ -128,7 +129,7 @@ var (
 func ResultCodes() []Error {
 	return []Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
 		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
-		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort}
+		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort, ErrQuota}
 }
 
 // resultFor maps every failure of a request to what the caller sees: the

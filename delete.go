@@ -3,6 +3,8 @@ package ccfs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -48,6 +50,15 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
+	size := int64(-1) // the file's, to give back to its VDN's quota
+	if h.cfg.Quota != nil {
+		if size, err = h.sizeOf(name); err != nil {
+			if missing(err) {
+				return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
+			}
+			return nil, ErrStorage.with("the file could not be deleted").because(err)
+		}
+	}
 	if lr := h.cfg.locationRemover; lr != nil && location != "" {
 		err = lr.RemoveAt(ctx, location, name)
 	} else {
@@ -55,6 +66,11 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	switch {
 	case err == nil:
+		if size >= 0 {
+			if err := h.cfg.Usage.Release(ctx, vdn, size); err != nil {
+				h.cfg.Logger.Warn("quota: a deleted file's size could not be given back; reconcile", "vdn", vdn, "bytes", size, "err", err)
+			}
+		}
 		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):
 		return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
@@ -62,4 +78,21 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}
 	return nil, ErrStorage.with("the file could not be deleted").because(err)
+}
+
+// sizeOf is the size of the stored file name.
+func (h *Handler) sizeOf(name string) (int64, error) {
+	f, err := h.cfg.opener.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if info.IsDir() {
+		return 0, fmt.Errorf("%s: a directory: %w", name, fs.ErrNotExist)
+	}
+	return info.Size(), nil
 }

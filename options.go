@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 	"golang.org/x/time/rate"
@@ -52,6 +53,20 @@ type Options struct {
 	// RootPrefix is shown before the path in fileName, such as a drive
 	// letter "Y:" in OP deployments. Default: none.
 	RootPrefix string
+	// Quota, if set, keeps the prompts each VDN uploads within a limit in
+	// bytes and, optionally, files (quota.ParseLimits reads
+	// "*=2GiB,53=20GiB/100000"). An upload that would pass its VDN's limit
+	// is refused with ErrQuota, and nothing of it is kept; deleteFile
+	// gives the space back. Its size is claimed at the body's end, once
+	// the signature holds, so uploads racing at the edge can never
+	// together pass a limit and a stranger claims nothing. It needs Usage,
+	// an upload path rule with %VDNNO%, and, where files can be deleted, a
+	// store that opens them (to know their size); not yet a store of
+	// several locations (a CTI pool).
+	Quota *quota.Limits
+	// Usage counts what each VDN keeps, for Quota: a quota.Memory loaded
+	// from the store with quota.Load before the handler serves.
+	Usage quota.Ledger
 	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
 	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.
 	MaxFileMB int
@@ -192,6 +207,18 @@ func (o Options) resolve() (*config, error) {
 		return nil, fmt.Errorf("ccfs: Options.PathRule: %w", err)
 	}
 	c.rule = rule
+	if c.Quota != nil {
+		switch {
+		case c.Usage == nil:
+			return nil, errors.New("ccfs: Options.Quota needs Options.Usage (quota.NewMemory, loaded with quota.Load)")
+		case !strings.Contains(c.PathRule, pathrule.Placeholder):
+			return nil, fmt.Errorf("ccfs: Options.Quota needs a PathRule with %s: without it no file says whose it is", pathrule.Placeholder)
+		case c.locationRemover != nil:
+			return nil, errors.New("ccfs: Options.Quota is not supported yet on a store of several locations (a CTI pool)")
+		case c.remover != nil && c.opener == nil:
+			return nil, errors.New("ccfs: Options.Quota needs a store that opens files, to give back a deleted file's size")
+		}
+	}
 	if c.DownloadPathRule == "" {
 		c.DownloadPathRule = pathrule.DefaultDownload
 	}

@@ -40,7 +40,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	if err != nil {
 		return nil, early(ErrStorage.because(err))
 	}
-	u := newUpload(r.Context(), h.cfg, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
+	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
 	u.free()
@@ -96,9 +96,11 @@ func parseVDN(rawQuery string) (int, error) {
 type upload struct {
 	ctx      context.Context
 	cfg      *config
+	vdn      int
 	verify   *auth.Verification
 	verified bool  // Verify has run
 	failed   error // the first error the chain returned to the store
+	claimed  int64 // the file's size, claimed from the VDN's quota; -1: nothing claimed
 
 	body   requestBody
 	tee    tee
@@ -122,15 +124,15 @@ var uploads = sync.Pool{New: func() any {
 	u.env.Reset(&u.tee)
 	u.fields = atEOF{r: &u.env, fn: u.checkFields}
 	u.dec.Reset(&u.fields)
-	u.end = atEOF{r: &u.wav, fn: u.verifySignature}
+	u.end = atEOF{r: &u.wav, fn: u.atFileEnd}
 	return u
 }}
 
 // newUpload returns an upload of body, which is size bytes long and signed
 // as x says; release it with free.
-func newUpload(ctx context.Context, cfg *config, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
+func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
 	u := uploads.Get().(*upload)
-	u.ctx, u.cfg, u.verify, u.verified, u.failed = ctx, cfg, x, false, nil
+	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
 	u.tee.w = x
@@ -181,6 +183,11 @@ func (u *upload) run(name string) ([]string, error) {
 	})()
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
 	if err != nil {
+		if u.claimed >= 0 { // the store failed after the claim: give it back
+			releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
+			u.cfg.Usage.Release(releaseCtx, u.vdn, u.claimed)
+			cancel()
+		}
 		return nil, u.refuse(err)
 	}
 	return locations, nil
@@ -232,6 +239,31 @@ func (u *upload) drain() error {
 			return err
 		}
 	}
+}
+
+// atFileEnd runs at the end of the file: the signature must hold, and
+// then the file must fit in its VDN's quota. Only then does the store
+// see io.EOF, and keep the file.
+func (u *upload) atFileEnd() error {
+	if err := u.verifySignature(); err != nil {
+		return err
+	}
+	if u.cfg.Quota == nil {
+		return nil
+	}
+	size := u.wav.Written()
+	lim := u.cfg.Quota.For(u.vdn)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
+	defer cancel()
+	ok, err := u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
+	switch {
+	case err != nil:
+		return ErrStorage.with("the file could not be stored: the VDN's usage could not be counted").because(err)
+	case !ok:
+		return ErrQuota.with("the storage quota of VDN %d is used up: this file of %d bytes would pass its limit of %s; delete files to make room", u.vdn, size, lim)
+	}
+	u.claimed = size
+	return nil
 }
 
 // verifySignature runs Verify once, at the end of the body.

@@ -143,6 +143,20 @@ func (r *Rule) Dir(vdn int) string {
 	return strings.Join(segs, "/")
 }
 
+// Prefix returns the rule's leading segments before its first
+// placeholder, slash-separated ("3rdfile" for the default rule), "" if it
+// begins with one: the directory that holds every VDN's expansion.
+func (r *Rule) Prefix() string {
+	var segs []string
+	for _, s := range r.segs {
+		if s == Placeholder {
+			break
+		}
+		segs = append(segs, s)
+	}
+	return strings.Join(segs, "/")
+}
+
 // Name returns a new file path under the rule's directory for vdn:
 // Dir(vdn) + "/" + NewFileName(now).
 func (r *Rule) Name(vdn int, now time.Time) (string, error) {

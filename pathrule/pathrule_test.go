@@ -167,3 +167,16 @@ func TestParseList(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	for rule, want := range map[string]string{
+		pathrule.Default:          "3rdfile",
+		"/%VDNNO%/prompts/":       "",
+		"/a/b/%VDNNO%/c/%VDNNO%/": "a/b",
+		"/no/placeholder/":        "no/placeholder",
+	} {
+		if got := pathrule.MustParse(rule).Prefix(); got != want {
+			t.Errorf("Prefix of %s = %q, want %q", rule, got, want)
+		}
+	}
+}

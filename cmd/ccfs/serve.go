@@ -30,6 +30,7 @@ import (
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -79,6 +80,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
 	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
+	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none; one node: not with --redis or --pool yet)")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
 	fl.IntVar(&c.opts.MaxInFlight, "max-inflight", ccfs.DefaultMaxInFlight, "most requests processed at once")
@@ -130,6 +132,14 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if err := c.cluster.check(); err != nil {
 		return fail(err)
+	}
+	if *quotas != "" {
+		if c.opts.Quota, err = quota.ParseLimits(*quotas); err != nil {
+			return fail(fmt.Errorf("--quota: %w", err))
+		}
+		if *c.cluster.redisURL != "" {
+			return fail(errors.New("--quota counts usage in this process only, so not yet with --redis (several nodes)"))
+		}
 	}
 	c.opts.SignedHeaders = nil
 	for _, h := range strings.Split(*signed, ";") {
@@ -199,6 +209,12 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen})
 	opts := c.opts
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
+	if opts.Quota != nil {
+		if opts.Usage, err = loadUsage(ctx, st, opts.PathRule, logger); err != nil {
+			return err
+		}
+		logger.Info("quotas", "limits", opts.Quota.String())
+	}
 	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		return err
@@ -355,4 +371,29 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.LoadX509KeyPair(certFile, keyFile)
+}
+
+// loadUsage counts what each VDN keeps in st, for --quota.
+func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Logger) (quota.Ledger, error) {
+	l, ok := st.(store.Lister)
+	if !ok {
+		return nil, errors.New("--quota needs a store that lists its files (a directory or s3://; not --pool yet)")
+	}
+	r, err := pathrule.Parse(rule)
+	if err != nil {
+		return nil, fmt.Errorf("--path-rule: %w", err)
+	}
+	start := time.Now()
+	usage := quota.NewMemory()
+	counts, err := quota.Count(ctx, l, r)
+	if err != nil {
+		return nil, err
+	}
+	var files, bytes int64
+	for _, u := range counts {
+		files, bytes = files+u.Files, bytes+u.Bytes
+	}
+	usage.Set(ctx, counts)
+	logger.Info("usage counted from the store", "vdns", len(counts), "files", files, "bytes", bytes, "took", time.Since(start).Round(time.Millisecond))
+	return usage, nil
 }

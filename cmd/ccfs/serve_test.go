@@ -7,12 +7,14 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -173,6 +175,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "--log-format", "xml"},
 		{"serve", "--no-such-flag"},
 		{"serve", "extra"},
+		{"serve", "--quota", "53"},
+		{"serve", "--quota", "*=1GiB", "--redis", "redis://127.0.0.1:1"},
 		{"nonsense"},
 		{},
 	} {
@@ -187,5 +191,40 @@ func TestServeBadFlags(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errs); code != 0 || !strings.Contains(errs.String(), "Example") {
 		t.Errorf("--help: %d %s", code, errs.String())
+	}
+}
+
+// TestServeQuota: with --quota a VDN stores up to its limit and is
+// refused past it, with 0300024; after a restart, which counts the files
+// again, it is still refused.
+func TestServeQuota(t *testing.T) {
+	data := t.TempDir()
+	wav := alaw(16000)
+	limit := "--quota=1=" + strconv.Itoa(2*len(wav)) + ",*=none"
+	base, out := startServe(t, "--data", data, limit)
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no dev key printed: %s", out)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the dev server's own certificate
+	upload := func(base string) error {
+		c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2], HTTPClient: hc, Retries: -1}
+		_, err := c.Upload(context.Background(), 1, wav)
+		return err
+	}
+	for i := range 3 {
+		if err := upload(base); i < 2 && err != nil || i == 2 && !errors.Is(err, ccfs.ErrQuota) {
+			t.Fatalf("upload %d of 2 allowed: %v", i+1, err)
+		}
+	}
+	if err := upload(base); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("again: %v", err)
+	}
+	base2, _ := startServe(t, "--data", data, limit)
+	if err := upload(base2); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("after a restart: %v", err)
+	}
+	if err := upload(base2); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("after a restart, once more: %v", err)
 	}
 }

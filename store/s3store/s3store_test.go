@@ -157,6 +157,13 @@ func TestLifecycle(t *testing.T) {
 	ccfstest.TestLifecycle(t, g.Store(t, s3store.Options{Prefix: "tenant-a/"}))
 }
 
+// TestQuota: per-VDN quotas through the handler, their usage counted by
+// listing the bucket, against versitygw.
+func TestQuota(t *testing.T) {
+	g := s3test.Start(t)
+	ccfstest.TestQuota(t, g.Store(t, s3store.Options{Prefix: "tenant-a/"}))
+}
+
 // TestPing: the store answers while the gateway runs, and not once it
 // stops.
 func TestPing(t *testing.T) {

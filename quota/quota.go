@@ -1,0 +1,267 @@
+// Package quota keeps each VDN's uploaded prompts within a share of the
+// storage: Limits say how much each VDN may keep, a Ledger counts what
+// each keeps, and Load counts it from a store at start.
+//
+// The handler claims a file's size at the end of its upload, once the
+// request's signature holds and before the store keeps the file: a
+// claim is an atomic check-and-add, so uploads racing at the edge of a
+// quota can never together pass it, and a request that has not proved
+// itself claims nothing. A failed store gives the claim back; deleteFile
+// gives the file's size back.
+package quota
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// A Limit is what one VDN may keep. Zero means no limit.
+type Limit struct {
+	Bytes int64
+	Files int64
+}
+
+// Limits are a default limit and per-VDN overrides.
+type Limits struct {
+	Default Limit
+	VDN     map[int]Limit
+}
+
+// For returns vdn's limit.
+func (l *Limits) For(vdn int) Limit {
+	if lim, ok := l.VDN[vdn]; ok {
+		return lim
+	}
+	return l.Default
+}
+
+// String writes the limits as ParseLimits reads them.
+func (l *Limits) String() string {
+	parts := []string{"*=" + l.Default.String()}
+	vdns := make([]int, 0, len(l.VDN))
+	for v := range l.VDN {
+		vdns = append(vdns, v)
+	}
+	sort.Ints(vdns)
+	for _, v := range vdns {
+		parts = append(parts, strconv.Itoa(v)+"="+l.VDN[v].String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// String writes a limit as "2GiB", "2GiB/10000" (bytes and files), or
+// "none".
+func (l Limit) String() string {
+	s := "none"
+	if l.Bytes > 0 {
+		s = formatBytes(l.Bytes)
+	}
+	if l.Files > 0 {
+		s += "/" + strconv.FormatInt(l.Files, 10)
+	}
+	return s
+}
+
+// ParseLimits reads a comma-separated list of VDN=LIMIT, with * for the
+// default: "*=2GiB,53=20GiB/100000". A limit is a size in bytes (a
+// number, or with KiB, MiB, GiB or TiB), optionally followed by / and a
+// number of files; "none" is no limit. A VDN not listed, with no "*",
+// has no limit.
+func ParseLimits(s string) (*Limits, error) {
+	l := &Limits{VDN: map[int]Limit{}}
+	seenDefault := false
+	for _, item := range strings.Split(s, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, fmt.Errorf("quota: %q is not VDN=LIMIT", item)
+		}
+		lim, err := parseLimit(val)
+		if err != nil {
+			return nil, fmt.Errorf("quota: %s: %w", key, err)
+		}
+		if key == "*" {
+			if seenDefault {
+				return nil, errors.New("quota: * is given twice")
+			}
+			l.Default, seenDefault = lim, true
+			continue
+		}
+		vdn, err := strconv.Atoi(key)
+		if err != nil || vdn <= 0 || vdn > 1<<31-1 {
+			return nil, fmt.Errorf("quota: %q is not a VDN (a positive 32-bit number) or *", key)
+		}
+		if _, dup := l.VDN[vdn]; dup {
+			return nil, fmt.Errorf("quota: VDN %d is given twice", vdn)
+		}
+		l.VDN[vdn] = lim
+	}
+	return l, nil
+}
+
+func parseLimit(s string) (Limit, error) {
+	size, files, hasFiles := strings.Cut(s, "/")
+	var l Limit
+	if size != "none" {
+		n, err := parseBytes(size)
+		if err != nil {
+			return l, err
+		}
+		l.Bytes = n
+	}
+	if hasFiles {
+		n, err := strconv.ParseInt(files, 10, 64)
+		if err != nil || n <= 0 {
+			return l, fmt.Errorf("%q is not a positive number of files", files)
+		}
+		l.Files = n
+	}
+	return l, nil
+}
+
+var units = []struct {
+	suffix string
+	n      int64
+}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
+
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = rest, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 2GiB, 500MiB or 1048576, or none", s)
+	}
+	return n * mult, nil
+}
+
+func formatBytes(n int64) string {
+	for _, u := range units {
+		if n%u.n == 0 {
+			return strconv.FormatInt(n/u.n, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Usage is what one VDN keeps.
+type Usage struct {
+	Bytes int64
+	Files int64
+}
+
+// Fits says whether u plus one file of size bytes stays within lim.
+func (u Usage) Fits(size int64, lim Limit) bool {
+	return (lim.Bytes <= 0 || u.Bytes+size <= lim.Bytes) && (lim.Files <= 0 || u.Files+1 <= lim.Files)
+}
+
+// A Ledger counts what each VDN keeps. Its methods are safe for
+// concurrent use.
+type Ledger interface {
+	// Claim adds one file of size bytes to vdn's usage if the result stays
+	// within lim, atomically, and reports whether it did.
+	Claim(ctx context.Context, vdn int, size int64, lim Limit) (bool, error)
+	// Release takes one file of size bytes off vdn's usage.
+	Release(ctx context.Context, vdn int, size int64) error
+	// Usage returns vdn's usage.
+	Usage(ctx context.Context, vdn int) (Usage, error)
+	// Set replaces the usage of every VDN with counts (a VDN not in
+	// counts keeps nothing): what Load found in the store.
+	Set(ctx context.Context, counts map[int]Usage) error
+}
+
+// Memory is a Ledger in this process's memory: for one server. Its size
+// grows with the VDNs that have stored files, never with what a request
+// claims before its signature holds.
+type Memory struct {
+	mu    sync.Mutex
+	usage map[int]Usage
+}
+
+var _ Ledger = (*Memory)(nil)
+
+// NewMemory returns an empty Memory ledger.
+func NewMemory() *Memory { return &Memory{usage: map[int]Usage{}} }
+
+// Claim implements Ledger.
+func (m *Memory) Claim(_ context.Context, vdn int, size int64, lim Limit) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.usage[vdn]
+	if !u.Fits(size, lim) {
+		return false, nil
+	}
+	m.usage[vdn] = Usage{Bytes: u.Bytes + size, Files: u.Files + 1}
+	return true, nil
+}
+
+// Release implements Ledger. Usage never goes below zero.
+func (m *Memory) Release(_ context.Context, vdn int, size int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.usage[vdn]
+	u.Bytes, u.Files = max(0, u.Bytes-size), max(0, u.Files-1)
+	if u == (Usage{}) {
+		delete(m.usage, vdn)
+	} else {
+		m.usage[vdn] = u
+	}
+	return nil
+}
+
+// Usage implements Ledger.
+func (m *Memory) Usage(_ context.Context, vdn int) (Usage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.usage[vdn], nil
+}
+
+// Set implements Ledger.
+func (m *Memory) Set(_ context.Context, counts map[int]Usage) error {
+	fresh := make(map[int]Usage, len(counts))
+	for v, u := range counts {
+		fresh[v] = u
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.usage = fresh
+	return nil
+}
+
+// Count lists the files the upload rule places in s — each directly in
+// the rule's directory for some VDN — and returns each VDN's usage.
+// Nothing else is counted: recordings and other files under the rule's
+// prefix are not prompts a VDN uploaded.
+func Count(ctx context.Context, s store.Lister, rule *pathrule.Rule) (map[int]Usage, error) {
+	counts := map[int]Usage{}
+	err := s.List(ctx, rule.Prefix(), func(f store.FileInfo) error {
+		vdn, rest, ok := rule.Match(f.Name)
+		if !ok || rest == "" || strings.Contains(rest, "/") {
+			return nil
+		}
+		u := counts[vdn]
+		counts[vdn] = Usage{Bytes: u.Bytes + f.Size, Files: u.Files + 1}
+		return nil
+	})
+	return counts, err
+}
+
+// Load counts the store's files (Count) into l.
+func Load(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) error {
+	counts, err := Count(ctx, s, rule)
+	if err != nil {
+		return fmt.Errorf("quota: counting the stored files: %w", err)
+	}
+	return l.Set(ctx, counts)
+}

@@ -1,0 +1,81 @@
+package ccfs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+// TestQuota: the quota checks of ccfstest on a Dir (with its unnamed
+// staging) and on a Memory store.
+func TestQuota(t *testing.T) {
+	d, _ := newDirStore(t)
+	t.Run("Dir", func(t *testing.T) { ccfstest.TestQuota(t, d) })
+	t.Run("Memory", func(t *testing.T) { ccfstest.TestQuota(t, store.NewMemory()) })
+}
+
+// TestQuotaOfFiles: a limit in files alone.
+func TestQuotaOfFiles(t *testing.T) {
+	lim, _ := quota.ParseLimits("53=none/2")
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "tenant-a", SecretKey: "secret-a", VDNs: []int{53}})
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(),
+		RatePerKey: rate.Inf, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	a := &ccfs.Client{BaseURL: srv.URL, AccessKey: "tenant-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
+	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
+	for i := range 3 {
+		_, err := a.Upload(context.Background(), 53, wav)
+		if i < 2 && err != nil || i == 2 && !errors.Is(err, ccfs.ErrQuota) {
+			t.Fatalf("upload %d of a 2-file quota: %v", i+1, err)
+		}
+	}
+}
+
+// TestQuotaOptions: what a quota needs is checked when the handler is made.
+func TestQuotaOptions(t *testing.T) {
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "k", SecretKey: "s", AnyVDN: true})
+	lim, _ := quota.ParseLimits("*=1GiB")
+	for what, o := range map[string]ccfs.Options{
+		"no Usage":             {Credentials: creds, Store: store.NewMemory(), Quota: lim},
+		"a rule without VDN":   {Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(), PathRule: "/prompts/"},
+		"a pool":               {Credentials: creds, Store: mustPool(t), Quota: lim, Usage: quota.NewMemory()},
+		"a remover, no opener": {Credentials: creds, Store: removeOnly{store.NewMemory()}, Quota: lim, Usage: quota.NewMemory()},
+	} {
+		if _, err := ccfs.NewHandler(o); err == nil {
+			t.Errorf("%s: NewHandler accepted a quota", what)
+		}
+	}
+}
+
+// removeOnly is a store that removes files but cannot open them.
+type removeOnly struct{ m *store.Memory }
+
+func (r removeOnly) Put(ctx context.Context, name string, rd io.Reader, size int64) ([]string, error) {
+	return r.m.Put(ctx, name, rd, size)
+}
+func (r removeOnly) Remove(ctx context.Context, name string) error { return r.m.Remove(ctx, name) }
+
+func mustPool(t *testing.T) *store.Pool {
+	p, err := store.NewPool(1, store.Location{ID: "1", Store: store.NewMemory()}, store.Location{ID: "2", Store: store.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
