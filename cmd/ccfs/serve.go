@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -31,6 +32,7 @@ import (
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/retention"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -54,7 +56,9 @@ type serveConfig struct {
 	readableCreds                                       bool
 	plain                                               bool
 	maxConns                                            int
-	opts                                                ccfs.Options // without Credentials, Store, Replay, Logger, OnRequest
+	opts                                                ccfs.Options      // without Credentials, Store, Replay, Logger, OnRequest
+	retain                                              *retention.Policy // --retain; nil: keep for ever
+	retainEvery                                         time.Duration
 	cluster                                             *clusterFlags
 	adminAddr                                           string
 	pprof, metricsKeyLabel                              bool
@@ -80,6 +84,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
 	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
+	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
+	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
 	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none; one node: not with --redis or --pool yet)")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
@@ -132,6 +138,14 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if err := c.cluster.check(); err != nil {
 		return fail(err)
+	}
+	if *retain != "" {
+		if c.retain, err = retention.ParsePolicy(*retain); err != nil {
+			return fail(fmt.Errorf("--retain: %w", err))
+		}
+		if c.retainEvery < time.Minute {
+			return fail(errors.New("--retain-every: at least 1m"))
+		}
 	}
 	if *quotas != "" {
 		if c.opts.Quota, err = quota.ParseLimits(*quotas); err != nil {
@@ -210,7 +224,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	opts := c.opts
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
 	if opts.Quota != nil {
-		if opts.Usage, err = loadUsage(ctx, st, opts.PathRule, logger); err != nil {
+		if opts.Usage, err = loadUsage(ctx, st, cmp.Or(opts.PathRule, pathrule.Default), logger); err != nil {
 			return err
 		}
 		logger.Info("quotas", "limits", opts.Quota.String())
@@ -220,6 +234,11 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	}
 	metrics.Track(h)
+	if c.retain != nil {
+		if err := startSweeper(ctx, st, opts, c.retain, c.retainEvery, logger); err != nil {
+			return err
+		}
+	}
 	checker := &health.Checker{}
 	if p, ok := st.(store.Pinger); ok {
 		checker.Add("store", p.Ping)
@@ -396,4 +415,21 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 	usage.Set(ctx, counts)
 	logger.Info("usage counted from the store", "vdns", len(counts), "files", files, "bytes", bytes, "took", time.Since(start).Round(time.Millisecond))
 	return usage, nil
+}
+
+// startSweeper sweeps expired prompts out of st now and every interval
+// until ctx ends, for --retain.
+func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, logger *slog.Logger) error {
+	rs, ok := st.(retention.Store)
+	if !ok {
+		return errors.New("--retain needs a store that lists and removes its files (a directory or s3://; not --pool yet)")
+	}
+	rule, err := pathrule.Parse(cmp.Or(opts.PathRule, pathrule.Default))
+	if err != nil {
+		return fmt.Errorf("--path-rule: %w", err)
+	}
+	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Logger: logger}
+	logger.Info("retention", "policy", policy.String(), "every", every)
+	go sw.Run(ctx, every)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/retention"
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/store/s3store"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
@@ -162,6 +165,30 @@ func TestLifecycle(t *testing.T) {
 func TestQuota(t *testing.T) {
 	g := s3test.Start(t)
 	ccfstest.TestQuota(t, g.Store(t, s3store.Options{Prefix: "tenant-a/"}))
+}
+
+// TestRetention: a sweep lists the bucket and removes the expired
+// prompts, and nothing else, against versitygw.
+func TestRetention(t *testing.T) {
+	g := s3test.Start(t)
+	s := g.Store(t, s3store.Options{Prefix: "tenant-a/"})
+	ctx := context.Background()
+	for _, name := range []string{"3rdfile/53/thirdvoicebotfile/a.wav", "3rdfile/53/thirdvoicebotfile/b.wav", "3rdfile/53/IVRrecordFile/rec.wav"} {
+		if _, err := s.Put(ctx, name, strings.NewReader("RIFF"), 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	policy, _ := retention.ParsePolicy("1d")
+	sw := &retention.Sweeper{Store: s, Rule: pathrule.MustParse(pathrule.Default), Policy: policy, Batch: 1,
+		Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+	if res, err := sw.Sweep(ctx); err != nil || res.Files != 2 {
+		t.Fatalf("swept %+v, %v", res, err)
+	}
+	var left []string
+	s.List(ctx, "", func(f store.FileInfo) error { left = append(left, f.Name); return nil })
+	if len(left) != 1 || left[0] != "3rdfile/53/IVRrecordFile/rec.wav" {
+		t.Fatalf("left %q: want only the recording", left)
+	}
 }
 
 // TestPing: the store answers while the gateway runs, and not once it

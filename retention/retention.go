@@ -1,0 +1,259 @@
+// Package retention removes uploaded prompts once they are older than a
+// configured age, so that the prompts a chatbot synthesises on every turn
+// of a call, and never deletes, do not pile up.
+//
+// A Sweeper lists the store and removes, in bounded batches, the files
+// the upload path rule placed (directly in a VDN's directory) whose
+// modification time is older than that VDN's age. Nothing else is ever
+// touched: recordings and any other file under the rule's prefix stay.
+// Several servers may sweep the same store at once: a file another
+// sweeper removed first is simply not counted. A download in progress
+// from a store.Dir keeps reading a file removed under it; the removal
+// takes effect for the next request.
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// A Policy says how long each VDN's uploaded prompts are kept. Zero is
+// for ever.
+type Policy struct {
+	Default time.Duration
+	VDN     map[int]time.Duration
+}
+
+// For returns vdn's age.
+func (p *Policy) For(vdn int) time.Duration {
+	if d, ok := p.VDN[vdn]; ok {
+		return d
+	}
+	return p.Default
+}
+
+// String writes the policy as ParsePolicy reads it.
+func (p *Policy) String() string {
+	parts := []string{"*=" + formatAge(p.Default)}
+	vdns := make([]int, 0, len(p.VDN))
+	for v := range p.VDN {
+		vdns = append(vdns, v)
+	}
+	sort.Ints(vdns)
+	for _, v := range vdns {
+		parts = append(parts, strconv.Itoa(v)+"="+formatAge(p.VDN[v]))
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParsePolicy reads a comma-separated list of VDN=AGE, with * for the
+// default: "*=30d,53=7d,54=none". An age is a number of days ("30d") or a
+// Go duration ("12h", "90m"); "none" keeps for ever. A lone age ("30d")
+// is the default. A VDN not listed, with no "*", keeps for ever.
+func ParsePolicy(s string) (*Policy, error) {
+	p := &Policy{VDN: map[int]time.Duration{}}
+	if !strings.Contains(s, "=") {
+		s = "*=" + s
+	}
+	seenDefault := false
+	for _, item := range strings.Split(s, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, fmt.Errorf("retention: %q is not VDN=AGE", item)
+		}
+		age, err := parseAge(val)
+		if err != nil {
+			return nil, fmt.Errorf("retention: %s: %w", key, err)
+		}
+		if key == "*" {
+			if seenDefault {
+				return nil, errors.New("retention: * is given twice")
+			}
+			p.Default, seenDefault = age, true
+			continue
+		}
+		vdn, err := strconv.Atoi(key)
+		if err != nil || vdn <= 0 || vdn > 1<<31-1 {
+			return nil, fmt.Errorf("retention: %q is not a VDN (a positive 32-bit number) or *", key)
+		}
+		if _, dup := p.VDN[vdn]; dup {
+			return nil, fmt.Errorf("retention: VDN %d is given twice", vdn)
+		}
+		p.VDN[vdn] = age
+	}
+	return p, nil
+}
+
+// minAge is the shortest age a policy may give: an upload is never
+// swept while a caller could still be waiting to play it.
+const minAge = time.Minute
+
+func parseAge(s string) (time.Duration, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if n, err = strconv.Atoi(days); err == nil && n > 0 && n <= 36500 {
+			d = time.Duration(n) * 24 * time.Hour
+		} else {
+			err = errors.New("bad days")
+		}
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d < minAge {
+		return 0, fmt.Errorf("%q is not an age of at least %v such as 30d or 12h, or none", s, minAge)
+	}
+	return d, nil
+}
+
+func formatAge(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "none"
+	case d%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
+
+// Store is what a Sweeper needs of a store: to list and to remove.
+type Store interface {
+	store.Lister
+	store.Remover
+}
+
+// A Sweeper removes expired prompts. Its fields are read by Sweep, and
+// must not change while it runs.
+type Sweeper struct {
+	Store  Store
+	Rule   *pathrule.Rule // the upload path rule
+	Policy *Policy
+	// Usage, if set, is given back the size of each file removed (the
+	// quotas' ledger).
+	Usage quota.Ledger
+	// Batch is how many files are removed together, the most a sweep
+	// holds in memory at once. Default: 1000.
+	Batch int
+	// Pause is the wait between two batches, to spread the removals'
+	// load on the store. Default: none.
+	Pause time.Duration
+	// OnRemove, if set, is called for each file removed: for metrics.
+	OnRemove func(vdn int, size int64)
+	Logger   *slog.Logger     // default: slog.Default()
+	Now      func() time.Time // default: time.Now
+}
+
+// Result is what one sweep did.
+type Result struct {
+	Files, Bytes int64 // removed
+	Failed       int64 // removals that failed (logged)
+}
+
+// Sweep makes one pass over the store: it lists the files the upload rule
+// placed and removes, a batch at a time, those older than their VDN's
+// age. It returns what it removed, and the error that stopped it (ctx's,
+// or the listing's).
+func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
+	now, batchSize, logger := time.Now, s.Batch, s.Logger
+	if s.Now != nil {
+		now = s.Now
+	}
+	if batchSize <= 0 {
+		batchSize = 1000
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	start := now()
+	var res Result
+	batch := make([]expired, 0, batchSize)
+	flush := func() error {
+		for _, e := range batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := s.Store.Remove(ctx, e.name)
+			switch {
+			case err == nil:
+				res.Files++
+				res.Bytes += e.size
+				if s.Usage != nil {
+					if err := s.Usage.Release(ctx, e.vdn, e.size); err != nil {
+						logger.Warn("retention: a removed file's size could not be given back to its quota", "vdn", e.vdn, "err", err)
+					}
+				}
+				if s.OnRemove != nil {
+					s.OnRemove(e.vdn, e.size)
+				}
+			case errors.Is(err, fs.ErrNotExist): // another sweeper, or a deleteFile, was first
+			default:
+				res.Failed++
+				logger.Warn("retention: an expired file could not be removed", "file", e.name, "err", err)
+			}
+		}
+		batch = batch[:0]
+		if s.Pause > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(s.Pause):
+			}
+		}
+		return nil
+	}
+	err := s.Store.List(ctx, s.Rule.Prefix(), func(f store.FileInfo) error {
+		vdn, rest, ok := s.Rule.Match(f.Name)
+		if !ok || rest == "" || strings.Contains(rest, "/") {
+			return nil // not an upload: never touched
+		}
+		age := s.Policy.For(vdn)
+		if age <= 0 || start.Sub(f.ModTime) < age {
+			return nil
+		}
+		batch = append(batch, expired{name: f.Name, vdn: vdn, size: f.Size})
+		if len(batch) == batchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	logger.Info("retention: swept", "files", res.Files, "bytes", res.Bytes, "failed", res.Failed, "took", now().Sub(start).Round(time.Millisecond), "err", err)
+	return res, err
+}
+
+type expired struct {
+	name string
+	vdn  int
+	size int64
+}
+
+// Run sweeps now and then every interval until ctx ends.
+func (s *Sweeper) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		s.Sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

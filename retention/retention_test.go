@@ -1,0 +1,190 @@
+package retention_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/retention"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+func TestParsePolicy(t *testing.T) {
+	p, err := retention.ParsePolicy("*=30d, 53=7d,54=none,55=12h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]time.Duration{53: 7 * 24 * time.Hour, 54: 0, 55: 12 * time.Hour}
+	if p.Default != 30*24*time.Hour || !maps.Equal(p.VDN, want) || p.For(99) != p.Default || p.For(54) != 0 {
+		t.Fatalf("parsed %+v", p)
+	}
+	if got := p.String(); got != "*=30d,53=7d,54=none,55=12h0m0s" {
+		t.Fatalf("String: %q", got)
+	}
+	if again, err := retention.ParsePolicy(p.String()); err != nil || again.String() != p.String() {
+		t.Fatalf("round trip: %v %v", again, err)
+	}
+	if p, err := retention.ParsePolicy("90d"); err != nil || p.Default != 90*24*time.Hour {
+		t.Fatalf("a lone age: %+v %v", p, err)
+	}
+	for _, bad := range []string{"", "53", "x=1d", "0=1d", "53=1y", "53=-1d", "53=10s", "53=0d", "*=1d,*=2d", "53=1d,53=2d"} {
+		if _, err := retention.ParsePolicy(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// files puts each name with the given size into s.
+func files(t *testing.T, s store.Store, sizes map[string]int) {
+	t.Helper()
+	for name, size := range sizes {
+		if _, err := s.Put(context.Background(), name, bytes.NewReader(make([]byte, size)), int64(size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func names(t *testing.T, s store.Lister) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	if err := s.List(context.Background(), "", func(f store.FileInfo) error { out[f.Name] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSweepRemovesExpiredPromptsOnly: each VDN's prompts older than its
+// age go, in batches, and their size goes back to the quota; younger
+// ones, a VDN kept for ever, recordings, other files under the rule's
+// prefix and files elsewhere stay.
+func TestSweepRemovesExpiredPromptsOnly(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			files(t, s, map[string]int{
+				"3rdfile/53/thirdvoicebotfile/a.wav":     10,
+				"3rdfile/53/thirdvoicebotfile/b.wav":     20,
+				"3rdfile/53/thirdvoicebotfile/c.wav":     30,
+				"3rdfile/54/thirdvoicebotfile/kept.wav":  40,
+				"3rdfile/55/thirdvoicebotfile/young.wav": 50,
+				"3rdfile/53/IVRrecordFile/rec.wav":       60,
+				"3rdfile/53/thirdvoicebotfile/sub/x.wav": 70,
+				"voice/53/IVRrecordFile/rec.wav":         80,
+			})
+			rule := pathrule.MustParse(pathrule.Default)
+			usage := quota.NewMemory()
+			if err := quota.Load(context.Background(), usage, s, rule); err != nil {
+				t.Fatal(err)
+			}
+			policy, _ := retention.ParsePolicy("*=30d,53=7d,54=none")
+			var removed []int
+			sw := &retention.Sweeper{Store: s, Rule: rule, Policy: policy, Usage: usage, Batch: 2, Logger: quiet,
+				Now:      func() time.Time { return time.Now().Add(10 * 24 * time.Hour) },
+				OnRemove: func(vdn int, size int64) { removed = append(removed, vdn) }}
+			res, err := sw.Sweep(context.Background())
+			if err != nil || res != (retention.Result{Files: 3, Bytes: 60}) || len(removed) != 3 {
+				t.Fatalf("swept %+v, %v, OnRemove %v", res, err, removed)
+			}
+			want := map[string]bool{
+				"3rdfile/54/thirdvoicebotfile/kept.wav": true, "3rdfile/55/thirdvoicebotfile/young.wav": true,
+				"3rdfile/53/IVRrecordFile/rec.wav": true, "3rdfile/53/thirdvoicebotfile/sub/x.wav": true,
+				"voice/53/IVRrecordFile/rec.wav": true,
+			}
+			if got := names(t, s); !maps.Equal(got, want) {
+				t.Fatalf("left %v, want %v", got, want)
+			}
+			if u, _ := usage.Usage(context.Background(), 53); u != (quota.Usage{}) {
+				t.Fatalf("VDN 53 still uses %+v", u)
+			}
+		})
+	}
+}
+
+// TestSweepersAtOnce: four sweepers on one store remove each expired file
+// once between them, and none fails.
+func TestSweepersAtOnce(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	all := map[string]int{}
+	for i := range 200 {
+		all["3rdfile/53/thirdvoicebotfile/"+string(rune('a'+i%26))+string(rune('a'+i/26))+".wav"] = 100
+	}
+	files(t, d, all)
+	policy, _ := retention.ParsePolicy("1d")
+	var mu sync.Mutex
+	var total retention.Result
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			sw := &retention.Sweeper{Store: d, Rule: pathrule.MustParse(pathrule.Default), Policy: policy, Batch: 7, Logger: quiet,
+				Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+			res, err := sw.Sweep(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total.Files, total.Bytes, total.Failed = total.Files+res.Files, total.Bytes+res.Bytes, total.Failed+res.Failed
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if total != (retention.Result{Files: 200, Bytes: 20000}) || len(names(t, d)) != 0 {
+		t.Fatalf("four sweepers removed %+v, left %d", total, len(names(t, d)))
+	}
+}
+
+// TestSweepDuringADownload: a file being read when it expires is read to
+// its end.
+func TestSweepDuringADownload(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	content := bytes.Repeat([]byte("prompt"), 100_000)
+	name := "3rdfile/53/thirdvoicebotfile/a.wav"
+	d.Put(context.Background(), name, bytes.NewReader(content), -1)
+	f, err := d.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head := make([]byte, 1000)
+	io.ReadFull(f, head)
+	policy, _ := retention.ParsePolicy("1d")
+	sw := &retention.Sweeper{Store: d, Rule: pathrule.MustParse(pathrule.Default), Policy: policy, Logger: quiet,
+		Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+	if res, err := sw.Sweep(context.Background()); err != nil || res.Files != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	rest, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(append(head, rest...), content) {
+		t.Fatalf("the download in progress got %d bytes, %v", len(head)+len(rest), err)
+	}
+}
+
+// fullStore is a store that lists and removes.
+type fullStore interface {
+	store.Store
+	retention.Store
+}
+
+func stores(t *testing.T) map[string]fullStore {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return map[string]fullStore{"Dir": d, "Memory": store.NewMemory()}
+}
