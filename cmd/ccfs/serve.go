@@ -220,22 +220,22 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		mem := auth.NewMemoryReplay(auth.MemoryReplayOptions{})
 		replay, replayLen = mem, mem.Len
 	}
-	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen})
 	opts := c.opts
-	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
 	if opts.Quota != nil {
 		if opts.Usage, err = loadUsage(ctx, st, cmp.Or(opts.PathRule, pathrule.Default), logger); err != nil {
 			return err
 		}
 		logger.Info("quotas", "limits", opts.Quota.String())
 	}
+	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen, Quota: opts.Quota, Usage: opts.Usage})
+	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
 	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		return err
 	}
 	metrics.Track(h)
 	if c.retain != nil {
-		if err := startSweeper(ctx, st, opts, c.retain, c.retainEvery, logger); err != nil {
+		if err := startSweeper(ctx, st, opts, c.retain, c.retainEvery, metrics.Expired, logger); err != nil {
 			return err
 		}
 	}
@@ -419,7 +419,7 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 
 // startSweeper sweeps expired prompts out of st now and every interval
 // until ctx ends, for --retain.
-func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, logger *slog.Logger) error {
+func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, onRemove func(int, int64), logger *slog.Logger) error {
 	rs, ok := st.(retention.Store)
 	if !ok {
 		return errors.New("--retain needs a store that lists and removes its files (a directory or s3://; not --pool yet)")
@@ -428,7 +428,7 @@ func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy
 	if err != nil {
 		return fmt.Errorf("--path-rule: %w", err)
 	}
-	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Logger: logger}
+	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, OnRemove: onRemove, Logger: logger}
 	logger.Info("retention", "policy", policy.String(), "every", every)
 	go sw.Run(ctx, every)
 	return nil

@@ -11,17 +11,21 @@
 //	admin.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
 // Every label comes from a bounded set: the interface, the result code, a
-// pool location's configured ID. The access key is a label only if
+// pool location's configured ID, a VDN named in the quota limits. The access key is a label only if
 // Options.KeyLabel is set, and then only for requests whose signature held
 // (a claimed key is a stranger's free text); others count under ak="".
 package prom
 
 import (
+	"context"
+	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -43,6 +47,12 @@ type Options struct {
 	// ReplayLen, if set, reports the number of entries of an in-memory
 	// replay cache (auth.MemoryReplay.Len), for a gauge.
 	ReplayLen func() int
+	// Quota and Usage, if set (the handler's), add gauges of each VDN's
+	// usage and limit, for the VDNs Quota names (its own limit, not the
+	// default's), so that the series stay as many as the configuration
+	// says.
+	Quota *quota.Limits
+	Usage quota.Ledger
 }
 
 // Metrics is a prometheus.Collector fed by Observe. It is safe for
@@ -61,6 +71,8 @@ type Metrics struct {
 	inflight   prometheus.GaugeFunc
 	draining   prometheus.GaugeFunc
 	replayLen  prometheus.GaugeFunc
+	quota      *quotaCollector // nil without Options.Quota
+	expired    *prometheus.CounterVec
 	handler    atomic.Pointer[ccfs.Handler]
 }
 
@@ -71,6 +83,7 @@ var refusals = map[string]string{
 	ccfs.ErrRateLimited.Code(): "rate_limited",
 	ccfs.ErrBusy.Code():        "busy",
 	ccfs.ErrSlowBody.Code():    "slow_body",
+	ccfs.ErrQuota.Code():       "quota",
 }
 
 // New returns the metrics, not yet registered.
@@ -101,7 +114,7 @@ func New(opts Options) *Metrics {
 		sent: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "sent_bytes_total",
 			Help: "File bytes sent by downloads, cut-off ones included."}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "refused_total",
-			Help: "Requests refused by a limit: rate_limited (0300014), busy (0300015), slow_body (0300020)."}, []string{"reason"}),
+			Help: "Requests refused by a limit: rate_limited (0300014), busy (0300015), slow_body (0300020), quota (0300024)."}, []string{"reason"}),
 		replayErrs: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "replay_errors_total",
 			Help: "Requests refused because the replay cache (Redis) could not be asked (0300017)."}),
 		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "store_errors_total",
@@ -109,6 +122,13 @@ func New(opts Options) *Metrics {
 			[]string{"location"}),
 		previous: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "previous_secret_total",
 			Help: "Requests signed with a key's previous secret: callers not yet moved in a rotation."}),
+		expired: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "expired_total",
+			Help: "Uploaded prompts removed by retention, as files and bytes (unit)."}, []string{"unit"}),
+	}
+	m.expired.WithLabelValues("files")
+	m.expired.WithLabelValues("bytes")
+	if opts.Quota != nil && opts.Usage != nil {
+		m.quota = newQuotaCollector(ns, opts.Quota, opts.Usage)
 	}
 	for _, reason := range refusals {
 		m.refused.WithLabelValues(reason)
@@ -198,9 +218,12 @@ func failedLocations(err error, into []string) []string {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	cs := []prometheus.Collector{m.requests, m.duration, m.received, m.stored, m.sent, m.refused,
-		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining}
+		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining, m.expired}
 	if m.replayLen != nil {
 		cs = append(cs, m.replayLen)
+	}
+	if m.quota != nil {
+		cs = append(cs, m.quota)
 	}
 	return cs
 }
@@ -216,5 +239,58 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range m.collectors() {
 		c.Collect(ch)
+	}
+}
+
+// Expired counts a prompt retention removed: use it as
+// retention.Sweeper.OnRemove.
+func (m *Metrics) Expired(_ int, size int64) {
+	m.expired.WithLabelValues("files").Inc()
+	m.expired.WithLabelValues("bytes").Add(float64(size))
+}
+
+// quotaCollector reports the usage and limit of each VDN the limits name.
+type quotaCollector struct {
+	limits *quota.Limits
+	usage  quota.Ledger
+	vdns   []int
+	descs  [4]*prometheus.Desc // usage bytes, usage files, limit bytes, limit files
+}
+
+func newQuotaCollector(ns string, limits *quota.Limits, usage quota.Ledger) *quotaCollector {
+	c := &quotaCollector{limits: limits, usage: usage}
+	for v := range limits.VDN {
+		c.vdns = append(c.vdns, v)
+	}
+	vdn := []string{"vdn"}
+	c.descs = [4]*prometheus.Desc{
+		prometheus.NewDesc(ns+"_quota_usage_bytes", "Bytes of uploaded prompts a VDN keeps, for the VDNs the quota names.", vdn, nil),
+		prometheus.NewDesc(ns+"_quota_usage_files", "Uploaded prompts a VDN keeps, for the VDNs the quota names.", vdn, nil),
+		prometheus.NewDesc(ns+"_quota_limit_bytes", "A VDN's quota in bytes (0: none), for the VDNs the quota names.", vdn, nil),
+		prometheus.NewDesc(ns+"_quota_limit_files", "A VDN's quota in files (0: none), for the VDNs the quota names.", vdn, nil),
+	}
+	return c
+}
+
+func (c *quotaCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *quotaCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, v := range c.vdns {
+		label := strconv.Itoa(v)
+		lim := c.limits.For(v)
+		ch <- prometheus.MustNewConstMetric(c.descs[2], prometheus.GaugeValue, float64(lim.Bytes), label)
+		ch <- prometheus.MustNewConstMetric(c.descs[3], prometheus.GaugeValue, float64(lim.Files), label)
+		u, err := c.usage.Usage(ctx, v)
+		if err != nil {
+			continue // no figure rather than a wrong one
+		}
+		ch <- prometheus.MustNewConstMetric(c.descs[0], prometheus.GaugeValue, float64(u.Bytes), label)
+		ch <- prometheus.MustNewConstMetric(c.descs[1], prometheus.GaugeValue, float64(u.Files), label)
 	}
 }

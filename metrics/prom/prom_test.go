@@ -22,6 +22,7 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/metrics/prom"
+	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -211,5 +212,47 @@ func TestDrainingGauge(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("ccfs_draining_requests never went back to 0")
 		}
+	}
+}
+
+// TestQuotaAndRetentionMetrics: usage and limit gauges for the VDNs the
+// limits name and for no other, refusals for the quota, and what
+// retention removed.
+func TestQuotaAndRetentionMetrics(t *testing.T) {
+	limits, err := quota.ParseLimits("*=1GiB,53=2MiB/10,54=none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage := quota.NewMemory()
+	usage.Set(context.Background(), map[int]quota.Usage{53: {Bytes: 1000, Files: 2}, 99: {Bytes: 5, Files: 1}})
+	m := prom.New(prom.Options{Quota: limits, Usage: usage})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	m.Observe(ccfs.Event{Interface: ccfs.InterfaceUpload, Code: ccfs.ErrQuota.Code()})
+	m.Expired(53, 300)
+	m.Expired(53, 200)
+	f := scrape(t, reg)
+	for _, c := range []struct {
+		family string
+		labels []string
+		want   float64
+	}{
+		{"ccfs_quota_usage_bytes", []string{"vdn=53"}, 1000},
+		{"ccfs_quota_usage_files", []string{"vdn=53"}, 2},
+		{"ccfs_quota_limit_bytes", []string{"vdn=53"}, 2 << 20},
+		{"ccfs_quota_limit_files", []string{"vdn=53"}, 10},
+		{"ccfs_quota_usage_bytes", []string{"vdn=54"}, 0},
+		{"ccfs_quota_limit_bytes", []string{"vdn=54"}, 0},
+		{"ccfs_quota_usage_bytes", []string{"vdn=99"}, -1}, // not named: no series
+		{"ccfs_refused_total", []string{"reason=quota"}, 1},
+		{"ccfs_expired_total", []string{"unit=files"}, 2},
+		{"ccfs_expired_total", []string{"unit=bytes"}, 500},
+	} {
+		if got := value(f, c.family, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)
+		}
+	}
+	if n := len(f["ccfs_quota_usage_bytes"].GetMetric()); n != 2 {
+		t.Errorf("%d usage series, want one per VDN named (2)", n)
 	}
 }
