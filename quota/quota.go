@@ -12,13 +12,12 @@ package quota
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/ccfs-go/ccfs/internal/pervdn"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -44,18 +43,7 @@ func (l *Limits) For(vdn int) Limit {
 }
 
 // String writes the limits as ParseLimits reads them.
-func (l *Limits) String() string {
-	parts := []string{"*=" + l.Default.String()}
-	vdns := make([]int, 0, len(l.VDN))
-	for v := range l.VDN {
-		vdns = append(vdns, v)
-	}
-	sort.Ints(vdns)
-	for _, v := range vdns {
-		parts = append(parts, strconv.Itoa(v)+"="+l.VDN[v].String())
-	}
-	return strings.Join(parts, ",")
-}
+func (l *Limits) String() string { return pervdn.Format(l.Default, l.VDN, Limit.String) }
 
 // String writes a limit as "2GiB", "2GiB/10000" (bytes and files), or
 // "none".
@@ -76,34 +64,11 @@ func (l Limit) String() string {
 // number of files; "none" is no limit. A VDN not listed, with no "*",
 // has no limit.
 func ParseLimits(s string) (*Limits, error) {
-	l := &Limits{VDN: map[int]Limit{}}
-	seenDefault := false
-	for _, item := range strings.Split(s, ",") {
-		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return nil, fmt.Errorf("quota: %q is not VDN=LIMIT", item)
-		}
-		lim, err := parseLimit(val)
-		if err != nil {
-			return nil, fmt.Errorf("quota: %s: %w", key, err)
-		}
-		if key == "*" {
-			if seenDefault {
-				return nil, errors.New("quota: * is given twice")
-			}
-			l.Default, seenDefault = lim, true
-			continue
-		}
-		vdn, err := strconv.Atoi(key)
-		if err != nil || vdn <= 0 || vdn > 1<<31-1 {
-			return nil, fmt.Errorf("quota: %q is not a VDN (a positive 32-bit number) or *", key)
-		}
-		if _, dup := l.VDN[vdn]; dup {
-			return nil, fmt.Errorf("quota: VDN %d is given twice", vdn)
-		}
-		l.VDN[vdn] = lim
+	def, byVDN, err := pervdn.Parse(s, "quota", parseLimit)
+	if err != nil {
+		return nil, err
 	}
-	return l, nil
+	return &Limits{Default: def, VDN: byVDN}, nil
 }
 
 func parseLimit(s string) (Limit, error) {

@@ -18,11 +18,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ccfs-go/ccfs/internal/pervdn"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
@@ -44,55 +44,21 @@ func (p *Policy) For(vdn int) time.Duration {
 }
 
 // String writes the policy as ParsePolicy reads it.
-func (p *Policy) String() string {
-	parts := []string{"*=" + formatAge(p.Default)}
-	vdns := make([]int, 0, len(p.VDN))
-	for v := range p.VDN {
-		vdns = append(vdns, v)
-	}
-	sort.Ints(vdns)
-	for _, v := range vdns {
-		parts = append(parts, strconv.Itoa(v)+"="+formatAge(p.VDN[v]))
-	}
-	return strings.Join(parts, ",")
-}
+func (p *Policy) String() string { return pervdn.Format(p.Default, p.VDN, formatAge) }
 
 // ParsePolicy reads a comma-separated list of VDN=AGE, with * for the
 // default: "*=30d,53=7d,54=none". An age is a number of days ("30d") or a
 // Go duration ("12h", "90m"); "none" keeps for ever. A lone age ("30d")
 // is the default. A VDN not listed, with no "*", keeps for ever.
 func ParsePolicy(s string) (*Policy, error) {
-	p := &Policy{VDN: map[int]time.Duration{}}
 	if !strings.Contains(s, "=") {
 		s = "*=" + s
 	}
-	seenDefault := false
-	for _, item := range strings.Split(s, ",") {
-		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return nil, fmt.Errorf("retention: %q is not VDN=AGE", item)
-		}
-		age, err := parseAge(val)
-		if err != nil {
-			return nil, fmt.Errorf("retention: %s: %w", key, err)
-		}
-		if key == "*" {
-			if seenDefault {
-				return nil, errors.New("retention: * is given twice")
-			}
-			p.Default, seenDefault = age, true
-			continue
-		}
-		vdn, err := strconv.Atoi(key)
-		if err != nil || vdn <= 0 || vdn > 1<<31-1 {
-			return nil, fmt.Errorf("retention: %q is not a VDN (a positive 32-bit number) or *", key)
-		}
-		if _, dup := p.VDN[vdn]; dup {
-			return nil, fmt.Errorf("retention: VDN %d is given twice", vdn)
-		}
-		p.VDN[vdn] = age
+	def, byVDN, err := pervdn.Parse(s, "retention", parseAge)
+	if err != nil {
+		return nil, err
 	}
-	return p, nil
+	return &Policy{Default: def, VDN: byVDN}, nil
 }
 
 // minAge is the shortest age a policy may give: an upload is never
