@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ccfs-go/ccfs/store"
@@ -40,8 +39,8 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	// Uploads go straight into the rule's directory, so that is the only
 	// place deleteFile removes from.
-	vdn, rest, ok := h.cfg.rule.Match(name)
-	if !ok || rest == "" || strings.Contains(rest, "/") {
+	vdn, ok := h.cfg.rule.MatchFile(name)
+	if !ok {
 		return nil, ErrFormat.with("the format of fileName is incorrect: it is not a file in the directory of the Third-Party Upload File Path Rule %s", h.cfg.PathRule)
 	}
 	ev.VDN = vdn

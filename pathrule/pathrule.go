@@ -118,6 +118,18 @@ func (r *Rule) Match(name string) (vdn int, rest string, ok bool) {
 	return vdn, name, true
 }
 
+// MatchFile reports whether name is a file directly in the rule's
+// directory for some VDN — where an upload under the rule goes — and
+// returns that VDN. A file in a subdirectory, or the directory itself,
+// is not.
+func (r *Rule) MatchFile(name string) (vdn int, ok bool) {
+	vdn, rest, ok := r.Match(name)
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return 0, false
+	}
+	return vdn, true
+}
+
 // MustParse is Parse for rules known to be valid; it panics otherwise.
 func MustParse(s string) *Rule {
 	r, err := Parse(s)

@@ -180,3 +180,19 @@ func TestPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchFile(t *testing.T) {
+	r := pathrule.MustParse(pathrule.Default)
+	for name, want := range map[string]int{
+		"3rdfile/53/thirdvoicebotfile/a.wav":     53,
+		"3rdfile/53/thirdvoicebotfile":           0, // the directory itself
+		"3rdfile/53/thirdvoicebotfile/sub/a.wav": 0,
+		"3rdfile/53/IVRrecordFile/a.wav":         0,
+		"3rdfile/053/thirdvoicebotfile/a.wav":    0,
+	} {
+		vdn, ok := r.MatchFile(name)
+		if ok != (want != 0) || vdn != want {
+			t.Errorf("MatchFile(%q) = %d, %v; want %d", name, vdn, ok, want)
+		}
+	}
+}

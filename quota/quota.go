@@ -211,8 +211,8 @@ func (m *Memory) Set(_ context.Context, counts map[int]Usage) error {
 func Count(ctx context.Context, s store.Lister, rule *pathrule.Rule) (map[int]Usage, error) {
 	counts := map[int]Usage{}
 	err := s.List(ctx, rule.Prefix(), func(f store.FileInfo) error {
-		vdn, rest, ok := rule.Match(f.Name)
-		if !ok || rest == "" || strings.Contains(rest, "/") {
+		vdn, ok := rule.MatchFile(f.Name)
+		if !ok {
 			return nil
 		}
 		u := counts[vdn]
@@ -222,11 +222,11 @@ func Count(ctx context.Context, s store.Lister, rule *pathrule.Rule) (map[int]Us
 	return counts, err
 }
 
-// Load counts the store's files (Count) into l.
-func Load(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) error {
+// Load counts the store's files (Count) into l, and returns the counts.
+func Load(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) (map[int]Usage, error) {
 	counts, err := Count(ctx, s, rule)
 	if err != nil {
-		return fmt.Errorf("quota: counting the stored files: %w", err)
+		return nil, fmt.Errorf("quota: counting the stored files: %w", err)
 	}
-	return l.Set(ctx, counts)
+	return counts, l.Set(ctx, counts)
 }

@@ -183,8 +183,8 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 		return nil
 	}
 	err := s.Store.List(ctx, s.Rule.Prefix(), func(f store.FileInfo) error {
-		vdn, rest, ok := s.Rule.Match(f.Name)
-		if !ok || rest == "" || strings.Contains(rest, "/") {
+		vdn, ok := s.Rule.MatchFile(f.Name)
+		if !ok {
 			return nil // not an upload: never touched
 		}
 		age := s.Policy.For(vdn)

@@ -81,7 +81,7 @@ func TestSweepRemovesExpiredPromptsOnly(t *testing.T) {
 			})
 			rule := pathrule.MustParse(pathrule.Default)
 			usage := quota.NewMemory()
-			if err := quota.Load(context.Background(), usage, s, rule); err != nil {
+			if _, err := quota.Load(context.Background(), usage, s, rule); err != nil {
 				t.Fatal(err)
 			}
 			policy, _ := retention.ParsePolicy("*=30d,53=7d,54=none")

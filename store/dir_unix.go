@@ -17,10 +17,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The unix Dir resolves every name one element at a time from the root's
-// descriptor, with O_NOFOLLOW at each step, so no symbolic link is
-// followed anywhere on a name's path, inside the root or out of it, and
-// what it opens, removes or links into is what the name says.
+// The unix Dir resolves every name from the root's descriptor without
+// following a symbolic link anywhere on its path, inside the root or out
+// of it — in one openat2 call on Linux, else one element at a time with
+// O_NOFOLLOW at each step — so what it opens, removes or links into is
+// what the name says.
 
 // walkDir opens the directory dir ("." for the root) under the root
 // without following a link. With create, missing directories are made

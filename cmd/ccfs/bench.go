@@ -116,8 +116,8 @@ func (t *tally) summary(w io.Writer, sizeName, how string) {
 	fmt.Fprintf(w, "%d requests of %s in %.1fs %s\n", len(t.latencies), sizeName, elapsed, how)
 	fmt.Fprintf(w, "uploads/s  %.1f\nMB/s       %.1f (of WAV)\n", float64(t.codes[ccfs.SuccessCode])/elapsed, float64(t.okBytes)/elapsed/1e6)
 	if n := len(t.latencies); n > 0 {
-		pct := func(p float64) time.Duration { return t.latencies[int(p*float64(n-1))].Round(100 * time.Microsecond) }
-		fmt.Fprintf(w, "latency    p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", pct(0.5), pct(0.9), pct(0.99), pct(0.999), t.latencies[n-1].Round(100*time.Microsecond))
+		pct := func(p float64) time.Duration { return load.Percentile(t.latencies, p).Round(100 * time.Microsecond) }
+		fmt.Fprintf(w, "latency    p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", pct(50), pct(90), pct(99), pct(99.9), t.latencies[n-1].Round(100*time.Microsecond))
 	}
 	fmt.Fprintln(w, "result codes:")
 	for _, k := range slices.Sorted(maps.Keys(t.codes)) {

@@ -404,7 +404,7 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 	}
 	start := time.Now()
 	usage := quota.NewMemory()
-	counts, err := quota.Count(ctx, l, r)
+	counts, err := quota.Load(ctx, usage, l, r)
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +412,6 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 	for _, u := range counts {
 		files, bytes = files+u.Files, bytes+u.Bytes
 	}
-	usage.Set(ctx, counts)
 	logger.Info("usage counted from the store", "vdns", len(counts), "files", files, "bytes", bytes, "took", time.Since(start).Round(time.Millisecond))
 	return usage, nil
 }

@@ -99,15 +99,20 @@ type noReplay struct{}
 
 func (noReplay) Add(context.Context, auth.ReplayEntry) error { return nil }
 
+// benchKeys holds the benchmarks' one key, for any VDN.
+func benchKeys() *auth.Static {
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
+	return creds
+}
+
 // NewHandler returns the real handler on s, set up for benchmarking.
 func NewHandler(s store.Store) http.Handler { return NewHandlerWith(s, nil) }
 
 // NewHandlerWith is NewHandler with the options edited by edit (if not
 // nil) before the handler is made, such as to add an OnRequest hook.
 func NewHandlerWith(s store.Store, edit func(*ccfs.Options)) *ccfs.Handler {
-	creds, _ := auth.NewStatic(auth.Key{AccessKey: ak, SecretKey: sk, AnyVDN: true})
 	opts := ccfs.Options{
-		Credentials: creds, Store: s, Replay: noReplay{}, RatePerKey: rate.Inf, MaxInFlight: 1 << 16, MaxInFlightPerKey: 1 << 16,
+		Credentials: benchKeys(), Store: s, Replay: noReplay{}, RatePerKey: rate.Inf, MaxInFlight: 1 << 16, MaxInFlightPerKey: 1 << 16,
 		Window: 1 << 62, Now: func() time.Time { return benchTime }, Logger: slog.New(slog.DiscardHandler),
 	}
 	if edit != nil {
@@ -122,7 +127,12 @@ func NewHandlerWith(s store.Store, edit func(*ccfs.Options)) *ccfs.Handler {
 
 // NewNaive returns the naive implementation on s.
 func NewNaive(s store.Store) http.Handler {
-	return &Naive{Keys: map[string]string{ak: sk}, Store: s, Now: time.Now}
+	return NewNaiveWith(benchKeys(), s)
+}
+
+// NewNaiveWith returns the naive implementation on s, accepting keys.
+func NewNaiveWith(keys auth.Credentials, s store.Store) *Naive {
+	return &Naive{Keys: keys, Store: s, Now: time.Now}
 }
 
 // nopWriter is a ResponseWriter that keeps the status and whether the

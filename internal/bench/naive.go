@@ -39,7 +39,7 @@ import (
 // Naive is the typical implementation of the upload interface, written
 // plainly: every step takes the whole of its input at once.
 type Naive struct {
-	Keys  map[string]string // access key → secret key
+	Keys  auth.Credentials
 	Store store.Store
 	Now   func() time.Time
 }
@@ -93,10 +93,11 @@ func (n *Naive) authentic(r *http.Request, body []byte) bool {
 	if len(parts) != 5 {
 		return false
 	}
-	sk, ok := n.Keys[parts[1]]
-	if !ok {
+	k, err := n.Keys.Lookup(r.Context(), parts[1])
+	if err != nil {
 		return false
 	}
+	sk := k.SecretKey
 	names := strings.Split(parts[3], ";")
 	var headers []string
 	for _, h := range names {

@@ -8,6 +8,7 @@ package load
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -49,4 +50,14 @@ func Open(ctx context.Context, rate float64, d time.Duration, rng *rand.Rand, se
 	}
 	wg.Wait()
 	return i
+}
+
+// Percentile returns the p-th percentile (0 < p ≤ 100) of sorted, by
+// nearest rank: the smallest sample at or above p percent of them. It is
+// 0 for no samples.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[max(0, int(math.Ceil(p/100*float64(len(sorted))-1e-9))-1)]
 }

@@ -64,3 +64,20 @@ func TestOpenStopsWithItsContext(t *testing.T) {
 		t.Fatalf("%d requests in %v", n, el)
 	}
 }
+
+// TestPercentile: the p-th percentile is the smallest sample at or above
+// p percent of them.
+func TestPercentile(t *testing.T) {
+	var s []time.Duration
+	for i := 1; i <= 1000; i++ {
+		s = append(s, time.Duration(i))
+	}
+	for p, want := range map[float64]time.Duration{50: 500, 90: 900, 99: 990, 99.9: 999, 100: 1000, 0.01: 1} {
+		if got := Percentile(s, p); got != want {
+			t.Errorf("p%g = %v, want %v", p, got, want)
+		}
+	}
+	if Percentile(nil, 50) != 0 || Percentile(s[:1], 99) != 1 {
+		t.Error("no samples, or one")
+	}
+}

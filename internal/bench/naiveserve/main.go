@@ -7,13 +7,12 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"log"
 	"net/http"
-	"os"
 	"time"
 
+	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/bench"
 )
 
@@ -27,24 +26,13 @@ func main() {
 	if *dir == "" {
 		log.Fatal("naiveserve: need -dir")
 	}
-	n := bench.NewNaive(bench.Careful{Root: *dir}).(*bench.Naive)
+	var n http.Handler = bench.NewNaive(bench.Careful{Root: *dir})
 	if *creds != "" {
-		b, err := os.ReadFile(*creds)
+		keys, err := auth.NewFileCredentials(*creds)
 		if err != nil {
-			log.Fatal(err)
+			log.Fatalf("naiveserve: %v", err)
 		}
-		var f struct {
-			Keys []struct {
-				AK string `json:"ak"`
-				SK string `json:"sk"`
-			} `json:"keys"`
-		}
-		if err := json.Unmarshal(b, &f); err != nil {
-			log.Fatalf("naiveserve: %s: %v", *creds, err)
-		}
-		for _, k := range f.Keys {
-			n.Keys[k.AK] = k.SK
-		}
+		n = bench.NewNaiveWith(keys, bench.Careful{Root: *dir})
 	}
 	srv := &http.Server{Addr: *addr, Handler: n, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServeTLS(*cert, *key))

@@ -450,12 +450,7 @@ func (t *target) warm(prompts [][]byte) error {
 type samples []time.Duration
 
 // pct is the p-th percentile.
-func (s samples) pct(p float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	return s[max(0, int(math.Ceil(p/100*float64(len(s))-1e-9))-1)]
-}
+func (s samples) pct(p float64) time.Duration { return load.Percentile(s, p) }
 
 // diskTimes are the disk's own latencies.
 type diskTimes struct{ fsync, commit samples }

@@ -30,8 +30,8 @@ type Binaries struct {
 	Naive string // naiveserve
 }
 
-// Build builds both programs into dir.
-func Build(dir string) (Binaries, error) {
+// build builds both programs into dir.
+func build(dir string) (Binaries, error) {
 	b := Binaries{CCFS: filepath.Join(dir, "ccfs"), Naive: filepath.Join(dir, "naiveserve")}
 	for bin, pkg := range map[string]string{b.CCFS: "./cmd/ccfs", b.Naive: "./internal/bench/naiveserve"} {
 		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
@@ -58,7 +58,7 @@ func NewWorkspace(prefix string, keys ...auth.Key) (*Workspace, error) {
 		return nil, err
 	}
 	w := &Workspace{Dir: dir, Data: filepath.Join(dir, "data")}
-	if w.Bins, err = Build(dir); err == nil {
+	if w.Bins, err = build(dir); err == nil {
 		if err = os.MkdirAll(w.Data, 0o750); err == nil {
 			err = WriteCredentials(filepath.Join(w.Data, "credentials.json"), keys...)
 		}
