@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/http"
 	"time"
@@ -59,7 +60,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 		}
 	}
 	if lr := h.cfg.locationRemover; lr != nil && location != "" {
-		err = lr.RemoveAt(ctx, location, name)
+		size, err = h.removeCopy(ctx, lr, location, name, size)
 	} else {
 		err = h.cfg.remover.Remove(ctx, name)
 	}
@@ -77,6 +78,32 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}
 	return nil, ErrStorage.with("the file could not be deleted").because(err)
+}
+
+// removeCopy removes the copy of name at one location of a pool. Under a
+// quota it returns size while no copy is left, the file's size to give
+// back, and -1 while other locations still hold one: a prompt is one file
+// to its VDN's quota however many copies the pool keeps.
+func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, location, name string, size int64) (int64, error) {
+	if size < 0 {
+		return size, lr.RemoveAt(ctx, location, name)
+	}
+	hash := fnv.New32a()
+	hash.Write([]byte(name))
+	mu := &h.copies[hash.Sum32()%uint32(len(h.copies))]
+	mu.Lock()
+	defer mu.Unlock()
+	if err := lr.RemoveAt(ctx, location, name); err != nil {
+		return -1, err
+	}
+	switch _, err := h.sizeOf(name); {
+	case err == nil:
+		return -1, nil // copies are left
+	case !missing(err):
+		h.cfg.Logger.Warn("quota: after removing a copy, whether others are left is unknown; its size stays counted until a reconcile", "file", name, "err", err)
+		return -1, nil
+	}
+	return size, nil
 }
 
 // sizeOf is the size of the stored file name.

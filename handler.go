@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Handler serves the interfaces: uploadFile, deleteFile and
@@ -19,6 +20,10 @@ type Handler struct {
 	draining chan struct{}     // a slot for each refused request whose body is drained
 	perKey   keySlots          // requests in progress by access key
 	limits   keyLimits         // proven requests by access key
+	// copies serialises, by a hash of the name, the removal of one copy
+	// of a pool's file with the look for copies left, so that two deletes
+	// of its last two copies give its size back once (on this node).
+	copies [16]sync.Mutex
 }
 
 // NewHandler returns a Handler, or an error if opts are invalid.

@@ -213,8 +213,6 @@ func (o Options) resolve() (*config, error) {
 			return nil, errors.New("ccfs: Options.Quota needs Options.Usage (quota.NewMemory, loaded with quota.Load)")
 		case !strings.Contains(c.PathRule, pathrule.Placeholder):
 			return nil, fmt.Errorf("ccfs: Options.Quota needs a PathRule with %s: without it no file says whose it is", pathrule.Placeholder)
-		case c.locationRemover != nil:
-			return nil, errors.New("ccfs: Options.Quota is not supported yet on a store of several locations (a CTI pool)")
 		case c.remover != nil && c.opener == nil:
 			return nil, errors.New("ccfs: Options.Quota needs a store that opens files, to give back a deleted file's size")
 		}

@@ -25,6 +25,14 @@ func TestQuota(t *testing.T) {
 	d, _ := newDirStore(t)
 	t.Run("Dir", func(t *testing.T) { ccfstest.TestQuota(t, d) })
 	t.Run("Memory", func(t *testing.T) { ccfstest.TestQuota(t, store.NewMemory()) })
+	t.Run("Pool", func(t *testing.T) {
+		d2, _ := newDirStore(t)
+		p, err := store.NewPool(0, store.Location{ID: "0", Store: d}, store.Location{ID: "256", Store: d2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ccfstest.TestQuota(t, p)
+	})
 }
 
 // TestQuotaOfFiles: a limit in files alone.
@@ -55,7 +63,6 @@ func TestQuotaOptions(t *testing.T) {
 	for what, o := range map[string]ccfs.Options{
 		"no Usage":             {Credentials: creds, Store: store.NewMemory(), Quota: lim},
 		"a rule without VDN":   {Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(), PathRule: "/prompts/"},
-		"a pool":               {Credentials: creds, Store: mustPool(t), Quota: lim, Usage: quota.NewMemory()},
 		"a remover, no opener": {Credentials: creds, Store: removeOnly{store.NewMemory()}, Quota: lim, Usage: quota.NewMemory()},
 	} {
 		if _, err := ccfs.NewHandler(o); err == nil {
@@ -71,11 +78,3 @@ func (r removeOnly) Put(ctx context.Context, name string, rd io.Reader, size int
 	return r.m.Put(ctx, name, rd, size)
 }
 func (r removeOnly) Remove(ctx context.Context, name string) error { return r.m.Remove(ctx, name) }
-
-func mustPool(t *testing.T) *store.Pool {
-	p, err := store.NewPool(1, store.Location{ID: "1", Store: store.NewMemory()}, store.Location{ID: "2", Store: store.NewMemory()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}

@@ -27,8 +27,11 @@ import (
 // still uploads; a delete makes room; a new handler whose usage is
 // counted from s (a restart) refuses where the old one did; and 64
 // uploads racing at the edge of a quota store exactly as many files as
-// fit. It uses two VDNs of its own, chosen at random, and removes what it
-// stored.
+// fit. On a store of several locations (a store.LocationRemover, such as
+// a store.Pool), a file is one file to its quota however many copies it
+// has, and deleting its copies one location at a time gives its size back
+// with the last. It uses two VDNs of its own, chosen at random, and
+// removes what it stored.
 func TestQuota(t *testing.T, s store.Store) {
 	t.Helper()
 	l, lok := s.(store.Lister)
@@ -107,6 +110,33 @@ func TestQuota(t *testing.T, s store.Store) {
 			t.Fatalf("after a restart, past the quota: %v", err)
 		}
 	})
+
+	if _, ok := s.(store.LocationRemover); ok {
+		t.Run("Copies", func(t *testing.T) {
+			limits := strconv.Itoa(a) + "=" + strconv.FormatInt(usageOf(a).Bytes+size, 10)
+			ca, _, usage := quotaClients(t, s, l, limits, a, b)
+			before, _ := usage.Usage(ctx, a)
+			rd, err := ca.Upload(ctx, a, wav)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rd.LocationID) < 2 {
+				t.Fatalf("ccfstest.TestQuota: the file landed at %v; Copies needs a store that keeps two copies or more", rd.LocationID)
+			}
+			for i, loc := range rd.LocationID {
+				if err := ca.Delete(ctx, rd.FileName, loc); err != nil {
+					t.Fatalf("deleting the copy at %s: %v", loc, err)
+				}
+				want := quota.Usage{Bytes: before.Bytes + size, Files: before.Files + 1} // one file, however many copies
+				if i == len(rd.LocationID)-1 {
+					want = before
+				}
+				if got, _ := usage.Usage(ctx, a); got != want {
+					t.Fatalf("after deleting %d of %d copies the VDN uses %+v, want %+v", i+1, len(rd.LocationID), got, want)
+				}
+			}
+		})
+	}
 
 	t.Run("Race", func(t *testing.T) {
 		before := usageOf(b)

@@ -186,5 +186,14 @@ func stores(t *testing.T) map[string]fullStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return map[string]fullStore{"Dir": d, "Memory": store.NewMemory()}
+	d2, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d2.Close() })
+	pool, err := store.NewPool(0, store.Location{ID: "0", Store: d2}, store.Location{ID: "256", Store: store.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]fullStore{"Dir": d, "Memory": store.NewMemory(), "Pool": pool}
 }

@@ -25,7 +25,8 @@ type Location struct {
 // nothing, so a failing location never keeps a partial copy.
 //
 // To take back copies, every location's store must be a Remover; to read
-// files back through the Pool, an Opener.
+// files back through the Pool, an Opener; to list them (for quotas and
+// retention), a Lister.
 type Pool struct {
 	locations []Location
 	min       int
@@ -37,6 +38,7 @@ var (
 	_ Remover         = (*Pool)(nil)
 	_ LocationRemover = (*Pool)(nil)
 	_ Pinger          = (*Pool)(nil)
+	_ Lister          = (*Pool)(nil)
 )
 
 // NewPool returns a Pool over locations that needs min copies for a Put
@@ -261,4 +263,47 @@ func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
 		return &LocationError{id, errors.New("not a store.Remover")}
 	}
 	return rm.Remove(ctx, name)
+}
+
+// List implements Lister. A file is listed once, however many locations
+// hold a copy of it: a prompt uploaded to a pool is one file to its VDN's
+// quota and to retention. Its size and time are those of the first
+// location in the pool's order that has it. Every location must be a
+// Lister, and answer: a location that cannot be listed fails the List
+// (naming it), even when the pool needs fewer copies for a Put, since its
+// files may be there alone.
+//
+// To list each file once, List keeps the names it has listed at every
+// location but the last: memory of the order of 100 bytes a file.
+func (p *Pool) List(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	listers := make([]Lister, len(p.locations))
+	for i, l := range p.locations {
+		ls, ok := l.Store.(Lister)
+		if !ok {
+			return &LocationError{l.ID, errors.New("not a store.Lister")}
+		}
+		listers[i] = ls
+	}
+	seen := map[string]struct{}{}
+	for i, ls := range listers {
+		last := i == len(listers)-1
+		var fnErr error // fn's own error goes back as it is
+		err := ls.List(ctx, dir, func(f FileInfo) error {
+			if _, dup := seen[f.Name]; dup {
+				return nil
+			}
+			if !last {
+				seen[f.Name] = struct{}{}
+			}
+			fnErr = fn(f)
+			return fnErr
+		})
+		switch {
+		case fnErr != nil:
+			return fnErr
+		case err != nil:
+			return &LocationError{p.locations[i].ID, err}
+		}
+	}
+	return nil
 }

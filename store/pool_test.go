@@ -234,3 +234,67 @@ func TestPing(t *testing.T) {
 		t.Fatal("Dir.Ping after its root was removed: nil")
 	}
 }
+
+// brokenLister is a location whose listing fails.
+type brokenLister struct{ *store.Memory }
+
+func (brokenLister) List(context.Context, string, func(store.FileInfo) error) error {
+	return errors.New("connection refused")
+}
+
+// TestPoolList: a file is listed once whatever locations hold it, the one
+// only a later location holds included; a location that cannot list
+// fails the listing, named.
+func TestPoolList(t *testing.T) {
+	ctx := context.Background()
+	p, mems := newPool(t, 0)
+	for _, name := range []string{"v/1/a.wav", "v/1/b.wav", "v/2/c.wav"} {
+		if _, err := p.Put(ctx, name, strings.NewReader(name), int64(len(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.RemoveAt(ctx, "0", "v/1/b.wav"); err != nil { // a copy left at 256 only
+		t.Fatal(err)
+	}
+	if err := mems[0].Remove(ctx, "v/2/c.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mems[0].Put(ctx, "v/2/d.wav", strings.NewReader("only at 0"), 9); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]int64{}
+	if err := p.List(ctx, "v", func(f store.FileInfo) error {
+		if _, twice := listed[f.Name]; twice {
+			t.Errorf("%s listed twice", f.Name)
+		}
+		listed[f.Name] = f.Size
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"v/1/a.wav": 9, "v/1/b.wav": 9, "v/2/c.wav": 9, "v/2/d.wav": 9}
+	if len(listed) != len(want) {
+		t.Fatalf("listed %v, want %v", listed, want)
+	}
+	for name, size := range want {
+		if listed[name] != size {
+			t.Errorf("%s: listed %v, want size %d", name, listed, size)
+		}
+	}
+
+	stop := errors.New("enough")
+	calls := 0
+	if err := p.List(ctx, "", func(store.FileInfo) error { calls++; return stop }); err != stop || calls != 1 {
+		t.Errorf("fn's error: List returned %v after %d calls, want it as it is after 1", err, calls)
+	}
+
+	broken, _ := store.NewPool(1, store.Location{ID: "0", Store: store.NewMemory()}, store.Location{ID: "256", Store: brokenLister{store.NewMemory()}})
+	var le *store.LocationError
+	if err := broken.List(ctx, "", func(store.FileInfo) error { return nil }); !errors.As(err, &le) || le.Location != "256" {
+		t.Errorf("a location that cannot list: %v, want a LocationError naming 256", err)
+	}
+	mute, _ := store.NewPool(1, store.Location{ID: "0", Store: store.NewMemory()}, store.Location{ID: "512", Store: panicking{}})
+	if err := mute.List(ctx, "", func(store.FileInfo) error { return nil }); !errors.As(err, &le) || le.Location != "512" {
+		t.Errorf("a location that is not a Lister: %v, want a LocationError naming 512", err)
+	}
+}

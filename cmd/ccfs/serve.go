@@ -396,7 +396,7 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Logger) (quota.Ledger, error) {
 	l, ok := st.(store.Lister)
 	if !ok {
-		return nil, errors.New("--quota needs a store that lists its files (a directory or s3://; not --pool yet)")
+		return nil, errors.New("--quota needs a store that lists its files (a directory, s3:// or a pool of them)")
 	}
 	r, err := pathrule.Parse(rule)
 	if err != nil {
@@ -421,7 +421,7 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, onRemove func(int, int64), logger *slog.Logger) error {
 	rs, ok := st.(retention.Store)
 	if !ok {
-		return errors.New("--retain needs a store that lists and removes its files (a directory or s3://; not --pool yet)")
+		return errors.New("--retain needs a store that lists and removes its files (a directory, s3:// or a pool of them)")
 	}
 	rule, err := pathrule.Parse(cmp.Or(opts.PathRule, pathrule.Default))
 	if err != nil {
