@@ -61,11 +61,13 @@ type Options struct {
 	// the signature holds, so uploads racing at the edge can never
 	// together pass a limit and a stranger claims nothing. It needs Usage,
 	// an upload path rule with %VDNNO%, and, where files can be deleted, a
-	// store that opens them (to know their size); not yet a store of
-	// several locations (a CTI pool).
+	// store that opens them (to know their size). In a CTI pool a file is
+	// one file to its quota however many copies the pool keeps; its size
+	// comes back when its last copy is deleted.
 	Quota *quota.Limits
-	// Usage counts what each VDN keeps, for Quota: a quota.Memory loaded
-	// from the store with quota.Load before the handler serves.
+	// Usage counts what each VDN keeps, for Quota, loaded from the store
+	// with quota.Load before the handler serves: a quota.Memory for one
+	// server, a ledger several servers share (redisquota) for more.
 	Usage quota.Ledger
 	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
 	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.

@@ -21,6 +21,37 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
+// A QuotaOption changes what TestQuota checks.
+type QuotaOption func(*quotaCheck)
+
+// SharedLedger runs TestQuota across two nodes that share a quota.Shared
+// ledger: newNode returns the ledger as one more node would open it (its
+// own connection to the same place, say). Each node is a handler on the
+// store with its own ledger, loaded with quota.Load; uploads and deletes
+// alternate between the nodes; 64 racing uploads are spread over both;
+// and a restart is a node that starts while the ledger holds counts, and
+// must keep them. Without it, each node has a quota.Memory of its own,
+// and there is one node at a time.
+func SharedLedger(newNode func(t *testing.T) quota.Shared) QuotaOption {
+	return func(q *quotaCheck) { q.newShared = newNode }
+}
+
+// quotaCheck is one run of TestQuota.
+type quotaCheck struct {
+	s         store.Store
+	l         store.Lister
+	newShared func(t *testing.T) quota.Shared
+	rule      *pathrule.Rule
+	a, b      int // the test's own VDNs
+}
+
+// A quotaNode is one server: a handler with its ledger, and a client for
+// each of the two VDNs.
+type quotaNode struct {
+	a, b  *ccfs.Client
+	usage quota.Ledger
+}
+
 // TestQuota checks per-VDN quotas through the handler on s, which must be
 // a store.Lister, Opener and Remover: a VDN at its quota is refused with
 // ccfs.ErrQuota and keeps nothing of the refused file, while another VDN
@@ -32,91 +63,98 @@ import (
 // has, and deleting its copies one location at a time gives its size back
 // with the last. It uses two VDNs of its own, chosen at random, and
 // removes what it stored.
-func TestQuota(t *testing.T, s store.Store) {
+func TestQuota(t *testing.T, s store.Store, opts ...QuotaOption) {
 	t.Helper()
 	l, lok := s.(store.Lister)
 	rm, rok := s.(store.Remover)
 	if _, ook := s.(store.Opener); !lok || !ook || !rok {
 		t.Fatalf("ccfstest.TestQuota: %T is not a store.Lister, Opener and Remover", s)
 	}
-	rule := pathrule.MustParse(pathrule.Default)
-	a := 1_000_000 + rand.IntN(1<<30)
-	b := a + 1
+	q := &quotaCheck{s: s, l: l, rule: pathrule.MustParse(pathrule.Default), a: 1_000_000 + rand.IntN(1<<30)}
+	q.b = q.a + 1
+	for _, o := range opts {
+		o(q)
+	}
+	var shared quota.Shared
+	if q.newShared != nil {
+		shared = q.newShared(t)
+	}
+	ctx := context.Background()
 	t.Cleanup(func() {
-		counted := map[string]bool{}
-		l.List(context.Background(), rule.Prefix(), func(f store.FileInfo) error {
-			if vdn, ok := rule.MatchFile(f.Name); ok && (vdn == a || vdn == b) {
-				counted[f.Name] = true
+		stored := map[string]int64{}
+		l.List(ctx, q.rule.Prefix(), func(f store.FileInfo) error {
+			if vdn, ok := q.rule.MatchFile(f.Name); ok && (vdn == q.a || vdn == q.b) {
+				stored[f.Name] = f.Size
 			}
 			return nil
 		})
-		for name := range counted {
-			rm.Remove(context.Background(), name)
+		for name, size := range stored {
+			if rm.Remove(ctx, name) == nil && shared != nil {
+				vdn, _ := q.rule.MatchFile(name)
+				shared.Release(ctx, vdn, size)
+			}
 		}
 	})
 	wav := WAV(time.Second, wavcheck.ALaw)
 	size := int64(len(wav))
-	ctx := context.Background()
-	usageOf := func(vdn int) quota.Usage {
-		t.Helper()
-		counts, err := quota.Count(ctx, l, rule)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return counts[vdn]
-	}
+	a, b := q.a, q.b
 
 	t.Run("Share", func(t *testing.T) {
 		limits := strconv.Itoa(a) + "=" + strconv.FormatInt(3*size, 10) + ",*=none"
-		ca, cb, usage := quotaClients(t, s, l, limits, a, b)
+		nodes := q.nodes(t, limits)
+		node := func(i int) *quotaNode { return nodes[i%len(nodes)] }
 		var names []string
-		for range 3 {
-			rd, err := ca.Upload(ctx, a, wav)
+		for i := range 3 {
+			rd, err := node(i).a.Upload(ctx, a, wav)
 			if err != nil {
 				t.Fatal(err)
 			}
 			names = append(names, rd.FileName)
 		}
-		_, err := ca.Upload(ctx, a, wav)
+		_, err := node(3).a.Upload(ctx, a, wav)
 		var ce ccfs.Error
 		if !errors.Is(err, ccfs.ErrQuota) || !errors.As(err, &ce) || !strings.Contains(ce.Desc(), "VDN "+strconv.Itoa(a)) {
 			t.Fatalf("past the quota: %v, want %s naming the VDN", err, ccfs.ErrQuota.Code())
 		}
-		if u := usageOf(a); u.Files != 3 {
+		if u := q.stored(t, a); u.Files != 3 {
 			t.Fatalf("after a refusal the store holds %d files of the VDN, want 3", u.Files)
 		}
-		for range 4 {
-			if _, err := cb.Upload(ctx, b, wav); err != nil {
+		for i := range 4 {
+			if _, err := node(i).b.Upload(ctx, b, wav); err != nil {
 				t.Fatalf("another VDN, beside a full one: %v", err)
 			}
 		}
-		if err := ca.Delete(ctx, names[0], ""); err != nil {
+		if err := node(1).a.Delete(ctx, names[0], ""); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ := usage.Usage(ctx, a); u != (quota.Usage{Bytes: 2 * size, Files: 2}) {
-			t.Fatalf("after a delete the VDN uses %+v", u)
+		for _, n := range nodes {
+			if u, _ := n.usage.Usage(ctx, a); u != (quota.Usage{Bytes: 2 * size, Files: 2}) {
+				t.Fatalf("after a delete the VDN uses %+v", u)
+			}
 		}
-		if _, err := ca.Upload(ctx, a, wav); err != nil {
+		if _, err := node(0).a.Upload(ctx, a, wav); err != nil {
 			t.Fatalf("after a delete made room: %v", err)
 		}
-		// A restart: a new ledger, counted from the store.
-		ca2, _, usage2 := quotaClients(t, s, l, limits, a, b)
+		// A restart: new nodes, whose usage is counted from the store (or
+		// kept, in a shared ledger that holds counts).
+		restarted := q.nodes(t, limits)
 		for vdn, files := range map[int]int64{a: 3, b: 4} {
-			if u, _ := usage2.Usage(ctx, vdn); u != (quota.Usage{Bytes: files * size, Files: files}) {
+			if u, _ := restarted[0].usage.Usage(ctx, vdn); u != (quota.Usage{Bytes: files * size, Files: files}) {
 				t.Errorf("after a restart VDN %d uses %+v, want %d files of %d bytes", vdn, u, files, size)
 			}
 		}
-		if _, err := ca2.Upload(ctx, a, wav); !errors.Is(err, ccfs.ErrQuota) {
+		if _, err := restarted[len(restarted)-1].a.Upload(ctx, a, wav); !errors.Is(err, ccfs.ErrQuota) {
 			t.Fatalf("after a restart, past the quota: %v", err)
 		}
 	})
 
 	if _, ok := s.(store.LocationRemover); ok {
 		t.Run("Copies", func(t *testing.T) {
-			limits := strconv.Itoa(a) + "=" + strconv.FormatInt(usageOf(a).Bytes+size, 10)
-			ca, _, usage := quotaClients(t, s, l, limits, a, b)
+			limits := strconv.Itoa(a) + "=" + strconv.FormatInt(q.stored(t, a).Bytes+size, 10)
+			nodes := q.nodes(t, limits)
+			usage := nodes[0].usage
 			before, _ := usage.Usage(ctx, a)
-			rd, err := ca.Upload(ctx, a, wav)
+			rd, err := nodes[0].a.Upload(ctx, a, wav)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +162,7 @@ func TestQuota(t *testing.T, s store.Store) {
 				t.Fatalf("ccfstest.TestQuota: the file landed at %v; Copies needs a store that keeps two copies or more", rd.LocationID)
 			}
 			for i, loc := range rd.LocationID {
-				if err := ca.Delete(ctx, rd.FileName, loc); err != nil {
+				if err := nodes[i%len(nodes)].a.Delete(ctx, rd.FileName, loc); err != nil {
 					t.Fatalf("deleting the copy at %s: %v", loc, err)
 				}
 				want := quota.Usage{Bytes: before.Bytes + size, Files: before.Files + 1} // one file, however many copies
@@ -139,15 +177,15 @@ func TestQuota(t *testing.T, s store.Store) {
 	}
 
 	t.Run("Race", func(t *testing.T) {
-		before := usageOf(b)
+		before := q.stored(t, b)
 		limits := strconv.Itoa(b) + "=" + strconv.FormatInt(before.Bytes+10*size+size/2, 10)
-		_, cb, usage := quotaClients(t, s, l, limits, a, b)
+		nodes := q.nodes(t, limits)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		codes := map[string]int{}
-		for range 64 {
+		for i := range 64 {
 			wg.Go(func() {
-				_, err := cb.Upload(ctx, b, wav)
+				_, err := nodes[i%len(nodes)].b.Upload(ctx, b, wav)
 				code := ccfs.SuccessCode
 				if ce := (ccfs.Error{}); errors.As(err, &ce) {
 					code = ce.Code()
@@ -161,46 +199,72 @@ func TestQuota(t *testing.T, s store.Store) {
 		}
 		wg.Wait()
 		if codes[ccfs.SuccessCode] != 10 || codes[ccfs.ErrQuota.Code()] != 54 {
-			t.Fatalf("64 racing uploads: %v, want 10 stored and 54 refused for the quota", codes)
+			t.Fatalf("64 racing uploads on %d nodes: %v, want 10 stored and 54 refused for the quota", len(nodes), codes)
 		}
 		want := quota.Usage{Bytes: before.Bytes + 10*size, Files: before.Files + 10}
-		if got := usageOf(b); got != want {
+		if got := q.stored(t, b); got != want {
 			t.Fatalf("the store holds %+v of the VDN, want %+v", got, want)
 		}
-		if got, _ := usage.Usage(ctx, b); got != want {
-			t.Fatalf("the ledger says %+v, want %+v", got, want)
+		for _, n := range nodes {
+			if got, _ := n.usage.Usage(ctx, b); got != want {
+				t.Fatalf("the ledger says %+v, want %+v", got, want)
+			}
 		}
 	})
 }
 
-// quotaClients serves a handler on s with limits, its usage counted from
-// s, and returns clients for VDN a and VDN b and the usage.
-func quotaClients(t *testing.T, s store.Store, l store.Lister, limits string, a, b int) (ca, cb *ccfs.Client, usage *quota.Memory) {
+// stored is what the store holds of vdn, counted.
+func (q *quotaCheck) stored(t *testing.T, vdn int) quota.Usage {
+	t.Helper()
+	counts, err := quota.Count(context.Background(), q.l, q.rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts[vdn]
+}
+
+// nodes starts the servers of one step: one with a quota.Memory of its
+// own, or two sharing a ledger. Each node's usage is loaded with
+// quota.Load, as a server that starts does.
+func (q *quotaCheck) nodes(t *testing.T, limits string) []*quotaNode {
 	t.Helper()
 	lim, err := quota.ParseLimits(limits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	usage = quota.NewMemory()
-	if _, err := quota.Load(context.Background(), usage, l, pathrule.MustParse(pathrule.Default)); err != nil {
-		t.Fatal(err)
-	}
 	creds, err := auth.NewStatic(
-		auth.Key{AccessKey: "quota-a", SecretKey: "secret-a", VDNs: []int{a}},
-		auth.Key{AccessKey: "quota-b", SecretKey: "secret-b", VDNs: []int{b}})
+		auth.Key{AccessKey: "quota-a", SecretKey: "secret-a", VDNs: []int{q.a}},
+		auth.Key{AccessKey: "quota-b", SecretKey: "secret-b", VDNs: []int{q.b}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ccfs.NewHandler(ccfs.Options{
-		Credentials: creds, Store: s, Quota: lim, Usage: usage,
-		RatePerKey: rate.Inf, MaxInFlight: 256, MaxInFlightPerKey: 128, Logger: discardLogger,
-	})
-	if err != nil {
-		t.Fatal(err)
+	count := 1
+	if q.newShared != nil {
+		count = 2
 	}
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
-	ca = &ccfs.Client{BaseURL: srv.URL, AccessKey: "quota-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
-	cb = &ccfs.Client{BaseURL: srv.URL, AccessKey: "quota-b", SecretKey: "secret-b", HTTPClient: srv.Client(), Retries: -1}
-	return ca, cb, usage
+	var nodes []*quotaNode
+	for range count {
+		var usage quota.Ledger = quota.NewMemory()
+		if q.newShared != nil {
+			usage = q.newShared(t)
+		}
+		if _, err := quota.Load(context.Background(), usage, q.l, q.rule); err != nil {
+			t.Fatal(err)
+		}
+		h, err := ccfs.NewHandler(ccfs.Options{
+			Credentials: creds, Store: q.s, Quota: lim, Usage: usage,
+			RatePerKey: rate.Inf, MaxInFlight: 256, MaxInFlightPerKey: 128, Logger: discardLogger,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewTLSServer(h)
+		t.Cleanup(srv.Close)
+		nodes = append(nodes, &quotaNode{
+			a:     &ccfs.Client{BaseURL: srv.URL, AccessKey: "quota-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1},
+			b:     &ccfs.Client{BaseURL: srv.URL, AccessKey: "quota-b", SecretKey: "secret-b", HTTPClient: srv.Client(), Retries: -1},
+			usage: usage,
+		})
+	}
+	return nodes
 }

@@ -8,14 +8,20 @@
 // quota can never together pass it, and a request that has not proved
 // itself claims nothing. A failed store gives the claim back; deleteFile
 // gives the file's size back.
+//
+// Memory counts for one server. Several servers share one Shared ledger
+// (redisquota keeps it in Redis): the first to start counts the store,
+// the others find the counts there and keep them up to date.
 package quota
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ccfs-go/ccfs/internal/pervdn"
 	"github.com/ccfs-go/ccfs/pathrule"
@@ -222,11 +228,73 @@ func Count(ctx context.Context, s store.Lister, rule *pathrule.Rule) (map[int]Us
 	return counts, err
 }
 
-// Load counts the store's files (Count) into l, and returns the counts.
+// Shared is a Ledger that several nodes keep together (one in Redis, say:
+// redisquota). Its counts outlive any one node, and others claim from them
+// while a node starts, so a node that starts must not replace them: Load
+// counts the store only while no node has.
+type Shared interface {
+	Ledger
+	// Counted reports whether the ledger holds counts that a node set
+	// (with Set or SetIfUncounted) and that have not been lost since.
+	Counted(ctx context.Context) (bool, error)
+	// SetIfUncounted does what Set does, atomically, only if the ledger
+	// holds no counts; it reports whether it did.
+	SetIfUncounted(ctx context.Context, counts map[int]Usage) (bool, error)
+}
+
+// ErrUncounted is returned (wrapped) by a Shared ledger's Claim while it
+// holds no counts: before any node has counted the store, or after the
+// counts were lost (a Redis restarted without persistence). Claims fail
+// until a node counts again (Load, KeepCounted), so a quota is never
+// checked against a blank count.
+var ErrUncounted = errors.New("quota: the shared usage has not been counted from the store")
+
+// Load brings l up to date with the store at a start. It counts the
+// store's files (Count) into l, and returns the counts. A Shared ledger
+// that already holds counts is left as it is, uncounted: other nodes keep
+// those counts up to date, and a count would miss their claims in flight;
+// Load then returns nil counts. So it does if another node set its counts
+// first while this one was counting.
 func Load(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) (map[int]Usage, error) {
+	sh, shared := l.(Shared)
+	if shared {
+		switch counted, err := sh.Counted(ctx); {
+		case err != nil:
+			return nil, err
+		case counted:
+			return nil, nil
+		}
+	}
 	counts, err := Count(ctx, s, rule)
 	if err != nil {
 		return nil, fmt.Errorf("quota: counting the stored files: %w", err)
 	}
-	return counts, l.Set(ctx, counts)
+	if !shared {
+		return counts, l.Set(ctx, counts)
+	}
+	if set, err := sh.SetIfUncounted(ctx, counts); err != nil || !set {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// KeepCounted checks every interval, until ctx ends, that the Shared
+// ledger l still holds counts, and counts the store again (Load) when it
+// does not: after a Redis lost them, claims fail with ErrUncounted until
+// one node has counted again. report, if not nil, is told of each count
+// this node made (counts not nil) and of each failure.
+func KeepCounted(ctx context.Context, l Shared, s store.Lister, rule *pathrule.Rule, every time.Duration, report func(map[int]Usage, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		counts, err := Load(ctx, l, s, rule)
+		if report != nil && (counts != nil || err != nil) && ctx.Err() == nil {
+			report(counts, err)
+		}
+	}
 }

@@ -28,6 +28,7 @@ type mod struct {
 var modules = []mod{
 	{".", "github.com/ccfs-go/ccfs"},
 	{"auth/redisreplay", "github.com/ccfs-go/ccfs/auth/redisreplay"},
+	{"quota/redisquota", "github.com/ccfs-go/ccfs/quota/redisquota"},
 	{"store/s3store", "github.com/ccfs-go/ccfs/store/s3store"},
 	{"metrics/prom", "github.com/ccfs-go/ccfs/metrics/prom"},
 	{"cmd/ccfs", "github.com/ccfs-go/ccfs/cmd/ccfs"},

@@ -1,0 +1,242 @@
+// Package redisquota is a quota.Shared ledger kept in Redis, so that
+// several ccfs nodes behind a balancer hold each VDN to one quota between
+// them. A claim is one Lua script, a check-and-add that Redis runs alone,
+// so uploads racing on any nodes at the edge of a quota can never
+// together pass it.
+//
+// Three keys hold the ledger: a hash of bytes and a hash of files, both
+// by VDN, and a marker saying the counts were taken from the store. The
+// first node to start counts the store and sets all three at once
+// (quota.Load); a node that starts later finds the marker and keeps the
+// counts. If Redis loses the keys (a restart without persistence), claims
+// fail with quota.ErrUncounted instead of checking quotas against a blank
+// count, until a node counts again (quota.KeepCounted, or "ccfs usage
+// --reconcile").
+//
+// It is a module of its own, so that a user of the handler who keeps the
+// in-memory ledger never downloads a Redis client.
+package redisquota
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ccfs-go/ccfs/quota"
+)
+
+// DefaultPrefix starts every key the ledger writes. Its braces are a
+// Redis Cluster hash tag: the ledger's keys must be in one slot, since a
+// script touches them together.
+const DefaultPrefix = "{ccfs:quota}:"
+
+// Ledger is a quota.Shared in Redis. It is safe for concurrent use, by
+// any number of processes on one Redis.
+type Ledger struct {
+	client                redis.UniversalClient
+	bytes, files, counted string
+	now                   func() time.Time
+}
+
+var _ quota.Shared = (*Ledger)(nil)
+
+// Options configures New. A zero field means its default.
+type Options struct {
+	// Prefix starts every key. In a Redis Cluster it must hold a hash
+	// tag, such as "{tenants-a}:". Default: DefaultPrefix.
+	Prefix string
+	// Now is the clock of the time recorded with a count. Default:
+	// time.Now.
+	Now func() time.Time
+}
+
+// New returns a Ledger on client.
+func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
+	if client == nil {
+		return nil, errors.New("redisquota: nil client")
+	}
+	p := opts.Prefix
+	if p == "" {
+		p = DefaultPrefix
+	}
+	l := &Ledger{client: client, bytes: p + "bytes", files: p + "files", counted: p + "counted", now: opts.Now}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	return l, nil
+}
+
+func (l *Ledger) keys() []string { return []string{l.bytes, l.files, l.counted} }
+
+// claimScript adds one file of ARGV[2] bytes to VDN ARGV[1] if it stays
+// within ARGV[3] bytes and ARGV[4] files (0: no limit): 1 if it did, 0 if
+// not, -1 if the ledger holds no counts. Sizes go to HINCRBY as the
+// strings Go wrote, so they stay exact 64-bit integers; the comparisons
+// are Lua's doubles, exact below 2^53 bytes (8 PiB).
+var claimScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+local size, maxBytes, maxFiles = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local bytes = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or 0)
+local files = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
+if (maxBytes > 0 and bytes + size > maxBytes) or (maxFiles > 0 and files + 1 > maxFiles) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return 1
+`)
+
+// Claim implements quota.Ledger. It returns an error wrapping
+// quota.ErrUncounted while the ledger holds no counts, and one naming
+// Redis when Redis cannot be asked: the handler then refuses the upload
+// (a storage failure), as a quota that cannot be checked must.
+func (l *Ledger) Claim(ctx context.Context, vdn int, size int64, lim quota.Limit) (bool, error) {
+	n, err := claimScript.Run(ctx, l.client, l.keys(), strconv.Itoa(vdn), strconv.FormatInt(size, 10),
+		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10)).Int()
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("redisquota: %w", err)
+	case n < 0:
+		return false, fmt.Errorf("redisquota: %w: no node has counted it (yet, or since Redis lost it)", quota.ErrUncounted)
+	}
+	return n == 1, nil
+}
+
+// releaseScript takes one file of ARGV[2] bytes (given negative) off VDN
+// ARGV[1], never below zero; a VDN left with no file leaves both hashes.
+// With no counts it does nothing: the next count will see the store.
+var releaseScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local bytes = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+local files = redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
+if files <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+elseif bytes < 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], 0)
+end
+return 1
+`)
+
+// Release implements quota.Ledger.
+func (l *Ledger) Release(ctx context.Context, vdn int, size int64) error {
+	if err := releaseScript.Run(ctx, l.client, l.keys(), strconv.Itoa(vdn), strconv.FormatInt(-size, 10)).Err(); err != nil {
+		return fmt.Errorf("redisquota: %w", err)
+	}
+	return nil
+}
+
+// Usage implements quota.Ledger.
+func (l *Ledger) Usage(ctx context.Context, vdn int) (quota.Usage, error) {
+	field := strconv.Itoa(vdn)
+	var bytes, files *redis.StringCmd
+	if _, err := l.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		bytes, files = p.HGet(ctx, l.bytes, field), p.HGet(ctx, l.files, field)
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return quota.Usage{}, fmt.Errorf("redisquota: %w", err)
+	}
+	var u quota.Usage
+	var err error
+	if u.Bytes, err = intOrZero(bytes); err == nil {
+		u.Files, err = intOrZero(files)
+	}
+	return u, err
+}
+
+func intOrZero(c *redis.StringCmd) (int64, error) {
+	n, err := c.Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redisquota: %w", err)
+	}
+	return n, nil
+}
+
+// All returns the usage of every VDN that keeps a file, and when the
+// counts were last taken from the store (the zero time, with no error,
+// if they never were or were lost).
+func (l *Ledger) All(ctx context.Context) (map[int]quota.Usage, time.Time, error) {
+	var bytes, files *redis.MapStringStringCmd
+	var counted *redis.StringCmd
+	if _, err := l.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		bytes, files, counted = p.HGetAll(ctx, l.bytes), p.HGetAll(ctx, l.files), p.Get(ctx, l.counted)
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, time.Time{}, fmt.Errorf("redisquota: %w", err)
+	}
+	var at time.Time
+	if ms, err := counted.Int64(); err == nil {
+		at = time.UnixMilli(ms)
+	}
+	all := map[int]quota.Usage{}
+	for field, b := range bytes.Val() {
+		vdn, err1 := strconv.Atoi(field)
+		n, err2 := strconv.ParseInt(b, 10, 64)
+		f, err3 := strconv.ParseInt(files.Val()[field], 10, 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, at, fmt.Errorf("redisquota: %s holds %q for %q: %w", l.bytes, b, field, err)
+		}
+		all[vdn] = quota.Usage{Bytes: n, Files: f}
+	}
+	return all, at, nil
+}
+
+// setScript replaces every count with the triples (VDN, bytes, files)
+// from ARGV[3] on, and records ARGV[2] (the time, in Unix milliseconds)
+// as the marker; with ARGV[1] = "1", only if there is no marker yet.
+var setScript = redis.NewScript(`
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+for i = 3, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+2])
+end
+redis.call('SET', KEYS[3], ARGV[2])
+return 1
+`)
+
+// Set implements quota.Ledger: it replaces every VDN's counts at once,
+// whatever other nodes counted. This is a reconcile; at a start,
+// quota.Load calls SetIfUncounted instead.
+func (l *Ledger) Set(ctx context.Context, counts map[int]quota.Usage) error {
+	_, err := l.set(ctx, false, counts)
+	return err
+}
+
+// SetIfUncounted implements quota.Shared.
+func (l *Ledger) SetIfUncounted(ctx context.Context, counts map[int]quota.Usage) (bool, error) {
+	return l.set(ctx, true, counts)
+}
+
+func (l *Ledger) set(ctx context.Context, ifUncounted bool, counts map[int]quota.Usage) (bool, error) {
+	only := "0"
+	if ifUncounted {
+		only = "1"
+	}
+	args := make([]any, 0, 2+3*len(counts))
+	args = append(args, only, l.now().UnixMilli())
+	for vdn, u := range counts {
+		if u.Files > 0 {
+			args = append(args, vdn, u.Bytes, u.Files)
+		}
+	}
+	n, err := setScript.Run(ctx, l.client, l.keys(), args...).Int()
+	if err != nil {
+		return false, fmt.Errorf("redisquota: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Counted implements quota.Shared.
+func (l *Ledger) Counted(ctx context.Context) (bool, error) {
+	n, err := l.client.Exists(ctx, l.counted).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisquota: %w", err)
+	}
+	return n == 1, nil
+}

@@ -1,0 +1,249 @@
+package redisquota_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/quota/redisquota"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+func newLedger(t *testing.T, client redis.UniversalClient) *redisquota.Ledger {
+	t.Helper()
+	l, err := redisquota.New(client, redisquota.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestClaimRelease: a claim adds a file while it fits the bytes and the
+// files of its limit, and only then; a release takes it off, never below
+// zero; All reports every VDN and when the counts were taken.
+func TestClaimRelease(t *testing.T) {
+	ctx := context.Background()
+	l := newLedger(t, redistest.Start(t).Client)
+	counted := time.Now()
+	if err := l.Set(ctx, map[int]quota.Usage{53: {Bytes: 100, Files: 1}, 54: {}}); err != nil {
+		t.Fatal(err)
+	}
+	lim := quota.Limit{Bytes: 300, Files: 3}
+	for _, step := range []struct {
+		size int64
+		ok   bool
+	}{{150, true}, {51, false}, {50, true}, {0, false} /* 3 files */} {
+		ok, err := l.Claim(ctx, 53, step.size, lim)
+		if err != nil || ok != step.ok {
+			t.Fatalf("Claim(%d): %v, %v; want %v", step.size, ok, err, step.ok)
+		}
+	}
+	if u, _ := l.Usage(ctx, 53); u != (quota.Usage{Bytes: 300, Files: 3}) {
+		t.Fatalf("usage %+v", u)
+	}
+	// No limit, and one near 2^62: the sizes stay exact integers.
+	for _, lim := range []quota.Limit{{}, {Bytes: 1 << 62}} {
+		if ok, err := l.Claim(ctx, 55, 1<<40+1, lim); !ok || err != nil {
+			t.Fatalf("Claim under %+v: %v, %v", lim, ok, err)
+		}
+	}
+	if u, _ := l.Usage(ctx, 55); u != (quota.Usage{Bytes: 2<<40 + 2, Files: 2}) {
+		t.Fatalf("usage of 55: %+v", u)
+	}
+	if err := l.Release(ctx, 53, 1000); err != nil { // more than it holds
+		t.Fatal(err)
+	}
+	if u, _ := l.Usage(ctx, 53); u != (quota.Usage{Bytes: 0, Files: 2}) {
+		t.Fatalf("after an over-release: %+v", u)
+	}
+	l.Release(ctx, 53, 0)
+	l.Release(ctx, 53, 0)
+	l.Release(ctx, 53, 0) // one more than there are
+	all, at, err := l.All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int]quota.Usage{55: {Bytes: 2<<40 + 2, Files: 2}}; !maps.Equal(all, want) {
+		t.Fatalf("All: %v, want %v (a VDN with no file is not kept)", all, want)
+	}
+	if at.Before(counted.Add(-time.Second)) || at.After(time.Now()) {
+		t.Fatalf("counted at %v", at)
+	}
+}
+
+// TestUncounted: before any node has counted, and after Redis lost the
+// counts, a claim fails with quota.ErrUncounted and a release does
+// nothing; when Redis is down, a claim fails (closed) with another error.
+func TestUncounted(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	l := newLedger(t, srv.Client)
+	uncounted := func(when string) {
+		t.Helper()
+		if ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); ok || !errors.Is(err, quota.ErrUncounted) {
+			t.Fatalf("%s: Claim %v, %v; want quota.ErrUncounted", when, ok, err)
+		}
+		if err := l.Release(ctx, 53, 10); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.Client.Exists(ctx, redisquota.DefaultPrefix+"bytes", redisquota.DefaultPrefix+"files").Val(); n != 0 {
+			t.Fatalf("%s: a release wrote counts", when)
+		}
+		if c, err := l.Counted(ctx); c || err != nil {
+			t.Fatalf("%s: Counted %v, %v", when, c, err)
+		}
+	}
+	uncounted("never counted")
+	if err := l.Set(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); !ok || err != nil {
+		t.Fatalf("counted: %v, %v", ok, err)
+	}
+	srv.Client.FlushAll(ctx)
+	uncounted("counts lost")
+	srv.Stop()
+	if _, err := l.Claim(ctx, 53, 10, quota.Limit{}); err == nil || errors.Is(err, quota.ErrUncounted) {
+		t.Fatalf("Redis down: %v, want an error that is not ErrUncounted", err)
+	}
+}
+
+// countingLister counts its listings.
+type countingLister struct {
+	store.Lister
+	lists atomic.Int32
+}
+
+func (c *countingLister) List(ctx context.Context, dir string, fn func(store.FileInfo) error) error {
+	c.lists.Add(1)
+	return c.Lister.List(ctx, dir, fn)
+}
+
+func seedStore(t *testing.T, files map[string]int) *store.Memory {
+	t.Helper()
+	m := store.NewMemory()
+	for name, size := range files {
+		if _, err := m.Put(context.Background(), name, strings.NewReader(strings.Repeat("x", size)), int64(size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// TestLoadCountsOnce: the first node to start counts the store; a node
+// that starts while the ledger holds counts keeps them, without listing
+// the store (its count would miss others' claims in flight); a reconcile
+// (Set) replaces them.
+func TestLoadCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	client := redistest.Start(t).Client
+	rule := pathrule.MustParse(pathrule.Default)
+	st := &countingLister{Lister: seedStore(t, map[string]int{
+		"3rdfile/53/thirdvoicebotfile/a.wav": 10,
+		"3rdfile/53/thirdvoicebotfile/b.wav": 20,
+		"3rdfile/53/IVRrecordFile/rec.wav":   40,
+	})}
+	first := newLedger(t, client)
+	counts, err := quota.Load(ctx, first, st, rule)
+	if err != nil || !maps.Equal(counts, map[int]quota.Usage{53: {Bytes: 30, Files: 2}}) || st.lists.Load() != 1 {
+		t.Fatalf("first Load: %v, %v after %d listings", counts, err, st.lists.Load())
+	}
+	if ok, _ := first.Claim(ctx, 53, 5, quota.Limit{}); !ok {
+		t.Fatal("claim refused")
+	}
+	second := newLedger(t, client)
+	counts, err = quota.Load(ctx, second, st, rule)
+	if err != nil || counts != nil || st.lists.Load() != 1 {
+		t.Fatalf("second Load: %v, %v after %d listings; want the counts kept, unlisted", counts, err, st.lists.Load())
+	}
+	if u, _ := second.Usage(ctx, 53); u != (quota.Usage{Bytes: 35, Files: 3}) {
+		t.Fatalf("the second node sees %+v", u)
+	}
+	if set, err := second.SetIfUncounted(ctx, map[int]quota.Usage{53: {Bytes: 1, Files: 1}}); set || err != nil {
+		t.Fatalf("SetIfUncounted over counts: %v, %v", set, err)
+	}
+	// A reconcile replaces whatever the nodes count, and drops VDNs the
+	// store no longer holds.
+	counts, _ = quota.Count(ctx, st, rule)
+	if err := second.Set(ctx, counts); err != nil {
+		t.Fatal(err)
+	}
+	if all, _, _ := first.All(ctx); !maps.Equal(all, map[int]quota.Usage{53: {Bytes: 30, Files: 2}}) {
+		t.Fatalf("after a reconcile: %v", all)
+	}
+}
+
+// TestKeepCounted: after Redis lost the counts, a node watching them
+// counts the store again, and claims succeed.
+func TestKeepCounted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := redistest.Start(t)
+	rule := pathrule.MustParse(pathrule.Default)
+	st := seedStore(t, map[string]int{"3rdfile/53/thirdvoicebotfile/a.wav": 10})
+	l := newLedger(t, srv.Client)
+	if _, err := quota.Load(ctx, l, st, rule); err != nil {
+		t.Fatal(err)
+	}
+	recounts := make(chan map[int]quota.Usage, 1)
+	go quota.KeepCounted(ctx, l, st, rule, 10*time.Millisecond, func(counts map[int]quota.Usage, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		recounts <- counts
+	})
+	srv.Client.FlushAll(ctx)
+	select {
+	case counts := <-recounts:
+		if !maps.Equal(counts, map[int]quota.Usage{53: {Bytes: 10, Files: 1}}) {
+			t.Fatalf("recounted %v", counts)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lost counts were not counted again")
+	}
+	if ok, err := l.Claim(ctx, 53, 5, quota.Limit{Bytes: 15}); !ok || err != nil {
+		t.Fatalf("after the recount: %v, %v", ok, err)
+	}
+	if u, _ := l.Usage(ctx, 53); u != (quota.Usage{Bytes: 15, Files: 2}) {
+		t.Fatalf("after the recount: %+v", u)
+	}
+}
+
+// TestTwoNodes: ccfstest's quota checks on two nodes sharing the ledger
+// in Redis: a directory store, and a pool of two (whose copies are
+// deleted one node after the other).
+func TestTwoNodes(t *testing.T) {
+	client := redistest.Start(t).Client
+	shared := ccfstest.SharedLedger(func(t *testing.T) quota.Shared {
+		// Each node its own connection, as separate servers have.
+		c := redis.NewClient(&redis.Options{Addr: client.Options().Addr})
+		t.Cleanup(func() { c.Close() })
+		return newLedger(t, c)
+	})
+	dir := func(t *testing.T) *store.Dir {
+		d, err := store.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	t.Run("Dir", func(t *testing.T) { ccfstest.TestQuota(t, dir(t), shared) })
+	t.Run("Pool", func(t *testing.T) {
+		p, err := store.NewPool(0, store.Location{ID: "0", Store: dir(t)}, store.Location{ID: "256", Store: dir(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ccfstest.TestQuota(t, p, shared)
+	})
+}
