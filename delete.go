@@ -3,9 +3,7 @@ package ccfs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"net/http"
 	"time"
 
@@ -52,7 +50,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	defer cancel()
 	size := int64(-1) // the file's, to give back to its VDN's quota
 	if h.cfg.Quota != nil {
-		if size, err = h.sizeOf(name); err != nil {
+		if size, err = h.sizeOf(ctx, name); err != nil {
 			if missing(err) {
 				return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
 			}
@@ -96,7 +94,7 @@ func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, loca
 	if err := lr.RemoveAt(ctx, location, name); err != nil {
 		return -1, err
 	}
-	switch _, err := h.sizeOf(name); {
+	switch _, err := h.sizeOf(ctx, name); {
 	case err == nil:
 		return -1, nil // copies are left
 	case !missing(err):
@@ -106,19 +104,8 @@ func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, loca
 	return size, nil
 }
 
-// sizeOf is the size of the stored file name.
-func (h *Handler) sizeOf(name string) (int64, error) {
-	f, err := h.cfg.opener.Open(name)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if info.IsDir() {
-		return 0, fmt.Errorf("%s: a directory: %w", name, fs.ErrNotExist)
-	}
-	return info.Size(), nil
+// sizeOf is the size of the stored file name (a HEAD, on S3).
+func (h *Handler) sizeOf(ctx context.Context, name string) (int64, error) {
+	info, err := store.Stat(ctx, h.cfg.Store, name)
+	return info.Size, err
 }

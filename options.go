@@ -215,8 +215,8 @@ func (o Options) resolve() (*config, error) {
 			return nil, errors.New("ccfs: Options.Quota needs Options.Usage (quota.NewMemory, loaded with quota.Load)")
 		case !strings.Contains(c.PathRule, pathrule.Placeholder):
 			return nil, fmt.Errorf("ccfs: Options.Quota needs a PathRule with %s: without it no file says whose it is", pathrule.Placeholder)
-		case c.remover != nil && c.opener == nil:
-			return nil, errors.New("ccfs: Options.Quota needs a store that opens files, to give back a deleted file's size")
+		case c.remover != nil && c.opener == nil && !isStater(o.Store):
+			return nil, errors.New("ccfs: Options.Quota needs a store that stats or opens files, to give back a deleted file's size")
 		}
 	}
 	if c.DownloadPathRule == "" {
@@ -295,3 +295,5 @@ func (o Options) resolve() (*config, error) {
 	}
 	return c, nil
 }
+
+func isStater(s store.Store) bool { _, ok := s.(store.Stater); return ok }

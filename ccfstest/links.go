@@ -55,6 +55,9 @@ func (c *storeCheck) links(t *testing.T) {
 			}
 			t.Errorf("Open of %s (%s): %v, want an error wrapping fs.ErrNotExist", name, what, err)
 		}
+		if info, err := store.Stat(ctx, c.s, name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Stat of %s (%s): %+v, %v, want an error wrapping fs.ErrNotExist", name, what, info, err)
+		}
 	}
 	if rm, ok := c.s.(store.Remover); ok {
 		for name, what := range refused {

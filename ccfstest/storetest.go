@@ -31,7 +31,9 @@ import (
 // store.Remover must remove files, refuse directories, and say
 // fs.ErrNotExist for what is not there. A store.Lister must list the
 // files under a directory, at any depth, with their sizes and times, and
-// not a file still being written. All names are under
+// not a file still being written. store.Stat (a store.Stater's own, or
+// by opening) must give a file's size and time, and fs.ErrNotExist for a
+// directory or a missing name. All names are under
 // "ccfstest/<random>/". With LinksUnder, it also checks that the store
 // follows no link, in listings too.
 func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
@@ -60,6 +62,7 @@ func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	t.Run("Concurrent", c.concurrent)
 	t.Run("LargeStream", c.large)
 	t.Run("OpenDirectory", c.openDir)
+	t.Run("Stat", c.stat)
 	if rm, ok := s.(store.Remover); ok {
 		t.Run("Remove", func(t *testing.T) { c.remove(t, rm) })
 	}
@@ -68,6 +71,30 @@ func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	}
 	if c.linkRoot != "" {
 		t.Run("NoLinkFollowed", c.links)
+	}
+}
+
+// stat checks store.Stat on the store: a file's size and a time about
+// when it was stored; fs.ErrNotExist for its directory and for a name
+// that is not there.
+func (c *storeCheck) stat(t *testing.T) {
+	ctx := context.Background()
+	name := c.name("stat/dir/file.wav")
+	data := pattern(3000, 9)
+	before := time.Now().Add(-2 * time.Second) // S3 keeps whole seconds
+	if _, err := c.s.Put(ctx, name, bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	c.written = append(c.written, name)
+	after := time.Now().Add(2 * time.Second)
+	info, err := store.Stat(ctx, c.s, name)
+	if err != nil || info.Size != int64(len(data)) || info.ModTime.Before(before) || info.ModTime.After(after) {
+		t.Fatalf("Stat(%s): %+v, %v; want %d bytes, modified between %v and %v", name, info, err, len(data), before, after)
+	}
+	for _, n := range []string{c.name("stat/dir"), c.name("stat/dir/missing.wav"), c.name("stat/nothing/file.wav")} {
+		if info, err := store.Stat(ctx, c.s, n); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Stat(%s): %+v, %v; want an error wrapping fs.ErrNotExist", n, info, err)
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ var (
 	_ Opener  = (*Memory)(nil)
 	_ Remover = (*Memory)(nil)
 	_ Lister  = (*Memory)(nil)
+	_ Stater  = (*Memory)(nil)
 )
 
 // NewMemory returns an empty Memory.
@@ -95,6 +96,17 @@ func (m *Memory) Open(name string) (fs.File, error) {
 	}
 	m.mu.Unlock()
 	return fsys.Open(name)
+}
+
+// Stat implements Stater.
+func (m *Memory) Stat(_ context.Context, name string) (FileInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.files[name]
+	if !ok {
+		return FileInfo{}, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return FileInfo{Name: name, Size: int64(len(b)), ModTime: m.times[name]}, nil
 }
 
 // Remove removes a stored file.

@@ -39,6 +39,7 @@ var (
 	_ LocationRemover = (*Pool)(nil)
 	_ Pinger          = (*Pool)(nil)
 	_ Lister          = (*Pool)(nil)
+	_ Stater          = (*Pool)(nil)
 )
 
 // NewPool returns a Pool over locations that needs min copies for a Put
@@ -225,6 +226,30 @@ func (p *Pool) Open(name string) (fs.File, error) {
 		firstErr = &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return nil, firstErr
+}
+
+// Stat implements Stater: the file at the first location that has it, as
+// Open opens it (each location asked with the function Stat).
+func (p *Pool) Stat(ctx context.Context, name string) (FileInfo, error) {
+	var firstErr error
+	for _, l := range p.locations {
+		_, st := l.Store.(Stater)
+		_, op := l.Store.(Opener)
+		if !st && !op {
+			continue
+		}
+		info, err := Stat(ctx, l.Store, name)
+		if err == nil {
+			return info, nil
+		}
+		if firstErr == nil || !errors.Is(err, fs.ErrNotExist) {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return FileInfo{}, firstErr
 }
 
 // Remove removes every copy of the file. It returns an error wrapping

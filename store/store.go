@@ -70,6 +70,41 @@ type Lister interface {
 	List(ctx context.Context, dir string, fn func(FileInfo) error) error
 }
 
+// Stater is a Store that can tell a stored file's size and time without
+// opening it for reading (S3: a HEAD rather than a GET), as deleteFile
+// under a quota needs. Stat returns an error wrapping fs.ErrNotExist for
+// a name Open would not open as a regular file: missing, a directory, or
+// (Dir) behind a link. Use the function Stat to ask any store.
+type Stater interface {
+	Stat(ctx context.Context, name string) (FileInfo, error)
+}
+
+// Stat returns the size and time of the file name in s: from s's own Stat
+// if s is a Stater, else by opening it (s must then be an Opener). A
+// directory, like a missing name, is an error wrapping fs.ErrNotExist.
+func Stat(ctx context.Context, s Store, name string) (FileInfo, error) {
+	if st, ok := s.(Stater); ok {
+		return st.Stat(ctx, name)
+	}
+	op, ok := s.(Opener)
+	if !ok {
+		return FileInfo{}, fmt.Errorf("store: %T can neither stat nor open files", s)
+	}
+	f, err := op.Open(name)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return FileInfo{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return FileInfo{}, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return FileInfo{Name: name, Size: info.Size(), ModTime: info.ModTime()}, nil
+}
+
 // A FileInfo is one file a Lister lists.
 type FileInfo struct {
 	Name    string

@@ -110,6 +110,7 @@ var (
 	_ store.Remover = (*Store)(nil)
 	_ store.Pinger  = (*Store)(nil)
 	_ store.Lister  = (*Store)(nil)
+	_ store.Stater  = (*Store)(nil)
 )
 
 // New returns a Store that keeps files in opts.Bucket through api.
@@ -357,6 +358,20 @@ func (s *Store) Open(name string) (fs.File, error) {
 		return nil, err // no object under the prefix either
 	}
 	return d, nil
+}
+
+// Stat implements store.Stater with one HeadObject. A prefix (a
+// directory) has no object of its own, so it is fs.ErrNotExist, like a
+// missing name.
+func (s *Store) Stat(ctx context.Context, name string) (store.FileInfo, error) {
+	if err := store.CheckName(name); err != nil {
+		return store.FileInfo{}, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	out, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return store.FileInfo{}, s.wrap("stating", name, err)
+	}
+	return store.FileInfo{Name: name, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified)}, nil
 }
 
 // dir is a prefix opened as a directory.
