@@ -33,6 +33,9 @@ type clusterFlags struct {
 	allowHardLinks       *bool
 	s3Overwrite          *string
 	overwrite            s3store.Options // Overwrite and ForbidOverwriteHeader, from --s3-overwrite
+	// readOnly opens the stores to read them (ccfs usage): a directory
+	// must exist, and an S3 location is not probed with a write.
+	readOnly bool
 }
 
 func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
@@ -44,7 +47,7 @@ func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 		s3Region:       fl.String("s3-region", "us-east-1", "region for s3:// locations"),
 		s3Overwrite:    fl.String("s3-overwrite", "detect", "how s3:// locations keep from replacing an object: detect (If-None-Match until the server refuses it, then none), if-none-match, header:NAME (a vendor's switch, such as header:x-oss-forbid-overwrite), or none"),
 		allowHardLinks: fl.Bool("allow-hard-links", false, "serve and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
-		redisURL:       fl.String("redis", "", "shared replay cache, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
+		redisURL:       fl.String("redis", "", "shared replay cache and --quota ledger, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
 	}
 }
 
@@ -130,6 +133,11 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closers, logger *slog.Logger) (store.Store, error) {
 	rest, isS3 := strings.CutPrefix(spec, "s3://")
 	if !isS3 {
+		if f.readOnly {
+			if info, err := os.Stat(spec); err != nil || !info.IsDir() {
+				return nil, fmt.Errorf("%s is not a directory of files", spec)
+			}
+		}
 		var opts []store.DirOption
 		if *f.allowHardLinks {
 			opts = append(opts, store.AllowHardLinks())
@@ -161,6 +169,9 @@ func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closer
 	if _, err := client.HeadBucket(hctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		return nil, fmt.Errorf("bucket %q is not reachable: %w", bucket, err)
 	}
+	if f.readOnly {
+		return s, nil
+	}
 	answer, err := s.Probe(hctx)
 	if err != nil {
 		return nil, fmt.Errorf("probing %s: %w", spec, err)
@@ -169,17 +180,17 @@ func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closer
 	return s, nil
 }
 
-// openReplay returns the shared replay cache of --redis, or nil for the
-// handler's in-memory default. It fails when Redis does not answer, so a
-// node never starts with a cache it cannot use.
-func (f *clusterFlags) openReplay(ctx context.Context, logger *slog.Logger, cl *closers) (auth.ReplayCache, string, error) {
+// openRedis connects to --redis, or returns nil without it. It fails
+// when Redis does not answer, so a node never starts with a replay cache
+// or a quota ledger it cannot use.
+func (f *clusterFlags) openRedis(ctx context.Context, logger *slog.Logger, cl *closers) (*redis.Client, error) {
 	if *f.redisURL == "" {
-		return nil, "in memory", nil
+		return nil, nil
 	}
 	redis.SetLogger(redisLog{logger})
 	opts, err := redis.ParseURL(*f.redisURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("--redis: %w", err)
+		return nil, fmt.Errorf("--redis: %w", err)
 	}
 	if opts.Password == "" {
 		opts.Password = os.Getenv("CCFS_REDIS_PASSWORD")
@@ -189,13 +200,22 @@ func (f *clusterFlags) openReplay(ctx context.Context, logger *slog.Logger, cl *
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := client.Ping(pctx).Err(); err != nil {
-		return nil, "", fmt.Errorf("--redis %s does not answer: %w", opts.Addr, err)
+		return nil, fmt.Errorf("--redis %s does not answer: %w", opts.Addr, err)
+	}
+	return client, nil
+}
+
+// openReplay returns the shared replay cache in client, or nil for the
+// handler's in-memory default when client is nil.
+func openReplay(client *redis.Client) (auth.ReplayCache, string, error) {
+	if client == nil {
+		return nil, "in memory", nil
 	}
 	c, err := redisreplay.New(client, redisreplay.Options{})
 	if err != nil {
 		return nil, "", err
 	}
-	return c, "redis " + opts.Addr, nil
+	return c, "redis " + client.Options().Addr, nil
 }
 
 // redisLog sends go-redis's own messages (reconnections, say) to the

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -307,4 +308,133 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 // gatewayEnv is the environment that gives `ccfs serve` the gateway's keys.
 func gatewayEnv(gw *s3test.Gateway) []string {
 	return []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
+}
+
+// TestTwoNodesShareQuota starts two serve processes with --quota on one
+// versitygw bucket and one redis-server: uploads racing through both
+// nodes stop exactly at the quota; a delete through one node makes room
+// on the other; a node that starts later keeps the shared counts; when
+// Redis loses them no upload gets past the quota, and the nodes count the
+// store again; ccfs usage reports what the nodes count, shows a drift,
+// and --reconcile corrects it.
+func TestTwoNodesShareQuota(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and starts servers")
+	}
+	gw := s3test.Start(t)
+	rd := redistest.Start(t)
+	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
+	credsFile := filepath.Join(t.TempDir(), "keys.json")
+	f, _ := os.OpenFile(credsFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := auth.WriteCredentials(f, key); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	wav := alaw(8000)
+	quotaFlag := "53=" + strconv.Itoa(3*len(wav))
+	where := []string{"--store", "s3://" + gw.Bucket + "/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://" + rd.Addr}
+	env := gatewayEnv(gw)
+	start := func() *node {
+		return startNode(t, env, append([]string{"--data", t.TempDir(), "--credentials", credsFile,
+			"--quota", quotaFlag, "--quota-recount-every", "200ms"}, where...)...)
+	}
+	nodes := []*node{start(), start()}
+	ctx := context.Background()
+	client := func(i int) *ccfs.Client {
+		c := nodes[i%len(nodes)].client(key.AccessKey, key.SecretKey)
+		c.Retries = -1
+		return c
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var stored []string
+	refused := 0
+	for i := range 8 {
+		wg.Go(func() {
+			res, err := client(i).Upload(ctx, 53, wav)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				stored = append(stored, res.FileName)
+			case errors.Is(err, ccfs.ErrQuota):
+				refused++
+			default:
+				t.Errorf("upload %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(stored) != 3 || refused != 5 {
+		t.Fatalf("8 uploads racing through two nodes: %d stored, %d refused for the quota; want 3 and 5", len(stored), refused)
+	}
+	if err := client(1).Delete(ctx, stored[0], ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client(0).Upload(ctx, 53, wav); err != nil {
+		t.Fatalf("after a delete through the other node: %v", err)
+	}
+
+	late := start()
+	if !strings.Contains(late.stderr.String(), "not counted again") {
+		t.Errorf("a node that started later counted the store again:\n%s", late.stderr)
+	}
+	if _, err := late.client(key.AccessKey, key.SecretKey).Upload(ctx, 53, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("a node that started later, past the quota: %v", err)
+	}
+
+	// Redis loses the counts: no upload gets past the quota while they
+	// are missing, and the nodes count the store again.
+	rd.Client.FlushAll(ctx)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, err := client(0).Upload(ctx, 53, wav)
+		if err == nil {
+			t.Fatal("an upload past the quota was stored while the counts were lost")
+		}
+		if errors.Is(err, ccfs.ErrQuota) {
+			break
+		}
+		if !errors.Is(err, ccfs.ErrStorage) || time.Now().After(deadline) {
+			t.Fatalf("while the counts are lost: %v, want %s until they are counted again", err, ccfs.ErrStorage.Code())
+		}
+	}
+
+	usage := func(args ...string) string {
+		t.Helper()
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		code, out, errs := runCmd(t, append(append([]string{"usage", "--quota", quotaFlag}, where...), args...)...)
+		if code != 0 {
+			t.Fatalf("usage %v: %d %s", args, code, errs)
+		}
+		return out
+	}
+	row := regexp.MustCompile(`(?m)^\s*53\s+3\s+\d+\s+\d+\s+100\.0%\s+3\s+\d+\s*$`)
+	if out := usage(); !row.MatchString(out) || !strings.Contains(out, "agree") {
+		t.Fatalf("usage: the store and the nodes should agree on 3 files:\n%s", out)
+	}
+	// Drift: a file the nodes did not count (put straight in the bucket).
+	bucket := gw.Store(t, s3store.Options{Prefix: "ccfs/"})
+	extra := "3rdfile/53/thirdvoicebotfile/put-by-hand.wav"
+	if _, err := bucket.Put(ctx, extra, bytes.NewReader(wav), int64(len(wav))); err != nil {
+		t.Fatal(err)
+	}
+	if err := client(1).Delete(ctx, stored[1], ""); err != nil {
+		t.Fatal(err)
+	}
+	if out := usage(); !strings.Contains(out, "differs") || !strings.Contains(out, "differ from it for 1 VDNs") {
+		t.Fatalf("usage after a drift:\n%s", out)
+	}
+	if out := usage("--reconcile"); !strings.Contains(out, "reconciled") {
+		t.Fatalf("usage --reconcile:\n%s", out)
+	}
+	if out := usage(); !row.MatchString(out) || !strings.Contains(out, "agree") {
+		t.Fatalf("usage after --reconcile:\n%s", out)
+	}
+	if _, err := client(1).Upload(ctx, 53, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("after a reconcile counted the file put by hand: %v", err)
+	}
 }

@@ -10,6 +10,7 @@
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']... [--explain]
 //	ccfs explain [ANSWER.json]
 //	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
+//	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--quota LIMITS] [--redis URL [--reconcile]]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
 package main
@@ -35,6 +36,7 @@ commands:
   sign     print the Authorization header for a request, for curl (--explain: what it signed)
   explain  lay out what a server signed, from its 401 answer, to diff with sign --explain
   bench    load-test a server: uploads/s, MB/s, latency, result codes
+  usage    each VDN's uploaded prompts against its quota (--reconcile: the nodes' shared counts)
 
 Run "ccfs <command> --help" for a command's flags and an example.
 `
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return explainCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "usage":
+		return usageCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

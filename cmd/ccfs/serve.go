@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/quota/redisquota"
 	"github.com/ccfs-go/ccfs/retention"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -58,7 +60,7 @@ type serveConfig struct {
 	maxConns                                            int
 	opts                                                ccfs.Options      // without Credentials, Store, Replay, Logger, OnRequest
 	retain                                              *retention.Policy // --retain; nil: keep for ever
-	retainEvery                                         time.Duration
+	retainEvery, recountEvery                           time.Duration
 	cluster                                             *clusterFlags
 	adminAddr                                           string
 	pprof, metricsKeyLabel                              bool
@@ -86,7 +88,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
-	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none; one node: not with --redis or --pool yet)")
+	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); counted in this process, or in --redis for several nodes")
+	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
 	fl.IntVar(&c.opts.MaxInFlight, "max-inflight", ccfs.DefaultMaxInFlight, "most requests processed at once")
@@ -151,8 +154,8 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		if c.opts.Quota, err = quota.ParseLimits(*quotas); err != nil {
 			return fail(fmt.Errorf("--quota: %w", err))
 		}
-		if *c.cluster.redisURL != "" {
-			return fail(errors.New("--quota counts usage in this process only, so not yet with --redis (several nodes)"))
+		if c.recountEvery < 100*time.Millisecond {
+			return fail(errors.New("--quota-recount-every: at least 100ms"))
 		}
 	}
 	c.opts.SignedHeaders = nil
@@ -211,7 +214,11 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	replay, replayWhere, err := c.cluster.openReplay(ctx, logger, &cl)
+	rdb, err := c.cluster.openRedis(ctx, logger, &cl)
+	if err != nil {
+		return err
+	}
+	replay, replayWhere, err := openReplay(rdb)
 	if err != nil {
 		return err
 	}
@@ -222,7 +229,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	opts := c.opts
 	if opts.Quota != nil {
-		if opts.Usage, err = loadUsage(ctx, st, cmp.Or(opts.PathRule, pathrule.Default), logger); err != nil {
+		if opts.Usage, err = loadUsage(ctx, st, rdb, cmp.Or(opts.PathRule, pathrule.Default), c.recountEvery, logger); err != nil {
 			return err
 		}
 		logger.Info("quotas", "limits", opts.Quota.String())
@@ -392,8 +399,10 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 	return tls.LoadX509KeyPair(certFile, keyFile)
 }
 
-// loadUsage counts what each VDN keeps in st, for --quota.
-func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Logger) (quota.Ledger, error) {
+// loadUsage returns the ledger of --quota: in this process, counted from
+// st; or, with --redis, the one the nodes share, counted from st only if
+// no node has, and counted again if Redis loses it.
+func loadUsage(ctx context.Context, st store.Store, rdb *redis.Client, rule string, recountEvery time.Duration, logger *slog.Logger) (quota.Ledger, error) {
 	l, ok := st.(store.Lister)
 	if !ok {
 		return nil, errors.New("--quota needs a store that lists its files (a directory, s3:// or a pool of them)")
@@ -402,18 +411,43 @@ func loadUsage(ctx context.Context, st store.Store, rule string, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("--path-rule: %w", err)
 	}
+	var usage quota.Ledger = quota.NewMemory()
+	var shared *redisquota.Ledger
+	if rdb != nil {
+		if shared, err = redisquota.New(rdb, redisquota.Options{}); err != nil {
+			return nil, err
+		}
+		usage = shared
+	}
 	start := time.Now()
-	usage := quota.NewMemory()
 	counts, err := quota.Load(ctx, usage, l, r)
 	if err != nil {
 		return nil, err
 	}
+	if counts != nil {
+		logUsage(logger, "usage counted from the store", counts, "took", time.Since(start).Round(time.Millisecond))
+	} else {
+		logger.Info("usage kept as the nodes share it in redis; not counted again", "redis", rdb.Options().Addr)
+	}
+	if shared != nil {
+		go quota.KeepCounted(ctx, shared, l, r, recountEvery, func(counts map[int]quota.Usage, err error) {
+			if err != nil {
+				logger.Error("quota: the shared usage is missing and could not be counted again; uploads under a quota are refused", "err", err)
+				return
+			}
+			logUsage(logger, "the shared usage was missing (Redis lost it?): counted again from the store", counts)
+		})
+	}
+	return usage, nil
+}
+
+// logUsage logs a count of the store, and attrs.
+func logUsage(logger *slog.Logger, msg string, counts map[int]quota.Usage, attrs ...any) {
 	var files, bytes int64
 	for _, u := range counts {
 		files, bytes = files+u.Files, bytes+u.Bytes
 	}
-	logger.Info("usage counted from the store", "vdns", len(counts), "files", files, "bytes", bytes, "took", time.Since(start).Round(time.Millisecond))
-	return usage, nil
+	logger.Info(msg, append([]any{"vdns", len(counts), "files", files, "bytes", bytes}, attrs...)...)
 }
 
 // startSweeper sweeps expired prompts out of st now and every interval
