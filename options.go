@@ -54,8 +54,9 @@ type Options struct {
 	// letter "Y:" in OP deployments. Default: none.
 	RootPrefix string
 	// Quota, if set, keeps the prompts each VDN uploads within a limit in
-	// bytes and, optionally, files (quota.ParseLimits reads
-	// "*=2GiB,53=20GiB/100000"). An upload that would pass its VDN's limit
+	// bytes and, optionally, files: fixed limits (quota.ParseLimits reads
+	// "*=2GiB,53=20GiB/100000"), or a quota.File reloaded while the
+	// handler serves, each upload checked against the limits of its end. An upload that would pass its VDN's limit
 	// is refused with ErrQuota, and nothing of it is kept; deleteFile
 	// gives the space back. Its size is claimed at the body's end, once
 	// the signature holds, so uploads racing at the edge can never
@@ -64,7 +65,7 @@ type Options struct {
 	// store that opens them (to know their size). In a CTI pool a file is
 	// one file to its quota however many copies the pool keeps; its size
 	// comes back when its last copy is deleted.
-	Quota *quota.Limits
+	Quota quota.Source
 	// Usage counts what each VDN keeps, for Quota, loaded from the store
 	// with quota.Load before the handler serves: a quota.Memory for one
 	// server, a ledger several servers share (redisquota) for more.

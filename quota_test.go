@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -53,6 +55,44 @@ func TestQuotaOfFiles(t *testing.T) {
 		if i < 2 && err != nil || i == 2 && !errors.Is(err, ccfs.ErrQuota) {
 			t.Fatalf("upload %d of a 2-file quota: %v", i+1, err)
 		}
+	}
+}
+
+// TestQuotaFileReload: with a quota.File, a reload changes the limit the
+// next upload is held to.
+func TestQuotaFileReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "quota")
+	os.WriteFile(path, []byte("53=none/1\n"), 0o600)
+	lim, err := quota.NewFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "tenant-a", SecretKey: "secret-a", VDNs: []int{53}})
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(),
+		RatePerKey: rate.Inf, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	a := &ccfs.Client{BaseURL: srv.URL, AccessKey: "tenant-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
+	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
+	ctx := context.Background()
+	if _, err := a.Upload(ctx, 53, wav); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Upload(ctx, 53, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("past a 1-file quota: %v", err)
+	}
+	os.WriteFile(path, []byte("# raised\n53=none/2\n"), 0o600)
+	if changed, err := lim.Reload(); !changed || err != nil {
+		t.Fatalf("Reload: %v, %v", changed, err)
+	}
+	if _, err := a.Upload(ctx, 53, wav); err != nil {
+		t.Fatalf("after the quota was raised: %v", err)
+	}
+	if _, err := a.Upload(ctx, 53, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("past the raised quota: %v", err)
 	}
 }
 

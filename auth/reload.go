@@ -1,13 +1,10 @@
 package auth
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/ccfs-go/ccfs/internal/filewatch"
 )
 
 // FileCredentials is a credentials file (see ParseCredentials) that can
@@ -19,10 +16,7 @@ import (
 // old set in place, and the error names the line. It is safe for
 // concurrent use.
 type FileCredentials struct {
-	path    string
-	current atomic.Pointer[Static]
-	mu      sync.Mutex // serializes reloads
-	inUse   []byte     // the content of the current set
+	file *filewatch.File[Static]
 }
 
 var _ Credentials = (*FileCredentials)(nil)
@@ -30,46 +24,29 @@ var _ Credentials = (*FileCredentials)(nil)
 // NewFileCredentials loads the credentials file at path. Unlike a reload,
 // a file that does not parse is an error here: there is no old set to keep.
 func NewFileCredentials(path string) (*FileCredentials, error) {
-	f := &FileCredentials{path: path}
-	if _, err := f.Reload(); err != nil {
+	f, err := filewatch.Load(path, "auth: credentials", ParseCredentials)
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return &FileCredentials{file: f}, nil
 }
 
 // Path returns the file's name.
-func (f *FileCredentials) Path() string { return f.path }
+func (f *FileCredentials) Path() string { return f.file.Path() }
 
 // Lookup returns the key for accessKey in the current set.
 func (f *FileCredentials) Lookup(ctx context.Context, accessKey string) (Key, error) {
-	return f.current.Load().Lookup(ctx, accessKey)
+	return f.file.Current().Lookup(ctx, accessKey)
 }
 
 // Len returns the number of keys in the current set.
-func (f *FileCredentials) Len() int { return f.current.Load().Len() }
+func (f *FileCredentials) Len() int { return f.file.Current().Len() }
 
 // Reload reads and parses the file. If it parses, its keys replace the
 // current set, and changed says whether they differ from it; if it does
 // not, the current set stays and the error says why, naming the file and
 // the line, never a secret.
-func (f *FileCredentials) Reload() (changed bool, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	data, err := os.ReadFile(f.path)
-	if err != nil {
-		return false, fmt.Errorf("auth: credentials: %w (the keys loaded before stay in use)", err)
-	}
-	s, err := ParseCredentials(data)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w (the keys loaded before stay in use)", f.path, err)
-	}
-	if f.current.Load() != nil && bytes.Equal(data, f.inUse) {
-		return false, nil
-	}
-	f.current.Store(s)
-	f.inUse = data
-	return true, nil
-}
+func (f *FileCredentials) Reload() (changed bool, err error) { return f.file.Reload() }
 
 // Watch reloads the file whenever what it reads there changes, checking
 // every interval (a poll: no file-system notification is needed, and an
@@ -78,29 +55,5 @@ func (f *FileCredentials) Reload() (changed bool, err error) {
 // when new keys are in use, with the error when the file could not be
 // read or parsed (and the keys before stay in use).
 func (f *FileCredentials) Watch(ctx context.Context, interval time.Duration, report func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	f.mu.Lock()
-	seen, seenErr := f.inUse, ""
-	f.mu.Unlock()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		data, err := os.ReadFile(f.path)
-		readErr := ""
-		if err != nil {
-			readErr = err.Error()
-		}
-		if bytes.Equal(data, seen) && readErr == seenErr {
-			continue
-		}
-		seen, seenErr = data, readErr
-		changed, err := f.Reload()
-		if (changed || err != nil) && report != nil {
-			report(err)
-		}
-	}
+	f.file.Watch(ctx, interval, report)
 }

@@ -18,6 +18,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,18 +36,45 @@ type Limit struct {
 	Files int64
 }
 
+// A Source says each VDN's limit: *Limits, fixed, or *File, read from a
+// file that can be reloaded while the server runs. Its methods are safe
+// for concurrent use.
+type Source interface {
+	// For returns vdn's limit.
+	For(vdn int) Limit
+	// Named returns, in order, the VDNs with a limit of their own (not
+	// the default): metrics label these only, so their number stays
+	// what the configuration says.
+	Named() []int
+	// String writes the limits as ParseLimits reads them.
+	String() string
+}
+
 // Limits are a default limit and per-VDN overrides.
 type Limits struct {
 	Default Limit
 	VDN     map[int]Limit
 }
 
-// For returns vdn's limit.
+var _ Source = (*Limits)(nil)
+
+// For returns vdn's limit; nil Limits limit nothing.
 func (l *Limits) For(vdn int) Limit {
+	if l == nil {
+		return Limit{}
+	}
 	if lim, ok := l.VDN[vdn]; ok {
 		return lim
 	}
 	return l.Default
+}
+
+// Named implements Source.
+func (l *Limits) Named() []int {
+	if l == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(l.VDN))
 }
 
 // String writes the limits as ParseLimits reads them.
@@ -68,9 +97,20 @@ func (l Limit) String() string {
 // default: "*=2GiB,53=20GiB/100000". A limit is a size in bytes (a
 // number, or with KiB, MiB, GiB or TiB), optionally followed by / and a
 // number of files; "none" is no limit. A VDN not listed, with no "*",
-// has no limit.
+// has no limit. Items may also be on lines of their own, and # starts a
+// comment to the end of its line, as in a quota file.
 func ParseLimits(s string) (*Limits, error) {
-	def, byVDN, err := pervdn.Parse(s, "quota", parseLimit)
+	var items []string
+	for _, line := range strings.Split(s, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if line = strings.TrimSpace(line); line != "" {
+			items = append(items, line)
+		}
+	}
+	if len(items) == 0 {
+		return nil, errors.New("quota: no VDN=LIMIT given")
+	}
+	def, byVDN, err := pervdn.Parse(strings.Join(items, ","), "quota", parseLimit)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 )
@@ -88,19 +87,29 @@ func loopback(addr net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
-// reloadCredentials reloads the credentials file on SIGHUP and, every
-// poll (if not 0), when its content changes, until ctx ends; it logs each
-// new set and each file that does not parse (the old keys stay in use).
-func reloadCredentials(ctx context.Context, creds *auth.FileCredentials, poll time.Duration, logger *slog.Logger) {
+// reloadable is a file the server reloads while it runs: the
+// credentials file, the quota file.
+type reloadable interface {
+	Path() string
+	Reload() (changed bool, err error)
+	Watch(ctx context.Context, interval time.Duration, report func(error))
+}
+
+// reloadOnChange reloads f on SIGHUP and, every poll (if not 0), when its
+// content changes, until ctx ends; it logs each new content, with what
+// describe says of it, and each file that does not parse (what was
+// loaded before stays in use). what names the file in the log:
+// "credentials".
+func reloadOnChange(ctx context.Context, what string, f reloadable, describe func() []any, poll time.Duration, logger *slog.Logger) {
 	report := func(err error) {
 		if err != nil {
-			logger.Error("credentials not reloaded", "err", err)
+			logger.Error(what+" not reloaded", "err", err)
 			return
 		}
-		logger.Info("credentials reloaded", "file", creds.Path(), "keys", creds.Len())
+		logger.Info(what+" reloaded", append([]any{"file", f.Path()}, describe()...)...)
 	}
 	if poll > 0 {
-		go creds.Watch(ctx, poll, report)
+		go f.Watch(ctx, poll, report)
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -110,14 +119,14 @@ func reloadCredentials(ctx context.Context, creds *auth.FileCredentials, poll ti
 		case <-ctx.Done():
 			return
 		case <-hup:
-			changed, err := creds.Reload()
+			changed, err := f.Reload()
 			switch {
 			case err != nil:
 				report(err)
 			case changed:
 				report(nil)
 			default:
-				logger.Info("SIGHUP: credentials unchanged", "file", creds.Path())
+				logger.Info("SIGHUP: "+what+" unchanged", "file", f.Path())
 			}
 		}
 	}

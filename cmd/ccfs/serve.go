@@ -89,6 +89,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
 	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); counted in this process, or in --redis for several nodes")
+	quotaFile := fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments), reloaded like the credentials file")
 	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
@@ -104,7 +105,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
-	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file (0: only on SIGHUP)")
+	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, and --quota-file (0: only on SIGHUP)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	c.cluster = addClusterFlags(fl)
 	if code := parse(fl, args); code >= 0 {
@@ -150,10 +151,10 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 			return fail(errors.New("--retain-every: at least 1m"))
 		}
 	}
-	if *quotas != "" {
-		if c.opts.Quota, err = quota.ParseLimits(*quotas); err != nil {
-			return fail(fmt.Errorf("--quota: %w", err))
-		}
+	if c.opts.Quota, err = quotaFlags(*quotas, *quotaFile); err != nil {
+		return fail(err)
+	}
+	if c.opts.Quota != nil {
 		if c.recountEvery < 100*time.Millisecond {
 			return fail(errors.New("--quota-recount-every: at least 100ms"))
 		}
@@ -207,7 +208,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	ctx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
-	go reloadCredentials(ctx, creds, c.credsPoll, logger)
+	go reloadOnChange(ctx, "credentials", creds, func() []any { return []any{"keys", creds.Len()} }, c.credsPoll, logger)
 	var cl closers
 	defer cl.Close()
 	st, where, err := c.cluster.openStore(ctx, filepath.Join(c.data, "files"), &cl, logger)
@@ -233,6 +234,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 			return err
 		}
 		logger.Info("quotas", "limits", opts.Quota.String())
+		if f, ok := opts.Quota.(*quota.File); ok {
+			go reloadOnChange(ctx, "quota file", f, func() []any { return []any{"limits", f.String()} }, c.credsPoll, logger)
+		}
 	}
 	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen, Quota: opts.Quota, Usage: opts.Usage})
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
@@ -397,6 +401,27 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.LoadX509KeyPair(certFile, keyFile)
+}
+
+// quotaFlags reads --quota or --quota-file (not both); nil without either.
+func quotaFlags(limits, file string) (quota.Source, error) {
+	switch {
+	case limits != "" && file != "":
+		return nil, errors.New("--quota and --quota-file do not go together")
+	case file != "":
+		f, err := quota.NewFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--quota-file: %w", err)
+		}
+		return f, nil
+	case limits != "":
+		l, err := quota.ParseLimits(limits)
+		if err != nil {
+			return nil, fmt.Errorf("--quota: %w", err)
+		}
+		return l, nil
+	}
+	return nil, nil
 }
 
 // loadUsage returns the ledger of --quota: in this process, counted from

@@ -232,6 +232,88 @@ func TestServeQuota(t *testing.T) {
 	}
 }
 
+// TestServeQuotaFile: --quota-file is reloaded when it changes (polled
+// at --credentials-poll); a file that no longer parses keeps the limits
+// in use, and says so in the log; --quota and --quota-file together are
+// refused.
+func TestServeQuotaFile(t *testing.T) {
+	data := t.TempDir()
+	wav := alaw(16000)
+	file := filepath.Join(t.TempDir(), "quota")
+	os.WriteFile(file, []byte("# one prompt each\n*=none/1\n"), 0o600)
+	n := startNode(t, nil, "--data", data, "--quota-file", file, "--credentials-poll", "20ms")
+	c := n.client(n.ak, n.sk)
+	c.Retries = -1
+	ctx := context.Background()
+	if _, err := c.Upload(ctx, 1, wav); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, 1, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("past the file's quota: %v", err)
+	}
+	os.WriteFile(file, []byte("*=none/2\n"), 0o600)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := c.Upload(ctx, 1, wav)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ccfs.ErrQuota) || time.Now().After(deadline) {
+			t.Fatalf("after the file raised the quota: %v", err)
+		}
+	}
+	os.WriteFile(file, []byte("*=lots\n"), 0o600)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(n.stderr.String(), "quota file not reloaded"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a quota file that does not parse was not logged")
+		}
+	}
+	if _, err := c.Upload(ctx, 1, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("with a file that does not parse, the limits before stay: %v", err)
+	}
+	if code, _, errs := runCmd(t, "serve", "--data", data, "--quota", "*=1GiB", "--quota-file", file); code != 2 || !strings.Contains(errs, "do not go together") {
+		t.Fatalf("--quota and --quota-file: %d %s", code, errs)
+	}
+}
+
+// TestServePoolQuota: with --pool, --quota and --retain start; a prompt
+// is one file to its quota however many copies, and deleting one copy
+// gives nothing back, the last one its size.
+func TestServePoolQuota(t *testing.T) {
+	data := t.TempDir()
+	wav := alaw(16000)
+	pool := "0=" + filepath.Join(data, "a") + ",256=" + filepath.Join(data, "b")
+	base, out := startServe(t, "--data", data, "--pool", pool, "--quota=1="+strconv.Itoa(2*len(wav)), "--retain", "30d")
+	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no dev key printed: %s", out)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the dev server's own certificate
+	c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2], HTTPClient: hc, Retries: -1}
+	ctx := context.Background()
+	var first *ccfs.ResultData
+	for i := range 3 {
+		res, err := c.Upload(ctx, 1, wav)
+		if i < 2 && (err != nil || len(res.LocationID) != 2) || i == 2 && !errors.Is(err, ccfs.ErrQuota) {
+			t.Fatalf("upload %d of 2 allowed, to a pool of two: %+v %v", i+1, res, err)
+		}
+		if i == 0 {
+			first = res
+		}
+	}
+	if err := c.Delete(ctx, first.FileName, "256"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, 1, wav); !errors.Is(err, ccfs.ErrQuota) {
+		t.Fatalf("with one copy of a file deleted, the other kept: %v, want %s", err, ccfs.ErrQuota.Code())
+	}
+	if err := c.Delete(ctx, first.FileName, "0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, 1, wav); err != nil {
+		t.Fatalf("with both copies deleted: %v", err)
+	}
+}
+
 // TestServeRetain: with --retain, the prompts older than the age go at
 // start; a younger prompt and an old recording stay.
 func TestServeRetain(t *testing.T) {

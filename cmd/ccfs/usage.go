@@ -33,6 +33,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fl.String("data", "./ccfs-data", "data directory of the server: files under <data>/files unless --store or --pool")
 	rule := fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule, as the server has it")
 	limits := fl.String("quota", "", "the server's --quota, to show each VDN's limit and how much of it is used")
+	limitsFile := fl.String("quota-file", "", "the server's --quota-file, instead of --quota")
 	reconcile := fl.Bool("reconcile", false, "with --redis: replace the counts the nodes share with the store's (best at a quiet time: uploads in flight during the count are missed)")
 	asJSON := fl.Bool("json", false, "print JSON, one object per VDN")
 	cluster := addClusterFlags(fl)
@@ -57,11 +58,11 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(2, fmt.Errorf("--path-rule: %w", err))
 	}
-	lim := &quota.Limits{}
-	if *limits != "" {
-		if lim, err = quota.ParseLimits(*limits); err != nil {
-			return fail(2, fmt.Errorf("--quota: %w", err))
-		}
+	var lim quota.Source = &quota.Limits{}
+	if src, err := quotaFlags(*limits, *limitsFile); err != nil {
+		return fail(2, err)
+	} else if src != nil {
+		lim = src
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var cl closers
@@ -121,7 +122,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // usageReport is what "ccfs usage" found.
 type usageReport struct {
-	limits    *quota.Limits
+	limits    quota.Source
 	stored    map[int]quota.Usage // counted from the store
 	shared    map[int]quota.Usage // the nodes' counts in Redis; nil without --redis
 	countedAt time.Time           // when the shared counts were taken from the store
@@ -136,7 +137,7 @@ func (r *usageReport) vdns() []int {
 			set[v] = true
 		}
 	}
-	for v := range r.limits.VDN {
+	for _, v := range r.limits.Named() {
 		set[v] = true
 	}
 	return slices.Sorted(maps.Keys(set))

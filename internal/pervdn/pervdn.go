@@ -19,10 +19,11 @@ func Parse[T any](s, what string, parse func(string) (T, error)) (def T, byVDN m
 	byVDN = map[int]T{}
 	seenDefault := false
 	for _, item := range strings.Split(s, ",") {
-		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		key, val, ok := strings.Cut(item, "=")
 		if !ok {
-			return def, nil, fmt.Errorf("%s: %q is not VDN=VALUE", what, item)
+			return def, nil, fmt.Errorf("%s: %q is not VDN=VALUE", what, strings.TrimSpace(item))
 		}
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		v, err := parse(val)
 		if err != nil {
 			return def, nil, fmt.Errorf("%s: %s: %w", what, key, err)

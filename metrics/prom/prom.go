@@ -49,9 +49,9 @@ type Options struct {
 	ReplayLen func() int
 	// Quota and Usage, if set (the handler's), add gauges of each VDN's
 	// usage and limit, for the VDNs Quota names (its own limit, not the
-	// default's), so that the series stay as many as the configuration
-	// says.
-	Quota *quota.Limits
+	// default's, as a reloaded quota file names them now), so that the
+	// series stay as many as the configuration says.
+	Quota quota.Source
 	Usage quota.Ledger
 }
 
@@ -251,17 +251,13 @@ func (m *Metrics) Expired(_ int, size int64) {
 
 // quotaCollector reports the usage and limit of each VDN the limits name.
 type quotaCollector struct {
-	limits *quota.Limits
+	limits quota.Source
 	usage  quota.Ledger
-	vdns   []int
 	descs  [4]*prometheus.Desc // usage bytes, usage files, limit bytes, limit files
 }
 
-func newQuotaCollector(ns string, limits *quota.Limits, usage quota.Ledger) *quotaCollector {
+func newQuotaCollector(ns string, limits quota.Source, usage quota.Ledger) *quotaCollector {
 	c := &quotaCollector{limits: limits, usage: usage}
-	for v := range limits.VDN {
-		c.vdns = append(c.vdns, v)
-	}
 	vdn := []string{"vdn"}
 	c.descs = [4]*prometheus.Desc{
 		prometheus.NewDesc(ns+"_quota_usage_bytes", "Bytes of uploaded prompts a VDN keeps, for the VDNs the quota names.", vdn, nil),
@@ -281,7 +277,7 @@ func (c *quotaCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *quotaCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, v := range c.vdns {
+	for _, v := range c.limits.Named() {
 		label := strconv.Itoa(v)
 		lim := c.limits.For(v)
 		ch <- prometheus.MustNewConstMetric(c.descs[2], prometheus.GaugeValue, float64(lim.Bytes), label)
