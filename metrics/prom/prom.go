@@ -251,9 +251,10 @@ func (m *Metrics) Expired(_ int, size int64) {
 
 // quotaCollector reports the usage and limit of each VDN the limits name.
 type quotaCollector struct {
-	limits quota.Source
-	usage  quota.Ledger
-	descs  [4]*prometheus.Desc // usage bytes, usage files, limit bytes, limit files
+	limits  quota.Source
+	usage   quota.Ledger
+	descs   [4]*prometheus.Desc // usage bytes, usage files, limit bytes, limit files
+	counted *prometheus.Desc    // with a quota.Shared ledger
 }
 
 func newQuotaCollector(ns string, limits quota.Source, usage quota.Ledger) *quotaCollector {
@@ -265,6 +266,9 @@ func newQuotaCollector(ns string, limits quota.Source, usage quota.Ledger) *quot
 		prometheus.NewDesc(ns+"_quota_limit_bytes", "A VDN's quota in bytes (0: none), for the VDNs the quota names.", vdn, nil),
 		prometheus.NewDesc(ns+"_quota_limit_files", "A VDN's quota in files (0: none), for the VDNs the quota names.", vdn, nil),
 	}
+	if _, ok := usage.(quota.Shared); ok {
+		c.counted = prometheus.NewDesc(ns+"_quota_counted", "1 while the ledger the nodes share holds counts of the store; 0 while they are lost and uploads under a quota are refused (0300016).", nil, nil)
+	}
 	return c
 }
 
@@ -272,11 +276,19 @@ func (c *quotaCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.descs {
 		ch <- d
 	}
+	if c.counted != nil {
+		ch <- c.counted
+	}
 }
 
 func (c *quotaCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	if sh, ok := c.usage.(quota.Shared); ok {
+		if counted, err := sh.Counted(ctx); err == nil {
+			ch <- prometheus.MustNewConstMetric(c.counted, prometheus.GaugeValue, b2f(counted))
+		}
+	}
 	for _, v := range c.limits.Named() {
 		label := strconv.Itoa(v)
 		lim := c.limits.For(v)
@@ -289,4 +301,11 @@ func (c *quotaCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.descs[0], prometheus.GaugeValue, float64(u.Bytes), label)
 		ch <- prometheus.MustNewConstMetric(c.descs[1], prometheus.GaugeValue, float64(u.Files), label)
 	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

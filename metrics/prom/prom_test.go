@@ -255,4 +255,36 @@ func TestQuotaAndRetentionMetrics(t *testing.T) {
 	if n := len(f["ccfs_quota_usage_bytes"].GetMetric()); n != 2 {
 		t.Errorf("%d usage series, want one per VDN named (2)", n)
 	}
+	if _, ok := f["ccfs_quota_counted"]; ok {
+		t.Error("ccfs_quota_counted for a ledger of one process")
+	}
+
+	// A shared ledger says whether it holds counts.
+	shared := &sharedLedger{Memory: usage}
+	reg = prometheus.NewRegistry()
+	reg.MustRegister(prom.New(prom.Options{Quota: limits, Usage: shared}))
+	for _, counted := range []bool{false, true} {
+		shared.counted = counted
+		if got := value(scrape(t, reg), "ccfs_quota_counted"); got != b2f(counted) {
+			t.Errorf("ccfs_quota_counted = %v while the ledger holds counts: %v", got, counted)
+		}
+	}
+}
+
+// sharedLedger is a quota.Memory posing as a shared ledger.
+type sharedLedger struct {
+	*quota.Memory
+	counted bool
+}
+
+func (s *sharedLedger) Counted(context.Context) (bool, error) { return s.counted, nil }
+func (s *sharedLedger) SetIfUncounted(ctx context.Context, c map[int]quota.Usage) (bool, error) {
+	return true, s.Set(ctx, c)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
