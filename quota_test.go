@@ -37,9 +37,10 @@ func TestQuota(t *testing.T) {
 	})
 }
 
-// TestQuotaOfFiles: a limit in files alone.
-func TestQuotaOfFiles(t *testing.T) {
-	lim, _ := quota.ParseLimits("53=none/2")
+// quotaClient serves a handler on a Memory store with the quota lim, and
+// returns a client of VDN 53.
+func quotaClient(t *testing.T, lim quota.Source) *ccfs.Client {
+	t.Helper()
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: "tenant-a", SecretKey: "secret-a", VDNs: []int{53}})
 	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(),
 		RatePerKey: rate.Inf, Logger: slog.New(slog.DiscardHandler)})
@@ -47,8 +48,14 @@ func TestQuotaOfFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewTLSServer(h)
-	defer srv.Close()
-	a := &ccfs.Client{BaseURL: srv.URL, AccessKey: "tenant-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
+	t.Cleanup(srv.Close)
+	return &ccfs.Client{BaseURL: srv.URL, AccessKey: "tenant-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
+}
+
+// TestQuotaOfFiles: a limit in files alone.
+func TestQuotaOfFiles(t *testing.T) {
+	lim, _ := quota.ParseLimits("53=none/2")
+	a := quotaClient(t, lim)
 	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
 	for i := range 3 {
 		_, err := a.Upload(context.Background(), 53, wav)
@@ -67,15 +74,7 @@ func TestQuotaFileReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, _ := auth.NewStatic(auth.Key{AccessKey: "tenant-a", SecretKey: "secret-a", VDNs: []int{53}})
-	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Quota: lim, Usage: quota.NewMemory(),
-		RatePerKey: rate.Inf, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(h)
-	defer srv.Close()
-	a := &ccfs.Client{BaseURL: srv.URL, AccessKey: "tenant-a", SecretKey: "secret-a", HTTPClient: srv.Client(), Retries: -1}
+	a := quotaClient(t, lim)
 	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
 	ctx := context.Background()
 	if _, err := a.Upload(ctx, 53, wav); err != nil {

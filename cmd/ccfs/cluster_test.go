@@ -75,12 +75,7 @@ func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
 	gw := s3test.Start(t)
 	rd := redistest.Start(t)
 	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
-	credsFile := filepath.Join(t.TempDir(), "keys.json")
-	f, _ := os.OpenFile(credsFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err := auth.WriteCredentials(f, key); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	credsFile := writeKeys(t, 0o600, key)
 
 	env := gatewayEnv(gw)
 	node := func() string {
@@ -324,12 +319,7 @@ func TestTwoNodesShareQuota(t *testing.T) {
 	gw := s3test.Start(t)
 	rd := redistest.Start(t)
 	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
-	credsFile := filepath.Join(t.TempDir(), "keys.json")
-	f, _ := os.OpenFile(credsFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err := auth.WriteCredentials(f, key); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	credsFile := writeKeys(t, 0o600, key)
 	wav := alaw(8000)
 	quotaFlag := "53=" + strconv.Itoa(3*len(wav))
 	where := []string{"--store", "s3://" + gw.Bucket + "/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://" + rd.Addr}

@@ -14,26 +14,34 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-// writeKeys writes a credentials file of mode perm.
-func writeKeys(t *testing.T, perm os.FileMode) string {
+// writeKeys writes a credentials file of keys, of mode perm, and returns
+// its name.
+func writeKeys(t *testing.T, perm os.FileMode, keys ...auth.Key) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keys.json")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth.WriteCredentials(f, auth.Key{AccessKey: "bot", SecretKey: "sk-secret", VDNs: []int{1}})
-	f.Close()
+	if err := auth.WriteCredentials(f, keys...); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Chmod(path, perm); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
+// botKey is the key of the credentials files hardening tests write.
+var botKey = auth.Key{AccessKey: "bot", SecretKey: "sk-secret", VDNs: []int{1}}
+
 // A credentials file every local user may read is refused, unless the
 // operator says so; one its group may read is used, with a warning.
 func TestServeRefusesReadableCredentials(t *testing.T) {
-	open := writeKeys(t, 0o644)
+	open := writeKeys(t, 0o644, botKey)
 	code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--credentials", open)
 	if code == 0 || !strings.Contains(errs, "open to every user (mode 0644)") || strings.Contains(errs, "sk-secret") {
 		t.Fatalf("world-readable credentials: %d %s", code, errs)
@@ -48,7 +56,7 @@ func TestServeRefusesReadableCredentials(t *testing.T) {
 	}
 	for perm, want := range map[os.FileMode]string{0o640: "may be read by its group", 0o600: ""} {
 		var logs bytes.Buffer
-		if err := checkSecretFile(writeKeys(t, perm), false, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
+		if err := checkSecretFile(writeKeys(t, perm, botKey), false, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
 			t.Fatalf("%04o: %v", perm, err)
 		}
 		if want == "" && logs.Len() != 0 || want != "" && !strings.Contains(logs.String(), want) {
