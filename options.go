@@ -56,15 +56,15 @@ type Options struct {
 	// Quota, if set, keeps the prompts each VDN uploads within a limit in
 	// bytes and, optionally, files: fixed limits (quota.ParseLimits reads
 	// "*=2GiB,53=20GiB/100000"), or a quota.File reloaded while the
-	// handler serves, each upload checked against the limits of its end. An upload that would pass its VDN's limit
-	// is refused with ErrQuota, and nothing of it is kept; deleteFile
-	// gives the space back. Its size is claimed at the body's end, once
-	// the signature holds, so uploads racing at the edge can never
-	// together pass a limit and a stranger claims nothing. It needs Usage,
-	// an upload path rule with %VDNNO%, and, where files can be deleted, a
-	// store that opens them (to know their size). In a CTI pool a file is
-	// one file to its quota however many copies the pool keeps; its size
-	// comes back when its last copy is deleted.
+	// handler serves. An upload that would pass its VDN's limit, as it is
+	// at the upload's end, is refused with ErrQuota, and nothing of it is
+	// kept; deleteFile gives the space back. Its size is claimed at the
+	// body's end, once the signature holds, so uploads racing at the edge
+	// can never together pass a limit and a stranger claims nothing. It
+	// needs Usage, an upload path rule with %VDNNO%, and, where files can
+	// be deleted, a store that stats or opens them (to know their size).
+	// In a CTI pool a file is one file to its quota however many copies
+	// the pool keeps; its size comes back when its last copy is deleted.
 	Quota quota.Source
 	// Usage counts what each VDN keeps, for Quota, loaded from the store
 	// with quota.Load before the handler serves: a quota.Memory for one
@@ -211,12 +211,13 @@ func (o Options) resolve() (*config, error) {
 	}
 	c.rule = rule
 	if c.Quota != nil {
+		_, stater := o.Store.(store.Stater)
 		switch {
 		case c.Usage == nil:
 			return nil, errors.New("ccfs: Options.Quota needs Options.Usage (quota.NewMemory, loaded with quota.Load)")
 		case !strings.Contains(c.PathRule, pathrule.Placeholder):
 			return nil, fmt.Errorf("ccfs: Options.Quota needs a PathRule with %s: without it no file says whose it is", pathrule.Placeholder)
-		case c.remover != nil && c.opener == nil && !isStater(o.Store):
+		case c.remover != nil && c.opener == nil && !stater:
 			return nil, errors.New("ccfs: Options.Quota needs a store that stats or opens files, to give back a deleted file's size")
 		}
 	}
@@ -296,5 +297,3 @@ func (o Options) resolve() (*config, error) {
 	}
 	return c, nil
 }
-
-func isStater(s store.Store) bool { _, ok := s.(store.Stater); return ok }
