@@ -19,7 +19,7 @@ import (
 	"github.com/ccfs-go/ccfs/store"
 )
 
-func newLedger(t *testing.T, client redis.UniversalClient) *redisquota.Ledger {
+func newLedger(t testing.TB, client redis.UniversalClient) *redisquota.Ledger {
 	t.Helper()
 	l, err := redisquota.New(client, redisquota.Options{})
 	if err != nil {
