@@ -123,7 +123,7 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 		spec = defaultDir
 	}
 	s, err := f.openLocation(ctx, spec, cl, logger)
-	if s3, ok := s.(*s3store.Store); ok {
+	if s3, ok := s.(*s3store.Store); ok && !f.readOnly {
 		spec += ", overwrite protection: " + s3.Protection()
 	}
 	return s, spec, err

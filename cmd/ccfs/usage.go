@@ -218,7 +218,7 @@ type usageJSON struct {
 	Files int64   `json:"files"`
 	Bytes int64   `json:"bytes"`
 	Limit *amount `json:"limit,omitempty"` // absent: no limit
-	Nodes *amount `json:"nodes,omitempty"` // what the nodes count, with --redis
+	Nodes *amount `json:"nodes,omitempty"` // what the nodes count, with --redis (absent while they hold no counts)
 }
 
 // amount is bytes and files, in JSON.
@@ -235,7 +235,7 @@ func (r *usageReport) writeJSON(w io.Writer) error {
 		if lim := r.limits.For(v); lim != (quota.Limit{}) {
 			row.Limit = &amount{Files: lim.Files, Bytes: lim.Bytes}
 		}
-		if r.shared != nil {
+		if r.shared != nil && !r.countedAt.IsZero() {
 			s := r.shared[v]
 			row.Nodes = &amount{Files: s.Files, Bytes: s.Bytes}
 		}
