@@ -65,9 +65,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	switch {
 	case err == nil:
 		if size >= 0 {
-			if err := h.cfg.Usage.Release(ctx, vdn, size); err != nil {
-				h.cfg.Logger.Warn("quota: a deleted file's size could not be given back; reconcile", "vdn", vdn, "bytes", size, "err", err)
-			}
+			h.cfg.giveBack(ctx, vdn, size)
 		}
 		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,3 +119,74 @@ func (r removeOnly) Put(ctx context.Context, name string, rd io.Reader, size int
 	return r.m.Put(ctx, name, rd, size)
 }
 func (r removeOnly) Remove(ctx context.Context, name string) error { return r.m.Remove(ctx, name) }
+
+// stuckLedger is a quota.Memory whose Release fails while stuck is set,
+// as a ledger in a Redis that went away does.
+type stuckLedger struct {
+	*quota.Memory
+	stuck atomic.Bool
+}
+
+func (l *stuckLedger) Release(ctx context.Context, vdn int, size int64) error {
+	if l.stuck.Load() {
+		return errors.New("redis: connection refused")
+	}
+	return l.Memory.Release(ctx, vdn, size)
+}
+
+// failAtEnd reads the whole file, then fails to keep it: after the claim.
+type failAtEnd struct{}
+
+func (failAtEnd) Put(_ context.Context, _ string, r io.Reader, _ int64) ([]string, error) {
+	io.Copy(io.Discard, r)
+	return nil, errors.New("disk full")
+}
+
+// TestQuotaGivesBack: a store that fails after the claim gives the size
+// back; a ledger that cannot take a size back, after a failed store or a
+// delete, is logged, and the caller's answer is what it would have been.
+func TestQuotaGivesBack(t *testing.T) {
+	lim, _ := quota.ParseLimits("*=1GiB")
+	usage := &stuckLedger{Memory: quota.NewMemory()}
+	e := newEnv(t, func(o *ccfs.Options) { o.Quota, o.Usage = lim, usage })
+	ctx := context.Background()
+	upload := func(want string) string {
+		t.Helper()
+		_, resp, _ := e.do(req{body: body(b64(validWAV))})
+		if resp.ResultCode != want {
+			t.Fatalf("upload: %+v, want %s", resp, want)
+		}
+		if resp.ResultData == nil {
+			return ""
+		}
+		return resp.ResultData.FileName
+	}
+	const warning = "could not be given back"
+
+	e.st = failAtEnd{}
+	upload(ccfs.ErrStorage.Code())
+	if u, _ := usage.Usage(ctx, 53); u != (quota.Usage{}) {
+		t.Fatalf("after a failed store VDN 53 uses %+v", u)
+	}
+	if strings.Contains(e.logs.String(), warning) {
+		t.Fatalf("a size given back was logged as not:\n%s", e.logs.String())
+	}
+	usage.stuck.Store(true)
+	upload(ccfs.ErrStorage.Code())
+	if !strings.Contains(e.logs.String(), warning) {
+		t.Fatalf("a size not given back after a failed store is not logged:\n%s", e.logs.String())
+	}
+
+	e.st = e.mem
+	usage.stuck.Store(false)
+	usage.Set(ctx, nil)
+	e.logs.Reset()
+	name := upload(ccfs.SuccessCode)
+	usage.stuck.Store(true)
+	if _, resp, _ := e.do(req{path: ccfs.DeletePath, body: deleteBody(`{"fileName":"` + name + `"}`)}); resp.ResultCode != ccfs.SuccessCode {
+		t.Fatalf("delete: %+v", resp)
+	}
+	if !strings.Contains(e.logs.String(), warning) {
+		t.Fatalf("a size not given back after a delete is not logged:\n%s", e.logs.String())
+	}
+}

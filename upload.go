@@ -184,9 +184,7 @@ func (u *upload) run(name string) ([]string, error) {
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
 	if err != nil {
 		if u.claimed >= 0 { // the store failed after the claim: give it back
-			releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
-			u.cfg.Usage.Release(releaseCtx, u.vdn, u.claimed)
-			cancel()
+			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)
 		}
 		return nil, u.refuse(err)
 	}
@@ -264,6 +262,17 @@ func (u *upload) atFileEnd() error {
 	}
 	u.claimed = size
 	return nil
+}
+
+// giveBack takes one file of size bytes off vdn's usage, on a context of
+// its own (the request's may have ended). A ledger that cannot take it
+// back is logged: the file stays counted until a reconcile.
+func (c *config) giveBack(ctx context.Context, vdn int, size int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayTimeout)
+	defer cancel()
+	if err := c.Usage.Release(ctx, vdn, size); err != nil {
+		c.Logger.Warn("quota: a file's size could not be given back; it stays counted until a reconcile (ccfs usage --reconcile, or a restart on one node)", "vdn", vdn, "bytes", size, "err", err)
+	}
 }
 
 // verifySignature runs Verify once, at the end of the body.
