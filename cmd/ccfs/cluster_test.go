@@ -286,11 +286,7 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 			t.Fatalf("%d bytes: delete: %v", size, err)
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); strings.Count(n.stderr.String(), "refuses If-None-Match") == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			break // stderr comes on a pipe of its own: give it time
-		}
-	}
+	n.waitLog(t, "refuses If-None-Match")
 	if proxy.Refused() != 1 || strings.Count(n.stderr.String(), "refuses If-None-Match") != 1 {
 		t.Fatalf("%d refusals; the log:\n%s", proxy.Refused(), n.stderr)
 	}
@@ -367,9 +363,7 @@ func TestTwoNodesShareQuota(t *testing.T) {
 	}
 
 	late := start()
-	if !strings.Contains(late.stderr.String(), "not counted again") {
-		t.Errorf("a node that started later counted the store again:\n%s", late.stderr)
-	}
+	late.waitLog(t, "not counted again") // a node that started later kept the counts
 	if _, err := late.client(key.AccessKey, key.SecretKey).Upload(ctx, 53, wav); !errors.Is(err, ccfs.ErrQuota) {
 		t.Fatalf("a node that started later, past the quota: %v", err)
 	}

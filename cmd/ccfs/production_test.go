@@ -82,6 +82,18 @@ func startNode(t *testing.T, env []string, args ...string) *node {
 	return n
 }
 
+// waitLog waits up to 10 s for the node's log to hold text, and fails
+// the test if it does not. The log comes on a pipe of its own: a line
+// logged before the node served may arrive after startNode returned.
+func (n *node) waitLog(t *testing.T, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(n.stderr.String(), text); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log has no %q within 10 s:\n%s", text, n.stderr)
+		}
+	}
+}
+
 // startAdminNode is startNode with an admin listener and no rate limit.
 func startAdminNode(t *testing.T, env []string, args ...string) *node {
 	t.Helper()
@@ -360,7 +372,7 @@ func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
 	write(keys(a, b)) // seen by the poll
 	eventually("bot-b accepted after the file changed", func() bool { return upload(b) == nil })
 	write("{\"keys\": [\n  {\"ak\": \"bot-a\"}\n]}") // no secret
-	eventually("the broken file logged", func() bool { return strings.Contains(n.stderr.String(), "credentials not reloaded") })
+	n.waitLog(t, "credentials not reloaded")
 	if !strings.Contains(n.stderr.String(), "line 2") {
 		t.Errorf("the log does not name the line: %s", n.stderr)
 	}

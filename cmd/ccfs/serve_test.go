@@ -262,11 +262,7 @@ func TestServeQuotaFile(t *testing.T) {
 		}
 	}
 	os.WriteFile(file, []byte("*=lots\n"), 0o600)
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(n.stderr.String(), "quota file not reloaded"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("a quota file that does not parse was not logged")
-		}
-	}
+	n.waitLog(t, "quota file not reloaded")
 	if _, err := c.Upload(ctx, 1, wav); !errors.Is(err, ccfs.ErrQuota) {
 		t.Fatalf("with a file that does not parse, the limits before stay: %v", err)
 	}
