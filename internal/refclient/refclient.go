@@ -66,12 +66,16 @@ var (
 // Norm percent-encodes b: A–Z a–z 0–9 - . _ ~ stay, every other byte is
 // %XX in upper-case hex.
 func Norm(b []byte) string {
+	const hex = "0123456789ABCDEF"
 	var s strings.Builder
+	s.Grow(len(b))
 	for _, c := range b {
 		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
 			s.WriteByte(c)
 		} else {
-			fmt.Fprintf(&s, "%%%02X", c)
+			s.WriteByte('%')
+			s.WriteByte(hex[c>>4])
+			s.WriteByte(hex[c&0xF])
 		}
 	}
 	return s.String()
