@@ -244,16 +244,21 @@ func releasedFiles(root string, m mod) (dir string, cleanup func(), err error) {
 // repository's modules from the file proxy at proxy, everything else from
 // the usual proxy, outside any workspace.
 func proxyEnv(proxy string) []string {
-	upstream := os.Getenv("CCFS_UPSTREAM_PROXY")
-	if upstream == "" {
-		upstream = "https://proxy.golang.org"
-	}
 	return append(os.Environ(),
 		"GOWORK=off",
 		"GOFLAGS=-mod=mod",
-		"GOPROXY=file://"+filepath.ToSlash(proxy)+","+upstream,
+		"GOPROXY=file://"+filepath.ToSlash(proxy)+","+upstream(),
 		"GONOSUMDB=github.com/ccfs-go",
 	)
+}
+
+// upstream is the proxy everything but the siblings comes from:
+// $CCFS_UPSTREAM_PROXY, or the Go module proxy.
+func upstream() string {
+	if u := os.Getenv("CCFS_UPSTREAM_PROXY"); u != "" {
+		return u
+	}
+	return "https://proxy.golang.org"
 }
 
 // goCmd runs go with args in dir under env, and returns its combined
