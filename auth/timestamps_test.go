@@ -128,29 +128,113 @@ func TestTimestampsNext(t *testing.T) {
 	}
 }
 
-// Signing faster than one a unit builds a lead over the clock, never more
-// than MaxLead (and one unit): past it, Next waits for the clock once, and
-// a clock that stands still does not make it wait for ever.
-func TestTimestampsLeadIsBounded(t *testing.T) {
+// On a clock that stands still (a fixed one, in a test), the lead builds
+// to MaxLead; past it each call waits once, for at most its lead's excess,
+// and hands out the next time anyway: never the same time twice, and never
+// a wait for ever.
+func TestTimestampsOnAClockThatStandsStill(t *testing.T) {
 	var ts auth.Timestamps
 	frozen := func() time.Time { return t0 }
 	unit := time.Millisecond
 	units := int(auth.MaxLead / unit)
+	const past = 20
 	var last time.Time
 	start := time.Now()
-	for range 3 * units {
+	for i := range units + past {
 		got := ts.Next(t0, unit, frozen)
-		if lead := got.Sub(t0); lead > auth.MaxLead+unit {
-			t.Fatalf("lead %v past MaxLead %v", lead, auth.MaxLead)
-		}
-		if got.Equal(last) {
-			t.Fatalf("%v handed out twice in a row", got)
+		if !got.After(last) {
+			t.Fatalf("call %d: %v after %v", i, got, last)
 		}
 		last = got
 	}
-	// On a frozen clock, each wait is at most a unit and happens at most
-	// once a call; about units of the calls wait.
-	if d := time.Since(start); d > time.Duration(units+2)*unit {
-		t.Fatalf("%d calls took %v", 3*units, d)
+	if lead := last.Sub(t0); lead != auth.MaxLead+(past-1)*unit {
+		t.Fatalf("lead %v after %d calls", lead, units+past)
+	}
+	// The calls past MaxLead wait 1, 2, … 19 units: 190 ms in all.
+	if d := time.Since(start); d < 150*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("%d calls took %v", units+past, d)
+	}
+}
+
+// distinctTimes has goroutines ask ts for times on clock, at precision
+// unit, for d, and reports how many they got, how many were handed out
+// more than once, and the largest lead over the clock any had when Next
+// returned it.
+func distinctTimes(ts *auth.Timestamps, goroutines int, unit, d time.Duration, clock func() time.Time) (n, repeats int, lead time.Duration) {
+	var (
+		mu   sync.Mutex
+		seen = map[int64]bool{}
+		wg   sync.WaitGroup
+	)
+	stop := time.Now().Add(d)
+	for range goroutines {
+		wg.Go(func() {
+			for time.Now().Before(stop) {
+				got := ts.Next(clock(), unit, clock)
+				l := got.Sub(clock())
+				mu.Lock()
+				n++
+				if seen[got.UnixNano()] {
+					repeats++
+				}
+				seen[got.UnixNano()] = true
+				lead = max(lead, l)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return n, repeats, lead
+}
+
+// Goroutines signing as fast as they can, with the lead already near
+// MaxLead (as after ten seconds at two thousand signatures a second), are
+// never handed one time twice, and the lead stays within MaxLead: past
+// it, they wait for the clock in turn. To the millisecond, and to the
+// second.
+func TestTimestampsNeverRepeatConcurrently(t *testing.T) {
+	for _, c := range []struct {
+		unit       time.Duration
+		goroutines int
+		d          time.Duration
+	}{
+		{time.Millisecond, 16, 3 * time.Second},
+		{time.Second, 4, 2 * time.Second},
+	} {
+		var ts auth.Timestamps
+		ts.Next(time.Now(), c.unit, time.Now)
+		// A clock just less than MaxLead behind the last time handed out.
+		behind := auth.MaxLead - 100*time.Millisecond
+		clock := func() time.Time { return time.Now().Add(-behind) }
+		n, repeats, lead := distinctTimes(&ts, c.goroutines, c.unit, c.d, clock)
+		t.Logf("to the %v, %d goroutines for %v: %d times, %d handed out more than once, lead at most %v", c.unit, c.goroutines, c.d, n, repeats, lead)
+		if repeats > 0 || lead > auth.MaxLead {
+			t.Errorf("to the %v: %d of %d times handed out more than once; lead up to %v (MaxLead %v)", c.unit, repeats, n, lead, auth.MaxLead)
+		}
+		// The clock moves 3 s: about that many units past the lead left.
+		if want := int((100*time.Millisecond + c.d) / c.unit); n < want/2 {
+			t.Errorf("to the %v: %d times in %v, want about %d", c.unit, n, c.d, want)
+		}
+	}
+}
+
+// A clock set back by less than twice DefaultWindow is waited for (a time
+// handed out before could still meet a later one at a server); one set
+// back further starts again from it.
+func TestTimestampsClockSetBack(t *testing.T) {
+	var ts auth.Timestamps
+	ms := time.Millisecond
+	ts.Next(t0, ms, nil)
+	start := time.Now()
+	// Set back 10.3 s: 300 ms past MaxLead, waited for in real time.
+	back := t0.Add(-auth.MaxLead - 300*ms)
+	clock := func() time.Time { return back.Add(time.Since(start)) }
+	got := ts.Next(clock(), ms, clock)
+	if waited := time.Since(start); !got.Equal(t0.Add(ms)) || waited < 290*ms || waited > 5*time.Second {
+		t.Fatalf("set back 10.3 s: %v after %v, want t0+1ms after about 300 ms", got.Sub(t0), waited)
+	}
+	far := t0.Add(-2*auth.DefaultWindow - time.Minute)
+	if got := ts.Next(far, ms, nil); !got.Equal(far) {
+		t.Fatalf("set back past twice the window: t0%+v, want t0%+v", got.Sub(t0), far.Sub(t0))
 	}
 }
