@@ -1,9 +1,14 @@
 package auth
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -13,7 +18,11 @@ import (
 // signature that does not match (a MismatchError), and ExplainRequest the
 // client's for the same request, in the same form: their String()s diff
 // line by line. Nothing in it is secret: every byte comes from the
-// request.
+// request, and of the signed headers only those a client sets itself
+// (host, content-type, content-length) show their values; any other
+// signed header may carry what a proxy in front of the server added (a
+// token, the caller's address), so its line shows only its length and a
+// hash keyed with the key's secret (see HiddenValue).
 type Explanation struct {
 	// AuthStringPrefix is the message of the first HMAC:
 	// "auth-v2/{AK}/{timestamp}/{signedHeaders}".
@@ -21,7 +30,9 @@ type Explanation struct {
 	// CanonicalRequest is the message of the second HMAC up to the body:
 	// the method, the path, the query line (only when the URL has a
 	// query), the signed-header list and the canonical headers, each line
-	// ending in "\n". A server clips it at 8 KiB, ending it with "…".
+	// ending in "\n", a header other than host, content-type and
+	// content-length with HiddenValue in place of its value. A server clips
+	// it at 8 KiB, ending it with "…".
 	CanonicalRequest string `json:"canonicalRequest"`
 	// EmptyQueryLineAlsoAccepted says the request has no query and the
 	// server would also have accepted the canonical request with an empty
@@ -65,9 +76,10 @@ func (e *MismatchError) Error() string { return ErrSignatureMismatch.Error() }
 func (e *MismatchError) Unwrap() error { return ErrSignatureMismatch }
 
 // ExplainRequest returns what a client signs for r, whose body is body,
-// once a Signer has set its Authorization header: the same Explanation a
-// Verifier would give for it, so that a client can compare the two.
-func ExplainRequest(r *http.Request, body io.Reader) (*Explanation, error) {
+// once a Signer has set its Authorization header with secretKey: the same
+// Explanation a Verifier would give for it, so that a client can compare
+// the two.
+func ExplainRequest(r *http.Request, body io.Reader, secretKey string) (*Explanation, error) {
 	a, err := ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, err
@@ -76,6 +88,7 @@ func ExplainRequest(r *http.Request, body io.Reader) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
+	head = hideValues(head, a.SignedHeaders, secretKey)
 	m := newCanonicalMAC(nil, head)
 	if _, err := io.Copy(m, body); err != nil {
 		return nil, fmt.Errorf("auth: reading the body: %w", err)
@@ -87,4 +100,50 @@ func ExplainRequest(r *http.Request, body io.Reader) (*Explanation, error) {
 		BodyLength:       n,
 		BodyStart:        string(start),
 	}, nil
+}
+
+// shownHeaders are the signed headers whose values an Explanation shows.
+var shownHeaders = []string{"content-length", "content-type", "host"}
+
+// HiddenValue is what an Explanation shows in place of the value of a
+// signed header other than host, content-type and content-length:
+// "(hidden: N bytes, hmac H)", N the value's length as signed
+// (percent-encoded) and H the first 12 hex digits of its HMAC-SHA256 keyed
+// with the key's secret. A client holding the secret computes the same to
+// see whether the server received the value it signed; a caller who knows
+// only the access key learns nothing of a value it did not send. The
+// parentheses and spaces cannot occur in a percent-encoded value.
+func HiddenValue(encodedValue, secretKey string) string {
+	m := hmac.New(sha256.New, []byte(secretKey))
+	m.Write([]byte(encodedValue))
+	return fmt.Sprintf("(hidden: %d bytes, hmac %s)", len(encodedValue), hex.EncodeToString(m.Sum(nil))[:12])
+}
+
+// hideValues returns head, a canonical request up to the body whose last
+// lines are its signed headers, names, with HiddenValue in place of the
+// value of each but shownHeaders. It returns head itself, at no cost,
+// when all are shown.
+func hideValues(head []byte, names []string, secretKey string) []byte {
+	if !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(shownHeaders, n) }) {
+		return head
+	}
+	lines := bytes.SplitAfter(head, []byte("\n"))
+	lines = lines[:len(lines)-1] // after the last "\n"
+	n := len(names)
+	if n > len(lines) {
+		return head
+	}
+	hid := false
+	for i := len(lines) - n; i < len(lines); i++ {
+		name, value, _ := bytes.Cut(bytes.TrimSuffix(lines[i], []byte("\n")), []byte(":"))
+		if slices.Contains(shownHeaders, string(name)) {
+			continue
+		}
+		lines[i] = fmt.Appendf(nil, "%s:%s\n", name, HiddenValue(string(value), secretKey))
+		hid = true
+	}
+	if !hid {
+		return head
+	}
+	return bytes.Join(lines, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func TestMismatchExplains(t *testing.T) {
 	if err := s.Sign(c, deleteRequest.Body); err != nil {
 		t.Fatal(err)
 	}
-	mine, err := auth.ExplainRequest(c, strings.NewReader(string(deleteRequest.Body)))
+	mine, err := auth.ExplainRequest(c, strings.NewReader(string(deleteRequest.Body)), "wrong")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +121,79 @@ func TestMismatchExplains(t *testing.T) {
 	me.Explanation.EmptyQueryLineAlsoAccepted = false
 	if mine.String() != me.Explanation.String() {
 		t.Fatalf("client:\n%s\nserver:\n%s", mine, &me.Explanation)
+	}
+}
+
+// A 401 shows the values only of the headers a client sets itself. A
+// caller who knows only an access key may sign any header a proxy adds
+// (a token, its address); the explanation shows its length and a hash
+// keyed with the secret instead, which the client's own ExplainRequest
+// computes the same way for a value it did send.
+func TestMismatchHidesHeadersAClientDoesNotSet(t *testing.T) {
+	const token, requestID = "s3cr3t-internal-0123", "req-42"
+	creds, _ := auth.NewStatic(auth.Key{AccessKey: "ak", SecretKey: "right", AnyVDN: true})
+	ver, err := auth.NewVerifier(auth.VerifierOptions{Credentials: creds, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := []string{"host", "content-type", "x-request-id", "x-internal-token", "x-forwarded-for"}
+	c := httptest.NewRequest("POST", "https://10.22.26.181/CCFS/resource/ccfs/ivr/deleteFile", strings.NewReader(string(deleteRequest.Body)))
+	c.RequestURI = ""
+	c.Header.Set("Content-Type", "application/json")
+	c.Header.Set("X-Request-Id", requestID)
+	c.Header.Set("X-Internal-Token", "")
+	c.Header.Set("X-Forwarded-For", "")
+	s := auth.Signer{AccessKey: "ak", SecretKey: "right", SignedHeaders: signed, Now: func() time.Time { return t0 }}
+	if err := s.Sign(c, deleteRequest.Body); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := auth.ExplainRequest(c, strings.NewReader(string(deleteRequest.Body)), "right")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// What the server receives: a proxy added a token and the address.
+	r := httptest.NewRequest("POST", "/CCFS/resource/ccfs/ivr/deleteFile", strings.NewReader(string(deleteRequest.Body)))
+	r.Host = "10.22.26.181"
+	r.Header = c.Header.Clone()
+	r.Header.Set("X-Internal-Token", token)
+	r.Header.Set("X-Forwarded-For", "10.9.8.7")
+	x, err := ver.BeginVDNInBody(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Write(deleteRequest.Body)
+	var me *auth.MismatchError
+	if err := x.Verify(context.Background()); !errors.As(err, &me) {
+		t.Fatalf("a header changed on the way: %v, want a mismatch", err)
+	}
+	me.Explanation.EmptyQueryLineAlsoAccepted = false // a server's word alone
+	server := me.Explanation.String()
+	for _, secret := range []string{token, "10.9.8.7", "10.9.8", requestID, "right"} {
+		if strings.Contains(server, secret) || strings.Contains(server, refclient.Norm([]byte(secret))) {
+			t.Errorf("the explanation holds %q:\n%s", secret, server)
+		}
+	}
+	for _, want := range []string{
+		"|host:10.22.26.181|", "|content-type:application%2Fjson|",
+		"|x-internal-token:" + auth.HiddenValue(refclient.Norm([]byte(token)), "right") + "|",
+		"|x-internal-token:(hidden: 20 bytes, hmac ",
+		"|x-request-id:" + auth.HiddenValue(requestID, "right") + "|",
+	} {
+		if !strings.Contains(server, want) {
+			t.Errorf("the explanation lacks %q:\n%s", want, server)
+		}
+	}
+	// The client's side differs in the lines the proxy changed, and only
+	// there.
+	var differ []string
+	ml, sl := strings.Split(mine.String(), "\n"), strings.Split(server, "\n")
+	for i := range min(len(ml), len(sl)) {
+		if ml[i] != sl[i] {
+			differ = append(differ, strings.Split(strings.Trim(ml[i], "|"), ":")[0])
+		}
+	}
+	if len(ml) != len(sl) || !slices.Equal(differ, []string{"x-forwarded-for", "x-internal-token"}) {
+		t.Fatalf("the lines that differ: %v\nclient:\n%s\nserver:\n%s", differ, mine, server)
 	}
 }

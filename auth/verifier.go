@@ -150,7 +150,10 @@ func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, e
 		return nil, fmt.Errorf("auth: looking up the access key: %w", err)
 	}
 	prefix := StringPrefix(a.AccessKey, a.RawTimestamp, a.SignedHeaders)
-	x := &Verification{verifier: v, auth: a, head: head, prefix: prefix}
+	// What a mismatch shows: the values of headers a client sets itself,
+	// and of any other only a hash keyed with the secret.
+	shown := hideValues(head, a.SignedHeaders, key.SecretKey)
+	x := &Verification{verifier: v, auth: a, head: head, shownHead: shown, prefix: prefix}
 	heads := [][]byte{head}
 	if r.URL.RawQuery == "" {
 		heads = append(heads, withEmptyQueryLine(head, len(r.Method)+1+len(requestPath(r))+1))
@@ -185,6 +188,7 @@ type Verification struct {
 	key        Key // without its secret
 	vdnAllowed bool
 	head       []byte // the canonical request up to the body, as the vendor forms it
+	shownHead  []byte // head as a mismatch shows it (see hideValues)
 	prefix     string
 	mac        *canonicalMAC // a signature for each of forms
 	forms      []form
@@ -322,7 +326,7 @@ func (x *Verification) explain() Explanation {
 	n, start := x.mac.encoded()
 	e := Explanation{
 		AuthStringPrefix:           x.prefix,
-		CanonicalRequest:           string(x.head),
+		CanonicalRequest:           string(x.shownHead),
 		EmptyQueryLineAlsoAccepted: len(x.forms) > 1 && x.forms[1].emptyQueryLine,
 		BodyLength:                 n,
 		BodyStart:                  string(start),

@@ -78,7 +78,7 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return fail(err)
 		}
-		e, err := auth.ExplainRequest(req, body)
+		e, err := auth.ExplainRequest(req, body, *sk)
 		if err != nil {
 			return fail(err)
 		}
