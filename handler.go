@@ -18,8 +18,11 @@ type Handler struct {
 	routes   map[string]*iface // the interfaces offered, by path
 	inflight chan struct{}     // a slot for each request in progress
 	draining chan struct{}     // a slot for each refused request whose body is drained
-	perKey   keySlots          // requests in progress by access key
-	limits   keyLimits         // proven requests by access key
+	drainMu  sync.Mutex        // guards drainingByKey, and the slots taken with it
+	// drainingByKey counts the draining slots of each claimed access key.
+	drainingByKey map[string]int
+	perKey        keySlots  // requests in progress by access key
+	limits        keyLimits // proven requests by access key
 	// copies serialises, by a hash of the name, the removal of one copy
 	// of a pool's file with the look for copies left, so that two deletes
 	// of its last two copies give its size back once (on this node).
@@ -96,14 +99,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
 		// Answered before its body: answer, then drain the body, so that
 		// a client still writing it hears the answer (linger.go).
-		linger := h.shouldLinger(r, err)
+		ak, linger := h.shouldLinger(r, err)
 		if linger {
 			w.Header().Set("Connection", "close")
 		}
 		writeResponse(w, e.status, e.response())
 		if linger {
 			h.log(r.Context(), ev)
-			h.linger(w, r)
+			h.linger(w, r, ak)
 			return
 		}
 	default:

@@ -38,41 +38,82 @@ func early(err error) error {
 const lingerTimeout = 10 * time.Second
 
 // shouldLinger reports whether the body of r, refused with err before it
-// was read, is to be drained after the answer: it is not for a request
-// that named an access key that does not exist (a stranger: cut off, as
-// Go's server does), one that asked to be told before it sends its body
-// (Expect: 100-continue: it has sent nothing), one without a body, or
-// one declaring more than twice the largest body the handler accepts.
-func (h *Handler) shouldLinger(r *http.Request, err error) bool {
+// was read, is to be drained after the answer, and for which claimed
+// access key. Draining is for a client that may be genuine: it is not for
+// a request without an Authorization header, with a malformed one, or
+// naming an access key that does not exist (a stranger: cut off, as Go's
+// server does), nor for one that asked to be told before it sends its
+// body (Expect: 100-continue: it has sent nothing), one without a body,
+// or one declaring more than twice the largest body the handler accepts.
+func (h *Handler) shouldLinger(r *http.Request, err error) (ak string, ok bool) {
 	var re refusedEarly
 	switch {
 	case !errors.As(err, &re), r.ContentLength == 0, r.ContentLength > 2*h.cfg.maxBody,
 		strings.Contains(strings.ToLower(r.Header.Get("Expect")), "100-continue"):
-		return false
-	case errors.Is(err, auth.ErrUnknownKey):
-		return false
+		return "", false
+	case errors.Is(err, auth.ErrUnknownKey), errors.Is(err, auth.ErrMalformedHeader):
+		return "", false
+	}
+	a, perr := auth.ParseAuthorization(r.Header.Get("Authorization"))
+	if perr != nil {
+		return "", false
 	}
 	// A refusal made before the key was looked up (the method, the path,
-	// the content type or length): look it up now.
-	if ak := claimedKey(r.Header.Get("Authorization")); ak != "" && !errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrBusy) {
-		if _, err := h.cfg.Credentials.Lookup(r.Context(), ak); errors.Is(err, auth.ErrUnknownKey) {
-			return false
+	// the content type or length, the clock): look it up now. A server
+	// too busy for the request is not asked for more work.
+	if !errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrBusy) {
+		if _, err := h.cfg.Credentials.Lookup(r.Context(), a.AccessKey); errors.Is(err, auth.ErrUnknownKey) {
+			return "", false
 		}
 	}
+	return a.AccessKey, true
+}
+
+// drainShare is the most draining slots one claimed access key may hold:
+// a quarter of MaxDraining, at least one. Strangers who know a key's name
+// (but not its secret) can hold its share, not another key's.
+func (h *Handler) drainShare() int { return max(1, h.cfg.MaxDraining/4) }
+
+// startDrain takes a draining slot for a request claiming ak, if one is
+// free and ak holds less than its share.
+func (h *Handler) startDrain(ak string) bool {
+	h.drainMu.Lock()
+	defer h.drainMu.Unlock()
+	if h.drainingByKey[ak] >= h.drainShare() {
+		return false
+	}
+	select {
+	case h.draining <- struct{}{}:
+	default:
+		return false
+	}
+	if h.drainingByKey == nil {
+		h.drainingByKey = map[string]int{}
+	}
+	h.drainingByKey[ak]++ // at most MaxDraining entries, each freed with its last slot
 	return true
 }
 
-// linger drains the body of r after its answer was written with
-// Connection: close, if a draining slot is free: at most its declared
-// length (twice the largest body the handler accepts for one of unknown
-// length), at the minimum body rate.
-func (h *Handler) linger(w http.ResponseWriter, r *http.Request) {
-	select {
-	case h.draining <- struct{}{}:
-		defer func() { <-h.draining }()
-	default:
+// endDrain gives back the slot startDrain took for ak.
+func (h *Handler) endDrain(ak string) {
+	h.drainMu.Lock()
+	defer h.drainMu.Unlock()
+	<-h.draining
+	if h.drainingByKey[ak]--; h.drainingByKey[ak] <= 0 {
+		delete(h.drainingByKey, ak)
+	}
+}
+
+// linger drains the body of r, which claims the access key ak, after its
+// answer was written with Connection: close, if a draining slot is free
+// within ak's share: at most its declared length (twice the largest body
+// the handler accepts for one of unknown length), at the minimum body
+// rate.
+func (h *Handler) linger(w http.ResponseWriter, r *http.Request, ak string) {
+	if !h.startDrain(ak) {
 		return // too many draining: close at once
 	}
+	defer h.endDrain(ak)
 	rc := http.NewResponseController(w)
 	rc.Flush() // the answer goes out now, not when the drain ends
 	limit := 2 * h.cfg.maxBody

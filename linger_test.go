@@ -142,10 +142,9 @@ func TestEarlyRefusalsReachWriteAllClients(t *testing.T) {
 	if testing.Short() {
 		sizes = sizes[:2]
 	}
-	window, ctype, malformed, method, path := upload("the window"), upload("the content type"), upload("a malformed header"), upload("the method"), upload("the path")
+	window, ctype, method, path := upload("the window"), upload("the content type"), upload("the method"), upload("the path")
 	window.at = -time.Hour
 	ctype.ctype = "text/plain"
-	malformed.authz = "Basic Y2hhdGJvdDpzZWNyZXQ="
 	method.method = "PUT"
 	path.path = ccfs.InterfacePrefix + "renameFile"
 
@@ -175,7 +174,6 @@ func TestEarlyRefusalsReachWriteAllClients(t *testing.T) {
 	}{
 		{window, plain, sizes, ccfs.ErrTimestamp.Code()},
 		{ctype, plain, sizes, ccfs.ErrFormat.Code()},
-		{malformed, plain, sizes, ccfs.ErrAuth.Code()},
 		{method, plain, sizes, ccfs.ErrMethod.Code()},
 		{path, plain, sizes, ccfs.ErrNotFound.Code()},
 		{upload("the rate"), limited, sizes, ccfs.ErrRateLimited.Code()},
@@ -287,6 +285,101 @@ func TestDrainingIsBounded(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if s.h.Draining() != 0 {
 		t.Fatal("a made-up key's body is being drained")
+	}
+}
+
+// trickler is a stranger that declares a large body (12 MB: a drain reads
+// up to twice the largest body) and sends it at a trickle, 20 KiB a second (above the minimum body rate), to hold a
+// draining slot for as long as it can.
+func trickler(t *testing.T, srv *httptest.Server, authorization string, stop <-chan struct{}) (answered <-chan error) {
+	t.Helper()
+	conn, host := dial(t, srv)
+	t.Cleanup(func() { conn.Close() })
+	head := fmt.Sprintf("POST %srenameFile HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", ccfs.InterfacePrefix, host, 12<<20)
+	if authorization != "" {
+		head += "Authorization: " + authorization + "\r\n"
+	}
+	chunk := make([]byte, 20<<10)
+	if _, err := conn.Write(append([]byte(head+"\r\n"), chunk...)); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			select {
+			case <-stop:
+				conn.Close()
+				return
+			case <-time.After(time.Second):
+				if _, err := conn.Write(chunk); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := http.ReadResponse(bufioReader(conn), nil)
+		done <- err
+	}()
+	return done
+}
+
+// Draining is for clients that may be genuine. Sixty-four strangers
+// trickling 12 MB bodies to a wrong path, with no Authorization header or
+// a malformed one, are answered and cut off: they hold no draining slot.
+// Sixty-four that claim one key's name hold that key's share (a quarter),
+// not another key's. Either way a write-all client of another key,
+// refused for its clock, hears every one of its answers.
+func TestStrangersCannotTakeTheDrain(t *testing.T) {
+	s := newLingerServer(t, func(o *ccfs.Options) {
+		o.Credentials, _ = auth.NewStatic(auth.Key{AccessKey: testAK, SecretKey: testSK, VDNs: []int{53}},
+			auth.Key{AccessKey: "genuine", SecretKey: testSK, VDNs: []int{54}})
+	})
+	genuine := earlyRequest{name: "refused for its clock", method: "POST", path: ccfs.UploadPath, query: "vdnId=54",
+		ctype: "application/json;charset=UTF-8", ak: "genuine", at: -time.Hour}
+	wire := genuine.wire(s.plain.Listener.Addr().String(), make([]byte, 6<<20))
+	claimed := fmt.Sprintf("auth-v2/%s/2026-11-23T19:00:00Z/host/%064x", testAK, 0)
+	for _, phase := range []struct {
+		name         string
+		authz        func(i int) string
+		mostDraining int
+	}{
+		{"no Authorization, or a malformed one", func(i int) string {
+			return []string{"", "Basic Y2hhdGJvdDpzZWNyZXQ=", "auth-v2/" + testAK}[i%3]
+		}, 0},
+		{"one key's name claimed", func(int) string { return claimed }, ccfs.DefaultMaxDraining / 4},
+	} {
+		stop := make(chan struct{})
+		var answers []<-chan error
+		for i := range ccfs.DefaultMaxDraining {
+			answers = append(answers, trickler(t, s.plain, phase.authz(i), stop))
+		}
+		for i, a := range answers {
+			select {
+			case err := <-a:
+				if err != nil {
+					t.Fatalf("%s: stranger %d heard no answer: %v", phase.name, i, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s: stranger %d not answered in 20 s", phase.name, i)
+			}
+		}
+		if n := s.h.Draining(); n != phase.mostDraining {
+			t.Errorf("%s: %d strangers draining, want %d", phase.name, n, phase.mostDraining)
+		}
+		heard := 0
+		for range 4 {
+			if _, code, err := sendWire(t, s.plain, wire); err == nil && code == ccfs.ErrTimestamp.Code() {
+				heard++
+			} else {
+				t.Logf("%s: the genuine client: %q %v", phase.name, code, err)
+			}
+		}
+		if heard != 4 {
+			t.Errorf("%s: the genuine client heard %d of its 4 answers", phase.name, heard)
+		}
+		close(stop)
+		waitFor(t, "the strangers' drains to end", func() bool { return s.h.Draining() == 0 })
 	}
 }
 

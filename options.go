@@ -125,8 +125,11 @@ type Options struct {
 	// client that writes its whole request before reading hears the
 	// answer instead of a reset. A draining request holds none of the
 	// MaxInFlight slots, and is held to MinBodyRate; past this many, a
-	// refused request's connection is closed at once. Default:
-	// DefaultMaxDraining (64).
+	// refused request's connection is closed at once. One claimed access
+	// key holds at most a quarter of them (at least one), so strangers
+	// who know one key's name cannot take another key's. A request
+	// without a well-formed Authorization naming a key that exists is
+	// never drained. Default: DefaultMaxDraining (64).
 	MaxDraining int
 	// Logger receives one line per request. Default: slog.Default().
 	Logger *slog.Logger
