@@ -3,7 +3,6 @@ package ccfs
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"net/http"
 	"time"
 
@@ -48,6 +47,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
+	defer h.deleting.Lock(name)()
 	size := int64(-1) // the file's, to give back to its VDN's quota
 	if h.cfg.Quota != nil {
 		if size, err = h.sizeOf(ctx, name); err != nil {
@@ -76,19 +76,15 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	return nil, ErrStorage.with("the file could not be deleted").because(err)
 }
 
-// removeCopy removes the copy of name at one location of a pool. Under a
-// quota it returns size while no copy is left, the file's size to give
-// back, and -1 while other locations still hold one: a prompt is one file
-// to its VDN's quota however many copies the pool keeps.
+// removeCopy removes the copy of name at one location of a pool, with
+// name's delete lock held. Under a quota it returns size while no copy is
+// left, the file's size to give back, and -1 while other locations still
+// hold one: a prompt is one file to its VDN's quota however many copies
+// the pool keeps.
 func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, location, name string, size int64) (int64, error) {
 	if size < 0 {
 		return size, lr.RemoveAt(ctx, location, name)
 	}
-	hash := fnv.New32a()
-	hash.Write([]byte(name))
-	mu := &h.copies[hash.Sum32()%uint32(len(h.copies))]
-	mu.Lock()
-	defer mu.Unlock()
 	if err := lr.RemoveAt(ctx, location, name); err != nil {
 		return -1, err
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/ccfs-go/ccfs/store"
 )
 
 // Handler serves the interfaces: uploadFile, deleteFile and
@@ -23,10 +25,10 @@ type Handler struct {
 	drainingByKey map[string]int
 	perKey        keySlots  // requests in progress by access key
 	limits        keyLimits // proven requests by access key
-	// copies serialises, by a hash of the name, the removal of one copy
-	// of a pool's file with the look for copies left, so that two deletes
-	// of its last two copies give its size back once (on this node).
-	copies [16]sync.Mutex
+	// deleting serialises the deletes of one name on this node: the look
+	// at its size, the removal (of the file, or of one copy of a pool's)
+	// and the size given back, so that the size is given back once.
+	deleting store.NameLocks
 }
 
 // NewHandler returns a Handler, or an error if opts are invalid.

@@ -61,7 +61,8 @@ type quotaNode struct {
 // fit. On a store of several locations (a store.LocationRemover, such as
 // a store.Pool), a file is one file to its quota however many copies it
 // has, and deleting its copies one location at a time gives its size back
-// with the last. It uses two VDNs of its own, chosen at random, and
+// with the last. Of concurrent deletes of one file, one removes it and the
+// others are told it does not exist; its size is given back once. It uses two VDNs of its own, chosen at random, and
 // removes what it stored.
 func TestQuota(t *testing.T, s store.Store, opts ...QuotaOption) {
 	t.Helper()
@@ -175,6 +176,62 @@ func TestQuota(t *testing.T, s store.Store, opts ...QuotaOption) {
 			}
 		})
 	}
+
+	t.Run("ConcurrentDeletes", func(t *testing.T) {
+		limits := strconv.Itoa(a) + "=" + strconv.FormatInt(q.stored(t, a).Bytes+size, 10)
+		nodes := q.nodes(t, limits)
+		usage := nodes[0].usage
+		before, _ := usage.Usage(ctx, a)
+		_, pool := s.(store.LocationRemover)
+		for round := range 8 {
+			rd, err := nodes[0].a.Upload(ctx, a, wav)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Six deletes of the file at once: one removes it and gives
+			// its size back, the others are told it does not exist. On a
+			// pool, in every other round half of them name a location
+			// (each copy's delete races the others').
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			deleted, missing := 0, 0
+			for i := range 6 {
+				loc := ""
+				if pool && round%2 == 1 && i%2 == 1 {
+					loc = rd.LocationID[(i/2)%len(rd.LocationID)]
+				}
+				wg.Go(func() {
+					err := nodes[i%len(nodes)].a.Delete(ctx, rd.FileName, loc)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil && loc == "":
+						deleted++
+					case err == nil: // a copy's: each location's may say so
+					case errors.Is(err, ccfs.ErrNoSuchFile):
+						missing++
+					default:
+						t.Errorf("round %d, delete %d: %v", round, i, err)
+					}
+				})
+			}
+			wg.Wait()
+			if (!pool || round%2 == 0) && (deleted != 1 || missing != 5) {
+				t.Errorf("round %d: of six concurrent deletes %d removed the file and %d were told it does not exist; want 1 and 5", round, deleted, missing)
+			}
+			if deleted > 1 {
+				t.Errorf("round %d: %d of six concurrent deletes removed the whole file", round, deleted)
+			}
+			if got := q.stored(t, a); got.Files != before.Files {
+				t.Fatalf("round %d: after the deletes the store holds %d files of the VDN, want %d", round, got.Files, before.Files)
+			}
+			for _, n := range nodes {
+				if got, _ := n.usage.Usage(ctx, a); got != before {
+					t.Fatalf("round %d: after six concurrent deletes the ledger says %+v, want %+v (the size given back once)", round, got, before)
+				}
+			}
+		}
+	})
 
 	t.Run("Race", func(t *testing.T) {
 		before := q.stored(t, b)

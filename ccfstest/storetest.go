@@ -28,8 +28,9 @@ import (
 // exact size both work; a large stream is not a problem. It needs s to be
 // a store.Opener to read files back, and removes what it wrote when s is a
 // store.Remover. A directory must open as an fs.ReadDirFile; a
-// store.Remover must remove files, refuse directories, and say
-// fs.ErrNotExist for what is not there. A store.Lister must list the
+// store.Remover must remove files, refuse directories, say
+// fs.ErrNotExist for what is not there, and let exactly one of concurrent
+// Removes of a file succeed. A store.Lister must list the
 // files under a directory, at any depth, with their sizes and times, and
 // not a file still being written. store.Stat (a store.Stater's own, or
 // by opening) must give a file's size and time, and fs.ErrNotExist for a
@@ -65,6 +66,7 @@ func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	t.Run("Stat", c.stat)
 	if rm, ok := s.(store.Remover); ok {
 		t.Run("Remove", func(t *testing.T) { c.remove(t, rm) })
+		t.Run("ConcurrentRemove", func(t *testing.T) { c.concurrentRemove(t, rm) })
 	}
 	if l, ok := s.(store.Lister); ok {
 		t.Run("List", func(t *testing.T) { c.list(t, l) })
@@ -249,6 +251,45 @@ func (c *storeCheck) remove(t *testing.T, rm store.Remover) {
 	c.mustHave(t, kept, pattern(1000, 4))
 	if _, err := c.s.Put(ctx, gone, bytes.NewReader(pattern(10, 5)), -1); err != nil {
 		t.Errorf("Put of a removed name: %v", err)
+	}
+}
+
+// concurrentRemove checks that of concurrent Removes of one name exactly
+// one succeeds, and the others say fs.ErrNotExist: each file's size is
+// given back to its quota once, and a second deleteFile is told the file
+// does not exist.
+func (c *storeCheck) concurrentRemove(t *testing.T, rm store.Remover) {
+	const rounds, removers = 8, 6
+	ctx := context.Background()
+	for round := range rounds {
+		name := c.name(fmt.Sprintf("rm/concurrent-%d.wav", round))
+		if _, err := c.s.Put(ctx, name, bytes.NewReader(pattern(1000, 6)), -1); err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		errs := make(chan error, removers)
+		var wg sync.WaitGroup
+		for range removers {
+			wg.Go(func() {
+				<-start
+				errs <- rm.Remove(ctx, name)
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		removed := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				removed++
+			case !errors.Is(err, fs.ErrNotExist):
+				t.Errorf("round %d: a concurrent Remove: %v; want nil or fs.ErrNotExist", round, err)
+			}
+		}
+		if removed != 1 {
+			t.Fatalf("round %d: %d of %d concurrent Removes of one file succeeded; want exactly 1", round, removed, removers)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ type Location struct {
 type Pool struct {
 	locations []Location
 	min       int
+	names     NameLocks // a Remove of a name against another's, in this process
 }
 
 var (
@@ -255,6 +256,7 @@ func (p *Pool) Stat(ctx context.Context, name string) (FileInfo, error) {
 // Remove removes every copy of the file. It returns an error wrapping
 // fs.ErrNotExist only if no location had one.
 func (p *Pool) Remove(ctx context.Context, name string) error {
+	defer p.names.Lock(name)()
 	removed := 0
 	var errs []error
 	for _, l := range p.locations {
@@ -287,6 +289,7 @@ func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
 	if !ok {
 		return &LocationError{id, errors.New("not a store.Remover")}
 	}
+	defer p.names.Lock(name)()
 	return rm.Remove(ctx, name)
 }
 

@@ -44,7 +44,10 @@ type Opener interface {
 
 // Remover is a Store whose files can be removed. Remove removes a file,
 // never a directory; removing a name that does not exist, or that is not
-// a file, returns an error wrapping fs.ErrNotExist. The deleteFile
+// a file, returns an error wrapping fs.ErrNotExist. Of concurrent Removes
+// of one name in a process exactly one succeeds (NameLocks helps a store
+// that must look first): the quota gives a file's size back once, and a
+// second deleteFile says the file does not exist. The deleteFile
 // interface needs it.
 type Remover interface {
 	Remove(ctx context.Context, name string) error

@@ -102,6 +102,7 @@ type Store struct {
 	partSize     int
 	abortTimeout time.Duration
 	protect      protection
+	removing     store.NameLocks // a Remove's HEAD and DELETE against another's of the name
 }
 
 var (
@@ -481,6 +482,10 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 		return err
 	}
 	key := aws.String(s.key(name))
+	// S3 answers a DELETE of a missing key as it does one that removed
+	// it: look first, and let no other Remove of the name in this process
+	// between the look and the DELETE.
+	defer s.removing.Lock(name)()
 	if _, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: key}); err != nil {
 		return s.wrap("removing", name, err)
 	}
