@@ -44,17 +44,11 @@ func TestConsumer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A user's empty module cache, filled from the siblings' proxy and,
-	// for everything else, from this machine's own module cache where it
-	// has the module (its download directory is a proxy's layout) before
-	// the network. -trimpath keeps the build's cache entries independent
-	// of the cache's directory, so a second run does not compile the
-	// command's dependencies again.
+	// A user's empty module cache, filled from the siblings' proxy and
+	// upstream (this machine's module cache first). -trimpath keeps the
+	// build's cache entries independent of the module cache's directory,
+	// so a second run does not compile the command's dependencies again.
 	env := append(proxyEnv(proxy), "GOMODCACHE="+cache, "GOFLAGS=-mod=mod -modcacherw -trimpath", "GOBIN="+filepath.Join(work, "bin"))
-	if mine, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil && len(bytes.TrimSpace(mine)) > 0 {
-		local := "file://" + filepath.ToSlash(filepath.Join(string(bytes.TrimSpace(mine)), "cache", "download"))
-		env = append(env, "GOPROXY=file://"+filepath.ToSlash(proxy)+","+local+","+upstream())
-	}
 	gocmd := func(t *testing.T, dir string, args ...string) {
 		t.Helper()
 		if err := goCmd(dir, env, &testWriter{t}, args...); err != nil {

@@ -44,6 +44,9 @@ func repoRoot(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("runs the go command against a module proxy; not in -short")
 	}
+	// The release tests work in temporary copies and caches of their own,
+	// and mostly wait for the go commands they run: they run side by side.
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
