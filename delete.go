@@ -60,12 +60,12 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	if lr := h.cfg.locationRemover; lr != nil && location != "" {
 		size, err = h.removeCopy(ctx, lr, location, name, size)
 	} else {
-		err = h.cfg.remover.Remove(ctx, name)
+		err = store.RemoveFenced(ctx, h.cfg.remover, h.cfg.Fence, name)
 	}
 	switch {
 	case err == nil:
 		if size >= 0 {
-			h.cfg.giveBack(ctx, vdn, size)
+			h.giveBackOnce(ctx, vdn, name, size)
 		}
 		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):
@@ -76,6 +76,19 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	return nil, ErrStorage.with("the file could not be deleted").because(err)
 }
 
+// giveBackOnce gives a removed file's size back to its VDN's quota if no
+// other remover sharing the Fence has: two servers that each removed a
+// copy of a pool's file, or each found an object gone, count it once.
+func (h *Handler) giveBackOnce(ctx context.Context, vdn int, name string, size int64) {
+	first, err := store.ClaimOnce(ctx, h.cfg.Fence, "released:"+name)
+	switch {
+	case err != nil:
+		h.cfg.Logger.Warn("quota: whether another server gave a removed file's size back is unknown; it stays counted until a reconcile", "file", name, "err", err)
+	case first:
+		h.cfg.giveBack(ctx, vdn, size)
+	}
+}
+
 // removeCopy removes the copy of name at one location of a pool, with
 // name's delete lock held. Under a quota it returns size while no copy is
 // left, the file's size to give back, and -1 while other locations still
@@ -83,9 +96,9 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 // the pool keeps.
 func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, location, name string, size int64) (int64, error) {
 	if size < 0 {
-		return size, lr.RemoveAt(ctx, location, name)
+		return size, store.RemoveAtFenced(ctx, lr, h.cfg.Fence, location, name)
 	}
-	if err := lr.RemoveAt(ctx, location, name); err != nil {
+	if err := store.RemoveAtFenced(ctx, lr, h.cfg.Fence, location, name); err != nil {
 		return -1, err
 	}
 	switch _, err := h.sizeOf(ctx, name); {

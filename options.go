@@ -70,6 +70,14 @@ type Options struct {
 	// with quota.Load before the handler serves: a quota.Memory for one
 	// server, a ledger several servers share (redisquota) for more.
 	Usage quota.Ledger
+	// Fence lets one remover of a file act at a time, and its size be
+	// given back to its quota once, among every deleteFile and retention
+	// sweep that share it: of concurrent deletes of one file, one removes
+	// it and the others are told it does not exist. Give the same Fence
+	// to a retention.Sweeper of the same store. Servers that share a
+	// store share a Fence (redisquota.Fence); one server alone needs
+	// none. Default: a store.MemoryFence of the handler's own.
+	Fence store.Fence
 	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
 	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.
 	MaxFileMB int
@@ -203,6 +211,9 @@ func (o Options) resolve() (*config, error) {
 		return nil, errors.New("ccfs: Options.Store is required")
 	}
 	c.remover, _ = o.Store.(store.Remover)
+	if c.Fence == nil {
+		c.Fence = new(store.MemoryFence)
+	}
 	c.opener, _ = o.Store.(store.Opener)
 	c.locationRemover, _ = o.Store.(store.LocationRemover)
 	if c.PathRule == "" {

@@ -112,6 +112,10 @@ type Sweeper struct {
 	// Usage, if set, is given back the size of each file removed (the
 	// quotas' ledger).
 	Usage quota.Ledger
+	// Fence, if set, is shared with the deleteFile handlers of the store
+	// (ccfs.Options.Fence) and with the sweepers of other servers: a file
+	// is then removed, counted and given back by one of them only.
+	Fence store.Fence
 	// Batch is how many files are removed together, the most a sweep
 	// holds in memory at once. Default: 1000.
 	Batch int
@@ -153,15 +157,13 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := s.Store.Remove(ctx, e.name)
+			err := store.RemoveFenced(ctx, s.Store, s.Fence, e.name)
 			switch {
 			case err == nil:
 				res.Files++
 				res.Bytes += e.size
 				if s.Usage != nil {
-					if err := s.Usage.Release(ctx, e.vdn, e.size); err != nil {
-						logger.Warn("retention: a removed file's size could not be given back to its quota", "vdn", e.vdn, "err", err)
-					}
+					s.release(ctx, e, logger)
 				}
 				if s.OnRemove != nil {
 					s.OnRemove(e.vdn, e.size)
@@ -202,6 +204,18 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 	}
 	logger.Info("retention: swept", "files", res.Files, "bytes", res.Bytes, "failed", res.Failed, "took", now().Sub(start).Round(time.Millisecond), "err", err)
 	return res, err
+}
+
+// release gives a removed file's size back to its quota, once among the
+// removers that share the Fence.
+func (s *Sweeper) release(ctx context.Context, e expired, logger *slog.Logger) {
+	first, err := store.ClaimOnce(ctx, s.Fence, "released:"+e.name)
+	if err == nil && first {
+		err = s.Usage.Release(ctx, e.vdn, e.size)
+	}
+	if err != nil {
+		logger.Warn("retention: a removed file's size could not be given back to its quota", "vdn", e.vdn, "err", err)
+	}
 }
 
 type expired struct {

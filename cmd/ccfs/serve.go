@@ -229,6 +229,14 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		replay, replayLen = mem, mem.Len
 	}
 	opts := c.opts
+	// One remover of a file at a time, and its size given back once:
+	// among the nodes that share Redis, or this server's deletes and
+	// retention sweeps.
+	if rdb != nil {
+		opts.Fence = redisquota.NewFence(rdb, "")
+	} else {
+		opts.Fence = new(store.MemoryFence)
+	}
 	if opts.Quota != nil {
 		if opts.Usage, err = loadUsage(ctx, st, rdb, cmp.Or(opts.PathRule, pathrule.Default), c.recountEvery, logger); err != nil {
 			return err
@@ -486,7 +494,7 @@ func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy
 	if err != nil {
 		return fmt.Errorf("--path-rule: %w", err)
 	}
-	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, OnRemove: onRemove, Logger: logger}
+	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Fence: opts.Fence, OnRemove: onRemove, Logger: logger}
 	logger.Info("retention", "policy", policy.String(), "every", every)
 	go sw.Run(ctx, every)
 	return nil
