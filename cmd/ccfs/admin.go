@@ -56,10 +56,10 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 	ln = netutil.LimitListener(ln, adminMaxConns)
 	srv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: adminIdleTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      adminWriteTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       adminIdleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -74,9 +74,13 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 
 // The admin listener's limits: a scraper, a balancer's health checks and
 // an operator's profiles need a few connections, and a profile of up to a
-// minute (/debug/pprof/profile?seconds=60) its answer's time.
+// minute (/debug/pprof/profile?seconds=60) its answer's time. A probe
+// sends its request at once, so a connection silent for two seconds, new
+// or between requests, is closed: forty idle sockets do not keep the
+// balancer's probes waiting.
 const (
-	adminMaxConns     = 32
+	adminMaxConns     = 64
+	adminIdleTimeout  = 2 * time.Second
 	adminWriteTimeout = 90 * time.Second
 )
 

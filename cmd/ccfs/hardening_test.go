@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -112,4 +114,38 @@ func TestAdminCapsConnections(t *testing.T) {
 		t.Fatalf("once a connection closed: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// Forty sockets that connect to the admin listener and send nothing do
+// not keep a balancer's readiness probes (a 2 s timeout) waiting, and the
+// listener drops them within seconds.
+func TestAdminHoldsUpUnderIdleSockets(t *testing.T) {
+	n := startAdminNode(t, nil, "--data", t.TempDir())
+	addr := strings.TrimPrefix(n.admin, "http://")
+	var idle []net.Conn
+	for range 40 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	probe := &http.Client{Timeout: 2 * time.Second}
+	for i := range 10 {
+		resp, err := probe.Get(n.admin + "/readyz")
+		if err != nil {
+			t.Fatalf("probe %d of 10 beside 40 idle sockets: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("probe %d: %s", i, resp.Status)
+		}
+	}
+	for i, c := range idle {
+		c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+			t.Fatalf("idle socket %d: %v; want it closed by the listener", i, err)
+		}
+	}
 }
