@@ -144,7 +144,15 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 		attrs = append(attrs, slog.String("cause", ev.Err.Error()))
 		var fe fileReadError
 		if ev.Code == ErrStorage.code || ev.Code == ErrReplayUnavailable.code || errors.As(ev.Err, &fe) {
-			level = slog.LevelError
+			// One ERROR line for a kind of failure every errorLogEvery,
+			// with how many came since; WARN for the rest.
+			level = slog.LevelWarn
+			if line, since := h.cfg.health.errorLevel(ev.Code, ev.Err, h.cfg.Now()); line {
+				level = slog.LevelError
+				if since > 0 {
+					attrs = append(attrs, slog.Int("alikeSinceLastError", since))
+				}
+			}
 		}
 	}
 	msg := ev.Interface

@@ -189,6 +189,7 @@ type Event struct {
 // config is Options resolved and checked.
 type config struct {
 	Options
+	health   storeHealth // the store's refused writes, and the ERROR lines' pace
 	rule     *pathrule.Rule
 	download []*pathrule.Rule
 	remover  store.Remover // the Store, if it can remove files; else nil

@@ -242,6 +242,67 @@ func TestRealDiskFull(t *testing.T) {
 	}
 }
 
+// On a full file system every upload fails, while reads still work: the
+// handler says the store is not writable (for /readyz) until an upload is
+// stored again, and logs the failures at ERROR once per kind and ten
+// seconds, with the count of those since, the rest at WARN.
+func TestFullDiskIsNotReady(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v); TestDiskFull covers the simulated case", err)
+	}
+	defer syscall.Unmount(dir, 0)
+	d, err := store.NewDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	e := newEnv(t, nil)
+	e.st = d
+	ctx := context.Background()
+	if err := e.h.StoreWritable(ctx); err != nil {
+		t.Fatalf("before any write: %v", err)
+	}
+	big := body(b64(wavfile.File(wavfile.ALaw8k, 200_000)))
+	upload := func() string {
+		_, resp, _ := e.do(req{body: big})
+		return resp.ResultCode
+	}
+	for i := range 5 {
+		if code := upload(); code != ccfs.ErrStorage.Code() {
+			t.Fatalf("upload %d onto a full disk: %s", i, code)
+		}
+	}
+	if err := e.h.StoreWritable(ctx); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("after five refused writes: %v, want the store not writable for want of space", err)
+	}
+	if n := strings.Count(e.logs.String(), `"level":"ERROR"`); n != 1 {
+		t.Fatalf("five failures alike logged %d ERROR lines, want 1:\n%s", n, e.logs.String())
+	}
+	e.advance(11 * time.Second)
+	upload()
+	if !strings.Contains(e.logs.String(), `"alikeSinceLastError":4`) || strings.Count(e.logs.String(), `"level":"ERROR"`) != 2 {
+		t.Fatalf("ten seconds on, the next failure's ERROR line does not count the four before:\n%s", e.logs.String())
+	}
+	// A refusal is forgotten after 30 s without writes: a node out of
+	// the rotation gets no upload to prove the store writable again.
+	e.advance(31 * time.Second)
+	if err := e.h.StoreWritable(ctx); err != nil {
+		t.Fatalf("30 s after the last refused write: %v", err)
+	}
+	upload()
+	if e.h.StoreWritable(ctx) == nil {
+		t.Fatal("a refused write after the pause went unnoticed")
+	}
+	// A small file fits: the store is writable again.
+	if _, resp, _ := e.do(req{body: body(b64(validWAV))}); resp.ResultCode != "0" {
+		t.Fatalf("8 KB: %+v", resp)
+	}
+	if err := e.h.StoreWritable(ctx); err != nil {
+		t.Fatalf("after a stored upload: %v", err)
+	}
+}
+
 // TestSlowClient: the server's read timeout cuts a client that trickles
 // its body, and nothing is stored.
 func TestSlowClient(t *testing.T) {

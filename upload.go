@@ -182,6 +182,7 @@ func (u *upload) run(name string) ([]string, error) {
 		}
 	})()
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
+	u.cfg.health.wrote(err, u.cfg.Now())
 	if err != nil {
 		if u.claimed >= 0 { // the store failed after the claim: give it back
 			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)

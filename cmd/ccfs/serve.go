@@ -262,6 +262,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if p, ok := st.(store.Pinger); ok {
 		checker.Add("store", p.Ping)
 	}
+	checker.Add("store writes", h.StoreWritable)
 	if p, ok := replay.(interface{ Ping(context.Context) error }); ok {
 		checker.Add("replay", p.Ping)
 	}
