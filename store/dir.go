@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,9 @@ type Dir struct {
 	stage          *os.File // the staging directory
 	unnamed        bool     // Put writes unnamed files (see createUnnamed)
 	allowHardLinks bool
+	staleAge       time.Duration // how old a named staged file is when it is a dead upload's
+	lastSweep      atomic.Int64  // Unix nanoseconds of the last sweep of the staging directory
+	sweeping       atomic.Bool
 }
 
 // A DirOption configures NewDir.
@@ -52,6 +56,13 @@ type DirOption func(*Dir)
 // hard link. Allow them only where no other name for a file can be
 // another tenant's: where nothing but the Dir writes under the root.
 func AllowHardLinks() DirOption { return func(d *Dir) { d.allowHardLinks = true } }
+
+// StaleStaging sets how long a file staged under a name (where the
+// filesystem refuses unnamed ones) may go unwritten before the Dir takes
+// it for a dead upload's and removes it: at start, and while serving,
+// every quarter of that. Set it above the longest an upload's body may
+// take (ccfs serve: twice its 5-minute read timeout). Default: an hour.
+func StaleStaging(age time.Duration) DirOption { return func(d *Dir) { d.staleAge = age } }
 
 var (
 	_ Store   = (*Dir)(nil)
@@ -67,9 +78,10 @@ var (
 // Remove.
 const stagingDir = ".ccfs-staging"
 
-// staleAge is how old a staged file must be for NewDir to remove it as
-// left behind by a process that died mid-upload. No upload takes an hour.
-const staleAge = time.Hour
+// defaultStaleAge is how old a staged file must be for the Dir to remove
+// it as left behind by a process that died mid-upload, unless
+// StaleStaging says otherwise. No upload takes an hour.
+const defaultStaleAge = time.Hour
 
 // NewDir returns a Dir rooted at dir, creating it (mode 0750) and its
 // staging directory if needed, and removing staged files left behind an
@@ -97,16 +109,35 @@ func NewDir(dir string, opts ...DirOption) (*Dir, error) {
 		top.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	d := &Dir{root: root, top: top, stage: stage, unnamed: canCreateUnnamed(stage)}
+	d := &Dir{root: root, top: top, stage: stage, unnamed: canCreateUnnamed(stage), staleAge: defaultStaleAge}
 	for _, o := range opts {
 		o(d)
 	}
-	d.sweep(time.Now().Add(-staleAge))
+	d.sweep(time.Now())
 	return d, nil
 }
 
-// sweep removes staged files last modified before cutoff.
-func (d *Dir) sweep(cutoff time.Time) {
+// sweepLater sweeps the staging directory in the background if a quarter
+// of the stale age has passed since the last sweep and none is under way:
+// a process that keeps crashing mid-upload, and restarts, leaves named
+// staged files that would otherwise wait for the next start past their
+// age.
+func (d *Dir) sweepLater() {
+	now := time.Now()
+	if now.Sub(time.Unix(0, d.lastSweep.Load())) < d.staleAge/4 || !d.sweeping.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer d.sweeping.Store(false)
+		d.sweep(now)
+	}()
+}
+
+// sweep removes the staged files last modified more than the stale age
+// before now.
+func (d *Dir) sweep(now time.Time) {
+	d.lastSweep.Store(now.UnixNano())
+	cutoff := now.Add(-d.staleAge)
 	entries, err := fs.ReadDir(d.root.FS(), stagingDir)
 	if err != nil {
 		return
@@ -208,6 +239,7 @@ func (d *Dir) create() (*staged, error) {
 		}
 		return &staged{f: f}, nil
 	}
+	d.sweepLater()
 	name := rand.Text()
 	f, err := d.root.OpenFile(stagingDir+"/"+name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {

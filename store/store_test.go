@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/ccfs-go/ccfs/ccfstest"
 	"github.com/ccfs-go/ccfs/store"
@@ -243,5 +244,41 @@ func TestDirNameTooLong(t *testing.T) {
 		if err := d.Remove(context.Background(), name); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("Remove %d bytes: %v", len(name), err)
 		}
+	}
+}
+
+// Where files are staged under a name, a staged file that stopped being
+// written longer ago than StaleStaging (a crashed upload's) is removed
+// while the Dir serves, not only when it starts; a recent one stays.
+func TestStaleStagingSweptWhileServing(t *testing.T) {
+	root := t.TempDir()
+	d, err := store.NewDir(root, store.NamedStaging(), store.StaleStaging(400*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	staging := filepath.Join(root, ".ccfs-staging")
+	dead, live := filepath.Join(staging, "DEADUPLOAD"), filepath.Join(staging, "LIVEUPLOAD")
+	for _, f := range []string{dead, live} {
+		if err := os.WriteFile(f, []byte("RIFF"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(dead, old, old)
+	time.Sleep(150 * time.Millisecond) // past a quarter of the age since NewDir swept
+	if _, err := d.Put(context.Background(), "a/b.wav", strings.NewReader("RIFF"), -1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(dead); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a crashed upload's staged file is still there while the Dir serves")
+		}
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Fatalf("a recent staged file was removed: %v", err)
 	}
 }

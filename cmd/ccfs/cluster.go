@@ -138,7 +138,9 @@ func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closer
 				return nil, fmt.Errorf("%s is not a directory of files", spec)
 			}
 		}
-		var opts []store.DirOption
+		// No body takes longer than the read timeout: a file staged under
+		// a name and left unwritten for twice that is a crashed upload's.
+		opts := []store.DirOption{store.StaleStaging(2 * readTimeout)}
 		if *f.allowHardLinks {
 			opts = append(opts, store.AllowHardLinks())
 		}
