@@ -28,7 +28,19 @@ type Checker struct {
 	// Timeout bounds each check; zero means DefaultTimeout.
 	Timeout  time.Duration
 	checks   []check
+	details  []detail
 	draining atomic.Bool
+}
+
+type detail struct {
+	name string
+	fn   func() string
+}
+
+// AddDetail adds a line to every Report that readiness does not depend
+// on: what fn says now (a mode the node chose, say). fn must be quick.
+func (c *Checker) AddDetail(name string, fn func() string) {
+	c.details = append(c.details, detail{name, fn})
 }
 
 type check struct {
@@ -53,6 +65,9 @@ type Report struct {
 	Status string `json:"status"`
 	// Checks holds each check's outcome: "ok", or why it failed.
 	Checks map[string]string `json:"checks,omitempty"`
+	// Details holds what AddDetail's functions say, which readiness does
+	// not depend on.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // Check runs every check at once, each bounded by the timeout, and
@@ -79,6 +94,12 @@ func (c *Checker) Check(ctx context.Context) (Report, bool) {
 		})
 	}
 	wg.Wait()
+	if len(c.details) > 0 {
+		rep.Details = make(map[string]string, len(c.details))
+		for _, d := range c.details {
+			rep.Details[d.name] = d.fn()
+		}
+	}
 	switch {
 	case c.Draining():
 		rep.Status, ok = "draining", false

@@ -60,3 +60,19 @@ func TestReadiness(t *testing.T) {
 		t.Fatalf("healthz while draining: %d %q", w.Code, w.Body.String())
 	}
 }
+
+// A detail is in every report and readiness does not depend on it.
+func TestDetails(t *testing.T) {
+	var c health.Checker
+	c.Add("store", func(context.Context) error { return nil })
+	mode := "if-none-match"
+	c.AddDetail("s3 overwrite protection", func() string { return mode })
+	rep, ok := c.Check(context.Background())
+	if !ok || rep.Details["s3 overwrite protection"] != "if-none-match" {
+		t.Fatalf("%v %+v", ok, rep)
+	}
+	mode = "none"
+	if rep, ok := c.Check(context.Background()); !ok || rep.Details["s3 overwrite protection"] != "none" {
+		t.Fatalf("a detail changed: %v %+v", ok, rep)
+	}
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
+	"github.com/ccfs-go/ccfs/store/s3store"
 )
 
 // startAdmin serves the admin listener, if --admin-addr is set: the
@@ -34,6 +35,9 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if len(c.cluster.s3) > 0 {
+		reg.MustRegister(overwriteCollector(c.cluster.s3))
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("GET /healthz", checker.Live())
@@ -132,6 +136,33 @@ func reloadOnChange(ctx context.Context, what string, f reloadable, describe fun
 			default:
 				logger.Info("SIGHUP: "+what+" unchanged", "file", f.Path())
 			}
+		}
+	}
+}
+
+// overwriteCollector exports the overwrite protection each S3 location
+// uses now, by its --store or --pool spec: 1 for the mode in use, 0 for
+// the others, so a switch (--s3-overwrite detect, on evidence, and back)
+// shows on a graph and can be alerted on.
+type overwriteCollector map[string]*s3store.Store
+
+var overwriteDesc = prometheus.NewDesc("ccfs_s3_overwrite_protection",
+	"The overwrite protection an S3 location's writes carry now: 1 for the mode in use (if-none-match, header, none).",
+	[]string{"location", "mode"}, nil)
+
+// Describe implements prometheus.Collector.
+func (c overwriteCollector) Describe(ch chan<- *prometheus.Desc) { ch <- overwriteDesc }
+
+// Collect implements prometheus.Collector.
+func (c overwriteCollector) Collect(ch chan<- prometheus.Metric) {
+	for location, s := range c {
+		mode := s.ProtectionMode()
+		for _, m := range []string{"if-none-match", "header", "none"} {
+			v := 0.0
+			if m == mode {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(overwriteDesc, prometheus.GaugeValue, v, location, m)
 		}
 	}
 }

@@ -36,6 +36,9 @@ type clusterFlags struct {
 	// readOnly opens the stores to read them (ccfs usage): a directory
 	// must exist, and an S3 location is not probed with a write.
 	readOnly bool
+	// s3 are the S3 locations opened, by their spec, for the overwrite
+	// protection's metric and readiness detail.
+	s3 map[string]*s3store.Store
 }
 
 func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
@@ -178,6 +181,10 @@ func (f *clusterFlags) openLocation(ctx context.Context, spec string, cl *closer
 	if err != nil {
 		return nil, fmt.Errorf("probing %s: %w", spec, err)
 	}
+	if f.s3 == nil {
+		f.s3 = map[string]*s3store.Store{}
+	}
+	f.s3[spec] = s
 	logger.Info("s3 location: the server "+answer+" If-None-Match", "store", spec, "overwriteProtection", s.Protection())
 	return s, nil
 }

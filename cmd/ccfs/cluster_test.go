@@ -260,7 +260,8 @@ func TestClusterFlagsS3(t *testing.T) {
 // Behind an S3-compatible server that refuses If-None-Match (as Alibaba
 // OSS does), `ccfs serve` with its default flags stores a one-part and a
 // multipart upload, serves them back and deletes them, and says once, at
-// WARN, that it writes without overwrite protection.
+// WARN, that it writes without overwrite protection: its probe at start
+// found If-None-Match refused for s3store.DetectRefusals objects.
 func TestServeWithoutConditionalWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command and starts servers")
@@ -268,7 +269,7 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 	gw := s3test.Start(t)
 	proxy := gw.RefusingIfNoneMatch(t)
 	env := gatewayEnv(gw)
-	n := startNode(t, env, "--data", t.TempDir(), "--rate", "0", "--max-file-mb", "8",
+	n := startAdminNode(t, env, "--data", t.TempDir(), "--max-file-mb", "8",
 		"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", proxy.Endpoint)
 	c := n.client(n.ak, n.sk)
 	ctx := context.Background()
@@ -286,9 +287,20 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 			t.Fatalf("%d bytes: delete: %v", size, err)
 		}
 	}
-	n.waitLog(t, "refuses If-None-Match")
-	if proxy.Refused() != 1 || strings.Count(n.stderr.String(), "refuses If-None-Match") != 1 {
+	n.waitLog(t, "writing without overwrite protection")
+	if proxy.Refused() != s3store.DetectRefusals || strings.Count(n.stderr.String(), "writing without overwrite protection") != 1 {
 		t.Fatalf("%d refusals; the log:\n%s", proxy.Refused(), n.stderr)
+	}
+	// The mode in use, for a graph and for whoever reads /readyz.
+	location := "s3://" + gw.Bucket + "/ccfs/"
+	_, metrics := n.get(t, "/metrics")
+	for mode, v := range map[string]string{"none": "1", "if-none-match": "0"} {
+		if want := `ccfs_s3_overwrite_protection{location="` + location + `",mode="` + mode + `"} ` + v; !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if _, rep := n.readyz(t); !strings.HasPrefix(rep.Details["s3 overwrite protection "+location], "none (the server refused If-None-Match") {
+		t.Errorf("/readyz does not say the protection is off: %+v", rep)
 	}
 	out, err := gw.Client(t).ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(gw.Bucket)})
 	if err != nil || len(out.Uploads) != 0 {

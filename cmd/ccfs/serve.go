@@ -263,6 +263,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		checker.Add("store", p.Ping)
 	}
 	checker.Add("store writes", h.StoreWritable)
+	for spec, s := range c.cluster.s3 {
+		checker.AddDetail("s3 overwrite protection "+spec, s.Protection)
+	}
 	if p, ok := replay.(interface{ Ping(context.Context) error }); ok {
 		checker.Add("replay", p.Ping)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -47,8 +48,8 @@ func TestWithoutConditionalWrites(t *testing.T) {
 				t.Fatalf("first %d: Remove: %v", first, err)
 			}
 		}
-		if p.Refused() != 1 || s.Protection() != "none" {
-			t.Fatalf("first %d: %d refusals, protection %q; want one, and none", first, p.Refused(), s.Protection())
+		if p.Refused() != s3store.DetectRefusals || s.ProtectionMode() != "none" {
+			t.Fatalf("first %d: %d refusals, protection %q; want %d, and none", first, p.Refused(), s.Protection(), s3store.DetectRefusals)
 		}
 		if n := strings.Count(logs.String(), `"level":"WARN"`); n != 1 || !strings.Contains(logs.String(), "s3://"+g.Bucket+"/detect/") {
 			t.Fatalf("first %d: want one WARN naming the store:\n%s", first, logs.String())
@@ -56,6 +57,55 @@ func TestWithoutConditionalWrites(t *testing.T) {
 	}
 	assertNoUploads(t, g)
 	ccfstest.TestLifecycle(t, g.RefusingIfNoneMatch(t).Store(t, s3store.Options{Prefix: "lifecycle/", Logger: slog.New(slog.DiscardHandler)}))
+	assertNoUploads(t, g)
+}
+
+// One refusal of If-None-Match (a proxy in the path, a gateway being
+// upgraded) does not switch the protection off: only DetectRefusals in a
+// row, of different writes, do. Once off, the Store probes the server
+// again every Reprobe, and turns the protection back on when the server
+// honours the condition.
+func TestDetectionNeedsEvidence(t *testing.T) {
+	g := s3test.Start(t)
+	ctx := context.Background()
+	p := g.RefusingIfNoneMatch(t)
+	s := p.Store(t, s3store.Options{Prefix: "evidence/", Reprobe: 300 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	put := func(name string) {
+		t.Helper()
+		if _, err := s.Put(ctx, name, bytes.NewReader([]byte("RIFF")), -1); err != nil {
+			t.Fatalf("Put %s: %v", name, err)
+		}
+	}
+	put("transient.wav") // refused once, stored without the condition
+	p.Honour(true)
+	for _, n := range []string{"a.wav", "b.wav", "c.wav"} {
+		put(n)
+	}
+	if p.Refused() != 1 || s.ProtectionMode() != "if-none-match" || p.Seen("If-None-Match") != 4 {
+		t.Fatalf("after one refusal: %d refusals, %d conditional writes, protection %q; want it kept", p.Refused(), p.Seen("If-None-Match"), s.Protection())
+	}
+	// The same write refused again and again is one piece of evidence;
+	// DetectRefusals different ones turn the protection off.
+	p.Honour(false)
+	for i := range s3store.DetectRefusals {
+		put(strings.Repeat("r", i+1) + ".wav")
+		if want := i+1 < s3store.DetectRefusals; (s.ProtectionMode() == "if-none-match") != want {
+			t.Fatalf("after %d refusals in a row: protection %q", i+1, s.Protection())
+		}
+	}
+	if !strings.Contains(s.Protection(), "probing again every 300ms") {
+		t.Fatalf("off on evidence: %q", s.Protection())
+	}
+	// The server honours it again: the next Put past Reprobe probes, and
+	// the protection comes back.
+	p.Honour(true)
+	time.Sleep(350 * time.Millisecond)
+	put("after.wav")
+	for deadline := time.Now().Add(10 * time.Second); s.ProtectionMode() != "if-none-match"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server honours If-None-Match again, and the protection is still %q", s.Protection())
+		}
+	}
 	assertNoUploads(t, g)
 }
 
@@ -144,13 +194,13 @@ func TestProbe(t *testing.T) {
 		s                *s3store.Store
 		want, protection string
 	}{
-		{direct, "honoured", "If-None-Match (falls back to none if the server refuses it)"},
+		{direct, "honoured", "if-none-match"},
 		{refused, "refused", "none"},
 		{ignored, "ignored", "none"},
-		{required, "refused", "If-None-Match"},
+		{required, "refused", "if-none-match"},
 	} {
 		got, err := c.s.Probe(ctx)
-		if err != nil || got != c.want || c.s.Protection() != c.protection {
+		if err != nil || got != c.want || c.s.ProtectionMode() != c.protection {
 			t.Errorf("Probe: %q %v, protection %q; want %q, %q", got, err, c.s.Protection(), c.want, c.protection)
 		}
 	}

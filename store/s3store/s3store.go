@@ -25,6 +25,7 @@
 package s3store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,8 +89,13 @@ type Options struct {
 	// ForbidOverwriteHeader names the header OverwriteHeader sends, such
 	// as "x-oss-forbid-overwrite".
 	ForbidOverwriteHeader string
-	// Logger receives the one warning of OverwriteDetect turning the
-	// protection off. Default: slog.Default().
+	// Reprobe is how often, once OverwriteDetect has switched the
+	// protection off, the Store probes the server again (on the next Put
+	// after it, in the background) to switch it back on. Default:
+	// DefaultReprobe (10 minutes).
+	Reprobe time.Duration
+	// Logger receives OverwriteDetect's warning when it turns the
+	// protection off, and its notes. Default: slog.Default().
 	Logger *slog.Logger
 }
 
@@ -139,6 +145,7 @@ func New(api API, opts Options) (*Store, error) {
 		s.protect.logger = slog.Default()
 	}
 	s.protect.where = "s3://" + opts.Bucket + "/" + opts.Prefix
+	s.protect.reprobe = cmp.Or(opts.Reprobe, DefaultReprobe)
 	if s.partSize == 0 {
 		s.partSize = MinPartSize
 	}
@@ -197,6 +204,7 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, size int64) (
 	if err := store.CheckName(name); err != nil {
 		return nil, err
 	}
+	s.probeLater()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -210,8 +218,7 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, size int64) (
 		if size >= 0 && int64(part.n) != size {
 			return nil, fmt.Errorf("s3store: %s: read %d bytes, expected %d", name, part.n, size)
 		}
-		for {
-			ifNoneMatch, header := s.protect.condition()
+		put := func(ifNoneMatch *string, header []func(*s3.Options)) error {
 			_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
 				Bucket:        &s.bucket,
 				Key:           aws.String(s.key(name)),
@@ -220,11 +227,17 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, size int64) (
 				ContentType:   aws.String(contentType(name)),
 				IfNoneMatch:   ifNoneMatch,
 			}, header...)
-			if err != nil && s.protect.refused(err) {
-				continue // refused whole: nothing was stored; again, without the condition
-			}
-			return nil, s.wrap("putting", name, err)
+			return err
 		}
+		ifNoneMatch, header := s.protect.condition()
+		err := put(ifNoneMatch, header)
+		switch {
+		case err != nil && ifNoneMatch != nil && s.protect.refused(name, err):
+			err = put(nil, header) // refused whole: nothing was stored; again, without the condition
+		case err == nil && ifNoneMatch != nil:
+			s.protect.honoured()
+		}
+		return nil, s.wrap("putting", name, err)
 	}
 	return nil, s.multipart(ctx, name, r, size, &part)
 }
@@ -281,18 +294,23 @@ func (s *Store) multipart(ctx context.Context, name string, r io.Reader, size in
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for {
-		ifNoneMatch, header := s.protect.condition()
-		_, err = s.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	complete := func(ifNoneMatch *string, header []func(*s3.Options)) error {
+		_, err := s.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 			Bucket: &s.bucket, Key: key, UploadId: up.UploadId,
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
 			IfNoneMatch:     ifNoneMatch,
 		}, header...)
-		if err != nil && s.protect.refused(err) {
-			continue // the upload is still open, its parts kept: complete it without the condition
-		}
-		return s.wrap("completing the multipart upload of", name, err)
+		return err
 	}
+	ifNoneMatch, header := s.protect.condition()
+	err = complete(ifNoneMatch, header)
+	switch {
+	case err != nil && ifNoneMatch != nil && s.protect.refused(name, err):
+		err = complete(nil, header) // the upload is still open, its parts kept: complete it without the condition
+	case err == nil && ifNoneMatch != nil:
+		s.protect.honoured()
+	}
+	return s.wrap("completing the multipart upload of", name, err)
 }
 
 // wrap turns an SDK error into one that says what failed, wrapping
