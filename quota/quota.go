@@ -282,6 +282,41 @@ type Shared interface {
 	SetIfUncounted(ctx context.Context, counts map[int]Usage) (bool, error)
 }
 
+// A Recounter is a Shared ledger that can be counted again from the store
+// while nodes go on claiming from it. Between BeginRecount and EndRecount
+// it records every claim beside the counts; EndRecount replaces the counts
+// with the store's count plus the claims recorded, at once. A file
+// claimed during the count and listed by it is then counted twice, and a
+// file deleted during the count after the listing passed it is still
+// counted: a recount may count high, never low, so it never lets a VDN
+// past its quota; the next recount at a quiet time is exact.
+type Recounter interface {
+	Shared
+	BeginRecount(ctx context.Context) error
+	EndRecount(ctx context.Context, counts map[int]Usage) error
+}
+
+// Recount counts the store's files into l while nodes may be claiming
+// from it, and returns the count. A Recounter adds the claims made during
+// the count (see Recounter); any other ledger is Set to the count, which
+// misses files stored while it ran, so do that at a quiet time.
+func Recount(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) (map[int]Usage, error) {
+	rc, ok := l.(Recounter)
+	if ok {
+		if err := rc.BeginRecount(ctx); err != nil {
+			return nil, err
+		}
+	}
+	counts, err := Count(ctx, s, rule)
+	if err != nil {
+		return nil, fmt.Errorf("quota: counting the stored files: %w", err)
+	}
+	if ok {
+		return counts, rc.EndRecount(ctx, counts)
+	}
+	return counts, l.Set(ctx, counts)
+}
+
 // ErrUncounted is returned (wrapped) by a Shared ledger's Claim while it
 // holds no counts: before any node has counted the store, or after the
 // counts were lost (a Redis restarted without persistence). Claims fail

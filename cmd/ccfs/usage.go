@@ -34,7 +34,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	rule := fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule, as the server has it")
 	limits := fl.String("quota", "", "the server's --quota, to show each VDN's limit and how much of it is used")
 	limitsFile := fl.String("quota-file", "", "the server's --quota-file, instead of --quota")
-	reconcile := fl.Bool("reconcile", false, "with --redis: replace the counts the nodes share with the store's (best at a quiet time: uploads in flight during the count are missed)")
+	reconcile := fl.Bool("reconcile", false, "with --redis: replace the counts the nodes share with the store's, plus the uploads the nodes claim while it counts (safe under load: it may count such a file twice, never miss one)")
 	asJSON := fl.Bool("json", false, "print JSON, one object per VDN")
 	cluster := addClusterFlags(fl)
 	cluster.readOnly = true
@@ -81,11 +81,6 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	rep := &usageReport{limits: lim}
-	start := time.Now()
-	if rep.stored, err = quota.Count(ctx, lister, r); err != nil {
-		return fail(1, fmt.Errorf("counting %s: %w", where, err))
-	}
-	took := time.Since(start)
 	var shared *redisquota.Ledger
 	if rdb != nil {
 		if shared, err = redisquota.New(rdb, redisquota.Options{}); err != nil {
@@ -95,6 +90,18 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return fail(1, err)
 		}
 	}
+	start := time.Now()
+	if *reconcile {
+		// The nodes' claims during the count are added to it: a file
+		// stored meanwhile is never missed.
+		rep.stored, err = quota.Recount(ctx, shared, lister, r)
+	} else {
+		rep.stored, err = quota.Count(ctx, lister, r)
+	}
+	if err != nil {
+		return fail(1, fmt.Errorf("counting %s: %w", where, err))
+	}
+	took := time.Since(start)
 	if *asJSON {
 		err = rep.writeJSON(stdout)
 	} else {
@@ -106,9 +113,6 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(1, err)
 	}
 	if *reconcile {
-		if err := shared.Set(ctx, rep.stored); err != nil {
-			return fail(1, fmt.Errorf("reconciling: %w", err))
-		}
 		switch {
 		case *asJSON:
 		case rep.countedAt.IsZero():

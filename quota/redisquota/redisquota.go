@@ -39,10 +39,13 @@ const DefaultPrefix = "{ccfs:quota}:"
 type Ledger struct {
 	client                redis.UniversalClient
 	bytes, files, counted string
-	now                   func() time.Time
+	// recount marks a recount under way; rbytes and rfiles are the claims
+	// made since it began.
+	recount, rbytes, rfiles string
+	now                     func() time.Time
 }
 
-var _ quota.Shared = (*Ledger)(nil)
+var _ quota.Recounter = (*Ledger)(nil)
 
 // Options configures New. A zero field means its default.
 type Options struct {
@@ -63,18 +66,22 @@ func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
 	if p == "" {
 		p = DefaultPrefix
 	}
-	l := &Ledger{client: client, bytes: p + "bytes", files: p + "files", counted: p + "counted", now: opts.Now}
+	l := &Ledger{client: client, bytes: p + "bytes", files: p + "files", counted: p + "counted",
+		recount: p + "recount", rbytes: p + "recount:bytes", rfiles: p + "recount:files", now: opts.Now}
 	if l.now == nil {
 		l.now = time.Now
 	}
 	return l, nil
 }
 
-func (l *Ledger) keys() []string { return []string{l.bytes, l.files, l.counted} }
+func (l *Ledger) keys() []string {
+	return []string{l.bytes, l.files, l.counted, l.recount, l.rbytes, l.rfiles}
+}
 
 // claimScript adds one file of ARGV[2] bytes to VDN ARGV[1] if it stays
 // within ARGV[3] bytes and ARGV[4] files (0: no limit): 1 if it did, 0 if
-// not, -1 if the ledger holds no counts. Sizes go to HINCRBY as the
+// not, -1 if the ledger holds no counts. During a recount it adds the
+// claim to the recount's hashes too. Sizes go to HINCRBY as the
 // strings Go wrote, so they stay exact 64-bit integers; the comparisons
 // are Lua's doubles, exact below 2^53 bytes (8 PiB).
 var claimScript = redis.NewScript(`
@@ -85,6 +92,10 @@ local files = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
 if (maxBytes > 0 and bytes + size > maxBytes) or (maxFiles > 0 and files + 1 > maxFiles) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('HINCRBY', KEYS[5], ARGV[1], ARGV[2])
+  redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
+end
 return 1
 `)
 
@@ -230,6 +241,62 @@ func (l *Ledger) set(ctx context.Context, ifUncounted bool, counts map[int]quota
 		return false, fmt.Errorf("redisquota: %w", err)
 	}
 	return n == 1, nil
+}
+
+// recountFor bounds a recount: one still under way after it is taken
+// for abandoned (its process died), and its EndRecount fails.
+const recountFor = time.Hour
+
+// BeginRecount implements quota.Recounter: from now on every claim is
+// recorded beside the counts, for at most an hour.
+func (l *Ledger) BeginRecount(ctx context.Context) error {
+	if _, err := l.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, l.rbytes, l.rfiles)
+		p.Set(ctx, l.recount, l.now().UnixMilli(), recountFor)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("redisquota: %w", err)
+	}
+	return nil
+}
+
+// endRecountScript is setScript's replacement of the counts by the
+// triples from ARGV[2] on, plus the claims recorded since BeginRecount;
+// it ends the recount. It returns 0, and changes nothing, if no recount
+// is under way (it expired, or another ended it).
+var endRecountScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+for i = 2, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+2])
+end
+local during = redis.call('HGETALL', KEYS[5])
+for i = 1, #during, 2 do redis.call('HINCRBY', KEYS[1], during[i], during[i+1]) end
+during = redis.call('HGETALL', KEYS[6])
+for i = 1, #during, 2 do redis.call('HINCRBY', KEYS[2], during[i], during[i+1]) end
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+redis.call('SET', KEYS[3], ARGV[1])
+return 1
+`)
+
+// EndRecount implements quota.Recounter.
+func (l *Ledger) EndRecount(ctx context.Context, counts map[int]quota.Usage) error {
+	args := make([]any, 0, 1+3*len(counts))
+	args = append(args, l.now().UnixMilli())
+	for vdn, u := range counts {
+		if u.Files > 0 {
+			args = append(args, vdn, u.Bytes, u.Files)
+		}
+	}
+	n, err := endRecountScript.Run(ctx, l.client, l.keys(), args...).Int()
+	switch {
+	case err != nil:
+		return fmt.Errorf("redisquota: %w", err)
+	case n == 0:
+		return errors.New("redisquota: the recount ended before its count did (it took over an hour, or another recount ended it): count again")
+	}
+	return nil
 }
 
 // Counted implements quota.Shared.
