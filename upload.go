@@ -14,6 +14,7 @@ import (
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/internal/safeput"
+	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
@@ -101,6 +102,8 @@ type upload struct {
 	verified bool  // Verify has run
 	failed   error // the first error the chain returned to the store
 	claimed  int64 // the file's size, claimed from the VDN's quota; -1: nothing claimed
+	name     string // the file's name in the store
+	leased   bool   // the claim is a lease until the file is stored (a quota.Leaser)
 
 	body   requestBody
 	tee    tee
@@ -133,6 +136,7 @@ var uploads = sync.Pool{New: func() any {
 func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
 	u := uploads.Get().(*upload)
 	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
+	u.name, u.leased = "", false
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
 	u.tee.w = x
@@ -181,13 +185,17 @@ func (u *upload) run(name string) ([]string, error) {
 			cancel()
 		}
 	})()
+	u.name = name
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
 	u.cfg.health.wrote(err, u.cfg.Now())
 	if err != nil {
 		if u.claimed >= 0 { // the store failed after the claim: give it back
-			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)
+			u.settleLease(false)
 		}
 		return nil, u.refuse(err)
+	}
+	if u.claimed >= 0 {
+		u.settleLease(true)
 	}
 	return locations, nil
 }
@@ -254,7 +262,16 @@ func (u *upload) atFileEnd() error {
 	lim := u.cfg.Quota.For(u.vdn)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
 	defer cancel()
-	ok, err := u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
+	var ok bool
+	var err error
+	if lr, leases := u.cfg.Usage.(quota.Leaser); leases {
+		// A lease until the file is stored: if this process dies first,
+		// the claim does not outlive it (quota.ReapLeases).
+		ok, err = lr.ClaimLease(ctx, u.vdn, u.name, size, lim, quota.LeaseTTL)
+		u.leased = ok && err == nil
+	} else {
+		ok, err = u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
+	}
 	switch {
 	case err != nil:
 		return ErrStorage.with("the file could not be stored: the VDN's usage could not be counted").because(err)
@@ -263,6 +280,30 @@ func (u *upload) atFileEnd() error {
 	}
 	u.claimed = size
 	return nil
+}
+
+// settleLease ends the upload's claim once the store has answered: kept
+// if the file was stored, given back if not. A plain claim is only given
+// back; a lease is committed or abandoned.
+func (u *upload) settleLease(stored bool) {
+	if !u.leased {
+		if !stored {
+			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
+	defer cancel()
+	lr := u.cfg.Usage.(quota.Leaser)
+	var err error
+	if stored {
+		err = lr.Commit(ctx, u.vdn, u.name, u.claimed)
+	} else {
+		err = lr.Abandon(ctx, u.name)
+	}
+	if err != nil {
+		u.cfg.Logger.Warn("quota: a claim's lease could not be settled; it is when the lease expires", "vdn", u.vdn, "file", u.name, "stored", stored, "err", err)
+	}
 }
 
 // giveBack takes one file of size bytes off vdn's usage, on a context of

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strconv"
@@ -317,6 +318,66 @@ func Recount(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule)
 	return counts, l.Set(ctx, counts)
 }
 
+// A Leaser is a Shared ledger that holds a claim as a lease on the file's
+// name until the file is stored. A node that dies between claiming a
+// file's size and storing the file (kill -9) leaves a lease that expires,
+// not a count that lasts: ReapLeases, run by every node (KeepCounted),
+// keeps the claim of an expired lease whose file the store holds and
+// gives back the others.
+type Leaser interface {
+	Shared
+	// ClaimLease is Claim, for the file name, held as a lease for ttl.
+	ClaimLease(ctx context.Context, vdn int, name string, size int64, lim Limit, ttl time.Duration) (bool, error)
+	// Commit ends name's lease: the file is stored, and its claim stands.
+	// If the lease was reaped meanwhile, the claim is made again, past
+	// any limit: the file is stored, so it counts.
+	Commit(ctx context.Context, vdn int, name string, size int64) error
+	// Abandon ends name's lease and gives its claim back, if the lease
+	// is still there.
+	Abandon(ctx context.Context, name string) error
+	// Expired returns the leases past their time.
+	Expired(ctx context.Context) ([]Lease, error)
+}
+
+// A Lease is a claim held for a file not yet stored.
+type Lease struct {
+	Name string
+	VDN  int
+	Size int64
+}
+
+// LeaseTTL is how long a claim is held for a file not yet stored: the
+// store's commit (a link, or an object store's last part and completion)
+// takes far less.
+const LeaseTTL = 5 * time.Minute
+
+// ReapLeases settles l's expired leases: the claim of a file s holds
+// stands (Commit), the others are given back (Abandon). A file whose
+// presence cannot be told is left for the next reap.
+func ReapLeases(ctx context.Context, l Leaser, s store.Store) (kept, given int, err error) {
+	leases, err := l.Expired(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, ls := range leases {
+		_, serr := store.Stat(ctx, s, ls.Name)
+		switch {
+		case serr == nil:
+			err = l.Commit(ctx, ls.VDN, ls.Name, ls.Size)
+			kept++
+		case errors.Is(serr, fs.ErrNotExist):
+			err = l.Abandon(ctx, ls.Name)
+			given++
+		default:
+			continue
+		}
+		if err != nil {
+			return kept, given, err
+		}
+	}
+	return kept, given, nil
+}
+
 // ErrUncounted is returned (wrapped) by a Shared ledger's Claim while it
 // holds no counts: before any node has counted the store, or after the
 // counts were lost (a Redis restarted without persistence). Claims fail
@@ -357,7 +418,8 @@ func Load(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule) (m
 // ledger l still holds counts, and counts the store again (Load) when it
 // does not: after a Redis lost them, claims fail with ErrUncounted until
 // one node has counted again. report, if not nil, is told of each count
-// this node made (counts not nil) and of each failure.
+// this node made (counts not nil) and of each failure. A Leaser's expired
+// leases are settled at each check too (ReapLeases), when s is the store.
 func KeepCounted(ctx context.Context, l Shared, s store.Lister, rule *pathrule.Rule, every time.Duration, report func(map[int]Usage, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -370,6 +432,14 @@ func KeepCounted(ctx context.Context, l Shared, s store.Lister, rule *pathrule.R
 		counts, err := Load(ctx, l, s, rule)
 		if report != nil && (counts != nil || err != nil) && ctx.Err() == nil {
 			report(counts, err)
+		}
+		// Claims a dead node left: settle them.
+		if lr, ok := l.(Leaser); ok {
+			if st, ok := s.(store.Store); ok {
+				if _, _, err := ReapLeases(ctx, lr, st); err != nil && report != nil && ctx.Err() == nil {
+					report(nil, fmt.Errorf("quota: settling the leases of claims not stored: %w", err))
+				}
+			}
 		}
 	}
 }

@@ -42,10 +42,14 @@ type Ledger struct {
 	// recount marks a recount under way; rbytes and rfiles are the claims
 	// made since it began.
 	recount, rbytes, rfiles string
+	leases                  string // the claims of files not yet stored: name → "vdn size expiry"
 	now                     func() time.Time
 }
 
-var _ quota.Recounter = (*Ledger)(nil)
+var (
+	_ quota.Recounter = (*Ledger)(nil)
+	_ quota.Leaser    = (*Ledger)(nil)
+)
 
 // Options configures New. A zero field means its default.
 type Options struct {
@@ -67,7 +71,7 @@ func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
 		p = DefaultPrefix
 	}
 	l := &Ledger{client: client, bytes: p + "bytes", files: p + "files", counted: p + "counted",
-		recount: p + "recount", rbytes: p + "recount:bytes", rfiles: p + "recount:files", now: opts.Now}
+		recount: p + "recount", rbytes: p + "recount:bytes", rfiles: p + "recount:files", leases: p + "leases", now: opts.Now}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -75,13 +79,14 @@ func New(client redis.UniversalClient, opts Options) (*Ledger, error) {
 }
 
 func (l *Ledger) keys() []string {
-	return []string{l.bytes, l.files, l.counted, l.recount, l.rbytes, l.rfiles}
+	return []string{l.bytes, l.files, l.counted, l.recount, l.rbytes, l.rfiles, l.leases}
 }
 
 // claimScript adds one file of ARGV[2] bytes to VDN ARGV[1] if it stays
 // within ARGV[3] bytes and ARGV[4] files (0: no limit): 1 if it did, 0 if
 // not, -1 if the ledger holds no counts. During a recount it adds the
-// claim to the recount's hashes too. Sizes go to HINCRBY as the
+// claim to the recount's hashes too. With ARGV[5] (a file's name) it
+// holds the claim as a lease, ARGV[6] ("vdn size expiry"). Sizes go to HINCRBY as the
 // strings Go wrote, so they stay exact 64-bit integers; the comparisons
 // are Lua's doubles, exact below 2^53 bytes (8 PiB).
 var claimScript = redis.NewScript(`
@@ -96,6 +101,7 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('HINCRBY', KEYS[5], ARGV[1], ARGV[2])
   redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 end
+if ARGV[5] then redis.call('HSET', KEYS[7], ARGV[5], ARGV[6]) end
 return 1
 `)
 
@@ -261,7 +267,9 @@ func (l *Ledger) BeginRecount(ctx context.Context) error {
 }
 
 // endRecountScript is setScript's replacement of the counts by the
-// triples from ARGV[2] on, plus the claims recorded since BeginRecount;
+// triples from ARGV[2] on, plus the claims recorded since BeginRecount,
+// plus the leases held (files claimed before the count whose storing it
+// may have missed; a lease ends by taking its claim off or keeping it);
 // it ends the recount. It returns 0, and changes nothing, if no recount
 // is under way (it expired, or another ended it).
 var endRecountScript = redis.NewScript(`
@@ -275,6 +283,11 @@ local during = redis.call('HGETALL', KEYS[5])
 for i = 1, #during, 2 do redis.call('HINCRBY', KEYS[1], during[i], during[i+1]) end
 during = redis.call('HGETALL', KEYS[6])
 for i = 1, #during, 2 do redis.call('HINCRBY', KEYS[2], during[i], during[i+1]) end
+for _, lease in ipairs(redis.call('HVALS', KEYS[7])) do
+  local vdn, size = string.match(lease, '^(%d+) (%d+) ')
+  redis.call('HINCRBY', KEYS[1], vdn, size)
+  redis.call('HINCRBY', KEYS[2], vdn, 1)
+end
 redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
 redis.call('SET', KEYS[3], ARGV[1])
 return 1
@@ -297,6 +310,86 @@ func (l *Ledger) EndRecount(ctx context.Context, counts map[int]quota.Usage) err
 		return errors.New("redisquota: the recount ended before its count did (it took over an hour, or another recount ended it): count again")
 	}
 	return nil
+}
+
+// ClaimLease implements quota.Leaser.
+func (l *Ledger) ClaimLease(ctx context.Context, vdn int, name string, size int64, lim quota.Limit, ttl time.Duration) (bool, error) {
+	lease := fmt.Sprintf("%d %d %d", vdn, size, l.now().Add(ttl).UnixMilli())
+	n, err := claimScript.Run(ctx, l.client, l.keys(), strconv.Itoa(vdn), strconv.FormatInt(size, 10),
+		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10), name, lease).Int()
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("redisquota: %w", err)
+	case n < 0:
+		return false, fmt.Errorf("redisquota: %w: no node has counted it (yet, or since Redis lost it)", quota.ErrUncounted)
+	}
+	return n == 1, nil
+}
+
+// commitScript ends the lease ARGV[1]; a lease already gone (reaped) has
+// its file of ARGV[3] bytes claimed again for VDN ARGV[2], if the ledger
+// holds counts.
+var commitScript = redis.NewScript(`
+if redis.call('HDEL', KEYS[7], ARGV[1]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return 0
+`)
+
+// Commit implements quota.Leaser.
+func (l *Ledger) Commit(ctx context.Context, vdn int, name string, size int64) error {
+	if err := commitScript.Run(ctx, l.client, l.keys(), name, strconv.Itoa(vdn), strconv.FormatInt(size, 10)).Err(); err != nil {
+		return fmt.Errorf("redisquota: %w", err)
+	}
+	return nil
+}
+
+// abandonScript ends the lease ARGV[1] and takes its claim off, as
+// releaseScript does, if the lease is there.
+var abandonScript = redis.NewScript(`
+local lease = redis.call('HGET', KEYS[7], ARGV[1])
+if not lease then return 0 end
+redis.call('HDEL', KEYS[7], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then return 1 end
+local vdn, size = string.match(lease, '^(%d+) (%d+) ')
+local bytes = redis.call('HINCRBY', KEYS[1], vdn, -tonumber(size))
+local files = redis.call('HINCRBY', KEYS[2], vdn, -1)
+if files <= 0 then
+  redis.call('HDEL', KEYS[1], vdn)
+  redis.call('HDEL', KEYS[2], vdn)
+elseif bytes < 0 then
+  redis.call('HSET', KEYS[1], vdn, 0)
+end
+return 1
+`)
+
+// Abandon implements quota.Leaser.
+func (l *Ledger) Abandon(ctx context.Context, name string) error {
+	if err := abandonScript.Run(ctx, l.client, l.keys(), name).Err(); err != nil {
+		return fmt.Errorf("redisquota: %w", err)
+	}
+	return nil
+}
+
+// Expired implements quota.Leaser.
+func (l *Ledger) Expired(ctx context.Context) ([]quota.Lease, error) {
+	all, err := l.client.HGetAll(ctx, l.leases).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisquota: %w", err)
+	}
+	now := l.now().UnixMilli()
+	var expired []quota.Lease
+	for name, v := range all {
+		var ls quota.Lease
+		var until int64
+		if _, err := fmt.Sscanf(v, "%d %d %d", &ls.VDN, &ls.Size, &until); err != nil || until > now {
+			continue
+		}
+		ls.Name = name
+		expired = append(expired, ls)
+	}
+	return expired, nil
 }
 
 // Counted implements quota.Shared.

@@ -345,3 +345,68 @@ func TestRecountUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// A node that dies between claiming a file's size and storing the file
+// (kill -9) leaves a lease, not a count that lasts: once it expires, the
+// claim of a file the store holds stands and the others are given back.
+// A lease reaped before its file was committed is claimed again by the
+// commit.
+func TestLeasesOutliveNoCrash(t *testing.T) {
+	ctx := context.Background()
+	l := newLedger(t, redistest.Start(t).Client)
+	if err := l.Set(ctx, map[int]quota.Usage{}); err != nil {
+		t.Fatal(err)
+	}
+	mem := store.NewMemory()
+	claim := func(name string, size int64, ttl time.Duration) {
+		t.Helper()
+		if ok, err := l.ClaimLease(ctx, 53, name, size, quota.Limit{}, ttl); !ok || err != nil {
+			t.Fatalf("ClaimLease %s: %v %v", name, ok, err)
+		}
+	}
+	usage := func() quota.Usage { u, _ := l.Usage(ctx, 53); return u }
+	claim("died-before-storing.wav", 100, time.Millisecond)
+	claim("died-after-storing.wav", 200, time.Millisecond)
+	mem.Put(ctx, "died-after-storing.wav", strings.NewReader("RIFF"), -1)
+	claim("in-flight.wav", 300, time.Hour)
+	if u := usage(); u != (quota.Usage{Bytes: 600, Files: 3}) {
+		t.Fatalf("three claims: %+v", u)
+	}
+	time.Sleep(5 * time.Millisecond)
+	kept, given, err := quota.ReapLeases(ctx, l, mem)
+	if err != nil || kept != 1 || given != 1 {
+		t.Fatalf("reaping: kept %d, gave back %d, %v; want 1 and 1", kept, given, err)
+	}
+	if u := usage(); u != (quota.Usage{Bytes: 500, Files: 2}) {
+		t.Fatalf("after the reap: %+v, want the stored file and the one in flight", u)
+	}
+	if err := l.Commit(ctx, 53, "in-flight.wav", 300); err != nil {
+		t.Fatal(err)
+	}
+	if u := usage(); u != (quota.Usage{Bytes: 500, Files: 2}) {
+		t.Fatalf("after the commit: %+v", u)
+	}
+	if left, _ := l.Expired(ctx); len(left) != 0 {
+		t.Fatalf("leases left: %v", left)
+	}
+	// Reaped while its store was slow, then stored: the commit counts it.
+	claim("slow.wav", 50, time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
+	if _, given, _ := quota.ReapLeases(ctx, l, mem); given != 1 {
+		t.Fatalf("a lease past its time with no file: %d given back", given)
+	}
+	if err := l.Commit(ctx, 53, "slow.wav", 50); err != nil {
+		t.Fatal(err)
+	}
+	if u := usage(); u != (quota.Usage{Bytes: 550, Files: 3}) {
+		t.Fatalf("a late commit: %+v", u)
+	}
+	// A failed store gives its claim back at once.
+	claim("failed.wav", 70, time.Hour)
+	if err := l.Abandon(ctx, "failed.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if u := usage(); u != (quota.Usage{Bytes: 550, Files: 3}) {
+		t.Fatalf("after an abandoned claim: %+v", u)
+	}
+}
