@@ -99,9 +99,9 @@ type upload struct {
 	cfg      *config
 	vdn      int
 	verify   *auth.Verification
-	verified bool  // Verify has run
-	failed   error // the first error the chain returned to the store
-	claimed  int64 // the file's size, claimed from the VDN's quota; -1: nothing claimed
+	verified bool   // Verify has run
+	failed   error  // the first error the chain returned to the store
+	claimed  int64  // the file's size, claimed from the VDN's quota; -1: nothing claimed
 	name     string // the file's name in the store
 	leased   bool   // the claim is a lease until the file is stored (a quota.Leaser)
 
