@@ -215,18 +215,26 @@ func TestDiskFull(t *testing.T) {
 	}
 }
 
-// TestRealDiskFull mounts a 64 KiB tmpfs and fills it.
-func TestRealDiskFull(t *testing.T) {
+// smallDisk returns a Dir on a 64 KiB tmpfs the test mounts, and its
+// directory; it skips the test where it cannot mount one.
+func smallDisk(t *testing.T) (*store.Dir, string) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
 		t.Skipf("cannot mount a tmpfs here (%v); TestDiskFull covers the simulated case", err)
 	}
-	defer syscall.Unmount(dir, 0)
+	t.Cleanup(func() { syscall.Unmount(dir, 0) })
 	d, err := store.NewDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
+	return d, dir
+}
+
+// TestRealDiskFull mounts a 64 KiB tmpfs and fills it.
+func TestRealDiskFull(t *testing.T) {
+	d, dir := smallDisk(t)
 	e := newEnv(t, nil)
 	e.st = d
 	_, resp, _ := e.do(req{body: body(b64(wavfile.File(wavfile.ALaw8k, 200_000)))})
@@ -247,16 +255,7 @@ func TestRealDiskFull(t *testing.T) {
 // stored again, and logs the failures at ERROR once per kind and ten
 // seconds, with the count of those since, the rest at WARN.
 func TestFullDiskIsNotReady(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v); TestDiskFull covers the simulated case", err)
-	}
-	defer syscall.Unmount(dir, 0)
-	d, err := store.NewDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, _ := smallDisk(t)
 	e := newEnv(t, nil)
 	e.st = d
 	ctx := context.Background()

@@ -110,8 +110,14 @@ return 1
 // Redis when Redis cannot be asked: the handler then refuses the upload
 // (a storage failure), as a quota that cannot be checked must.
 func (l *Ledger) Claim(ctx context.Context, vdn int, size int64, lim quota.Limit) (bool, error) {
-	n, err := claimScript.Run(ctx, l.client, l.keys(), strconv.Itoa(vdn), strconv.FormatInt(size, 10),
-		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10)).Int()
+	return l.claim(ctx, vdn, size, lim)
+}
+
+// claim runs claimScript, with lease (a name and its lease) if any.
+func (l *Ledger) claim(ctx context.Context, vdn int, size int64, lim quota.Limit, lease ...any) (bool, error) {
+	args := append([]any{strconv.Itoa(vdn), strconv.FormatInt(size, 10),
+		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10)}, lease...)
+	n, err := claimScript.Run(ctx, l.client, l.keys(), args...).Int()
 	switch {
 	case err != nil:
 		return false, fmt.Errorf("redisquota: %w", err)
@@ -314,16 +320,7 @@ func (l *Ledger) EndRecount(ctx context.Context, counts map[int]quota.Usage) err
 
 // ClaimLease implements quota.Leaser.
 func (l *Ledger) ClaimLease(ctx context.Context, vdn int, name string, size int64, lim quota.Limit, ttl time.Duration) (bool, error) {
-	lease := fmt.Sprintf("%d %d %d", vdn, size, l.now().Add(ttl).UnixMilli())
-	n, err := claimScript.Run(ctx, l.client, l.keys(), strconv.Itoa(vdn), strconv.FormatInt(size, 10),
-		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10), name, lease).Int()
-	switch {
-	case err != nil:
-		return false, fmt.Errorf("redisquota: %w", err)
-	case n < 0:
-		return false, fmt.Errorf("redisquota: %w: no node has counted it (yet, or since Redis lost it)", quota.ErrUncounted)
-	}
-	return n == 1, nil
+	return l.claim(ctx, vdn, size, lim, name, fmt.Sprintf("%d %d %d", vdn, size, l.now().Add(ttl).UnixMilli()))
 }
 
 // commitScript ends the lease ARGV[1]; a lease already gone (reaped) has

@@ -98,16 +98,28 @@ func TestBroken(t *testing.T) { t.Run("part", func(t *testing.T) { t.Log("the pa
 	}
 }
 
-func TestReportBuildFailure(t *testing.T) {
+// A package that does not build, and one whose test panics, fail the
+// run, and the report shows why.
+func TestReportBrokenPackages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test")
 	}
-	events := goTestJSON(t, map[string]string{
-		"broken/broken_test.go": "package broken\nimport \"testing\"\nfunc TestX(t *testing.T) { undefined() }\n",
-	})
-	out, good := runReport(events)
-	if good || !strings.Contains(out, "undefined: undefined") || !strings.Contains(out, "FAIL\texample.com/m/broken") {
-		t.Errorf("a build failure:\n%s", out)
+	for _, c := range []struct {
+		name, test string
+		want       []string
+	}{
+		{"broken", "func TestX(t *testing.T) { undefined() }", []string{"undefined: undefined", "FAIL\texample.com/m/broken"}},
+		{"panics", "func TestX(t *testing.T) { panic(\"the panic's words\") }", []string{"the panic's words", "failed: example.com/m/panics"}},
+	} {
+		events := goTestJSON(t, map[string]string{
+			c.name + "/" + c.name + "_test.go": "package " + c.name + "\nimport \"testing\"\n" + c.test + "\n",
+		})
+		out, good := runReport(events)
+		for _, want := range c.want {
+			if good || !strings.Contains(out, want) {
+				t.Errorf("%s: the report lacks %q, or passed:\n%s", c.name, want, out)
+			}
+		}
 	}
 }
 
@@ -115,18 +127,5 @@ func TestReportNoTests(t *testing.T) {
 	out, good := runReport([]byte(`{"Action":"skip","Package":"example.com/m/none"}` + "\n"))
 	if good || !strings.Contains(out, "no test ran") {
 		t.Errorf("a run with no test:\n%s", out)
-	}
-}
-
-func TestReportPanic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test")
-	}
-	events := goTestJSON(t, map[string]string{
-		"panics/panics_test.go": "package panics\nimport \"testing\"\nfunc TestX(t *testing.T) { panic(\"the panic's words\") }\n",
-	})
-	out, good := runReport(events)
-	if good || !strings.Contains(out, "the panic's words") || !strings.Contains(out, "failed: example.com/m/panics") {
-		t.Errorf("a panic:\n%s", out)
 	}
 }
