@@ -190,3 +190,31 @@ type putOnly struct{ s store.Store }
 func (p putOnly) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
 	return p.s.Put(ctx, name, r, size)
 }
+
+// TestRuleWithoutVDNWarns: a path rule with no %VDNNO% says of no file
+// whose it is, so deleteFile and downloadFile refuse its files to every
+// key without anyVdn; NewHandler says so once, naming the rule.
+func TestRuleWithoutVDNWarns(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) {
+		o.PathRule = "/3rdfile/prompts/"
+		o.DownloadPathRule = "/voice/%VDNNO%/IVRrecordFile;/shared/recordings"
+	})
+	logs := e.logs.String()
+	for _, want := range []string{`"option":"PathRule","rule":"/3rdfile/prompts/"`, `"option":"DownloadPathRule","rule":"/shared/recordings"`} {
+		if !strings.Contains(logs, want) || strings.Count(logs, `"level":"WARN"`) != 2 {
+			t.Errorf("no WARN with %s:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "/voice/") {
+		t.Errorf("a rule with %%VDNNO%% warned of:\n%s", logs)
+	}
+	if _, err := e.mem.Put(context.Background(), "3rdfile/prompts/a.wav", strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, _ := e.do(req{path: ccfs.DeletePath, body: deleteBody(`{"fileName":"Y:/3rdfile/prompts/a.wav"}`)}); resp.ResultCode != ccfs.ErrVDNForbidden.Code() {
+		t.Errorf("delete under a rule without a VDN: %+v", resp)
+	}
+	if logs := newEnv(t, nil).logs.String(); strings.Contains(logs, "WARN") {
+		t.Errorf("the default rules warned:\n%s", logs)
+	}
+}

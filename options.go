@@ -44,7 +44,9 @@ type Options struct {
 	Store store.Store
 	// PathRule is the "Third-Party Upload File Path Rule": where uploads
 	// go, and where deleteFile may remove them. Default: pathrule.Default,
-	// "/3rdfile/%VDNNO%/thirdvoicebotfile/".
+	// "/3rdfile/%VDNNO%/thirdvoicebotfile/". A rule without %VDNNO% says
+	// of no file whose it is: only anyVdn keys may delete (or download)
+	// there, and NewHandler logs a WARN naming it.
 	PathRule string
 	// DownloadPathRule is the "Third-Party Recording Download Path Rule",
 	// a ';'-separated list of rules under which downloadFile may read.
@@ -310,5 +312,23 @@ func (o Options) resolve() (*config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: %w", err)
 	}
+	c.warnRulesWithoutVDN()
 	return c, nil
+}
+
+// warnRulesWithoutVDN logs, once, each path rule that says of no file
+// whose it is: deleteFile and downloadFile then refuse every key without
+// anyVdn there (0300013), though uploads under it succeed.
+func (c *config) warnRulesWithoutVDN() {
+	rules := append([]string{c.PathRule}, strings.Split(c.DownloadPathRule, ";")...)
+	for i, r := range rules {
+		option := "PathRule"
+		if i > 0 {
+			option = "DownloadPathRule"
+		}
+		if r = strings.TrimSpace(r); r != "" && !strings.Contains(r, pathrule.Placeholder) {
+			c.Logger.Warn("a path rule without "+pathrule.Placeholder+": deleteFile and downloadFile refuse its files to every key without anyVdn (0300013), and quotas cannot count them",
+				"option", option, "rule", r)
+		}
+	}
 }

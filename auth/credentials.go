@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -132,40 +134,167 @@ type credentialsFile struct {
 //	          {"ak": "operator",  "sk": "…", "anyVdn": true}]}
 //
 // It refuses unknown fields, an empty ak or sk and duplicate aks; the error
-// names the line, and the key when it has one, never a secret.
+// names the line and the value's place in the file ("keys[0].vdns[1] must
+// be a number"), and the key when it has one, never a secret.
 func ParseCredentials(data []byte) (*Static, error) {
+	s, err := parseCredentials(data)
+	if err != nil {
+		return nil, fmt.Errorf("auth: credentials: %w", err)
+	}
+	return s, nil
+}
+
+// parseCredentials is ParseCredentials without the prefix, for a file
+// whose errors start with its name.
+func parseCredentials(data []byte) (*Static, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f credentialsFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("auth: credentials: line %d: %w", lineAt(data, errorOffset(err, dec)), err)
+		return nil, decodeError(data, err, dec)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("auth: credentials: line %d: text after the JSON object", lineAt(data, dec.InputOffset()))
+		return nil, fmt.Errorf("line %d: text after the JSON object", lineAt(data, dec.InputOffset()))
 	}
 	if f.Keys == nil {
-		return nil, errors.New(`auth: credentials: no "keys" list`)
+		return nil, errors.New(`no "keys" list`)
 	}
 	s := &Static{keys: make(map[string]Key, len(f.Keys))}
 	for i, k := range f.Keys {
 		if err := s.add(k); err != nil {
-			return nil, fmt.Errorf("auth: credentials: line %d: key #%d: %w", keyLine(data, i), i+1, err)
+			return nil, fmt.Errorf("line %d: keys[%d] (key #%d): %w", keyLine(data, i), i, i+1, err)
 		}
 	}
 	return s, nil
 }
 
-// errorOffset returns where in the input a decoding error was found.
-func errorOffset(err error, dec *json.Decoder) int64 {
+// decodeError says in the file's terms why data did not decode: the line,
+// the value's place ("keys[0].vdns[1]"), what it must be and, unless it is
+// a secret, the text found there — never Go's type names.
+func decodeError(data []byte, err error, dec *json.Decoder) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var tim *time.ParseError
 	switch {
 	case errors.As(err, &syn):
-		return syn.Offset
+		return fmt.Errorf("line %d: not valid JSON: %s", lineAt(data, syn.Offset), syn.Error())
 	case errors.As(err, &typ):
-		return typ.Offset
+		place, text := valueBefore(data, typ.Offset)
+		msg := fmt.Sprintf("line %d: %s must be %s", lineAt(data, typ.Offset), place, kindName(typ.Type))
+		if !secretPlace(place) {
+			msg += ", not " + text
+		}
+		return errors.New(msg)
+	case errors.As(err, &tim):
+		off := dec.InputOffset()
+		place, _ := valueBefore(data, off)
+		return fmt.Errorf("line %d: %s must be a time such as \"2026-12-31T23:59:59Z\", not %q", lineAt(data, off), place, tim.Value)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("line %d: the JSON ends too soon", lineAt(data, int64(len(data))))
 	}
-	return dec.InputOffset()
+	// The one error left is an unknown field, which encoding/json words
+	// plainly but for its package name.
+	return fmt.Errorf("line %d: %s (the file holds only \"keys\"; a key has ak, sk, vdns, anyVdn, previousSk and previousSkUntil)",
+		lineAt(data, dec.InputOffset()), strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// secretPlace reports whether a value's place holds a secret, whose text an
+// error must not show even when it has the wrong type.
+func secretPlace(place string) bool {
+	return strings.HasSuffix(place, ".sk") || strings.HasSuffix(place, ".previousSk")
+}
+
+// kindName says what a value of type t is written as in JSON.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string in double quotes"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list [ … ]"
+	}
+	return "an object { … }"
+}
+
+// valueBefore finds the last JSON value starting before offset off and
+// returns its place ("keys[0].vdns[1]") and its text as written (cut
+// short if long). data is valid JSON up to off.
+func valueBefore(data []byte, off int64) (place, text string) {
+	var stack []jsonLevel
+	path := func() string {
+		var b strings.Builder
+		for i, l := range stack {
+			switch {
+			case l.object && i == 0:
+				b.WriteString(l.key)
+			case l.object:
+				b.WriteString("." + l.key)
+			default:
+				fmt.Fprintf(&b, "[%d]", l.index)
+			}
+		}
+		return b.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		start := dec.InputOffset()
+		for start < int64(len(data)) && strings.IndexByte(" \t\r\n,:", data[start]) >= 0 {
+			start++
+		}
+		if start >= off {
+			return place, text
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return place, text
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			if k, ok := tok.(string); ok {
+				stack[n-1].key, stack[n-1].wantKey = k, false
+				continue
+			}
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			afterValue(stack)
+			continue
+		}
+		place = path()
+		end := min(int(dec.InputOffset()), len(data), int(start)+40)
+		text = string(data[start:end])
+		if d, ok := tok.(json.Delim); ok {
+			text = string(d) + " …"
+			stack = append(stack, jsonLevel{object: d == '{', wantKey: d == '{'})
+			continue
+		}
+		afterValue(stack)
+	}
+}
+
+// jsonLevel is one open object or array on the way to a value.
+type jsonLevel struct {
+	object  bool
+	wantKey bool   // in an object: the next token is a key
+	key     string // in an object: the key of the value to come
+	index   int    // in an array: the index of the value to come
+}
+
+// afterValue moves the innermost container past a value: an array to its
+// next index, an object to its next key.
+func afterValue(stack []jsonLevel) {
+	if n := len(stack); n > 0 {
+		if stack[n-1].object {
+			stack[n-1].wantKey = true
+		} else {
+			stack[n-1].index++
+		}
+	}
 }
 
 // lineAt returns the 1-based line of byte offset off.

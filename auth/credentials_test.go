@@ -74,6 +74,31 @@ func TestParseCredentialsErrors(t *testing.T) {
 	}
 }
 
+// TestCredentialsErrorsInTheFilesTerms: a value of the wrong type is named
+// by its place in the file and what it must be, with the text found there
+// (unless it is a secret), never by Go's type names.
+func TestCredentialsErrorsInTheFilesTerms(t *testing.T) {
+	for _, c := range []struct{ json, want string }{
+		{`{"keys":[{"ak":"a1","sk":"s1","vdns":[1,"2"]}]}`, `auth: credentials: line 1: keys[0].vdns[1] must be a whole number, not "2"`},
+		{"{\"keys\":[\n{\"ak\":\"a1\",\"sk\":\"s1\"},\n{\"ak\":5,\"sk\":\"s1\"}]}", `auth: credentials: line 3: keys[1].ak must be a string in double quotes, not 5`},
+		{`{"keys":[{"ak":"a1","sk":123456789}]}`, `auth: credentials: line 1: keys[0].sk must be a string in double quotes`},
+		{`{"keys":[{"ak":"a1","sk":"x","previousSk":987654321}]}`, `auth: credentials: line 1: keys[0].previousSk must be a string in double quotes`},
+		{`{"keys":[{"ak":"a1","sk":"x","anyVdn":"yes"}]}`, `auth: credentials: line 1: keys[0].anyVdn must be true or false, not "yes"`},
+		{`{"keys":{"ak":"a1"}}`, `auth: credentials: line 1: keys must be a list [ … ], not { …`},
+		{`{"keys":[{"ak":"a1","sk":"x","previousSk":"y","previousSkUntil":"tomorrow"}]}`, `auth: credentials: line 1: keys[0].previousSkUntil must be a time such as "2026-12-31T23:59:59Z", not "tomorrow"`},
+		{`{"keys":[{"ak":"a1","sk":"x","vdns":[1,2,3.5]}]}`, `auth: credentials: line 1: keys[0].vdns[2] must be a whole number, not 3.5`},
+		{`{"keys":[{"ak":"a1","sk":"x",`, `auth: credentials: line 1: the JSON ends too soon`},
+	} {
+		_, err := auth.ParseCredentials([]byte(c.json))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s:\n got %v\nwant %s", c.json, err, c.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "Go struct") || strings.Contains(err.Error(), "123456789") || strings.Contains(err.Error(), "987654321")) {
+			t.Errorf("%s: %v", c.json, err)
+		}
+	}
+}
+
 func TestFileRoundTrip(t *testing.T) {
 	keys := []auth.Key{{AccessKey: "a", SecretKey: "s/+=", VDNs: []int{1}}, {AccessKey: "b", SecretKey: "t", AnyVDN: true}}
 	var b bytes.Buffer

@@ -24,7 +24,7 @@ var _ Credentials = (*FileCredentials)(nil)
 // NewFileCredentials loads the credentials file at path. Unlike a reload,
 // a file that does not parse is an error here: there is no old set to keep.
 func NewFileCredentials(path string) (*FileCredentials, error) {
-	f, err := filewatch.Load(path, "auth: credentials", ParseCredentials)
+	f, err := filewatch.Load(path, "credentials file", parseCredentials)
 	if err != nil {
 		return nil, err
 	}

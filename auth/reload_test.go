@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,8 +52,17 @@ func TestFileCredentialsReload(t *testing.T) {
 	if k, _ := f.Lookup(ctx, "a"); k.SecretKey != "sk-a2" {
 		t.Fatal("a broken file replaced the keys")
 	}
-	if _, err := auth.NewFileCredentials(path); err == nil {
-		t.Fatal("NewFileCredentials accepted a broken file")
+	if !strings.HasPrefix(err.Error(), "credentials file "+path+": line 3: keys[1] (key #2): ") || !strings.HasSuffix(err.Error(), " (what was loaded before stays in use)") {
+		t.Fatalf("Reload of a broken file: %v", err)
+	}
+	// A first load: one prefix, and nothing said of what was loaded before.
+	_, err = auth.NewFileCredentials(path)
+	if want := "credentials file " + path + `: line 3: keys[1] (key #2): access key "a" appears twice`; err == nil || err.Error() != want {
+		t.Fatalf("NewFileCredentials of a broken file: %v, want %s", err, want)
+	}
+	_, err = auth.NewFileCredentials(path + ".missing")
+	if want := "credentials file " + path + ".missing: no such file or directory"; err == nil || err.Error() != want || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("NewFileCredentials of a missing file: %v, want %s", err, want)
 	}
 }
 

@@ -29,7 +29,7 @@ var _ Source = (*File)(nil)
 // NewFile loads the quota file at path. Unlike a reload, a file that does
 // not parse is an error here: there are no old limits to keep.
 func NewFile(path string) (*File, error) {
-	f, err := filewatch.Load(path, "quota file", func(data []byte) (*Limits, error) { return ParseLimits(string(data)) })
+	f, err := filewatch.Load(path, "quota file", func(data []byte) (*Limits, error) { return parseLimits(string(data)) })
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func TestParseLimitsLines(t *testing.T) {
 	if got := l.Named(); !slices.Equal(got, []int{53, 54, 55}) {
 		t.Fatalf("Named: %v", got)
 	}
-	if _, err := ParseLimits("# nothing\n\n"); err == nil || !strings.Contains(err.Error(), "no VDN=LIMIT") {
+	if _, err := ParseLimits("# nothing\n\n"); err == nil || !strings.Contains(err.Error(), "no VDN=VALUE") {
 		t.Fatalf("a file of comments: %v", err)
 	}
 	var none *Limits
@@ -57,8 +57,9 @@ func TestFileReload(t *testing.T) {
 		t.Fatalf("reload of the same file: %v, %v", changed, err)
 	}
 	write("*=1GiB\n53=lots\n")
-	if changed, err := f.Reload(); changed || err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "stays in use") {
-		t.Fatalf("a file that does not parse: %v, %v", changed, err)
+	want := "quota file " + path + `: line 2: "53=lots": "lots" is not a size such as 2GiB, 500MiB or 1048576, or none (what was loaded before stays in use)`
+	if changed, err := f.Reload(); changed || err == nil || err.Error() != want {
+		t.Fatalf("a file that does not parse: %v, %v\nwant %s", changed, err, want)
 	}
 	if f.For(53) != (Limit{Bytes: 10 << 20, Files: 3}) {
 		t.Fatalf("the old limits did not stay: %s", f)

@@ -99,19 +99,21 @@ func (l Limit) String() string {
 // number, or with KiB, MiB, GiB or TiB), optionally followed by / and a
 // number of files; "none" is no limit. A VDN not listed, with no "*",
 // has no limit. Items may also be on lines of their own, and # starts a
-// comment to the end of its line, as in a quota file.
+// comment to the end of its line, as in a quota file. An error quotes the
+// item as written, after the line it is on when s has several:
+// `quota: line 3: "53=20GB": "20GB" is not a size such as 2GiB…`.
 func ParseLimits(s string) (*Limits, error) {
-	var items []string
-	for _, line := range strings.Split(s, "\n") {
-		line, _, _ = strings.Cut(line, "#")
-		if line = strings.TrimSpace(line); line != "" {
-			items = append(items, line)
-		}
+	l, err := parseLimits(s)
+	if err != nil {
+		return nil, fmt.Errorf("quota: %w", err)
 	}
-	if len(items) == 0 {
-		return nil, errors.New("quota: no VDN=LIMIT given")
-	}
-	def, byVDN, err := pervdn.Parse(strings.Join(items, ","), "quota", parseLimit)
+	return l, nil
+}
+
+// parseLimits is ParseLimits without the prefix, for a quota file, whose
+// errors start with the file's name.
+func parseLimits(s string) (*Limits, error) {
+	def, byVDN, err := pervdn.Parse(s, parseLimit)
 	if err != nil {
 		return nil, err
 	}

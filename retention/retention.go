@@ -54,9 +54,9 @@ func ParsePolicy(s string) (*Policy, error) {
 	if !strings.Contains(s, "=") {
 		s = "*=" + s
 	}
-	def, byVDN, err := pervdn.Parse(s, "retention", parseAge)
+	def, byVDN, err := pervdn.Parse(s, parseAge)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("retention: %w", err)
 	}
 	return &Policy{Default: def, VDN: byVDN}, nil
 }

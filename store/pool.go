@@ -50,9 +50,14 @@ func NewPool(min int, locations ...Location) (*Pool, error) {
 		return nil, errors.New("store: a pool needs at least one location")
 	}
 	seen := map[string]bool{}
-	for _, l := range locations {
-		if l.ID == "" || l.Store == nil || seen[l.ID] {
-			return nil, fmt.Errorf("store: pool location %q: empty, repeated or without a store", l.ID)
+	for i, l := range locations {
+		switch {
+		case l.ID == "":
+			return nil, fmt.Errorf("store: pool location #%d has no ID", i+1)
+		case l.Store == nil:
+			return nil, fmt.Errorf("store: pool location %q has no store", l.ID)
+		case seen[l.ID]:
+			return nil, fmt.Errorf("store: pool location ID %q is given twice", l.ID)
 		}
 		seen[l.ID] = true
 	}

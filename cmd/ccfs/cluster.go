@@ -117,7 +117,7 @@ func (f *clusterFlags) openStore(ctx context.Context, defaultDir string, cl *clo
 		}
 		p, err := store.NewPool(*f.poolMin, locs...)
 		if err != nil {
-			return nil, "", err
+			return nil, "", withoutPrefix("--pool", err, "store")
 		}
 		return p, "the pool " + *f.pool, nil
 	}

@@ -106,6 +106,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
 	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, and --quota-file (0: only on SIGHUP)")
+	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	c.cluster = addClusterFlags(fl)
 	if code := parse(fl, args); code >= 0 {
@@ -123,6 +124,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	var err error
 	if c.opts.Codecs, err = parseCodecs(*codecs); err != nil {
+		return fail(withoutPrefix("--codecs", err, "wavcheck"))
+	}
+	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
@@ -145,7 +149,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if *retain != "" {
 		if c.retain, err = retention.ParsePolicy(*retain); err != nil {
-			return fail(fmt.Errorf("--retain: %w", err))
+			return fail(withoutPrefix("--retain", err, "retention"))
 		}
 		if c.retainEvery < time.Minute {
 			return fail(errors.New("--retain-every: at least 1m"))
@@ -423,13 +427,13 @@ func quotaFlags(limits, file string) (quota.Source, error) {
 	case file != "":
 		f, err := quota.NewFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("--quota-file: %w", err)
+			return nil, err // "quota file PATH: line 3: …"
 		}
 		return f, nil
 	case limits != "":
 		l, err := quota.ParseLimits(limits)
 		if err != nil {
-			return nil, fmt.Errorf("--quota: %w", err)
+			return nil, withoutPrefix("--quota", err, "quota")
 		}
 		return l, nil
 	}

@@ -8,7 +8,9 @@ package filewatch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -19,15 +21,16 @@ import (
 // It is safe for concurrent use.
 type File[T any] struct {
 	path    string
-	name    string // what the file is, starting its errors: "auth: credentials"
+	name    string // what the file is, starting its errors: "credentials file"
 	parse   func([]byte) (*T, error)
 	current atomic.Pointer[T]
 	mu      sync.Mutex // serialises reloads
 	inUse   []byte     // the content of current
 }
 
-// Load reads and parses the file at path. name starts its errors ("auth:
-// credentials"); parse must not name a secret in its errors.
+// Load reads and parses the file at path. name and path start its errors
+// ("credentials file /etc/ccfs/keys.json: line 3: …"), so parse's errors
+// carry no prefix of their own; they must not name a secret.
 func Load[T any](path, name string, parse func([]byte) (*T, error)) (*File[T], error) {
 	f := &File[T]{path: path, name: name, parse: parse}
 	if _, err := f.Reload(); err != nil {
@@ -50,11 +53,11 @@ func (f *File[T]) Reload() (changed bool, err error) {
 	defer f.mu.Unlock()
 	data, err := os.ReadFile(f.path)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w (what was loaded before stays in use)", f.name, err)
+		return false, f.failed(err)
 	}
 	v, err := f.parse(data)
 	if err != nil {
-		return false, fmt.Errorf("%s: %s: %w (what was loaded before stays in use)", f.name, f.path, err)
+		return false, f.failed(err)
 	}
 	if f.current.Load() != nil && bytes.Equal(data, f.inUse) {
 		return false, nil
@@ -62,6 +65,21 @@ func (f *File[T]) Reload() (changed bool, err error) {
 	f.current.Store(v)
 	f.inUse = data
 	return true, nil
+}
+
+// failed says why the file could not be used, starting with what and
+// where it is (a read error's own path and operation would repeat it),
+// and whether what was loaded before stays.
+func (f *File[T]) failed(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == f.path {
+		err = pe.Err
+	}
+	err = fmt.Errorf("%s %s: %w", f.name, f.path, err)
+	if f.current.Load() != nil {
+		err = fmt.Errorf("%w (what was loaded before stays in use)", err)
+	}
+	return err
 }
 
 // Watch reloads the file whenever what it reads there (or the error

@@ -11,38 +11,61 @@ import (
 	"strings"
 )
 
-// Parse reads s, a comma-separated list of VDN=VALUE with * for the
-// default, each VALUE read by parse; what ("quota") starts its errors.
-// A VDN is a positive 32-bit number, named once; so is *. def is the
-// zero T when s has no *.
-func Parse[T any](s, what string, parse func(string) (T, error)) (def T, byVDN map[int]T, err error) {
+// Parse reads s: VDN=VALUE items, with * for the default, separated by
+// commas or on lines of their own, # starting a comment to the end of its
+// line (as in a file). Each VALUE is read by parse. A VDN is a positive
+// 32-bit number, named once; so is *. def is the zero T when s has no *.
+//
+// An error names the item as written and, when s has more than one line,
+// the line it is on: `line 3: 53=abc: "abc" is not a size`. It carries no
+// prefix of its own, so the caller says what was being read.
+func Parse[T any](s string, parse func(string) (T, error)) (def T, byVDN map[int]T, err error) {
 	byVDN = map[int]T{}
-	seenDefault := false
-	for _, item := range strings.Split(s, ",") {
-		key, val, ok := strings.Cut(item, "=")
-		if !ok {
-			return def, nil, fmt.Errorf("%s: %q is not VDN=VALUE", what, strings.TrimSpace(item))
+	seenDefault, seenItem := false, false
+	lines := strings.Split(s, "\n")
+	for n, line := range lines {
+		line, _, _ = strings.Cut(line, "#")
+		where := ""
+		if len(lines) > 1 {
+			where = fmt.Sprintf("line %d: ", n+1)
 		}
-		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		v, err := parse(val)
-		if err != nil {
-			return def, nil, fmt.Errorf("%s: %s: %w", what, key, err)
-		}
-		if key == "*" {
-			if seenDefault {
-				return def, nil, errors.New(what + ": * is given twice")
+		for _, item := range strings.Split(line, ",") {
+			if strings.TrimSpace(item) == "" && len(lines) > 1 {
+				continue // blank lines and trailing commas in a file
 			}
-			def, seenDefault = v, true
-			continue
+			seenItem = true
+			item = strings.TrimSpace(item)
+			fail := func(format string, args ...any) (T, map[int]T, error) {
+				return def, nil, fmt.Errorf("%s%q: %s", where, item, fmt.Sprintf(format, args...))
+			}
+			key, val, ok := strings.Cut(item, "=")
+			if !ok {
+				return fail("not VDN=VALUE")
+			}
+			key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+			v, err := parse(val)
+			if err != nil {
+				return fail("%v", err)
+			}
+			if key == "*" {
+				if seenDefault {
+					return fail("* is given twice")
+				}
+				def, seenDefault = v, true
+				continue
+			}
+			vdn, err := strconv.Atoi(key)
+			if err != nil || vdn <= 0 || vdn > 1<<31-1 {
+				return fail("%q is not a VDN (a positive 32-bit number) or *", key)
+			}
+			if _, dup := byVDN[vdn]; dup {
+				return fail("VDN %d is given twice", vdn)
+			}
+			byVDN[vdn] = v
 		}
-		vdn, err := strconv.Atoi(key)
-		if err != nil || vdn <= 0 || vdn > 1<<31-1 {
-			return def, nil, fmt.Errorf("%s: %q is not a VDN (a positive 32-bit number) or *", what, key)
-		}
-		if _, dup := byVDN[vdn]; dup {
-			return def, nil, fmt.Errorf("%s: VDN %d is given twice", what, vdn)
-		}
-		byVDN[vdn] = v
+	}
+	if !seenItem {
+		return def, nil, errors.New("no VDN=VALUE given")
 	}
 	return def, byVDN, nil
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeRefusalsSpeakTheOperatorsLanguage: a bad setting is refused at
+// start by the flag's name and the value as typed, with no Options field,
+// no Go type and no prefix said twice; and the values that would silently
+// mean something else (a zero read as "the default", a rule under which
+// nothing can be deleted) are refused too.
+func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "keys.json")
+	quotaFile := filepath.Join(dir, "quota")
+	os.WriteFile(creds, []byte("{\"keys\": [\n  {\"ak\": \"bot\", \"sk\": \"s-1\", \"vdns\": [53, \"54\"]}\n]}\n"), 0o600)
+	os.WriteFile(quotaFile, []byte("# tenants\n*=1GiB\n\n53=lots\n"), 0o600)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--credentials", creds}, "credentials file " + creds + `: line 2: keys[0].vdns[1] must be a whole number, not "54"`},
+		{[]string{"--quota-file", quotaFile}, "quota file " + quotaFile + `: line 4: "53=lots": "lots" is not a size such as 2GiB, 500MiB or 1048576, or none`},
+		{[]string{"--quota", "*=1GiB,53=20GB"}, `--quota: "53=20GB": "20GB" is not a size such as 2GiB, 500MiB or 1048576, or none`},
+		{[]string{"--retain", "*=30d,53=week"}, `--retain: "53=week": "week" is not an age of at least 1m0s such as 30d or 12h, or none`},
+		{[]string{"--codecs", "alaw,g729"}, `--codecs: unknown codec "g729" (want alaw, mulaw or pcm8)`},
+		{[]string{"--pool", "0=" + dir + "/a,0=" + dir + "/b"}, `--pool: pool location ID "0" is given twice`},
+		{[]string{"--rate", "-1"}, "--rate -1: want 0 (no limit) or more"},
+		{[]string{"--burst", "0"}, "--burst 0: want at least 1"},
+		{[]string{"--max-file-mb", "0"}, "--max-file-mb 0: want 1 to 1024 (MB; the vendor's default is 5)"},
+		{[]string{"--max-file-mb", "2048"}, "--max-file-mb 2048: want 1 to 1024 (MB; the vendor's default is 5)"},
+		{[]string{"--max-inflight", "0"}, "--max-inflight 0: want at least 1"},
+		{[]string{"--max-inflight", "8", "--max-inflight-per-key", "16"}, "--max-inflight-per-key 16: want 1 to --max-inflight (8)"},
+		{[]string{"--max-draining", "0"}, "--max-draining 0: want at least 1"},
+		{[]string{"--min-body-rate", "0"}, "--min-body-rate 0: want at least 1 (bytes a second), or -1 for no minimum"},
+		{[]string{"--skew", "0s"}, "--skew 0s: want more than 0, such as 15m"},
+		{[]string{"--root", "Y:/"}, `--root "Y:/": want no control character and no '/' at the end`},
+		{[]string{"--path-rule", "/3rdfile/prompts/"}, `--path-rule "/3rdfile/prompts/" has no %VDNNO%: deleteFile and downloadFile could never reach an upload`},
+		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/shared"}, `--download-rule: "/shared" has no %VDNNO%`},
+	} {
+		code, _, errs := runCmd(t, append([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}, c.args...)...)
+		if code == 0 || !strings.HasPrefix(errs, "ccfs serve: "+c.want) {
+			t.Errorf("%q: exit %d\n got %s\nwant ccfs serve: %s", c.args, code, errs, c.want)
+		}
+		for _, internal := range []string{"Options.", "Go struct", "quota: quota", "credentials: credentials", "stays in use", "s-1"} {
+			if strings.Contains(errs, internal) {
+				t.Errorf("%q: %q in %s", c.args, internal, errs)
+			}
+		}
+	}
+}
