@@ -323,6 +323,9 @@ func (u *upload) verifySignature() error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
 	defer cancel()
 	if err := u.verify.Verify(ctx); err != nil {
+		if errors.Is(err, auth.ErrVDNNotAllowed) {
+			return vdnForbidden(u.vdn)
+		}
 		return u.cfg.resultFor(err)
 	}
 	return nil
