@@ -2,8 +2,10 @@ package ccfs_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +140,30 @@ func TestRequestIDOnEveryAnswer(t *testing.T) {
 		}
 		if code != want || resp.Header.Get("X-Request-ID") != "lb-"+want {
 			t.Fatalf("%s answer: X-Request-ID %q, want %q", code, resp.Header.Get("X-Request-ID"), "lb-"+want)
+		}
+	}
+}
+
+// TestClientPagesStateTheLimits keeps the client pages in step with the
+// defaults: each states the rate a key gets, what 0300014 and
+// Retry-After mean, and that X-Request-ID is the thing to quote.
+func TestClientPagesStateTheLimits(t *testing.T) {
+	for _, page := range []string{"docs/upload-file.md", "docs/delete-file.md", "docs/download-file.md"} {
+		raw, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(raw)), " ")
+		for _, want := range []string{
+			fmt.Sprintf("may start %v requests a second", float64(ccfs.DefaultRatePerKey)),
+			fmt.Sprintf("bursts of up to %d at once", ccfs.DefaultBurst),
+			fmt.Sprintf("%d a key by default", ccfs.DefaultMaxInFlightPerKey),
+			"`0300014`", "`Retry-After` header: the whole seconds until the key may start its next request",
+			"carries an `X-Request-ID` header", "quote it to the operator",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not say %q", page, want)
+			}
 		}
 	}
 }
