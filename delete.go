@@ -52,7 +52,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	if h.cfg.Quota != nil {
 		if size, err = h.sizeOf(ctx, name); err != nil {
 			if missing(err) {
-				return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
+				return nil, noSuchFile("file", fileName, "").because(err)
 			}
 			return nil, ErrStorage.with("the file could not be deleted").because(err)
 		}
@@ -69,7 +69,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 		}
 		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):
-		return nil, ErrNoSuchFile.with("the file does not exist: %s", clipText(fileName)).because(err)
+		return nil, noSuchFile("file", fileName, "").because(err)
 	case errors.Is(err, store.ErrNoLocation):
 		return nil, ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}

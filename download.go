@@ -44,13 +44,15 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Even
 	if err := checkOwner(x, vdn); err != nil {
 		return nil, err
 	}
+	shown := filePath // the path an answer quotes
 	if folder {
-		if name, err = theOneFile(h.cfg.opener, name); err != nil {
+		if name, err = theOneFile(h.cfg.opener, name, filePath); err != nil {
 			return nil, err
 		}
-		ev.FileName = h.cfg.RootPrefix + "/" + name // the file sent, not the folder
+		shown = h.cfg.RootPrefix + "/" + name
+		ev.FileName = shown // the file sent, not the folder
 	}
-	f, info, err := openFile(h.cfg.opener, name)
+	f, info, err := openFile(h.cfg.opener, name, shown)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +80,13 @@ func modeField(raw json.RawMessage) (folder bool, err error) {
 	return n == ModeFolder, nil
 }
 
-// theOneFile returns the name of the one file in the folder dir, or says
-// why there is not exactly one. Subfolders do not count.
-func theOneFile(op store.Opener, dir string) (string, error) {
+// theOneFile returns the name of the one file in the folder dir, which
+// the caller named shown, or says why there is not exactly one.
+// Subfolders do not count.
+func theOneFile(op store.Opener, dir, shown string) (string, error) {
 	d, err := op.Open(dir)
 	if err != nil {
-		return "", openError(err, "folder")
+		return "", openError(err, "folder", shown)
 	}
 	defer d.Close()
 	rd, ok := d.(fs.ReadDirFile)
@@ -116,11 +119,13 @@ func theOneFile(op store.Opener, dir string) (string, error) {
 	return "", ErrNotOneFile.with("the folder holds more than one file")
 }
 
-// openFile opens the file name, which must be a regular file.
-func openFile(op store.Opener, name string) (fs.File, fs.FileInfo, error) {
+// openFile opens the file name, which must be a regular file; shown is
+// its path as the caller named it (or, for mode 1, the folder's and the
+// file's), which an answer quotes.
+func openFile(op store.Opener, name, shown string) (fs.File, fs.FileInfo, error) {
 	f, err := op.Open(name)
 	if err != nil {
-		return nil, nil, openError(err, "file")
+		return nil, nil, openError(err, "file", shown)
 	}
 	info, err := f.Stat()
 	switch {
@@ -129,18 +134,19 @@ func openFile(op store.Opener, name string) (fs.File, fs.FileInfo, error) {
 		return nil, nil, ErrStorage.with("the file could not be read").because(err)
 	case info.IsDir():
 		f.Close()
-		return nil, nil, ErrNoSuchFile.with("the file does not exist: the path names a folder (mode 1 downloads the one file in a folder)")
+		return nil, nil, noSuchFile("file", shown, "names a folder (mode 1 downloads the one file in a folder)")
 	case !info.Mode().IsRegular():
 		f.Close()
-		return nil, nil, ErrNoSuchFile.with("the file does not exist: the path names something other than a file")
+		return nil, nil, noSuchFile("file", shown, "names something other than a file")
 	}
 	return f, info, nil
 }
 
-// openError maps a store's failure to open a file or folder.
-func openError(err error, what string) error {
+// openError maps a store's failure to open a file or folder, which the
+// caller named shown.
+func openError(err error, what, shown string) error {
 	if missing(err) {
-		return ErrNoSuchFile.with("the %s does not exist", what).because(err)
+		return noSuchFile(what, shown, "").because(err)
 	}
 	return ErrStorage.with("the %s could not be read", what).because(err)
 }

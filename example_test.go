@@ -137,7 +137,7 @@ func Example_lifecycle() {
 	// Take it back: it is gone.
 	fmt.Println("delete:", c.Delete(ctx, rd.FileName, ""))
 	_, err = c.Download(ctx, rd.FileName, io.Discard)
-	fmt.Println("after the delete:", err)
+	fmt.Println("after the delete:", strings.Replace(err.Error(), rd.FileName, "{fileName}", 1))
 
 	// The IVR recorded a call into the recording folder.
 	recording := ccfstest.WAV(3*time.Second, wavcheck.ALaw)
@@ -157,7 +157,7 @@ func Example_lifecycle() {
 	// uploaded: true
 	// same bytes: true
 	// delete: <nil>
-	// after the delete: 0300021: the file does not exist
+	// after the delete: 0300021: the file does not exist: "{fileName}"
 	// recording: 24044 <nil> true
 	// by folder: 24044 <nil> true
 	// VDN 54: 0300013: the access key may not use VDN 54

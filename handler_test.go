@@ -468,3 +468,23 @@ func TestRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadNamesEveryFormatReason: a WAV file wrong in several ways is
+// refused with every reason its fmt chunk gives, in one answer, in the
+// words and order of ccfs check; nothing is stored.
+func TestUploadNamesEveryFormatReason(t *testing.T) {
+	e := newEnv(t, nil)
+	wav := wavfile.File(wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 22050, Bits: 16}, 22050)
+	status, resp, _ := e.do(req{body: body(b64(wav))})
+	const want = "the format of data is incorrect: 16-bit PCM; need 8-bit A-law. 2 channels (stereo); need mono. 22050 Hz; need 8000 Hz"
+	if status != 200 || resp.ResultCode != ccfs.ErrFormat.Code() || resp.ResultDesc != want {
+		t.Fatalf("got %d %s %q\nwant 200 %s %q", status, resp.ResultCode, resp.ResultDesc, ccfs.ErrFormat.Code(), want)
+	}
+	if names := e.mem.Names(); len(names) != 0 {
+		t.Fatalf("stored %v", names)
+	}
+	// ccfs check says the same of the same file.
+	if _, err := wavcheck.Inspect(bytes.NewReader(wav), wavcheck.Policy{}); err == nil || "the format of data is incorrect: "+err.Error() != want {
+		t.Fatalf("Inspect: %v", err)
+	}
+}

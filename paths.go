@@ -6,7 +6,9 @@ package ccfs
 import (
 	"errors"
 	"io/fs"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/pathrule"
@@ -84,5 +86,38 @@ func checkOwner(x *auth.Verification, vdn int) error {
 	case vdn == 0:
 		return ErrVDNForbidden.with("the access key may not use files outside a VDN (the path rule has no %s)", pathrule.Placeholder)
 	}
+	return vdnForbidden(vdn)
+}
+
+// vdnForbidden is the answer to a key that may not use vdn, on every
+// interface.
+func vdnForbidden(vdn int) Error {
 	return ErrVDNForbidden.with("the access key may not use VDN %d", vdn)
+}
+
+// maxQuotedPath bounds how much of a caller's path an answer quotes.
+const maxQuotedPath = 200
+
+// quotePath quotes a path the caller sent for an answer: Go-quoted, so no
+// control character or quote in it can forge a line of a log or an
+// answer, and at most its first maxQuotedPath bytes (cut between
+// characters), then "…".
+func quotePath(p string) string {
+	if len(p) <= maxQuotedPath {
+		return strconv.Quote(p)
+	}
+	cut := maxQuotedPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return strconv.Quote(p[:cut]) + "…"
+}
+
+// noSuchFile is the answer for a path the caller sent that names no
+// file: what, "file" or "folder", and why, if more is to be said.
+func noSuchFile(what, path, why string) Error {
+	if why != "" {
+		return ErrNoSuchFile.with("the %s does not exist: %s %s", what, quotePath(path), why)
+	}
+	return ErrNoSuchFile.with("the %s does not exist: %s", what, quotePath(path))
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ccfs-go/ccfs/auth"
@@ -262,24 +263,59 @@ func (u *upload) atFileEnd() error {
 	lim := u.cfg.Quota.For(u.vdn)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
 	defer cancel()
+	var found quota.Usage
 	var ok bool
 	var err error
 	if lr, leases := u.cfg.Usage.(quota.Leaser); leases {
 		// A lease until the file is stored: if this process dies first,
 		// the claim does not outlive it (quota.ReapLeases).
-		ok, err = lr.ClaimLease(ctx, u.vdn, u.name, size, lim, quota.LeaseTTL)
+		found, ok, err = lr.ClaimLease(ctx, u.vdn, u.name, size, lim, quota.LeaseTTL)
 		u.leased = ok && err == nil
 	} else {
-		ok, err = u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
+		found, ok, err = u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
 	}
 	switch {
 	case err != nil:
 		return ErrStorage.with("the file could not be stored: the VDN's usage could not be counted").because(err)
 	case !ok:
-		return ErrQuota.with("the storage quota of VDN %d is used up: this file of %d bytes would pass its limit of %s; delete files to make room", u.vdn, size, lim)
+		return quotaRefusal(u.vdn, size, lim, found)
 	}
 	u.claimed = size
 	return nil
+}
+
+// quotaRefusal says which of vdn's limits a file of size bytes would
+// pass, from the usage its claim found: "quota reached for VDN 53: 9.5 MiB
+// of 10 MiB stored; this file needs 1.2 MiB", or "…: 1000 of 1000 files
+// stored", or both.
+func quotaRefusal(vdn int, size int64, lim quota.Limit, found quota.Usage) Error {
+	bytes, files := found.Passes(size, lim)
+	var why []string
+	if bytes {
+		why = append(why, fmt.Sprintf("%s of %s stored; this file needs %s", sizeText(found.Bytes), sizeText(lim.Bytes), sizeText(size)))
+	}
+	if files {
+		why = append(why, fmt.Sprintf("%d of %d files stored", found.Files, lim.Files))
+	}
+	if len(why) == 0 { // a Ledger that refused without saying which limit
+		why = append(why, fmt.Sprintf("this file of %s would pass its limit of %s", sizeText(size), lim))
+	}
+	return ErrQuota.with("quota reached for VDN %d: %s; delete files to make room", vdn, strings.Join(why, "; "))
+}
+
+// sizeText writes n bytes for a person: "512 bytes", "40 KiB", "9.5 MiB".
+func sizeText(n int64) string {
+	if n < 1<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, unit := float64(n), ""
+	for _, u := range []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"} {
+		if v /= 1 << 10; v < 1<<10 || u == "EiB" {
+			unit = u
+			break
+		}
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + unit
 }
 
 // settleLease ends the upload's claim once the store has answered: kept
@@ -323,6 +359,9 @@ func (u *upload) verifySignature() error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
 	defer cancel()
 	if err := u.verify.Verify(ctx); err != nil {
+		if errors.Is(err, auth.ErrVDNNotAllowed) {
+			return vdnForbidden(u.vdn)
+		}
 		return u.cfg.resultFor(err)
 	}
 	return nil

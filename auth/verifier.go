@@ -310,11 +310,50 @@ func (x *Verification) Verify(ctx context.Context) error {
 
 // checkWindow checks the signing time against the server's clock.
 func (v *Verifier) checkWindow(a *Authorization) error {
-	if skew := v.now().Sub(a.Timestamp); skew > v.window || skew < -v.window {
-		return fmt.Errorf("%w: signed at %s, %s from the server's clock (window ±%s)",
-			ErrTimestampWindow, a.RawTimestamp, skew.Round(time.Second), v.window)
+	now := v.now()
+	if skew := now.Sub(a.Timestamp); skew > v.window || skew < -v.window {
+		return fmt.Errorf("%w: %s", ErrTimestampWindow, windowRefusal(a.Timestamp, now, v.window))
 	}
 	return nil
+}
+
+// windowRefusal says how far a signing time outside the window is from
+// the server's clock, and which way: "signed at 12:01:38Z, 20m0s behind
+// the server's clock (12:21:38Z); the window is ±15m". A time signed in
+// the past is behind, one in the future ahead. The times are UTC, the
+// server's to the second (the signed one as precise as it was sent), and
+// both with their date when the two dates differ. The difference is
+// rounded to the second, and up if rounding would put it inside the
+// window, so the refusal never quotes a difference the window allows.
+func windowRefusal(signed, now time.Time, window time.Duration) string {
+	signed, now = signed.UTC(), now.UTC()
+	diff, way := now.Sub(signed), "behind"
+	if diff < 0 {
+		diff, way = -diff, "ahead of"
+	}
+	shown := diff.Round(time.Second)
+	if shown <= window {
+		shown = diff.Truncate(time.Second) + time.Second
+	}
+	signedLayout, nowLayout := "15:04:05.999999999Z", "15:04:05Z"
+	if signed.Format(time.DateOnly) != now.Format(time.DateOnly) {
+		signedLayout, nowLayout = "2006-01-02T"+signedLayout, "2006-01-02T"+nowLayout
+	}
+	return fmt.Sprintf("signed at %s, %s %s the server's clock (%s); the window is ±%s",
+		signed.Format(signedLayout), shown, way, now.Truncate(time.Second).Format(nowLayout), shortDuration(window))
+}
+
+// shortDuration writes d without its zero tail: 15m rather than 15m0s,
+// 1h rather than 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // maxExplainedHead bounds the canonical request an Explanation repeats:

@@ -496,3 +496,61 @@ func TestRequiredHeaders(t *testing.T) {
 		t.Fatalf("content-type required and signed: %v", err)
 	}
 }
+
+// TestWindowRefusalSaysWhichWay: a signing time outside the window is
+// refused naming it, the server's time, how far apart they are and which
+// way (a time signed in the past is behind the server's clock), and the
+// window; one just inside it on either side is accepted.
+func TestWindowRefusalSaysWhichWay(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{})
+	f.now = time.Date(2026, 11, 23, 12, 21, 38, 0, time.UTC)
+	tests := []struct {
+		name   string
+		signed time.Time
+		want   string // "" for accepted
+	}{
+		{"behind", time.Date(2026, 11, 23, 12, 1, 38, 0, time.UTC),
+			"signed at 12:01:38Z, 20m0s behind the server's clock (12:21:38Z); the window is ±15m"},
+		{"ahead", time.Date(2026, 11, 23, 12, 41, 38, 0, time.UTC),
+			"signed at 12:41:38Z, 20m0s ahead of the server's clock (12:21:38Z); the window is ±15m"},
+		{"just inside, behind", f.now.Add(-15 * time.Minute), ""},
+		{"just inside, ahead", f.now.Add(15 * time.Minute), ""},
+		{"sub-second past the window, behind", f.now.Add(-15*time.Minute - 400*time.Millisecond),
+			"signed at 12:06:37.6Z, 15m1s behind the server's clock (12:21:38Z); the window is ±15m"},
+		{"sub-second past the window, ahead", f.now.Add(15*time.Minute + time.Millisecond),
+			"signed at 12:36:38.001Z, 15m1s ahead of the server's clock (12:21:38Z); the window is ±15m"},
+		{"rounded to the second", f.now.Add(-20*time.Minute - 600*time.Millisecond),
+			"signed at 12:01:37.4Z, 20m1s behind the server's clock (12:21:38Z); the window is ±15m"},
+		{"another day", f.now.Add(-24 * time.Hour),
+			"signed at 2026-11-22T12:21:38Z, 24h0m0s behind the server's clock (2026-11-23T12:21:38Z); the window is ±15m"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", Now: func() time.Time { return tc.signed }}
+			err := f.verify(f.request(t, s, "53"), 53)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want == "":
+			case !errors.Is(err, auth.ErrTimestampWindow):
+				t.Fatalf("err = %v, want ErrTimestampWindow", err)
+			case err.Error() != "auth: timestamp outside the accepted window: "+tc.want:
+				t.Fatalf("err = %q\nwant %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestWindowRefusalServerTimeToTheSecond: the server's time is quoted to
+// the second, and a window of hours without its zero tail.
+func TestWindowRefusalServerTimeToTheSecond(t *testing.T) {
+	f := newFixture(t, auth.VerifierOptions{Window: time.Hour})
+	f.now = time.Date(2026, 11, 23, 12, 21, 38, 900_000_000, time.UTC)
+	s := auth.Signer{AccessKey: "chatbot-a", SecretKey: "sk-A-very-secret", OmitMillis: true,
+		Now: func() time.Time { return f.now.Add(90 * time.Minute) }}
+	err := f.verify(f.request(t, s, "53"), 53)
+	want := "auth: timestamp outside the accepted window: signed at 13:51:38Z, 1h29m59s ahead of the server's clock (12:21:38Z); the window is ±1h"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}

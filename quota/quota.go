@@ -177,15 +177,24 @@ type Usage struct {
 
 // Fits says whether u plus one file of size bytes stays within lim.
 func (u Usage) Fits(size int64, lim Limit) bool {
-	return (lim.Bytes <= 0 || u.Bytes+size <= lim.Bytes) && (lim.Files <= 0 || u.Files+1 <= lim.Files)
+	bytes, files := u.Passes(size, lim)
+	return !bytes && !files
+}
+
+// Passes says which of lim's limits u plus one file of size bytes would
+// pass: its bytes, its number of files, or both.
+func (u Usage) Passes(size int64, lim Limit) (bytes, files bool) {
+	return lim.Bytes > 0 && u.Bytes+size > lim.Bytes, lim.Files > 0 && u.Files+1 > lim.Files
 }
 
 // A Ledger counts what each VDN keeps. Its methods are safe for
 // concurrent use.
 type Ledger interface {
 	// Claim adds one file of size bytes to vdn's usage if the result stays
-	// within lim, atomically, and reports whether it did.
-	Claim(ctx context.Context, vdn int, size int64, lim Limit) (bool, error)
+	// within lim, atomically, and reports whether it did, with vdn's usage
+	// as the claim found it (before the file): of a refused claim,
+	// Usage.Passes says which limit refused it.
+	Claim(ctx context.Context, vdn int, size int64, lim Limit) (found Usage, ok bool, err error)
 	// Release takes one file of size bytes off vdn's usage.
 	Release(ctx context.Context, vdn int, size int64) error
 	// Usage returns vdn's usage.
@@ -209,15 +218,15 @@ var _ Ledger = (*Memory)(nil)
 func NewMemory() *Memory { return &Memory{usage: map[int]Usage{}} }
 
 // Claim implements Ledger.
-func (m *Memory) Claim(_ context.Context, vdn int, size int64, lim Limit) (bool, error) {
+func (m *Memory) Claim(_ context.Context, vdn int, size int64, lim Limit) (Usage, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u := m.usage[vdn]
 	if !u.Fits(size, lim) {
-		return false, nil
+		return u, false, nil
 	}
 	m.usage[vdn] = Usage{Bytes: u.Bytes + size, Files: u.Files + 1}
-	return true, nil
+	return u, true, nil
 }
 
 // Release implements Ledger. Usage never goes below zero.
@@ -329,7 +338,7 @@ func Recount(ctx context.Context, l Ledger, s store.Lister, rule *pathrule.Rule)
 type Leaser interface {
 	Shared
 	// ClaimLease is Claim, for the file name, held as a lease for ttl.
-	ClaimLease(ctx context.Context, vdn int, name string, size int64, lim Limit, ttl time.Duration) (bool, error)
+	ClaimLease(ctx context.Context, vdn int, name string, size int64, lim Limit, ttl time.Duration) (found Usage, ok bool, err error)
 	// Commit ends name's lease: the file is stored, and its claim stands.
 	// If the lease was reaped meanwhile, the claim is made again, past
 	// any limit: the file is stored, so it counts.

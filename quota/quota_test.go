@@ -46,7 +46,7 @@ func TestClaimNeverPassesTheLimit(t *testing.T) {
 	ok := 0
 	for range 100 {
 		wg.Go(func() {
-			if got, _ := m.Claim(context.Background(), 1, 100, lim); got {
+			if _, got, _ := m.Claim(context.Background(), 1, 100, lim); got {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -62,8 +62,38 @@ func TestClaimNeverPassesTheLimit(t *testing.T) {
 	if u, _ := m.Usage(context.Background(), 2); u != (Usage{}) {
 		t.Fatalf("released below zero: %+v", u)
 	}
-	if got, _ := m.Claim(context.Background(), 1, 300, lim); !got {
+	if _, got, _ := m.Claim(context.Background(), 1, 300, lim); !got {
 		t.Fatal("no room after a release")
+	}
+}
+
+// TestClaimSaysWhichLimit: a refused claim returns the usage it found,
+// from which Passes tells the limit of bytes from the limit of files; a
+// claim that fits returns the usage before it.
+func TestClaimSaysWhichLimit(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemory()
+	lim := Limit{Bytes: 1000, Files: 3}
+	for _, step := range []struct {
+		size         int64
+		ok           bool
+		found        Usage
+		bytes, files bool
+	}{
+		{400, true, Usage{}, false, false},
+		{400, true, Usage{Bytes: 400, Files: 1}, false, false},
+		{201, false, Usage{Bytes: 800, Files: 2}, true, false}, // 1001 bytes
+		{200, true, Usage{Bytes: 800, Files: 2}, false, false}, // 1000 bytes, 3 files
+		{0, false, Usage{Bytes: 1000, Files: 3}, false, true},  // a fourth file
+		{1, false, Usage{Bytes: 1000, Files: 3}, true, true},   // both
+	} {
+		found, ok, err := m.Claim(ctx, 53, step.size, lim)
+		if err != nil || ok != step.ok || found != step.found {
+			t.Fatalf("Claim(%d) = %+v, %v, %v; want %+v, %v", step.size, found, ok, err, step.found, step.ok)
+		}
+		if bytes, files := found.Passes(step.size, lim); !ok && (bytes != step.bytes || files != step.files) {
+			t.Fatalf("Claim(%d) refused: Passes says bytes %v, files %v; want %v, %v", step.size, bytes, files, step.bytes, step.files)
+		}
 	}
 }
 

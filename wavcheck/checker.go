@@ -22,7 +22,10 @@ const (
 // A Checker checks a WAV file as it streams through Write, in fixed memory.
 // Write returns the first problem as soon as it is certain, and keeps
 // returning it; Close says whether what was written is a complete,
-// accepted file. The zero Checker is not usable: call NewChecker.
+// accepted file. A fmt chunk CC-FS does not accept is one problem that
+// lists every reason the chunk gives: a *FormatError for one reason, or
+// Problems for several, in the order Inspect lists them. The zero Checker
+// is not usable: call NewChecker.
 type Checker struct {
 	policy  Policy
 	max     int64
@@ -55,7 +58,8 @@ func NewChecker(p Policy) *Checker {
 
 // Write checks the next bytes of the file. It returns len(p) and nil while
 // nothing is wrong; otherwise the bytes consumed and the problem (a
-// *StructureError, *FormatError or *SizeError).
+// *StructureError, *SizeError, or a *FormatError or Problems for a format
+// CC-FS does not accept).
 func (c *Checker) Write(p []byte) (int, error) {
 	total := len(p)
 	for len(p) > 0 && c.err == nil {
@@ -249,11 +253,16 @@ func (c *Checker) fmtDone() {
 	}
 	c.format, c.fmtSeen = f, true
 	if problems := c.policy.problems(f); len(problems) > 0 {
-		if !c.collect {
+		switch {
+		case c.collect:
+			c.found = append(c.found, problems...)
+		case len(problems) == 1:
 			c.err = problems[0]
 			return
+		default: // every reason in one answer: the fmt chunk holds them all
+			c.err = Problems(problems)
+			return
 		}
-		c.found = append(c.found, problems...)
 	}
 	c.next()
 }

@@ -297,3 +297,44 @@ func TestReader(t *testing.T) {
 		t.Fatalf("a failing source: %v, want %v", err, boom)
 	}
 }
+
+// TestStreamingNamesEveryFormatReason: the streaming Checker and Reader
+// refuse a fmt chunk wrong in several ways with every reason in one
+// problem, in the order and words Inspect uses, as soon as the fmt chunk
+// is in (whatever the writes' sizes), without reading on.
+func TestStreamingNamesEveryFormatReason(t *testing.T) {
+	file := wavfile.File(wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 22050, Bits: 16}, 8000)
+	const want = "16-bit PCM; need 8-bit A-law. 2 channels (stereo); need mono. 22050 Hz; need 8000 Hz"
+	_, inspected := wavcheck.Inspect(bytes.NewReader(file), wavcheck.Policy{})
+	if inspected == nil || inspected.Error() != want {
+		t.Fatalf("Inspect: %v, want %q", inspected, want)
+	}
+	for _, step := range []int{1, 7, 44, 4096, len(file)} {
+		c := wavcheck.NewChecker(wavcheck.Policy{})
+		var err error
+		for off := 0; off < len(file) && err == nil; off += step {
+			_, err = c.Write(file[off:min(off+step, len(file))])
+		}
+		var problems wavcheck.Problems
+		if !errors.As(err, &problems) || err.Error() != want {
+			t.Fatalf("Checker, writes of %d: %v, want Problems %q", step, err, want)
+		}
+		if n := c.Written(); n > 12+8+16+int64(step) {
+			t.Fatalf("Checker, writes of %d: read on to byte %d past the fmt chunk", step, n)
+		}
+		var fe *wavcheck.FormatError
+		if !errors.As(err, &fe) || fe.Field != "codec" {
+			t.Fatalf("Checker, writes of %d: errors.As finds %v, want the codec's FormatError first", step, fe)
+		}
+	}
+	_, err := io.ReadAll(wavcheck.NewReader(iotest.HalfReader(bytes.NewReader(file)), wavcheck.Policy{}))
+	if err == nil || err.Error() != want {
+		t.Fatalf("Reader: %v, want %q", err, want)
+	}
+	// One reason alone stays a *FormatError, as before.
+	one := wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 1, Rate: 22050, Bits: 8}, 8000)
+	_, err = io.ReadAll(wavcheck.NewReader(bytes.NewReader(one), wavcheck.Policy{}))
+	if fe, ok := err.(*wavcheck.FormatError); !ok || fe.Msg != "22050 Hz; need 8000 Hz" {
+		t.Fatalf("one reason: %#v, want the *FormatError \"22050 Hz; need 8000 Hz\"", err)
+	}
+}

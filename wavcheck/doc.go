@@ -4,7 +4,8 @@
 // can act on.
 //
 // A [Checker] checks a stream as it passes, in fixed memory and without
-// seeking, and reports the first problem as soon as it is certain; a
+// seeking, and reports the first problem as soon as it is certain (a
+// format refused for several reasons is one problem naming them all); a
 // [Reader] does the same for a consumer that pulls, and returns io.EOF
 // only for an accepted file.
 // [Inspect] reads a whole file and lists every format problem at once.

@@ -5,7 +5,8 @@ import "io"
 // A Reader passes a WAV file read from an underlying reader through a
 // Checker, for a consumer that pulls: each Read returns the next bytes of
 // the file once the Checker has taken them, or the first problem (a
-// *StructureError, *FormatError or *SizeError) as soon as it is certain;
+// *StructureError, *SizeError, or a *FormatError or Problems listing every
+// reason the fmt chunk is refused) as soon as it is certain;
 // io.EOF comes only when the file is complete and accepted. An error from
 // the underlying reader is returned as it is.
 type Reader struct {

@@ -21,7 +21,7 @@ func BenchmarkClaim(b *testing.B) {
 		}
 		b.ResetTimer()
 		for b.Loop() {
-			if ok, err := l.Claim(ctx, 53, 40_000, lim); !ok || err != nil {
+			if _, ok, err := l.Claim(ctx, 53, 40_000, lim); !ok || err != nil {
 				b.Fatal(ok, err)
 			}
 			if err := l.Release(ctx, 53, 40_000); err != nil {

@@ -83,18 +83,21 @@ func (l *Ledger) keys() []string {
 }
 
 // claimScript adds one file of ARGV[2] bytes to VDN ARGV[1] if it stays
-// within ARGV[3] bytes and ARGV[4] files (0: no limit): 1 if it did, 0 if
-// not, -1 if the ledger holds no counts. During a recount it adds the
+// within ARGV[3] bytes and ARGV[4] files (0: no limit). It returns {1, bytes,
+// files} if it did and {0, bytes, files} if not, with the VDN's usage as it
+// found it (so a refusal says which limit refused it), and {-1} if the
+// ledger holds no counts. During a recount it adds the
 // claim to the recount's hashes too. With ARGV[5] (a file's name) it
 // holds the claim as a lease, ARGV[6] ("vdn size expiry"). Sizes go to HINCRBY as the
 // strings Go wrote, so they stay exact 64-bit integers; the comparisons
 // are Lua's doubles, exact below 2^53 bytes (8 PiB).
 var claimScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
 local size, maxBytes, maxFiles = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local bytes = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or 0)
-local files = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
-if (maxBytes > 0 and bytes + size > maxBytes) or (maxFiles > 0 and files + 1 > maxFiles) then return 0 end
+local rawBytes = redis.call('HGET', KEYS[1], ARGV[1]) or '0'
+local rawFiles = redis.call('HGET', KEYS[2], ARGV[1]) or '0'
+local bytes, files = tonumber(rawBytes), tonumber(rawFiles)
+if (maxBytes > 0 and bytes + size > maxBytes) or (maxFiles > 0 and files + 1 > maxFiles) then return {0, rawBytes, rawFiles} end
 redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if redis.call('EXISTS', KEYS[4]) == 1 then
@@ -102,29 +105,43 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 end
 if ARGV[5] then redis.call('HSET', KEYS[7], ARGV[5], ARGV[6]) end
-return 1
+return {1, rawBytes, rawFiles}
 `)
 
 // Claim implements quota.Ledger. It returns an error wrapping
 // quota.ErrUncounted while the ledger holds no counts, and one naming
 // Redis when Redis cannot be asked: the handler then refuses the upload
 // (a storage failure), as a quota that cannot be checked must.
-func (l *Ledger) Claim(ctx context.Context, vdn int, size int64, lim quota.Limit) (bool, error) {
+func (l *Ledger) Claim(ctx context.Context, vdn int, size int64, lim quota.Limit) (quota.Usage, bool, error) {
 	return l.claim(ctx, vdn, size, lim)
 }
 
 // claim runs claimScript, with lease (a name and its lease) if any.
-func (l *Ledger) claim(ctx context.Context, vdn int, size int64, lim quota.Limit, lease ...any) (bool, error) {
+func (l *Ledger) claim(ctx context.Context, vdn int, size int64, lim quota.Limit, lease ...any) (quota.Usage, bool, error) {
 	args := append([]any{strconv.Itoa(vdn), strconv.FormatInt(size, 10),
 		strconv.FormatInt(lim.Bytes, 10), strconv.FormatInt(lim.Files, 10)}, lease...)
-	n, err := claimScript.Run(ctx, l.client, l.keys(), args...).Int()
-	switch {
-	case err != nil:
-		return false, fmt.Errorf("redisquota: %w", err)
-	case n < 0:
-		return false, fmt.Errorf("redisquota: %w: no node has counted it (yet, or since Redis lost it)", quota.ErrUncounted)
+	res, err := claimScript.Run(ctx, l.client, l.keys(), args...).Slice()
+	if err != nil {
+		return quota.Usage{}, false, fmt.Errorf("redisquota: %w", err)
 	}
-	return n == 1, nil
+	var n [3]int64
+	for i := range min(len(res), 3) {
+		switch v := res[i].(type) {
+		case int64:
+			n[i] = v
+		case string: // a count as HGET gave it: exact, past 2^53 too
+			if n[i], err = strconv.ParseInt(v, 10, 64); err != nil {
+				return quota.Usage{}, false, fmt.Errorf("redisquota: VDN %d's usage is %q, not a number", vdn, v)
+			}
+		}
+	}
+	switch {
+	case len(res) == 0:
+		return quota.Usage{}, false, errors.New("redisquota: the claim script answered nothing")
+	case n[0] < 0:
+		return quota.Usage{}, false, fmt.Errorf("redisquota: %w: no node has counted it (yet, or since Redis lost it)", quota.ErrUncounted)
+	}
+	return quota.Usage{Bytes: n[1], Files: n[2]}, n[0] == 1, nil
 }
 
 // releaseScript takes one file of ARGV[2] bytes (given negative) off VDN
@@ -319,7 +336,7 @@ func (l *Ledger) EndRecount(ctx context.Context, counts map[int]quota.Usage) err
 }
 
 // ClaimLease implements quota.Leaser.
-func (l *Ledger) ClaimLease(ctx context.Context, vdn int, name string, size int64, lim quota.Limit, ttl time.Duration) (bool, error) {
+func (l *Ledger) ClaimLease(ctx context.Context, vdn int, name string, size int64, lim quota.Limit, ttl time.Duration) (quota.Usage, bool, error) {
 	return l.claim(ctx, vdn, size, lim, name, fmt.Sprintf("%d %d %d", vdn, size, l.now().Add(ttl).UnixMilli()))
 }
 

@@ -40,21 +40,43 @@ func TestClaimRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim := quota.Limit{Bytes: 300, Files: 3}
+	// Each claim returns the usage it found; of a refused one, that says
+	// which limit refused it: the bytes, the files, or both.
 	for _, step := range []struct {
-		size int64
-		ok   bool
-	}{{150, true}, {51, false}, {50, true}, {0, false} /* 3 files */} {
-		ok, err := l.Claim(ctx, 53, step.size, lim)
-		if err != nil || ok != step.ok {
-			t.Fatalf("Claim(%d): %v, %v; want %v", step.size, ok, err, step.ok)
+		size         int64
+		ok           bool
+		found        quota.Usage
+		bytes, files bool
+	}{
+		{150, true, quota.Usage{Bytes: 100, Files: 1}, false, false},
+		{51, false, quota.Usage{Bytes: 250, Files: 2}, true, false},
+		{50, true, quota.Usage{Bytes: 250, Files: 2}, false, false},
+		{0, false, quota.Usage{Bytes: 300, Files: 3}, false, true},
+		{1, false, quota.Usage{Bytes: 300, Files: 3}, true, true},
+	} {
+		found, ok, err := l.Claim(ctx, 53, step.size, lim)
+		if err != nil || ok != step.ok || found != step.found {
+			t.Fatalf("Claim(%d): %+v, %v, %v; want %+v, %v", step.size, found, ok, err, step.found, step.ok)
 		}
+		if bytes, files := found.Passes(step.size, lim); !ok && (bytes != step.bytes || files != step.files) {
+			t.Fatalf("Claim(%d) refused: bytes %v, files %v; want %v, %v", step.size, bytes, files, step.bytes, step.files)
+		}
+	}
+	// A lease's claim says the same.
+	if found, ok, err := l.ClaimLease(ctx, 53, "3rdfile/53/thirdvoicebotfile/x.wav", 1, lim, time.Minute); ok || err != nil ||
+		found != (quota.Usage{Bytes: 300, Files: 3}) {
+		t.Fatalf("ClaimLease past the limit: %+v, %v, %v", found, ok, err)
+	}
+	// A VDN that keeps nothing yet is found empty.
+	if found, ok, err := l.Claim(ctx, 56, 301, lim); ok || err != nil || found != (quota.Usage{}) {
+		t.Fatalf("Claim on an empty VDN: %+v, %v, %v", found, ok, err)
 	}
 	if u, _ := l.Usage(ctx, 53); u != (quota.Usage{Bytes: 300, Files: 3}) {
 		t.Fatalf("usage %+v", u)
 	}
 	// No limit, and one near 2^62: the sizes stay exact integers.
 	for _, lim := range []quota.Limit{{}, {Bytes: 1 << 62}} {
-		if ok, err := l.Claim(ctx, 55, 1<<40+1, lim); !ok || err != nil {
+		if _, ok, err := l.Claim(ctx, 55, 1<<40+1, lim); !ok || err != nil {
 			t.Fatalf("Claim under %+v: %v, %v", lim, ok, err)
 		}
 	}
@@ -91,7 +113,7 @@ func TestUncounted(t *testing.T) {
 	l := newLedger(t, srv.Client)
 	uncounted := func(when string) {
 		t.Helper()
-		if ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); ok || !errors.Is(err, quota.ErrUncounted) {
+		if _, ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); ok || !errors.Is(err, quota.ErrUncounted) {
 			t.Fatalf("%s: Claim %v, %v; want quota.ErrUncounted", when, ok, err)
 		}
 		if err := l.Release(ctx, 53, 10); err != nil {
@@ -108,13 +130,13 @@ func TestUncounted(t *testing.T) {
 	if err := l.Set(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); !ok || err != nil {
+	if _, ok, err := l.Claim(ctx, 53, 10, quota.Limit{}); !ok || err != nil {
 		t.Fatalf("counted: %v, %v", ok, err)
 	}
 	srv.Client.FlushAll(ctx)
 	uncounted("counts lost")
 	srv.Stop()
-	if _, err := l.Claim(ctx, 53, 10, quota.Limit{}); err == nil || errors.Is(err, quota.ErrUncounted) {
+	if _, _, err := l.Claim(ctx, 53, 10, quota.Limit{}); err == nil || errors.Is(err, quota.ErrUncounted) {
 		t.Fatalf("Redis down: %v, want an error that is not ErrUncounted", err)
 	}
 }
@@ -159,7 +181,7 @@ func TestLoadCountsOnce(t *testing.T) {
 	if err != nil || !maps.Equal(counts, map[int]quota.Usage{53: {Bytes: 30, Files: 2}}) || st.lists.Load() != 1 {
 		t.Fatalf("first Load: %v, %v after %d listings", counts, err, st.lists.Load())
 	}
-	if ok, _ := first.Claim(ctx, 53, 5, quota.Limit{}); !ok {
+	if _, ok, _ := first.Claim(ctx, 53, 5, quota.Limit{}); !ok {
 		t.Fatal("claim refused")
 	}
 	second := newLedger(t, client)
@@ -212,7 +234,7 @@ func TestKeepCounted(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the lost counts were not counted again")
 	}
-	if ok, err := l.Claim(ctx, 53, 5, quota.Limit{Bytes: 15}); !ok || err != nil {
+	if _, ok, err := l.Claim(ctx, 53, 5, quota.Limit{Bytes: 15}); !ok || err != nil {
 		t.Fatalf("after the recount: %v, %v", ok, err)
 	}
 	if u, _ := l.Usage(ctx, 53); u != (quota.Usage{Bytes: 15, Files: 2}) {
@@ -295,7 +317,7 @@ func TestRecountUnderLoad(t *testing.T) {
 			wg.Go(func() {
 				for i := range 100 {
 					vdn, size := 53+w%2, int64(500+w*10+i%50)
-					if ok, err := l.Claim(ctx, vdn, size, quota.Limit{}); err != nil || !ok {
+					if _, ok, err := l.Claim(ctx, vdn, size, quota.Limit{}); err != nil || !ok {
 						t.Errorf("claim: %v %v", ok, err)
 						return
 					}
@@ -360,7 +382,7 @@ func TestLeasesOutliveNoCrash(t *testing.T) {
 	mem := store.NewMemory()
 	claim := func(name string, size int64, ttl time.Duration) {
 		t.Helper()
-		if ok, err := l.ClaimLease(ctx, 53, name, size, quota.Limit{}, ttl); !ok || err != nil {
+		if _, ok, err := l.ClaimLease(ctx, 53, name, size, quota.Limit{}, ttl); !ok || err != nil {
 			t.Fatalf("ClaimLease %s: %v %v", name, ok, err)
 		}
 	}
