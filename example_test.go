@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ccfs-go/ccfs"
@@ -161,4 +162,52 @@ func Example_lifecycle() {
 	// recording: 24044 <nil> true
 	// by folder: 24044 <nil> true
 	// VDN 54: 0300013: the access key may not use VDN 54
+}
+
+// Record every request in a database without making chatbots wait for
+// it: OnRequest runs before the answer is flushed, so it only hands the
+// Event to a buffered channel, and a worker of your own does the slow
+// write. When the channel is full the Event is counted and dropped
+// rather than delay a request.
+func ExampleOptions_onRequest() {
+	events := make(chan ccfs.Event, 1024)
+	var dropped atomic.Int64
+	worker := make(chan struct{})
+	go func() {
+		defer close(worker)
+		for ev := range events {
+			// The slow part: a database INSERT, a message queue …
+			fmt.Println("recorded:", ev.Interface, ev.Code, strings.HasPrefix(ev.FileName, "/3rdfile/53/"))
+		}
+	}()
+
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
+	h, err := ccfs.NewHandler(ccfs.Options{
+		Credentials: keys,
+		Store:       store.NewMemory(),
+		Logger:      slog.New(slog.DiscardHandler),
+		OnRequest: func(ev ccfs.Event) {
+			select {
+			case events <- ev:
+			default:
+				dropped.Add(1) // the worker is behind: never make the chatbot wait
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: "chatbot-a", SecretKey: "s3cr3t", HTTPClient: srv.Client()}
+	if _, err := c.Upload(context.Background(), 53, ccfstest.WAV(time.Second, wavcheck.ALaw)); err != nil {
+		log.Fatal(err)
+	}
+
+	srv.Close()   // on shutdown: no request runs any more,
+	close(events) // so the channel can be closed,
+	<-worker      // and the worker finishes what it holds.
+	fmt.Println("dropped:", dropped.Load())
+	// Output:
+	// recorded: upload 0 true
+	// dropped: 0
 }

@@ -134,3 +134,18 @@ func TestResponseWriterWithoutDeadlinesIsSaid(t *testing.T) {
 		t.Fatalf("behind middleware with Unwrap:\n%s", e.logs.String())
 	}
 }
+
+// TestOnRequestDelaysTheAnswer holds Options.OnRequest's documentation to
+// the truth: it runs before the answer reaches the client, so a slow one
+// delays every chatbot.
+func TestOnRequestDelaysTheAnswer(t *testing.T) {
+	const slow = 300 * time.Millisecond
+	e := newEnv(t, func(o *ccfs.Options) { o.OnRequest = func(ccfs.Event) { time.Sleep(slow) } })
+	start := time.Now()
+	if status, resp, _ := e.do(req{body: body(b64(validWAV))}); resp.ResultCode != "0" {
+		t.Fatalf("%d %+v", status, resp)
+	}
+	if took := time.Since(start); took < slow {
+		t.Fatalf("the answer came after %v, before OnRequest's %v ended: its documentation is wrong", took, slow)
+	}
+}
