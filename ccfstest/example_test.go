@@ -75,8 +75,9 @@ func ExampleServer_AddFile() {
 
 // A team writing a storage adapter checks it against the Store contract.
 func ExampleTestStore() {
-	_ = func(t *testing.T) {
-		ccfstest.TestStore(t, store.NewMemory()) // your adapter here
+	_ = func(t *testing.T) { // func TestMyStore(t *testing.T), in your adapter's tests
+		ccfstest.TestStore(t, store.NewMemory())     // your adapter here; it must also be a store.Opener
+		ccfstest.TestLifecycle(t, store.NewMemory()) // upload, download, delete through the handler
 	}
 }
 
