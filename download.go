@@ -171,7 +171,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, f fs.File, info f
 	}
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	p := newWritePace(w, r, h.cfg)
+	p := newWritePace(w, r, h)
 	buf := sendBufs.Get().(*[sendChunk]byte)
 	defer sendBufs.Put(buf)
 	var sent int64

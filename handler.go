@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -29,6 +31,26 @@ type Handler struct {
 	// at its size, the removal (of the file, or of one copy of a pool's)
 	// and the size given back, so that the size is given back once.
 	deleting store.NameLocks
+	served   []string // the names of the interfaces offered, for Interfaces
+	// noDeadlines warns, once, that the ResponseWriter cannot set
+	// deadlines (pace.go).
+	noDeadlines sync.Once
+}
+
+// Interfaces returns the names of the interfaces the Handler serves —
+// InterfaceUpload, InterfaceDelete, InterfaceDownload, in that order —
+// which depend on its store: deleteFile needs a store.Remover and
+// downloadFile a store.Opener. NewHandler logs a WARN for each one left
+// out.
+func (h *Handler) Interfaces() []string { return slices.Clone(h.served) }
+
+// storeType names the type of s for an operator, and what it wraps, if
+// it says (store.Wrap's stores do).
+func storeType(s store.Store) string {
+	if u, ok := s.(interface{ Unwrap() store.Store }); ok {
+		return fmt.Sprintf("store.Wrap of %T", u.Unwrap())
+	}
+	return fmt.Sprintf("%T", s)
 }
 
 // NewHandler returns a Handler, or an error if opts are invalid.
@@ -42,6 +64,13 @@ func NewHandler(opts Options) (*Handler, error) {
 	for i, it := range interfaces {
 		if it.offered(cfg) {
 			h.routes[it.path] = &interfaces[i]
+			h.served = append(h.served, it.name)
+		} else {
+			// Said once, out loud: a wrapper that embeds only store.Store
+			// turns these interfaces off, and their paths answer 404.
+			cfg.Logger.Warn(fmt.Sprintf("%s is not served: the store (%s) has no %s method (%s)",
+				it.path[len(InterfacePrefix):], storeType(cfg.Store), it.lacks[0], it.lacks[1]),
+				slog.String("hint", "its path answers 404; wrap a store with store.Wrap, or embed the concrete store, to keep it"))
 		}
 	}
 	h.perKey.init(cfg.MaxInFlightPerKey)
@@ -57,22 +86,25 @@ type iface struct {
 	path string
 	// offered reports whether the handler's store can serve it.
 	offered func(*config) bool
+	// lacks is the method, and the interface, a store without it lacks.
+	lacks [2]string
 	// serve runs one request and returns its answer, or nil if it sent
 	// the answer itself (a downloaded file).
 	serve func(*Handler, http.ResponseWriter, *http.Request, *Event) (*Response, error)
 }
 
 var interfaces = []iface{
-	{InterfaceUpload, UploadPath, func(*config) bool { return true }, (*Handler).serveUpload},
-	{InterfaceDelete, DeletePath, func(c *config) bool { return c.remover != nil }, (*Handler).serveDelete},
-	{InterfaceDownload, DownloadPath, func(c *config) bool { return c.opener != nil }, (*Handler).serveDownload},
+	{InterfaceUpload, UploadPath, func(*config) bool { return true }, [2]string{}, (*Handler).serveUpload},
+	{InterfaceDelete, DeletePath, func(c *config) bool { return c.remover != nil }, [2]string{"Remove", "store.Remover"}, (*Handler).serveDelete},
+	{InterfaceDownload, DownloadPath, func(c *config) bool { return c.opener != nil }, [2]string{"Open", "store.Opener"}, (*Handler).serveDownload},
 }
 
 // ServeHTTP handles one request. Every answer but a downloaded file is
 // JSON: HTTP 200 with a result code, 401 for an authentication failure,
 // 404 and 405 for a wrong path or method. deleteFile is served only if
 // the store is a store.Remover, downloadFile only if it is a
-// store.Opener; otherwise their paths answer 404.
+// store.Opener; otherwise their paths answer 404 (Interfaces says which
+// are served).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	ev := Event{RequestID: requestID(r.Header.Get("X-Request-ID"))}

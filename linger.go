@@ -120,7 +120,7 @@ func (h *Handler) linger(w http.ResponseWriter, r *http.Request, ak string) {
 	if r.ContentLength > 0 {
 		limit = r.ContentLength
 	}
-	body := requestBody{r: r.Body, ctx: r.Context(), size: limit, pace: newPace(w, r, h.cfg)}
+	body := requestBody{r: r.Body, ctx: r.Context(), size: limit, pace: newPace(w, r, h)}
 	if body.pace == nil {
 		rc.SetReadDeadline(time.Now().Add(lingerTimeout))
 	}

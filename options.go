@@ -146,7 +146,15 @@ type Options struct {
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 	// OnRequest, if set, is called after every request with what the log
-	// line says, so that any metrics system can be fed.
+	// line says, so that any metrics system can be fed. It runs
+	// synchronously, on the request's goroutine, before the answer is
+	// flushed to the client: whatever it takes, the chatbot waits for
+	// (and the request's connection stays held). It is called from many
+	// requests at once. Keep it to a counter, or a send that never blocks
+	// to a buffered channel that a goroutine of your own drains to
+	// slower places (a database, a queue), as ExampleOptions_onRequest
+	// shows; such a hand-off is in memory only, and lost if the process
+	// stops.
 	OnRequest func(Event)
 }
 

@@ -1,7 +1,10 @@
 package ccfs
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -23,6 +26,9 @@ import (
 // Where the ResponseWriter cannot set deadlines (a test recorder, some
 // middleware) it checks the rate between reads (writes) instead.
 type pace struct {
+	h        *Handler
+	w        http.ResponseWriter // for the warning that it has no deadlines
+	ctx      context.Context
 	rc       *http.ResponseController
 	write    bool // deadlines for writes, not reads
 	start    time.Time
@@ -35,21 +41,23 @@ type pace struct {
 
 // newPace returns the pace of one request body of r starting now, or nil
 // if the minimum rate is off.
-func newPace(w http.ResponseWriter, r *http.Request, cfg *config) *pace {
-	return newPaceOf(w, r, cfg, false)
+func newPace(w http.ResponseWriter, r *http.Request, h *Handler) *pace {
+	return newPaceOf(w, r, h, false)
 }
 
 // newWritePace returns the pace of one download to r's client starting
 // now, or nil if the minimum rate is off.
-func newWritePace(w http.ResponseWriter, r *http.Request, cfg *config) *pace {
-	return newPaceOf(w, r, cfg, true)
+func newWritePace(w http.ResponseWriter, r *http.Request, h *Handler) *pace {
+	return newPaceOf(w, r, h, true)
 }
 
-func newPaceOf(w http.ResponseWriter, r *http.Request, cfg *config, write bool) *pace {
+func newPaceOf(w http.ResponseWriter, r *http.Request, h *Handler, write bool) *pace {
+	cfg := h.cfg
 	if cfg.MinBodyRate < 0 {
 		return nil
 	}
 	p := &pace{
+		h: h, w: w, ctx: r.Context(),
 		rc: http.NewResponseController(w), write: write, start: time.Now(), grace: cfg.BodyRateGrace,
 		perByte: 1 / float64(cfg.MinBodyRate), deadline: true,
 	}
@@ -117,6 +125,9 @@ func (p *pace) before(done int64, next int) error {
 			return nil
 		}
 		p.deadline = false // not supported: check between reads
+		if errors.Is(err, http.ErrNotSupported) {
+			p.h.warnNoDeadlines(p.ctx, p.w)
+		}
 	}
 	if time.Now().After(p.due(done)) {
 		return errSlowBody
@@ -144,3 +155,14 @@ func (p *pace) done() {
 
 // errSlowBody is a body (a download) that fell below the minimum rate.
 var errSlowBody = errors.New("below the minimum rate")
+
+// warnNoDeadlines logs, once in the Handler's life, that a ResponseWriter
+// cannot set deadlines: usually a middleware's wrapper without an Unwrap
+// method, which http.ResponseController needs to reach the connection.
+func (h *Handler) warnNoDeadlines(ctx context.Context, w http.ResponseWriter) {
+	h.noDeadlines.Do(func() {
+		h.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, fmt.Sprintf(
+			"the ResponseWriter (%T) cannot set read or write deadlines: a stalled request body or download is no longer cut off, and holds its slot until the server's own timeouts", w),
+			slog.String("hint", "give the middleware's ResponseWriter an Unwrap() http.ResponseWriter method"))
+	})
+}

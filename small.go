@@ -55,7 +55,7 @@ func (h *Handler) beginSmall(w http.ResponseWriter, r *http.Request, ev *Event, 
 // Content-Length), held to the minimum rate like an upload's.
 func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Verification, ev *Event, names ...string) ([]json.RawMessage, error) {
 	buf := make([]byte, r.ContentLength)
-	body := requestBody{r: r.Body, ctx: r.Context(), size: r.ContentLength, pace: newPace(w, r, h.cfg)}
+	body := requestBody{r: r.Body, ctx: r.Context(), size: r.ContentLength, pace: newPace(w, r, h)}
 	n, err := io.ReadFull(&body, buf)
 	if err == nil {
 		var more [1]byte

@@ -42,7 +42,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	if err != nil {
 		return nil, early(ErrStorage.because(err))
 	}
-	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h.cfg))
+	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h))
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
 	u.free()

@@ -24,7 +24,8 @@ import (
 const DefaultVDN = 53
 
 // A Server is a CC-FS server on 127.0.0.1 over TLS, running the real
-// handler: uploadFile, deleteFile and downloadFile.
+// handler (uploadFile, deleteFile and downloadFile, NewServer) or an
+// http.Handler of the caller's that mounts it (Serve).
 type Server struct {
 	// URL is the base URL, "https://127.0.0.1:port", without a path.
 	URL string
@@ -36,8 +37,12 @@ type Server struct {
 	// paths it answers and accepts, such as "Y:"; "" unless WithRootPrefix.
 	RootPrefix string
 	// Store holds what was uploaded and what AddFile put there; its names
-	// have no root prefix.
+	// have no root prefix. It is nil where the handler runs over a store
+	// of the caller's (WithStore, Serve).
 	Store *store.Memory
+	// Files is the store the handler runs over: Store, or the caller's
+	// (WithStore); nil for Serve, whose handler is the caller's.
+	Files store.Store
 
 	t      testing.TB
 	srv    *httptest.Server
@@ -55,9 +60,16 @@ type fault struct {
 type Option func(*config)
 
 type config struct {
-	opts ccfs.Options
-	keys []auth.Key
+	opts  ccfs.Options
+	keys  []auth.Key
+	store store.Store // the caller's, if WithStore
 }
+
+// WithStore runs the handler over s instead of a new store.Memory:
+// uploads land in s, AddFile puts files there, and Server.Store is nil.
+// Give it the store your server uses (a store.Dir in a temporary
+// directory, your own adapter) to test them together with a client.
+func WithStore(s store.Store) Option { return func(c *config) { c.store = s } }
 
 // WithKey adds a key the server accepts.
 func WithKey(k auth.Key) Option { return func(c *config) { c.keys = append(c.keys, k) } }
@@ -82,35 +94,70 @@ func WithCodecs(codecs ...wavcheck.Codec) Option {
 }
 
 // WithOptions edits the handler's options directly; Credentials and Store
-// are set by NewServer after it.
+// are set by NewServer after it (use WithKey and WithStore for them).
 func WithOptions(edit func(*ccfs.Options)) Option { return func(c *config) { edit(&c.opts) } }
 
 // NewServer starts a server and stops it when the test ends. It has no
 // rate limit unless an option sets one, and logs nothing.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{AccessKey: "ccfstest", SecretKey: rand.Text(), VDN: DefaultVDN, Store: store.NewMemory(), t: t}
+	key := NewKey()
+	s := &Server{AccessKey: key.AccessKey, SecretKey: key.SecretKey, VDN: DefaultVDN, t: t}
 	c := &config{
 		opts: ccfs.Options{RatePerKey: rate.Inf, Logger: discardLogger},
-		keys: []auth.Key{{AccessKey: s.AccessKey, SecretKey: s.SecretKey, VDNs: []int{s.VDN}}},
+		keys: []auth.Key{key},
 	}
 	for _, opt := range opts {
 		opt(c)
 	}
+	if c.store == nil {
+		s.Store = store.NewMemory()
+		c.store = s.Store
+	}
+	s.Files = c.store
 	creds, err := auth.NewStatic(c.keys...)
 	if err != nil {
 		t.Fatalf("ccfstest: %v", err)
 	}
-	c.opts.Credentials, c.opts.Store = creds, s.Store
+	c.opts.Credentials, c.opts.Store = creds, c.store
 	s.RootPrefix = c.opts.RootPrefix
 	h, err := ccfs.NewHandler(c.opts)
 	if err != nil {
 		t.Fatalf("ccfstest: %v", err)
 	}
+	s.start(h)
+	return s
+}
+
+// NewKey returns a key for Serve and for the Credentials of the handler
+// it serves: access key "ccfstest", a new random secret, VDN DefaultVDN.
+// NewServer's server accepts one like it.
+func NewKey() auth.Key {
+	return auth.Key{AccessKey: "ccfstest", SecretKey: rand.Text(), VDNs: []int{DefaultVDN}}
+}
+
+// Serve serves h — your own mux or middleware, with a ccfs.Handler
+// mounted at its path — on 127.0.0.1 over TLS, and stops it when the
+// test ends. key is a key h accepts (NewKey, given to the handler's
+// Credentials): the Server's Client signs with it, for its first VDN
+// (DefaultVDN if it lists none). The Server has no Store or Files (the
+// handler is yours), so AddFile fails the test; FailNext and DelayNext
+// act on uploads to ccfs.UploadPath before they reach h.
+func Serve(t testing.TB, h http.Handler, key auth.Key) *Server {
+	t.Helper()
+	s := &Server{AccessKey: key.AccessKey, SecretKey: key.SecretKey, VDN: DefaultVDN, t: t}
+	if len(key.VDNs) > 0 {
+		s.VDN = key.VDNs[0]
+	}
+	s.start(h)
+	return s
+}
+
+// start serves h, with the faults injected, until the test ends.
+func (s *Server) start(h http.Handler) {
 	s.srv = httptest.NewTLSServer(s.inject(h))
 	s.URL = s.srv.URL
-	t.Cleanup(s.Close)
-	return s
+	s.t.Cleanup(s.Close)
 }
 
 // Close shuts the server down. NewServer's cleanup calls it.
@@ -128,10 +175,13 @@ func (s *Server) Client() *ccfs.Client {
 // chatbot to download: name is the store's name for it, without the root
 // prefix ("voice/53/IVRrecordFile/call-1.wav"). It returns the path a
 // request names it by (RootPrefix + "/" + name). It fails the test if
-// name is invalid or taken.
+// name is invalid or taken, or if the Server has no store (Serve).
 func (s *Server) AddFile(name string, data []byte) string {
 	s.t.Helper()
-	if _, err := s.Store.Put(context.Background(), name, bytes.NewReader(data), int64(len(data))); err != nil {
+	if s.Files == nil {
+		s.t.Fatalf("ccfstest: AddFile: the server serves a handler of the test's own (Serve): put the file in its store")
+	}
+	if _, err := s.Files.Put(context.Background(), name, bytes.NewReader(data), int64(len(data))); err != nil {
 		s.t.Fatalf("ccfstest: AddFile: %v", err)
 	}
 	return s.RootPrefix + "/" + name

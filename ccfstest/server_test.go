@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
@@ -113,5 +118,114 @@ func TestFaults(t *testing.T) {
 	}
 	if n := len(s.Store.Names()); n != 2 { // the retried one, and the one after the faults
 		t.Fatalf("stored %d files, want 2", n)
+	}
+}
+
+// TestServerOverOwnStore: WithStore runs the handler over the test's own
+// store: uploads land there, AddFile puts files there, and a file the
+// client deletes is gone from it.
+func TestServerOverOwnStore(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	s := ccfstest.NewServer(t, ccfstest.WithStore(d), ccfstest.WithRootPrefix("Y:"))
+	if s.Store != nil || s.Files != d {
+		t.Fatalf("Store %v, Files %v: want nil and the Dir", s.Store, s.Files)
+	}
+	c, ctx := s.Client(), context.Background()
+	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
+	rd, err := c.Upload(ctx, s.VDN, wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(rd.FileName, "Y:/")
+	if got := readAll(t, d, name); !bytes.Equal(got, wav) {
+		t.Fatalf("the Dir holds %d bytes under %s, want the %d uploaded", len(got), name, len(wav))
+	}
+	path := s.AddFile("voice/53/IVRrecordFile/call-1.wav", wav)
+	if got := readAll(t, d, "voice/53/IVRrecordFile/call-1.wav"); !bytes.Equal(got, wav) {
+		t.Fatal("AddFile did not put the file in the Dir")
+	}
+	var rec bytes.Buffer
+	if _, err := c.Download(ctx, path, &rec); err != nil || !bytes.Equal(rec.Bytes(), wav) {
+		t.Fatalf("download: %v", err)
+	}
+	if err := c.Delete(ctx, rd.FileName, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Open(name); err == nil {
+		t.Fatal("the deleted file is still in the Dir")
+	}
+}
+
+func readAll(t *testing.T, op store.Opener, name string) []byte {
+	t.Helper()
+	f, err := op.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestServeOwnHandler: Serve serves the test's own mux, with its own
+// routes and middleware around the handler, and its Client signs with
+// the key given; the faults act on uploads before they reach the mux.
+func TestServeOwnHandler(t *testing.T) {
+	key := ccfstest.NewKey()
+	creds, _ := auth.NewStatic(key)
+	files := store.NewMemory()
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: files, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
+	mux.Handle(ccfs.InterfacePrefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	s := ccfstest.Serve(t, mux, key)
+	if s.VDN != ccfstest.DefaultVDN || s.AccessKey != key.AccessKey || s.Store != nil || s.Files != nil {
+		t.Fatalf("%+v", s)
+	}
+
+	rd, err := s.Client().Upload(context.Background(), s.VDN, ccfstest.WAV(time.Second, wavcheck.ALaw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files.Get(strings.TrimPrefix(rd.FileName, "/")); !ok || seen.Load() != 1 {
+		t.Fatalf("stored %v, %d requests through the middleware", ok, seen.Load())
+	}
+	resp, err := s.HTTPClient().Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" {
+		t.Fatalf("/healthz: %q", b)
+	}
+	c := s.Client()
+	c.Retries = -1
+	s.FailNext(1, ccfs.ErrBusy)
+	if _, err := c.Upload(context.Background(), s.VDN, ccfstest.WAV(time.Second, wavcheck.ALaw)); !errors.Is(err, ccfs.ErrBusy) {
+		t.Fatalf("injected busy: %v", err)
+	}
+	if seen.Load() != 1 {
+		t.Fatalf("the faulted upload reached the mux: %d requests", seen.Load())
+	}
+
+	// A key of a VDN of its own is the Client's VDN.
+	other := auth.Key{AccessKey: "vendor", SecretKey: "vendor-secret", VDNs: []int{7}}
+	if s := ccfstest.Serve(t, mux, other); s.VDN != 7 {
+		t.Fatalf("VDN %d, want 7", s.VDN)
 	}
 }

@@ -3,7 +3,9 @@
 // and Memory (for tests).
 //
 // Optional capabilities — opening, removing — are separate small
-// interfaces found by type assertion, never part of Store.
+// interfaces found by type assertion, never part of Store. A struct that
+// embeds only Store hides them; Wrap wraps a store and keeps exactly the
+// ones it has.
 package store
 
 import (

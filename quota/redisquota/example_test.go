@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/auth/redisreplay"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/quota/redisquota"
@@ -34,7 +35,8 @@ func ExampleNew() {
 	}
 	rule := pathrule.MustParse(pathrule.Default)
 
-	usage, err := redisquota.New(redis.NewClient(&redis.Options{Addr: "10.0.0.5:6379"}), redisquota.Options{})
+	rdb := redis.NewClient(&redis.Options{Addr: "10.0.0.5:6379"})
+	usage, err := redisquota.New(rdb, redisquota.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -46,9 +48,28 @@ func ExampleNew() {
 			log.Print(err)
 		}
 	})
-	h, err := ccfs.NewHandler(ccfs.Options{Credentials: keys, Store: files, Quota: limits, Usage: usage})
+	fence := redisquota.NewFence(rdb, "") // Options.Fence, and retention.Sweeper's
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: keys, Store: files, Quota: limits, Usage: usage, Fence: fence})
 	if err != nil {
 		log.Fatal(err)
 	}
+	_ = h // mount it: http.Handle(ccfs.InterfacePrefix, h)
+}
+
+// Every node of a cluster gives its handler the same replay cache, so
+// that a request replayed to another node within the signing window is
+// refused there too. (Compiled, not run: it needs the Redis server.)
+func Example_replayCache() {
+	files, err := store.NewDir("/var/lib/ccfs/files")
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := auth.NewFileCredentials("/etc/ccfs/keys.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	cache, _ := redisreplay.New(redis.NewClient(&redis.Options{Addr: "10.0.0.5:6379"}), redisreplay.Options{})
+	h, _ := ccfs.NewHandler(ccfs.Options{Credentials: keys, Store: files, Replay: cache})
 	_ = h // mount it: http.Handle(ccfs.InterfacePrefix, h)
 }
