@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,6 +132,8 @@ func code(err error) string {
 		return ccfs.SuccessCode
 	case errors.As(err, &ce):
 		return ce.Code()
+	case certProblem(err) != "":
+		return "error: " + certProblem(err)
 	}
 	return "error: " + strings.TrimPrefix(err.Error(), "ccfs: ")
 }
@@ -159,7 +160,11 @@ func (c *benchConfig) files(n int) [][]byte {
 // progress every second to stderr and the summary to stdout. It returns 1
 // if no upload succeeded.
 func (c *benchConfig) run(ctx context.Context, stdout, stderr io.Writer) int {
-	client := c.srv.client(c.concurrency)
+	client, err := c.srv.client(c.concurrency)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs bench: %v\n", err)
+		return 2
+	}
 	defer client.HTTPClient.CloseIdleConnections()
 	t := &tally{start: time.Now(), codes: map[string]int{}}
 	done := make(chan struct{})
@@ -214,7 +219,7 @@ func (c *benchConfig) closed(ctx context.Context, client *ccfs.Client, t *tally)
 // open offers c.rate uploads a second for c.duration, and waits for the
 // answer to the last one.
 func (c *benchConfig) open(ctx context.Context, client *ccfs.Client, t *tally) {
-	client.HTTPClient.Transport.(*http.Transport).MaxConnsPerHost = c.concurrency
+	c.srv.transport.MaxConnsPerHost = c.concurrency
 	files := c.files(max(1, min(64, (64<<20)/c.maxSize)))
 	if c.size == c.maxSize {
 		files = files[:1]

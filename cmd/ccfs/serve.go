@@ -105,7 +105,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
-	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, and --quota-file (0: only on SIGHUP)")
+	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	c.cluster = addClusterFlags(fl)
 	if code := parse(fl, args); code >= 0 {
@@ -294,12 +294,15 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if c.plain {
 		scheme = "http"
 	} else {
-		cert, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
+		pair, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		// Renewed files are picked up as the credentials are, without a
+		// restart: each new connection gets the pair in use.
+		go reloadOnChange(ctx, "TLS certificate", pair, pair.describe, c.credsPoll, logger)
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: pair.GetCertificate}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.InterfacePrefix+"{uploadFile,deleteFile,downloadFile}", where, replayWhere)
@@ -375,17 +378,17 @@ func checkSecretFile(path string, allowReadable bool, logger *slog.Logger) error
 // loadOrCreateCert loads the given pair, or <data>/tls-cert.pem and
 // <data>/tls-key.pem, generating a self-signed certificate for localhost
 // there if absent.
-func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
+func loadOrCreateCert(certFile, keyFile, data string) (*certPair, error) {
 	if certFile != "" {
-		return tls.LoadX509KeyPair(certFile, keyFile)
+		return loadCertPair(certFile, keyFile)
 	}
 	certFile, keyFile = filepath.Join(data, "tls-cert.pem"), filepath.Join(data, "tls-key.pem")
-	if cert, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
-		return cert, nil
+	if pair, err := loadCertPair(certFile, keyFile); err == nil {
+		return pair, nil
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	tmpl := &x509.Certificate{
@@ -400,19 +403,19 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
-	return tls.LoadX509KeyPair(certFile, keyFile)
+	return loadCertPair(certFile, keyFile)
 }
 
 // quotaFlags reads --quota or --quota-file (not both); nil without either.

@@ -21,7 +21,12 @@ func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "ccfs delete: need --url, --ak, --sk and one FILENAME (see --help)")
 		return 2
 	}
-	if failed(stderr, "delete", srv.client(1).Delete(ctx, fl.Arg(0), *location)) {
+	c, err := srv.client(1)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs delete: %v\n", err)
+		return 2
+	}
+	if srv.failed(stderr, "delete", c.Delete(ctx, fl.Arg(0), *location)) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "deleted: %s\n", fl.Arg(0))
@@ -42,14 +47,18 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "ccfs download: need --url, --ak, --sk, -o and one FILEPATH (see --help)")
 		return 2
 	}
-	c := srv.client(1)
+	c, err := srv.client(1)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs download: %v\n", err)
+		return 2
+	}
 	get := c.Download
 	if *folder {
 		get = c.DownloadFolder
 	}
 	if *out == "-" {
 		_, err := get(ctx, fl.Arg(0), stdout)
-		if failed(stderr, "download", err) {
+		if srv.failed(stderr, "download", err) {
 			return 1
 		}
 		return 0
@@ -69,7 +78,7 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err == nil {
 		err = os.Rename(tmp.Name(), *out)
 	}
-	if failed(stderr, "download", err) {
+	if srv.failed(stderr, "download", err) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "downloaded: %s (%d bytes)\n", *out, n)
