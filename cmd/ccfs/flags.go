@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/pathrule"
 )
 
 // newFlags returns a flag set whose usage prints the summary, the flags
@@ -156,4 +157,24 @@ func certProblem(err error) string {
 		return fmt.Sprintf("the server's certificate could not be verified (%v); %s", verifErr.Err, trust)
 	}
 	return ""
+}
+
+// storeFlags are the flags that say where the server's files are and how
+// its uploaded prompts are placed and limited: "ccfs serve" and "ccfs
+// usage" register the same group, so that what serve is given, usage
+// reads the same way.
+type storeFlags struct {
+	data, root, pathRule, quota, quotaFile *string
+	cluster                                *clusterFlags
+}
+
+func addStoreFlags(fl *flag.FlagSet) *storeFlags {
+	return &storeFlags{
+		data:      fl.String("data", "./ccfs-data", "data directory: files under <data>/files unless --store or --pool; serve keeps its generated key and certificate there"),
+		root:      fl.String("root", "", "prefix of fileName in the server's answers, such as Y: (names the same files as without it)"),
+		pathRule:  fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule: where uploaded prompts are placed"),
+		quota:     fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); serve counts them in its process, or in --redis for several nodes"),
+		quotaFile: fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments); serve reloads it like the credentials file"),
+		cluster:   addClusterFlags(fl),
+	}
 }

@@ -75,21 +75,16 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
-	fl.StringVar(&c.data, "data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
 	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
 	fl.BoolVar(&c.readableCreds, "allow-readable-credentials", false, "use a credentials file that users other than its owner and group may read")
 	fl.StringVar(&c.certFile, "tls-cert", "", "TLS certificate (PEM); default: a self-signed one in <data>")
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
-	fl.StringVar(&c.opts.PathRule, "path-rule", pathrule.Default, "Third-Party Upload File Path Rule")
 	fl.StringVar(&c.opts.DownloadPathRule, "download-rule", pathrule.DefaultDownload, "Third-Party Recording Download Path Rule: ';'-separated rules downloadFile may read under")
-	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
 	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
-	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); counted in this process, or in --redis for several nodes")
-	quotaFile := fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments), reloaded like the credentials file")
 	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
@@ -107,10 +102,13 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
 	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
-	c.cluster = addClusterFlags(fl)
+	sf := addStoreFlags(fl)
+	c.cluster = sf.cluster
+	c.cluster.addWriteFlags(fl)
 	if code := parse(fl, args); code >= 0 {
 		return nil, code
 	}
+	c.data, c.opts.RootPrefix, c.opts.PathRule = *sf.data, *sf.root, *sf.pathRule
 	fail := func(err error) (*serveConfig, int) {
 		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
 		return nil, 2
@@ -151,7 +149,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 			return fail(errors.New("--retain-every: at least 1m"))
 		}
 	}
-	if c.opts.Quota, err = quotaFlags(*quotas, *quotaFile); err != nil {
+	if c.opts.Quota, err = quotaFlags(*sf.quota, *sf.quotaFile); err != nil {
 		return fail(err)
 	}
 	if c.opts.Quota != nil {
