@@ -43,7 +43,7 @@ type benchConfig struct {
 // parseBench reads the flags of "ccfs bench". A code >= 0 means: exit
 // with it.
 func parseBench(args []string, stderr io.Writer) (*benchConfig, int) {
-	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB | --size 8KiB-80KiB] [--rate 200] [--concurrency 16] [--duration 30s] [--insecure]",
+	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB | --size 8KiB-80KiB] [--rate 200] [--concurrency 16] [--duration 30s] [--ca FILE | --insecure]",
 		"Load-tests a server for capacity planning: uploads signed A-law files from several clients at once,\nshows progress every second, and ends with uploads/s, MB/s, latency percentiles and a count of\neach result code. Exits 1 if no upload succeeded.\n\nWith --rate it offers that many uploads a second whatever the server does (an open loop, Poisson\narrivals, through at most --concurrency connections) and times each from when it was due, so a\nserver that falls behind shows as latency, as a caller on the line would hear it; without, each\nclient sends its next upload when the last is answered.",
 		"  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 1MiB --concurrency 8 --duration 20s\n  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 8KiB-80KiB --rate 200 --concurrency 64", stderr)
 	c := &benchConfig{srv: addServerFlags(fl)}

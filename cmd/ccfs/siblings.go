@@ -9,7 +9,7 @@ import (
 )
 
 func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("delete", "--url URL --ak AK --sk SK [--location ID] [--insecure] FILENAME",
+	fl := newFlags("delete", "--url URL --ak AK --sk SK [--location ID] [--ca FILE | --insecure] FILENAME",
 		"Deletes a file uploaded before, named as the upload printed it (root prefix included).\nIn a CTI pool, --location deletes only the copy at that location.\nThe secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs delete --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure /3rdfile/1/thirdvoicebotfile/8fSsBaEb_1631869974029.wav", stderr)
 	srv := addKeyFlags(fl)
@@ -34,7 +34,7 @@ func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--insecure] -o OUT.wav FILEPATH",
+	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--ca FILE | --insecure] -o OUT.wav FILEPATH",
 		"Downloads a recording (or an uploaded prompt) into OUT.wav; with --folder, FILEPATH is the\nfolder holding the one file to download. OUT.wav appears only once the whole file arrived;\n\"-o -\" writes to standard output. The secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs download --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure -o call.wav /voice/1/IVRrecordFile/call.wav", stderr)
 	srv := addKeyFlags(fl)

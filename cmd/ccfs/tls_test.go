@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -47,6 +48,13 @@ func TestClientCA(t *testing.T) {
 	}
 	if code, out, errs := runCmd(t, append(append([]string{"bench"}, key...), "--vdn", "1", "--size", "2KiB", "--concurrency", "1", "--duration", "300ms")...); code != 1 || !strings.Contains(out, "--ca FILE") {
 		t.Fatalf("bench without --ca: %d %q %s; want the result naming --ca", code, out, errs)
+	}
+
+	// $SSL_CERT_FILE, read once by a process: the built command.
+	cmd := exec.Command(buildCommand(t), append(append([]string{"upload"}, key...), "--vdn", "1", prompt)...)
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+ca)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "fileName: ") {
+		t.Fatalf("upload with SSL_CERT_FILE: %v %s", err, out)
 	}
 
 	other, _, _ := makePair(t, "some other server")
