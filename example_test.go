@@ -139,7 +139,7 @@ func Example_lifecycle() {
 
 	// Take it back: it is gone.
 	fmt.Println("delete:", c.Delete(ctx, rd.FileName, "")) // <nil>
-	_, err = c.Download(ctx, rd.FileName, io.Discard) // 0300021: the file does not exist: "Y:/3rdfile/53/…"
+	_, err = c.Download(ctx, rd.FileName, io.Discard)      // 0300021: the file does not exist: "Y:/3rdfile/53/…"
 	fmt.Println("after the delete:", strings.Replace(err.Error(), rd.FileName, "{fileName}", 1))
 
 	// The IVR recorded a call into the recording folder.

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,7 +154,9 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 	start := now()
 	var res Result
 	batch := make([]expired, 0, batchSize)
+	var removed []expired // of the batch
 	flush := func() error {
+		defer func() { logRemoved(logger, removed); removed = removed[:0] }()
 		for _, e := range batch {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -160,6 +164,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 			err := store.RemoveFenced(ctx, s.Store, s.Fence, e.name)
 			switch {
 			case err == nil:
+				removed = append(removed, e)
 				res.Files++
 				res.Bytes += e.size
 				if s.Usage != nil {
@@ -204,6 +209,39 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 	}
 	logger.Info("retention: swept", "files", res.Files, "bytes", res.Bytes, "failed", res.Failed, "took", now().Sub(start).Round(time.Millisecond), "err", err)
 	return res, err
+}
+
+// namedRemovals is how many removed files a log line names one by one;
+// beyond it, it names the first and the last.
+const namedRemovals = 20
+
+// logRemoved logs a batch's removed files, if any, on one line at INFO,
+// each as the fileName its upload answered (without a root prefix), so
+// that an operator can find where a prompt went: all of them up to
+// namedRemovals, else their count, the first and the last in name order.
+// It sorts removed.
+func logRemoved(logger *slog.Logger, removed []expired) {
+	if len(removed) == 0 {
+		return
+	}
+	slices.SortFunc(removed, func(a, b expired) int { return strings.Compare(a.name, b.name) })
+	var bytes int64
+	vdns := map[int]bool{}
+	for _, e := range removed {
+		bytes += e.size
+		vdns[e.vdn] = true
+	}
+	attrs := []any{"files", len(removed), "bytes", bytes, "vdns", slices.Sorted(maps.Keys(vdns))}
+	if len(removed) <= namedRemovals {
+		names := make([]string, len(removed))
+		for i, e := range removed {
+			names[i] = "/" + e.name
+		}
+		attrs = append(attrs, "names", names)
+	} else {
+		attrs = append(attrs, "first", "/"+removed[0].name, "last", "/"+removed[len(removed)-1].name)
+	}
+	logger.Info("retention: removed expired prompts", attrs...)
 }
 
 // release gives a removed file's size back to its quota, once among the

@@ -3,6 +3,7 @@ package retention_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -196,4 +197,99 @@ func stores(t *testing.T) map[string]fullStore {
 		t.Fatal(err)
 	}
 	return map[string]fullStore{"Dir": d, "Memory": store.NewMemory(), "Pool": pool}
+}
+
+// capture is a slog handler that keeps its records.
+type capture struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
+func (c *capture) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records = append(c.records, r.Clone())
+	return nil
+}
+func (c *capture) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *capture) WithGroup(string) slog.Handler      { return c }
+
+// removals returns the attributes of each "removed" line, by key.
+func (c *capture) removals() []map[string]slog.Value {
+	var out []map[string]slog.Value
+	for _, r := range c.records {
+		if r.Message != "retention: removed expired prompts" {
+			continue
+		}
+		if r.Level != slog.LevelInfo {
+			panic("a removals line not at INFO")
+		}
+		attrs := map[string]slog.Value{}
+		r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value; return true })
+		out = append(out, attrs)
+	}
+	return out
+}
+
+// TestSweepNamesWhatItRemoved: each batch removed is one INFO line naming
+// its files as their uploads answered, up to 20; a larger batch is a count
+// with its first and last names. A sweep that removes nothing names
+// nothing.
+func TestSweepNamesWhatItRemoved(t *testing.T) {
+	s := store.NewMemory()
+	expiring := map[string]int{}
+	for i := range 25 {
+		expiring[fmt.Sprintf("3rdfile/53/thirdvoicebotfile/p%02d.wav", i)] = 10
+	}
+	files(t, s, expiring)
+	files(t, s, map[string]int{"3rdfile/54/thirdvoicebotfile/kept.wav": 10})
+	policy, _ := retention.ParsePolicy("*=1d,54=none")
+	later := func() time.Time { return time.Now().Add(48 * time.Hour) }
+	log := &capture{}
+	sw := &retention.Sweeper{Store: s, Rule: pathrule.MustParse(pathrule.Default), Policy: policy, Batch: 3, Logger: slog.New(log), Now: later}
+	res, err := sw.Sweep(context.Background())
+	if err != nil || res.Files != 25 {
+		t.Fatalf("swept %+v %v", res, err)
+	}
+	lines := log.removals()
+	if len(lines) != 9 { // 25 files in batches of 3
+		t.Fatalf("%d lines for 9 batches", len(lines))
+	}
+	named := map[string]bool{}
+	for _, l := range lines {
+		names, _ := l["names"].Any().([]string)
+		if int64(len(names)) != l["files"].Int64() || l["first"].Any() != nil {
+			t.Fatalf("a batch of %d names %v (first %v)", l["files"].Int64(), names, l["first"])
+		}
+		for _, n := range names {
+			named[n] = true
+		}
+	}
+	for name := range expiring {
+		if !named["/"+name] {
+			t.Errorf("/%s removed, not named", name)
+		}
+	}
+	if len(named) != len(expiring) {
+		t.Errorf("named %d files, removed %d", len(named), len(expiring))
+	}
+
+	// A batch above 20: its count, first and last.
+	files(t, s, expiring)
+	log.records = nil
+	sw.Batch = 1000
+	if _, err := sw.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines = log.removals()
+	if len(lines) != 1 || lines[0]["files"].Int64() != 25 || lines[0]["names"].Any() != nil ||
+		lines[0]["first"].String() != "/3rdfile/53/thirdvoicebotfile/p00.wav" || lines[0]["last"].String() != "/3rdfile/53/thirdvoicebotfile/p24.wav" {
+		t.Fatalf("a batch of 25: %v", lines)
+	}
+
+	log.records = nil
+	if _, err := sw.Sweep(context.Background()); err != nil || len(log.removals()) != 0 {
+		t.Fatalf("a sweep that removed nothing logged %v (%v)", log.removals(), err)
+	}
 }

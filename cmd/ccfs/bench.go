@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,7 +43,7 @@ type benchConfig struct {
 // parseBench reads the flags of "ccfs bench". A code >= 0 means: exit
 // with it.
 func parseBench(args []string, stderr io.Writer) (*benchConfig, int) {
-	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB | --size 8KiB-80KiB] [--rate 200] [--concurrency 16] [--duration 30s] [--insecure]",
+	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB | --size 8KiB-80KiB] [--rate 200] [--concurrency 16] [--duration 30s] [--ca FILE | --insecure]",
 		"Load-tests a server for capacity planning: uploads signed A-law files from several clients at once,\nshows progress every second, and ends with uploads/s, MB/s, latency percentiles and a count of\neach result code. Exits 1 if no upload succeeded.\n\nWith --rate it offers that many uploads a second whatever the server does (an open loop, Poisson\narrivals, through at most --concurrency connections) and times each from when it was due, so a\nserver that falls behind shows as latency, as a caller on the line would hear it; without, each\nclient sends its next upload when the last is answered.",
 		"  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 1MiB --concurrency 8 --duration 20s\n  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 8KiB-80KiB --rate 200 --concurrency 64", stderr)
 	c := &benchConfig{srv: addServerFlags(fl)}
@@ -133,6 +132,8 @@ func code(err error) string {
 		return ccfs.SuccessCode
 	case errors.As(err, &ce):
 		return ce.Code()
+	case certProblem(err) != "":
+		return "error: " + certProblem(err)
 	}
 	return "error: " + strings.TrimPrefix(err.Error(), "ccfs: ")
 }
@@ -159,7 +160,11 @@ func (c *benchConfig) files(n int) [][]byte {
 // progress every second to stderr and the summary to stdout. It returns 1
 // if no upload succeeded.
 func (c *benchConfig) run(ctx context.Context, stdout, stderr io.Writer) int {
-	client := c.srv.client(c.concurrency)
+	client, err := c.srv.client(c.concurrency)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs bench: %v\n", err)
+		return 2
+	}
 	defer client.HTTPClient.CloseIdleConnections()
 	t := &tally{start: time.Now(), codes: map[string]int{}}
 	done := make(chan struct{})
@@ -214,7 +219,7 @@ func (c *benchConfig) closed(ctx context.Context, client *ccfs.Client, t *tally)
 // open offers c.rate uploads a second for c.duration, and waits for the
 // answer to the last one.
 func (c *benchConfig) open(ctx context.Context, client *ccfs.Client, t *tally) {
-	client.HTTPClient.Transport.(*http.Transport).MaxConnsPerHost = c.concurrency
+	c.srv.transport.MaxConnsPerHost = c.concurrency
 	files := c.files(max(1, min(64, (64<<20)/c.maxSize)))
 	if c.size == c.maxSize {
 		files = files[:1]

@@ -41,24 +41,34 @@ type clusterFlags struct {
 	s3 map[string]*s3store.Store
 }
 
+// addClusterFlags adds the flags of where the files are and of the shared
+// Redis: those a command that only reads the store (ccfs usage) takes too.
+// A command that writes adds addWriteFlags.
 func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 	return &clusterFlags{
 		store:          fl.String("store", "", "where files go: a directory, or s3://BUCKET[/PREFIX/] (default: <data>/files)"),
 		pool:           fl.String("pool", "", "CTI pool: a copy at each of several locations, as ID=LOCATION,ID=LOCATION (e.g. 0=/mnt/a,256=s3://prompts-b/)"),
-		poolMin:        fl.Int("pool-min", 0, "with --pool, the copies an upload needs (default: all)"),
 		s3Endpoint:     fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
 		s3Region:       fl.String("s3-region", "us-east-1", "region for s3:// locations"),
-		s3Overwrite:    fl.String("s3-overwrite", "detect", "how s3:// locations keep from replacing an object: detect (If-None-Match until the server refuses it, then none), if-none-match, header:NAME (a vendor's switch, such as header:x-oss-forbid-overwrite), or none"),
-		allowHardLinks: fl.Bool("allow-hard-links", false, "serve and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
+		allowHardLinks: fl.Bool("allow-hard-links", false, "serve, count and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
 		redisURL:       fl.String("redis", "", "shared replay cache and --quota ledger, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
+		poolMin:        new(int),
+		s3Overwrite:    new(string),
 	}
+}
+
+// addWriteFlags adds the flags of how files are written: serve's, not a
+// reader's.
+func (f *clusterFlags) addWriteFlags(fl *flag.FlagSet) {
+	fl.IntVar(f.poolMin, "pool-min", 0, "with --pool, the copies an upload needs (default: all)")
+	fl.StringVar(f.s3Overwrite, "s3-overwrite", "detect", "how s3:// locations keep from replacing an object: detect (If-None-Match until the server refuses it, then none), if-none-match, header:NAME (a vendor's switch, such as header:x-oss-forbid-overwrite), or none")
 }
 
 // check refuses what the flags cannot mean, before anything starts: a
 // password in the --redis URL, where ps and /debug/pprof/cmdline show it.
 func (f *clusterFlags) check() error {
 	switch mode, header, _ := strings.Cut(*f.s3Overwrite, ":"); mode {
-	case "detect":
+	case "detect", "": // "": a reader, which writes nothing
 		f.overwrite.Overwrite = s3store.OverwriteDetect
 	case "if-none-match":
 		f.overwrite.Overwrite = s3store.OverwriteIfNoneMatch

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
+	"sync"
 
 	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
 )
 
 // explainCmd lays out what a server signed, from its answer to a request
@@ -45,6 +49,125 @@ func explainCmd(_ context.Context, args []string, stdin io.Reader, stdout, stder
 			answer.ResultCode, answer.ResultDesc)
 		return 1
 	}
-	fmt.Fprint(stdout, answer.ServerSigned)
+	layOut(stdout, answer.ServerSigned)
 	return 0
+}
+
+// layOut writes an Explanation one line of the canonical request a line,
+// as `ccfs explain` and `ccfs sign --explain` print it.
+func layOut(w io.Writer, e *auth.Explanation) { fmt.Fprint(w, e) }
+
+// writeMismatch lays out what the server signed and, if known, what the
+// client signed, each as `ccfs explain` does, then the lines that differ
+// one under the other.
+func writeMismatch(w io.Writer, server, client *auth.Explanation) {
+	fmt.Fprintln(w, "what the server signed:")
+	layOut(w, server)
+	if client == nil {
+		return
+	}
+	fmt.Fprintln(w, "what this command signed:")
+	layOut(w, client)
+	// The server's note on an empty query line is its own, not a
+	// difference.
+	sc, cc := *server, *client
+	sc.EmptyQueryLineAlsoAccepted, cc.EmptyQueryLineAlsoAccepted = false, false
+	diff := diffLines(laidOut(&sc), laidOut(&cc))
+	if len(diff) == 0 {
+		fmt.Fprintln(w, "both signed the same text: the secret key differs (--sk, or $CCFS_SK, is not the one the server holds for --ak)")
+		return
+	}
+	fmt.Fprintln(w, "where they differ:")
+	fmt.Fprintln(w, strings.Join(diff, "\n"))
+}
+
+// laidOut is e as layOut writes it, a line each.
+func laidOut(e *auth.Explanation) []string {
+	var b strings.Builder
+	layOut(&b, e)
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+}
+
+// diffLines returns the lines of server and client that the other does
+// not have at that place (by their longest common subsequence), in order,
+// each marked with its side.
+func diffLines(server, client []string) []string {
+	// common[i][j]: the longest common subsequence of server[i:], client[j:].
+	common := make([][]int, len(server)+1)
+	for i := range common {
+		common[i] = make([]int, len(client)+1)
+	}
+	for i := len(server) - 1; i >= 0; i-- {
+		for j := len(client) - 1; j >= 0; j-- {
+			if server[i] == client[j] {
+				common[i][j] = common[i+1][j+1] + 1
+			} else {
+				common[i][j] = max(common[i+1][j], common[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < len(server) || j < len(client) {
+		switch {
+		case i < len(server) && j < len(client) && server[i] == client[j]:
+			i, j = i+1, j+1
+		case j == len(client) || i < len(server) && common[i+1][j] >= common[i][j+1]:
+			out = append(out, "  server:  "+server[i])
+			i++
+		default:
+			out = append(out, "  command: "+client[j])
+			j++
+		}
+	}
+	return out
+}
+
+// lastRequest is an http.RoundTripper that keeps the last request sent,
+// to say what it signed when the server refuses the signature.
+type lastRequest struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	req  *http.Request
+}
+
+// RoundTrip implements http.RoundTripper.
+func (l *lastRequest) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.req = r
+	l.mu.Unlock()
+	return l.next.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the idle connections of the transport
+// beneath.
+func (l *lastRequest) CloseIdleConnections() {
+	if c, ok := l.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// explain returns what the last request signed with secretKey, its body
+// read again; nil if it cannot be told.
+func (l *lastRequest) explain(secretKey string) *auth.Explanation {
+	l.mu.Lock()
+	r := l.req
+	l.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	var body io.ReadCloser = http.NoBody
+	if r.GetBody != nil {
+		b, err := r.GetBody()
+		if err != nil {
+			return nil
+		}
+		body = b
+	}
+	defer body.Close()
+	e, err := auth.ExplainRequest(r, body, secretKey)
+	if err != nil {
+		return nil
+	}
+	return e
 }

@@ -10,7 +10,7 @@
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']... [--explain]
 //	ccfs explain [ANSWER.json]
 //	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
-//	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--quota LIMITS] [--redis URL [--reconcile]]
+//	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--path-rule R] [--quota LIMITS] [--redis URL [--reconcile]]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
 package main

@@ -75,21 +75,16 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
-	fl.StringVar(&c.data, "data", "./ccfs-data", "data directory: files under <data>/files, generated key and certificate beside them")
 	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
 	fl.BoolVar(&c.readableCreds, "allow-readable-credentials", false, "use a credentials file that users other than its owner and group may read")
 	fl.StringVar(&c.certFile, "tls-cert", "", "TLS certificate (PEM); default: a self-signed one in <data>")
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
-	fl.StringVar(&c.opts.PathRule, "path-rule", pathrule.Default, "Third-Party Upload File Path Rule")
 	fl.StringVar(&c.opts.DownloadPathRule, "download-rule", pathrule.DefaultDownload, "Third-Party Recording Download Path Rule: ';'-separated rules downloadFile may read under")
-	fl.StringVar(&c.opts.RootPrefix, "root", "", "prefix of fileName in responses, such as Y:")
 	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
 	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
-	quotas := fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); counted in this process, or in --redis for several nodes")
-	quotaFile := fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments), reloaded like the credentials file")
 	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
 	perKey := fl.Float64("rate", float64(ccfs.DefaultRatePerKey), "requests (uploads, deletes, downloads) a second per access key (0: no limit)")
 	fl.IntVar(&c.opts.Burst, "burst", ccfs.DefaultBurst, "requests an access key may start at once")
@@ -105,13 +100,16 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
-	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, and --quota-file (0: only on SIGHUP)")
+	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
 	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
-	c.cluster = addClusterFlags(fl)
+	sf := addStoreFlags(fl)
+	c.cluster = sf.cluster
+	c.cluster.addWriteFlags(fl)
 	if code := parse(fl, args); code >= 0 {
 		return nil, code
 	}
+	c.data, c.opts.RootPrefix, c.opts.PathRule = *sf.data, *sf.root, *sf.pathRule
 	fail := func(err error) (*serveConfig, int) {
 		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
 		return nil, 2
@@ -155,7 +153,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 			return fail(errors.New("--retain-every: at least 1m"))
 		}
 	}
-	if c.opts.Quota, err = quotaFlags(*quotas, *quotaFile); err != nil {
+	if c.opts.Quota, err = quotaFlags(*sf.quota, *sf.quotaFile); err != nil {
 		return fail(err)
 	}
 	if c.opts.Quota != nil {
@@ -298,12 +296,15 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if c.plain {
 		scheme = "http"
 	} else {
-		cert, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
+		pair, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		// Renewed files are picked up as the credentials are, without a
+		// restart: each new connection gets the pair in use.
+		go reloadOnChange(ctx, "TLS certificate", pair, pair.describe, c.credsPoll, logger)
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: pair.GetCertificate}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.InterfacePrefix+"{uploadFile,deleteFile,downloadFile}", where, replayWhere)
@@ -379,17 +380,17 @@ func checkSecretFile(path string, allowReadable bool, logger *slog.Logger) error
 // loadOrCreateCert loads the given pair, or <data>/tls-cert.pem and
 // <data>/tls-key.pem, generating a self-signed certificate for localhost
 // there if absent.
-func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
+func loadOrCreateCert(certFile, keyFile, data string) (*certPair, error) {
 	if certFile != "" {
-		return tls.LoadX509KeyPair(certFile, keyFile)
+		return loadCertPair(certFile, keyFile)
 	}
 	certFile, keyFile = filepath.Join(data, "tls-cert.pem"), filepath.Join(data, "tls-key.pem")
-	if cert, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
-		return cert, nil
+	if pair, err := loadCertPair(certFile, keyFile); err == nil {
+		return pair, nil
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	tmpl := &x509.Certificate{
@@ -404,19 +405,19 @@ func loadOrCreateCert(certFile, keyFile, data string) (tls.Certificate, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
-	return tls.LoadX509KeyPair(certFile, keyFile)
+	return loadCertPair(certFile, keyFile)
 }
 
 // quotaFlags reads --quota or --quota-file (not both); nil without either.

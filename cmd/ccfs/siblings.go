@@ -9,7 +9,7 @@ import (
 )
 
 func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("delete", "--url URL --ak AK --sk SK [--location ID] [--insecure] FILENAME",
+	fl := newFlags("delete", "--url URL --ak AK --sk SK [--location ID] [--ca FILE | --insecure] FILENAME",
 		"Deletes a file uploaded before, named as the upload printed it (root prefix included).\nIn a CTI pool, --location deletes only the copy at that location.\nThe secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs delete --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure /3rdfile/1/thirdvoicebotfile/8fSsBaEb_1631869974029.wav", stderr)
 	srv := addKeyFlags(fl)
@@ -21,7 +21,12 @@ func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "ccfs delete: need --url, --ak, --sk and one FILENAME (see --help)")
 		return 2
 	}
-	if failed(stderr, "delete", srv.client(1).Delete(ctx, fl.Arg(0), *location)) {
+	c, err := srv.client(1)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs delete: %v\n", err)
+		return 2
+	}
+	if srv.failed(stderr, "delete", c.Delete(ctx, fl.Arg(0), *location)) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "deleted: %s\n", fl.Arg(0))
@@ -29,7 +34,7 @@ func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--insecure] -o OUT.wav FILEPATH",
+	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--ca FILE | --insecure] -o OUT.wav FILEPATH",
 		"Downloads a recording (or an uploaded prompt) into OUT.wav; with --folder, FILEPATH is the\nfolder holding the one file to download. OUT.wav appears only once the whole file arrived;\n\"-o -\" writes to standard output. The secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs download --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure -o call.wav /voice/1/IVRrecordFile/call.wav", stderr)
 	srv := addKeyFlags(fl)
@@ -42,14 +47,18 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "ccfs download: need --url, --ak, --sk, -o and one FILEPATH (see --help)")
 		return 2
 	}
-	c := srv.client(1)
+	c, err := srv.client(1)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs download: %v\n", err)
+		return 2
+	}
 	get := c.Download
 	if *folder {
 		get = c.DownloadFolder
 	}
 	if *out == "-" {
 		_, err := get(ctx, fl.Arg(0), stdout)
-		if failed(stderr, "download", err) {
+		if srv.failed(stderr, "download", err) {
 			return 1
 		}
 		return 0
@@ -69,7 +78,7 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err == nil {
 		err = os.Rename(tmp.Name(), *out)
 	}
-	if failed(stderr, "download", err) {
+	if srv.failed(stderr, "download", err) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "downloaded: %s (%d bytes)\n", *out, n)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -104,6 +106,73 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if err != nil {
 		t.Logf("systemd-analyze verify exited with %v (not about the unit):\n%s", err, out)
+	}
+}
+
+// TestSystemdUnitNamesRealFlagsAndVariables: the unit reads an optional
+// environment file for the secrets, and every "ccfs serve" flag it names,
+// in ExecStart or in its comments' examples (quotas and retention among
+// them), is one serve takes; every environment variable it names is one
+// the command reads; it warns that a store outside ReadWritePaths fails.
+func TestSystemdUnitNamesRealFlagsAndVariables(t *testing.T) {
+	path := filepath.Join("systemd", "ccfs.service")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := unitFile(t, path)
+	if env := unit["Service"]["EnvironmentFile"]; len(env) != 1 || !strings.HasPrefix(env[0], "-/") {
+		t.Errorf("EnvironmentFile %q: want one, optional (a leading -)", env)
+	}
+
+	serve := helpFlags(t, "serve")
+	// Comment lines that show another program's command line name its
+	// flags, not serve's.
+	other := regexp.MustCompile(`^#\s*(install|useradd|cp|systemctl)\s`)
+	named := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if other.MatchString(line) {
+			continue
+		}
+		for _, m := range regexp.MustCompile(`--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(line, -1) {
+			named[m[1]] = true
+			if !serve[m[1]] {
+				t.Errorf("the unit names --%s, which ccfs serve does not take: %q", m[1], line)
+			}
+		}
+	}
+	for _, name := range []string{"quota", "quota-file", "retain", "retain-every", "store", "redis"} {
+		if !named[name] {
+			t.Errorf("the unit's examples do not show --%s", name)
+		}
+	}
+
+	// The variables the command reads, from its source.
+	reads := map[string]bool{}
+	sources, _ := filepath.Glob("*.go")
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, _ := os.ReadFile(f)
+		for _, m := range regexp.MustCompile(`os\.Getenv\("([A-Z0-9_]+)"\)`).FindAllStringSubmatch(string(src), -1) {
+			reads[m[1]] = true
+		}
+	}
+	vars := regexp.MustCompile(`\b(?:CCFS|AWS)_[A-Z0-9_]+\b`).FindAllString(string(raw), -1)
+	for _, v := range vars {
+		if !reads[v] {
+			t.Errorf("the unit names $%s, which the command does not read (it reads %v)", v, reads)
+		}
+	}
+	for _, v := range []string{"CCFS_REDIS_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if !slices.Contains(vars, v) {
+			t.Errorf("the unit does not say the environment file holds $%s", v)
+		}
+	}
+
+	if !regexp.MustCompile(`(?m)^#[^\n]*ReadWritePaths[^\n]*ProtectSystem=strict`).Match(raw) {
+		t.Error("the unit does not warn, in a comment naming both, that a store outside ReadWritePaths fails under ProtectSystem=strict")
 	}
 }
 

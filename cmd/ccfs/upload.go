@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
 )
 
 func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("upload", "--url URL --ak AK --sk SK --vdn N [--insecure] FILE.wav",
+	fl := newFlags("upload", "--url URL --ak AK --sk SK --vdn N [--ca FILE | --insecure] FILE.wav",
 		"Uploads a WAV file and prints where the server stored it, or its result code and description.\nThe secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs upload --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure prompt.wav", stderr)
 	srv := addServerFlags(fl)
@@ -34,8 +35,13 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccfs upload: %v\n", err)
 		return 1
 	}
-	rd, err := srv.client(1).UploadFrom(ctx, *srv.vdn, f, fi.Size())
-	if failed(stderr, "upload", err) {
+	c, err := srv.client(1)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccfs upload: %v\n", err)
+		return 2
+	}
+	rd, err := c.UploadFrom(ctx, *srv.vdn, f, fi.Size())
+	if srv.failed(stderr, "upload", err) {
 		return 1
 	}
 	fmt.Fprintf(stdout, "fileName: %s\n", rd.FileName)
@@ -45,17 +51,28 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// failed reports err, if any, on one line: a refusal with its result code
-// and description.
-func failed(stderr io.Writer, cmd string, err error) bool {
+// failed reports err, if any: a refusal with its result code and
+// description (and, for a signature the server did not match, what each
+// side signed); a certificate this command does not trust with how to
+// trust it.
+func (s *serverFlags) failed(stderr io.Writer, cmd string, err error) bool {
 	var ce ccfs.Error
 	switch {
+	case err == nil:
+		return false
 	case errors.As(err, &ce):
 		fmt.Fprintf(stderr, "ccfs %s: refused: %s %s\n", cmd, ce.Code(), ce.Desc())
-	case err != nil:
-		fmt.Fprintf(stderr, "ccfs %s: %v\n", cmd, err)
+		if signed := ce.ServerSigned(); signed != nil {
+			var client *auth.Explanation
+			if s.sent != nil {
+				client = s.sent.explain(*s.sk)
+			}
+			writeMismatch(stderr, signed, client)
+		}
+	case certProblem(err) != "":
+		fmt.Fprintf(stderr, "ccfs %s: %s\n", cmd, certProblem(err))
 	default:
-		return false
+		fmt.Fprintf(stderr, "ccfs %s: %v\n", cmd, err)
 	}
 	return true
 }

@@ -30,13 +30,10 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			"differs from the store's; --reconcile sets the nodes' counts to the store's. It writes nothing else.",
 		"  ccfs usage --data /var/lib/ccfs --quota '*=2GiB,53=20GiB/100000'\n"+
 			"  ccfs usage --store s3://prompts/ccfs/ --redis redis://10.0.0.5:6379 --quota '*=2GiB' --reconcile", stderr)
-	data := fl.String("data", "./ccfs-data", "data directory of the server: files under <data>/files unless --store or --pool")
-	rule := fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule, as the server has it")
-	limits := fl.String("quota", "", "the server's --quota, to show each VDN's limit and how much of it is used")
-	limitsFile := fl.String("quota-file", "", "the server's --quota-file, instead of --quota")
+	sf := addStoreFlags(fl)
+	data, rule, limits, limitsFile, cluster := sf.data, sf.pathRule, sf.quota, sf.quotaFile, sf.cluster
 	reconcile := fl.Bool("reconcile", false, "with --redis: replace the counts the nodes share with the store's, plus the uploads the nodes claim while it counts (safe under load: it may count such a file twice, never miss one)")
 	asJSON := fl.Bool("json", false, "print JSON, one object per VDN")
-	cluster := addClusterFlags(fl)
 	cluster.readOnly = true
 	if code := parse(fl, args); code >= 0 {
 		return code

@@ -68,3 +68,69 @@ func TestUsage(t *testing.T) {
 		t.Error("usage created the directory it was wrongly given")
 	}
 }
+
+// helpFlags returns the flags a command's --help lists.
+func helpFlags(t *testing.T, command string) map[string]bool {
+	t.Helper()
+	code, out, errs := runCmd(t, command, "--help")
+	if code != 0 {
+		t.Fatalf("%s --help: %d", command, code)
+	}
+	set := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(out+errs, -1) {
+		set[m[1]] = true
+	}
+	return set
+}
+
+// TestUsageTakesServesStoreFlags: ccfs usage takes the flags serve takes
+// for where the files are and how prompts are placed and limited (--root
+// among them), none of serve's others, and reads what they say: the
+// store of --data or --store, by --path-rule.
+func TestUsageTakesServesStoreFlags(t *testing.T) {
+	serve, usage := helpFlags(t, "serve"), helpFlags(t, "usage")
+	for _, name := range []string{"data", "root", "store", "pool", "path-rule", "quota", "quota-file", "redis", "s3-endpoint", "s3-region", "allow-hard-links"} {
+		if !serve[name] || !usage[name] {
+			t.Errorf("--%s: in serve %v, in usage %v; want both", name, serve[name], usage[name])
+		}
+	}
+	for name := range usage {
+		if !serve[name] && name != "json" && name != "reconcile" {
+			t.Errorf("usage lists --%s, which serve does not take", name)
+		}
+	}
+	for _, name := range []string{"addr", "rate", "tls-cert", "credentials", "retain", "pool-min", "s3-overwrite", "quota-recount-every", "download-rule"} {
+		if !serve[name] || usage[name] {
+			t.Errorf("--%s: in serve %v, in usage %v; want serve only", name, serve[name], usage[name])
+		}
+	}
+
+	dir := t.TempDir()
+	for name, size := range map[string]int{
+		"prompts/53/tts/a.wav":               1000,
+		"3rdfile/53/thirdvoicebotfile/b.wav": 2000,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o750)
+		if err := os.WriteFile(p, make([]byte, size), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// serve's flags, as a unit file has them, on usage.
+	code, out, errs := runCmd(t, "usage", "--root", "Y:", "--store", dir, "--path-rule", "/prompts/%VDNNO%/tts/", "--quota", "*=2000", "--json")
+	var rows []usageJSON
+	if err := json.Unmarshal([]byte(out), &rows); code != 0 || err != nil {
+		t.Fatalf("usage --root --store --path-rule: %d %v %s %s", code, err, out, errs)
+	}
+	if want := (usageJSON{VDN: 53, Files: 1, Bytes: 1000, Limit: rows[0].Limit}); len(rows) != 1 || rows[0] != want || rows[0].Limit == nil || rows[0].Limit.Bytes != 2000 {
+		t.Fatalf("usage by --path-rule in --store: %+v", rows)
+	}
+	data := filepath.Dir(dir)
+	os.Rename(dir, filepath.Join(data, "files"))
+	if code, out, errs := runCmd(t, "usage", "--data", data, "--root", "Y:"); code != 0 || !regexp.MustCompile(`(?m)^\s*53\s+1\s+2000\s`).MatchString(out) {
+		t.Fatalf("usage --data: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, "usage", "--data", data, "--addr", "127.0.0.1:1"); code != 2 || !strings.Contains(errs, "-addr") {
+		t.Errorf("usage --addr: %d %q; want refused", code, errs)
+	}
+}
