@@ -292,12 +292,11 @@ func TestOneKeyCannotFillTheReplayCache(t *testing.T) {
 	}
 }
 
-// TestStalledBodyIsDropped: a body that stops arriving is answered with
-// 0300020 soon after its grace period, over a real connection (read
-// deadlines) and through a ResponseWriter without deadlines (checked
-// between reads), and nothing is stored.
-func TestStalledBodyIsDropped(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.MinBodyRate, o.BodyRateGrace = 1<<20, 300*time.Millisecond })
+// expectStallCutOff sends all of an upload but its last 500 bytes to e's
+// server over a real connection, and then nothing: the answer must be
+// 0300020 within 3 s.
+func expectStallCutOff(t *testing.T, e *env, what string) {
+	t.Helper()
 	raw := signedRaw(e, body(b64(validWAV)))
 	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
 	if err != nil {
@@ -314,8 +313,17 @@ func TestStalledBodyIsDropped(t *testing.T) {
 	var out ccfs.Response
 	decodeJSON(resp.Body, &out)
 	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
-		t.Fatalf("a stalled body: %+v after %v, want 0300020 within 3 s", out, time.Since(start))
+		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
 	}
+}
+
+// TestStalledBodyIsDropped: a body that stops arriving is answered with
+// 0300020 soon after its grace period, over a real connection (read
+// deadlines) and through a ResponseWriter without deadlines (checked
+// between reads), and nothing is stored.
+func TestStalledBodyIsDropped(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.MinBodyRate, o.BodyRateGrace = 1<<20, 300*time.Millisecond })
+	expectStallCutOff(t, e, "a stalled body")
 
 	// Through ServeHTTP with a recorder, which cannot set deadlines: a
 	// body that trickles below the rate is cut between reads.
