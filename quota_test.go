@@ -190,38 +190,3 @@ func TestQuotaGivesBack(t *testing.T) {
 		t.Fatalf("a size not given back after a delete is not logged:\n%s", e.logs.String())
 	}
 }
-
-// TestQuotaSaysWhichLimit: an upload past its VDN's quota is refused
-// naming the limit it would pass: the bytes (with what is stored, the
-// limit and what the file needs), the files, or both.
-func TestQuotaSaysWhichLimit(t *testing.T) {
-	wav := ccfstest.WAV(time.Second, wavcheck.ALaw)
-	if len(wav) != 8044 {
-		t.Fatalf("the test file is %d bytes; the descriptions below are for 8044", len(wav))
-	}
-	for _, tt := range []struct {
-		limits string
-		stored int // uploads that fit
-		want   string
-	}{
-		{"53=20KiB", 2, "quota reached for VDN 53: 15.7 KiB of 20 KiB stored; this file needs 7.9 KiB; delete files to make room"},
-		{"53=none/2", 2, "quota reached for VDN 53: 2 of 2 files stored; delete files to make room"},
-		{"53=10KiB/1", 1, "quota reached for VDN 53: 7.9 KiB of 10 KiB stored; this file needs 7.9 KiB; 1 of 1 files stored; delete files to make room"},
-	} {
-		lim, err := quota.ParseLimits(tt.limits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := quotaClient(t, lim)
-		for i := range tt.stored {
-			if _, err := a.Upload(context.Background(), 53, wav); err != nil {
-				t.Fatalf("%s: upload %d: %v", tt.limits, i+1, err)
-			}
-		}
-		_, err = a.Upload(context.Background(), 53, wav)
-		var ce ccfs.Error
-		if !errors.As(err, &ce) || ce.Code() != ccfs.ErrQuota.Code() || ce.Desc() != tt.want {
-			t.Fatalf("%s: %v\nwant %s: %s", tt.limits, err, ccfs.ErrQuota.Code(), tt.want)
-		}
-	}
-}

@@ -62,8 +62,10 @@ type quotaNode struct {
 // a store.Pool), a file is one file to its quota however many copies it
 // has, and deleting its copies one location at a time gives its size back
 // with the last. Of concurrent deletes of one file, one removes it and the
-// others are told it does not exist; its size is given back once. It uses two VDNs of its own, chosen at random, and
-// removes what it stored.
+// others are told it does not exist; its size is given back once. A
+// refusal says which limit was reached: the bytes (what is stored, the
+// limit, what the file needs), the files, or both. It uses two VDNs of
+// its own, chosen at random, and removes what it stored.
 func TestQuota(t *testing.T, s store.Store, opts ...QuotaOption) {
 	t.Helper()
 	l, lok := s.(store.Lister)
@@ -99,6 +101,41 @@ func TestQuota(t *testing.T, s store.Store, opts ...QuotaOption) {
 	wav := WAV(time.Second, wavcheck.ALaw)
 	size := int64(len(wav))
 	a, b := q.a, q.b
+
+	// WhichLimit runs first, on VDN a while it is empty, and leaves it so.
+	t.Run("WhichLimit", func(t *testing.T) {
+		kib := func(n int64) string { return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KiB" }
+		vdn := "VDN " + strconv.Itoa(a)
+		for _, tt := range []struct {
+			limit  string
+			stored int64 // uploads that fit
+			want   string
+		}{
+			{strconv.FormatInt(2*size+size/2, 10), 2, "quota reached for " + vdn + ": " + kib(2*size) + " of " + kib(2*size+size/2) + " stored; this file needs " + kib(size) + "; delete files to make room"},
+			{"none/2", 2, "quota reached for " + vdn + ": 2 of 2 files stored; delete files to make room"},
+			{strconv.FormatInt(size+size/2, 10) + "/1", 1, "quota reached for " + vdn + ": " + kib(size) + " of " + kib(size+size/2) + " stored; this file needs " + kib(size) + "; 1 of 1 files stored; delete files to make room"},
+		} {
+			nodes := q.nodes(t, strconv.Itoa(a)+"="+tt.limit)
+			var names []string
+			for i := range tt.stored {
+				rd, err := nodes[int(i)%len(nodes)].a.Upload(ctx, a, wav)
+				if err != nil {
+					t.Fatalf("%s: upload %d: %v", tt.limit, i+1, err)
+				}
+				names = append(names, rd.FileName)
+			}
+			_, err := nodes[len(nodes)-1].a.Upload(ctx, a, wav)
+			var ce ccfs.Error
+			if !errors.As(err, &ce) || ce.Code() != ccfs.ErrQuota.Code() || ce.Desc() != tt.want {
+				t.Errorf("past a quota of %s: %v\nwant %s: %s", tt.limit, err, ccfs.ErrQuota.Code(), tt.want)
+			}
+			for _, name := range names {
+				if err := nodes[0].a.Delete(ctx, name, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 
 	t.Run("Share", func(t *testing.T) {
 		limits := strconv.Itoa(a) + "=" + strconv.FormatInt(3*size, 10) + ",*=none"
