@@ -14,7 +14,8 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-// vector is one of the test vectors of shared/spec/auth-v2.md.
+// vector is one of the auth-v2 test vectors, worked step by step in
+// docs/signing.md.
 type vector struct {
 	name          string
 	ak, sk        string
