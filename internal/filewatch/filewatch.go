@@ -12,38 +12,62 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// File is a file parsed into a *T, which a reload replaces atomically.
-// It is safe for concurrent use.
+// File is a file (or a few read together, such as a certificate and its
+// key) parsed into a *T, which a reload replaces atomically. It is safe
+// for concurrent use.
 type File[T any] struct {
-	path    string
+	paths   []string
 	name    string // what the file is, starting its errors: "credentials file"
-	parse   func([]byte) (*T, error)
+	parse   func([][]byte) (*T, error)
 	current atomic.Pointer[T]
 	mu      sync.Mutex // serialises reloads
-	inUse   []byte     // the content of current
+	inUse   [][]byte   // the content of current, a slice a path
 }
 
 // Load reads and parses the file at path. name and path start its errors
 // ("credentials file /etc/ccfs/keys.json: line 3: …"), so parse's errors
 // carry no prefix of their own; they must not name a secret.
 func Load[T any](path, name string, parse func([]byte) (*T, error)) (*File[T], error) {
-	f := &File[T]{path: path, name: name, parse: parse}
+	return LoadAll(name, func(c [][]byte) (*T, error) { return parse(c[0]) }, path)
+}
+
+// LoadAll is Load of a value made of several files, read together and
+// passed to parse in the order of paths: a change to any of them reloads
+// it, and it is replaced only when they parse together (a certificate
+// renewed before its key is not used until the key follows).
+func LoadAll[T any](name string, parse func([][]byte) (*T, error), paths ...string) (*File[T], error) {
+	f := &File[T]{paths: paths, name: name, parse: parse}
 	if _, err := f.Reload(); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// Path returns the file's name.
-func (f *File[T]) Path() string { return f.path }
+// Path returns the (first) file's name.
+func (f *File[T]) Path() string { return f.paths[0] }
 
 // Current returns what the file held at its last successful load.
 func (f *File[T]) Current() *T { return f.current.Load() }
+
+// read returns the content of each file.
+func (f *File[T]) read() ([][]byte, error) {
+	contents := make([][]byte, len(f.paths))
+	for i, p := range f.paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		contents[i] = data
+	}
+	return contents, nil
+}
 
 // Reload reads and parses the file. If it parses, it replaces what is in
 // use, and changed says whether the file differs from it; if it does
@@ -51,19 +75,19 @@ func (f *File[T]) Current() *T { return f.current.Load() }
 func (f *File[T]) Reload() (changed bool, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	data, err := os.ReadFile(f.path)
+	contents, err := f.read()
 	if err != nil {
 		return false, f.failed(err)
 	}
-	v, err := f.parse(data)
-	if err != nil {
-		return false, f.failed(err)
-	}
-	if f.current.Load() != nil && bytes.Equal(data, f.inUse) {
+	if f.current.Load() != nil && slices.EqualFunc(contents, f.inUse, bytes.Equal) {
 		return false, nil
 	}
+	v, err := f.parse(contents)
+	if err != nil {
+		return false, f.failed(err)
+	}
 	f.current.Store(v)
-	f.inUse = data
+	f.inUse = contents
 	return true, nil
 }
 
@@ -72,10 +96,10 @@ func (f *File[T]) Reload() (changed bool, err error) {
 // and whether what was loaded before stays.
 func (f *File[T]) failed(err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == f.path {
+	if errors.As(err, &pe) && len(f.paths) == 1 && pe.Path == f.paths[0] {
 		err = pe.Err
 	}
-	err = fmt.Errorf("%s %s: %w", f.name, f.path, err)
+	err = fmt.Errorf("%s %s: %w", f.name, strings.Join(f.paths, " and "), err)
 	if f.current.Load() != nil {
 		err = fmt.Errorf("%w (what was loaded before stays in use)", err)
 	}
@@ -99,15 +123,15 @@ func (f *File[T]) Watch(ctx context.Context, interval time.Duration, report func
 			return
 		case <-t.C:
 		}
-		data, err := os.ReadFile(f.path)
+		contents, err := f.read()
 		readErr := ""
 		if err != nil {
 			readErr = err.Error()
 		}
-		if bytes.Equal(data, seen) && readErr == seenErr {
+		if slices.EqualFunc(contents, seen, bytes.Equal) && readErr == seenErr {
 			continue
 		}
-		seen, seenErr = data, readErr
+		seen, seenErr = contents, readErr
 		changed, err := f.Reload()
 		if (changed || err != nil) && report != nil {
 			report(err)
