@@ -40,12 +40,16 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"--root", "Y:/"}, `--root "Y:/": want no control character and no '/' at the end`},
 		{[]string{"--path-rule", "/3rdfile/prompts/"}, `--path-rule "/3rdfile/prompts/" has no %VDNNO%: deleteFile and downloadFile could never reach an upload`},
 		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/shared"}, `--download-rule: "/shared" has no %VDNNO%`},
+		{[]string{"--path-rule", "/3rdfile/%VDNNO%/../x/"}, `--path-rule: "/3rdfile/%VDNNO%/../x/" has a ".." segment`},
+		{[]string{"--path-rule", "3rdfile/%VDNNO%/x/", "--allow-rule-without-vdn"}, `--path-rule: "3rdfile/%VDNNO%/x/" is not absolute (must start with /)`},
+		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/a/%VDNNO%/b:c"}, `--download-rule: "/a/%VDNNO%/b:c" holds a backslash or a colon`},
+		{[]string{"--download-rule", ";;"}, `--download-rule: ";;" holds no rule`},
 	} {
 		code, _, errs := runCmd(t, append([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}, c.args...)...)
 		if code == 0 || !strings.HasPrefix(errs, "ccfs serve: "+c.want) {
 			t.Errorf("%q: exit %d\n got %s\nwant ccfs serve: %s", c.args, code, errs, c.want)
 		}
-		for _, internal := range []string{"Options.", "Go struct", "quota: quota", "credentials: credentials", "stays in use", "s-1"} {
+		for _, internal := range []string{"Options.", "Go struct", "quota: quota", "credentials: credentials", "pathrule:", "stays in use", "s-1"} {
 			if strings.Contains(errs, internal) {
 				t.Errorf("%q: %q in %s", c.args, internal, errs)
 			}
