@@ -167,3 +167,23 @@ func TestClientPagesStateTheLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestResultCodesPageRateIsEveryInterfaces: the rate 0300014 speaks of is
+// spent by a key's verified uploads, deletes and downloads together, and
+// result-codes.md says so where it lists what a stranger learns, as the
+// client pages and its own table do.
+func TestResultCodesPageRateIsEveryInterfaces(t *testing.T) {
+	raw, err := os.ReadFile("docs/result-codes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(raw)), " ")
+	for _, stale := range []string{"upload rate", "verified uploads spend"} {
+		if strings.Contains(text, stale) {
+			t.Errorf("docs/result-codes.md says %q: every interface spends the rate", stale)
+		}
+	}
+	if want := "only the key's own verified requests (uploads, deletes and downloads) spend it"; !strings.Contains(text, want) {
+		t.Errorf("docs/result-codes.md does not say %q", want)
+	}
+}

@@ -208,6 +208,14 @@ func TestRuleWithoutVDNWarns(t *testing.T) {
 	if strings.Contains(logs, "/voice/") {
 		t.Errorf("a rule with %%VDNNO%% warned of:\n%s", logs)
 	}
+	// Each WARN says what its own rule turns off: a download rule's files
+	// are neither deleted nor counted against a quota.
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"option":"DownloadPathRule"`) &&
+			(!strings.Contains(line, "downloadFile refuses its files to every key without anyVdn") || strings.Contains(line, "deleteFile") || strings.Contains(line, "quota")) {
+			t.Errorf("the download rule's WARN does not say what it turns off:\n%s", line)
+		}
+	}
 	if _, err := e.mem.Put(context.Background(), "3rdfile/prompts/a.wav", strings.NewReader("x"), 1); err != nil {
 		t.Fatal(err)
 	}

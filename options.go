@@ -330,13 +330,12 @@ func (o Options) resolve() (*config, error) {
 func (c *config) warnRulesWithoutVDN() {
 	rules := append([]string{c.PathRule}, strings.Split(c.DownloadPathRule, ";")...)
 	for i, r := range rules {
-		option := "PathRule"
+		option, off := "PathRule", "deleteFile and downloadFile refuse its files to every key without anyVdn (0300013), and quotas cannot count them"
 		if i > 0 {
-			option = "DownloadPathRule"
+			option, off = "DownloadPathRule", "downloadFile refuses its files to every key without anyVdn (0300013)"
 		}
 		if r = strings.TrimSpace(r); r != "" && !strings.Contains(r, pathrule.Placeholder) {
-			c.Logger.Warn("a path rule without "+pathrule.Placeholder+": deleteFile and downloadFile refuse its files to every key without anyVdn (0300013), and quotas cannot count them",
-				"option", option, "rule", r)
+			c.Logger.Warn("a path rule without "+pathrule.Placeholder+": "+off, "option", option, "rule", r)
 		}
 	}
 }

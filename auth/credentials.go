@@ -186,8 +186,9 @@ func decodeError(data []byte, err error, dec *json.Decoder) error {
 		}
 		return errors.New(msg)
 	case errors.As(err, &tim):
-		off := dec.InputOffset()
-		place, _ := valueBefore(data, off)
+		// A time.ParseError carries no offset, and the decoder has read
+		// the whole file by the time it reports one: find the value.
+		place, off := timeValue(data, tim.Value)
 		return fmt.Errorf("line %d: %s must be a time such as \"2026-12-31T23:59:59Z\", not %q", lineAt(data, off), place, tim.Value)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("line %d: the JSON ends too soon", lineAt(data, int64(len(data))))
@@ -226,6 +227,37 @@ func kindName(t reflect.Type) string {
 // returns its place ("keys[0].vdns[1]") and its text as written (cut
 // short if long). data is valid JSON up to off.
 func valueBefore(data []byte, off int64) (place, text string) {
+	walkValues(data, func(p string, start int64, t string, _ json.Token) bool {
+		if start >= off {
+			return false
+		}
+		place, text = p, t
+		return true
+	})
+	return place, text
+}
+
+// timeValue finds the first previousSkUntil whose string is value and
+// returns its place and offset; failing that, the place "previousSkUntil"
+// and the end of data.
+func timeValue(data []byte, value string) (place string, off int64) {
+	place, off = "previousSkUntil", int64(len(data))
+	walkValues(data, func(p string, start int64, _ string, tok json.Token) bool {
+		if s, ok := tok.(string); ok && s == value && strings.HasSuffix(p, ".previousSkUntil") {
+			place, off = p, start
+			return false
+		}
+		return true
+	})
+	return place, off
+}
+
+// walkValues calls fn with each JSON value of data in order (an object
+// or array as its opening delimiter, before the values inside it): its
+// place ("keys[0].vdns[1]"), its offset, its text as written (cut short
+// if long) and its token, until fn returns false or data ends or stops
+// being valid JSON.
+func walkValues(data []byte, fn func(place string, start int64, text string, tok json.Token) bool) {
 	var stack []jsonLevel
 	path := func() string {
 		var b strings.Builder
@@ -247,12 +279,9 @@ func valueBefore(data []byte, off int64) (place, text string) {
 		for start < int64(len(data)) && strings.IndexByte(" \t\r\n,:", data[start]) >= 0 {
 			start++
 		}
-		if start >= off {
-			return place, text
-		}
 		tok, err := dec.Token()
 		if err != nil {
-			return place, text
+			return
 		}
 		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
 			if k, ok := tok.(string); ok {
@@ -265,11 +294,16 @@ func valueBefore(data []byte, off int64) (place, text string) {
 			afterValue(stack)
 			continue
 		}
-		place = path()
 		end := min(int(dec.InputOffset()), len(data), int(start)+40)
-		text = string(data[start:end])
-		if d, ok := tok.(json.Delim); ok {
+		text := string(data[start:end])
+		d, isDelim := tok.(json.Delim)
+		if isDelim {
 			text = string(d) + " …"
+		}
+		if !fn(path(), start, text, tok) {
+			return
+		}
+		if isDelim {
 			stack = append(stack, jsonLevel{object: d == '{', wantKey: d == '{'})
 			continue
 		}

@@ -86,6 +86,10 @@ func TestCredentialsErrorsInTheFilesTerms(t *testing.T) {
 		{`{"keys":[{"ak":"a1","sk":"x","anyVdn":"yes"}]}`, `auth: credentials: line 1: keys[0].anyVdn must be true or false, not "yes"`},
 		{`{"keys":{"ak":"a1"}}`, `auth: credentials: line 1: keys must be a list [ … ], not { …`},
 		{`{"keys":[{"ak":"a1","sk":"x","previousSk":"y","previousSkUntil":"tomorrow"}]}`, `auth: credentials: line 1: keys[0].previousSkUntil must be a time such as "2026-12-31T23:59:59Z", not "tomorrow"`},
+		{"{\"keys\":[\n{\"ak\":\"a1\",\"sk\":\"x\",\"previousSk\":\"y\",\"previousSkUntil\":\"tomorrow\",\"vdns\":[1]},\n{\"ak\":\"a2\",\"sk\":\"z\",\"vdns\":[2]}]}",
+			`auth: credentials: line 2: keys[0].previousSkUntil must be a time such as "2026-12-31T23:59:59Z", not "tomorrow"`},
+		{"{\"keys\":[\n{\"ak\":\"a1\",\"sk\":\"x\",\"vdns\":[1]},\n{\"ak\":\"a2\",\"sk\":\"z\",\"previousSk\":\"y\",\n\"previousSkUntil\":\"2026-13-01T00:00:00Z\",\"vdns\":[2]}]}",
+			`auth: credentials: line 4: keys[1].previousSkUntil must be a time such as "2026-12-31T23:59:59Z", not "2026-13-01T00:00:00Z"`},
 		{`{"keys":[{"ak":"a1","sk":"x","vdns":[1,2,3.5]}]}`, `auth: credentials: line 1: keys[0].vdns[2] must be a whole number, not 3.5`},
 		{`{"keys":[{"ak":"a1","sk":"x",`, `auth: credentials: line 1: the JSON ends too soon`},
 	} {

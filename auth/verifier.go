@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -328,12 +329,23 @@ func (v *Verifier) checkWindow(a *Authorization) error {
 func windowRefusal(signed, now time.Time, window time.Duration) string {
 	signed, now = signed.UTC(), now.UTC()
 	diff, way := now.Sub(signed), "behind"
-	if diff < 0 {
-		diff, way = -diff, "ahead of"
+	if signed.After(now) {
+		diff, way = signed.Sub(now), "ahead of"
 	}
-	shown := diff.Round(time.Second)
-	if shown <= window {
-		shown = diff.Truncate(time.Second) + time.Second
+	var shown string
+	switch {
+	case diff == math.MaxInt64:
+		// Further apart than a Duration holds (Sub saturates, about 292
+		// years): the whole seconds, as Duration writes hours.
+		secs := now.Unix() - signed.Unix()
+		if secs < 0 {
+			secs = -secs
+		}
+		shown = fmt.Sprintf("%dh%dm%ds", secs/3600, secs%3600/60, secs%60)
+	case diff.Round(time.Second) <= window:
+		shown = (diff.Truncate(time.Second) + time.Second).String()
+	default:
+		shown = diff.Round(time.Second).String()
 	}
 	signedLayout, nowLayout := "15:04:05.999999999Z", "15:04:05Z"
 	if signed.Format(time.DateOnly) != now.Format(time.DateOnly) {

@@ -523,6 +523,13 @@ func TestWindowRefusalSaysWhichWay(t *testing.T) {
 			"signed at 12:01:37.4Z, 20m1s behind the server's clock (12:21:38Z); the window is ±15m"},
 		{"another day", f.now.Add(-24 * time.Hour),
 			"signed at 2026-11-22T12:21:38Z, 24h0m0s behind the server's clock (2026-11-23T12:21:38Z); the window is ±15m"},
+		// Further apart than a time.Duration holds (292 years): still the
+		// right way round and the whole distance, never a negative or a
+		// saturated one.
+		{"centuries ahead", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+			"signed at 9999-12-31T23:59:59Z, 69890795h38m21s ahead of the server's clock (2026-11-23T12:21:38Z); the window is ±15m"},
+		{"centuries behind", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+			"signed at 0001-01-01T00:00:00Z, 17758620h21m38s behind the server's clock (2026-11-23T12:21:38Z); the window is ±15m"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

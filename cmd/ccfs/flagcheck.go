@@ -37,6 +37,18 @@ func checkServeFlags(c *serveConfig, rate float64, allowRuleWithoutVDN bool) err
 			return fmt.Errorf("--%s %s: want %s", ck.flag, quoteValue(ck.val), ck.want)
 		}
 	}
+	// Parsed here, so a bad rule is named by its flag rather than by
+	// NewHandler's Options field.
+	if o.PathRule != "" {
+		if _, err := pathrule.Parse(o.PathRule); err != nil {
+			return withoutPrefix("--path-rule", err, "pathrule")
+		}
+	}
+	if o.DownloadPathRule != "" {
+		if _, err := pathrule.ParseList(o.DownloadPathRule); err != nil {
+			return withoutPrefix("--download-rule", err, "pathrule")
+		}
+	}
 	if allowRuleWithoutVDN {
 		return nil
 	}

@@ -18,6 +18,8 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 	quotaFile := filepath.Join(dir, "quota")
 	os.WriteFile(creds, []byte("{\"keys\": [\n  {\"ak\": \"bot\", \"sk\": \"s-1\", \"vdns\": [53, \"54\"]}\n]}\n"), 0o600)
 	os.WriteFile(quotaFile, []byte("# tenants\n*=1GiB\n\n53=lots\n"), 0o600)
+	goodQuotaFile := filepath.Join(dir, "quota-ok")
+	os.WriteFile(goodQuotaFile, []byte("*=1GiB\n"), 0o600)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -40,12 +42,18 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"--root", "Y:/"}, `--root "Y:/": want no control character and no '/' at the end`},
 		{[]string{"--path-rule", "/3rdfile/prompts/"}, `--path-rule "/3rdfile/prompts/" has no %VDNNO%: deleteFile and downloadFile could never reach an upload`},
 		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/shared"}, `--download-rule: "/shared" has no %VDNNO%`},
+		{[]string{"--path-rule", "/3rdfile/%VDNNO%/../x/"}, `--path-rule: "/3rdfile/%VDNNO%/../x/" has a ".." segment`},
+		{[]string{"--path-rule", "3rdfile/%VDNNO%/x/", "--allow-rule-without-vdn"}, `--path-rule: "3rdfile/%VDNNO%/x/" is not absolute (must start with /)`},
+		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/a/%VDNNO%/b:c"}, `--download-rule: "/a/%VDNNO%/b:c" holds a backslash or a colon`},
+		{[]string{"--download-rule", ";;"}, `--download-rule: ";;" holds no rule`},
+		{[]string{"--path-rule", "/3rdfile/prompts/", "--allow-rule-without-vdn", "--quota", "*=1GiB"}, `--quota needs a --path-rule with %VDNNO%`},
+		{[]string{"--path-rule", "/3rdfile/prompts/", "--allow-rule-without-vdn", "--quota-file", goodQuotaFile}, `--quota-file needs a --path-rule with %VDNNO%`},
 	} {
 		code, _, errs := runCmd(t, append([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}, c.args...)...)
 		if code == 0 || !strings.HasPrefix(errs, "ccfs serve: "+c.want) {
 			t.Errorf("%q: exit %d\n got %s\nwant ccfs serve: %s", c.args, code, errs, c.want)
 		}
-		for _, internal := range []string{"Options.", "Go struct", "quota: quota", "credentials: credentials", "stays in use", "s-1"} {
+		for _, internal := range []string{"Options.", "Go struct", "quota: quota", "credentials: credentials", "pathrule:", "stays in use", "s-1"} {
 			if strings.Contains(errs, internal) {
 				t.Errorf("%q: %q in %s", c.args, internal, errs)
 			}

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
@@ -75,5 +81,70 @@ func TestWriteMismatch(t *testing.T) {
 	layOut(&explained, server)
 	if !strings.Contains(out, "what the server signed:\n"+explained.String()) {
 		t.Errorf("the server side is not laid out as ccfs explain does:\n%s", out)
+	}
+}
+
+// TestSigningPageDiffRecipe: the recipe in docs/signing.md, "lay both
+// sides out the same way and diff them", shows no difference for a
+// request whose only fault is the secret: the client side is signed at
+// the refused request's timestamp (--timestamp), and the server's note on
+// an empty query line, which a client never prints, is left out.
+func TestSigningPageDiffRecipe(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/signing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(raw)
+	for _, step := range []string{"ccfs explain answer.json | grep -v '^(also accepted' > server.txt",
+		"ccfs sign --explain --timestamp TIMESTAMP --ak AK --sk SK --body body.json"} {
+		if !strings.Contains(page, step) {
+			t.Errorf("docs/signing.md's recipe lacks %q", step)
+		}
+	}
+
+	if _, _, help := runCmd(t, "explain", "-h"); !strings.Contains(help, "grep -v '^(also accepted'") || !strings.Contains(help, "--timestamp TIMESTAMP") {
+		t.Errorf("ccfs explain's example diff does not follow the recipe:\n%s", help)
+	}
+
+	base, _, ak, _ := devServer(t)
+	url := base + ccfs.DeletePath
+	body := writeFile(t, "body.json", []byte(`{"request":{"version":"2.0"},"msgBody":{"fileName":"/3rdfile/1/thirdvoicebotfile/x.wav"}}`))
+	code, out, errs := runCmd(t, "sign", "--seconds", "--ak", ak, "--sk", "not-the-secret", "--body", body, "--url", url)
+	if code != 0 {
+		t.Fatalf("sign: %d %s", code, errs)
+	}
+	authz := strings.TrimSpace(out)
+	timestamp := strings.Split(authz, "/")[2]
+	data, _ := os.ReadFile(body)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
+	req.Header.Set("Authorization", authz)
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := insecure.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code, server, errs := runCmd(t, "explain", writeFile(t, "answer.json", answer))
+	if code != 0 {
+		t.Fatalf("explain: %d %s", code, errs)
+	}
+	server = strings.Replace(server, "(also accepted: an empty query line after the path)\n", "", 1) // grep -v
+	time.Sleep(1100 * time.Millisecond)                                                              // the recipe's sign runs later
+	code, client, errs := runCmd(t, "sign", "--explain", "--timestamp", timestamp, "--ak", ak, "--sk", "the-right-secret", "--body", body, "--url", url)
+	if code != 0 {
+		t.Fatalf("sign --explain: %d %s", code, errs)
+	}
+	// sed -n '/^authStringPrefix: /,/^bodyStart: /p'
+	start := strings.Index(client, "authStringPrefix: ")
+	end := strings.Index(client, "bodyStart: ")
+	if start < 0 || end < start {
+		t.Fatalf("sign --explain:\n%s", client)
+	}
+	client = client[start:]
+	client = client[:strings.Index(client, "bodyStart: ")+strings.Index(client[strings.Index(client, "bodyStart: "):], "\n")+1]
+	if client != server {
+		t.Errorf("the recipe shows a difference where only the secret differs:\nclient:\n%s\nserver:\n%s", client, server)
 	}
 }

@@ -127,6 +127,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
 	}
+	for _, q := range []struct{ flag, val string }{{"--quota", *sf.quota}, {"--quota-file", *sf.quotaFile}} {
+		if q.val != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
+			return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q.flag, pathrule.Placeholder))
+		}
+	}
 	if (c.certFile == "") != (c.keyFile == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))
 	}

@@ -37,7 +37,7 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	signed := fl.String("signed-headers", "", "the headers to sign, a `list` separated by ';', such as 'content-length;content-type;host';\nhost is always signed (default: host and each --header)")
 	seconds := fl.Bool("seconds", false, "write the timestamp without milliseconds, as the vendor's demo does")
 	stamp := fl.String("timestamp", "", "sign at this `time`, 2006-01-02T15:04:05.000Z or 2006-01-02T15:04:05Z,\ninstead of now (to reproduce a signature, such as the worked examples of docs/signing.md)")
-	explain := fl.Bool("explain", false, "after the header, print each step of the signing: the auth string prefix, the signing key,\nthe canonical request as 'ccfs explain' lays out a server's 401 (to diff), and the signature")
+	explain := fl.Bool("explain", false, "after the header, print each step of the signing: the auth string prefix, the canonical request\nas 'ccfs explain' lays out a server's 401 (to diff), the signing key and the signature")
 	var headers multiFlag
 	fl.Var(&headers, "header", "a request header `'Name: value'`, exactly as it will be sent (repeatable)")
 	if code := parse(fl, args); code >= 0 {

@@ -123,7 +123,9 @@ func TestSignHelpReadable(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"\n  -explain\n", "\n  -header 'Name: value'\n", "\n  -signed-headers list\n", "\n  -timestamp time\n",
-		"host only, as the vendor's demo does"} {
+		"host only, as the vendor's demo does",
+		// the steps --explain prints, in the order it prints them
+		"the auth string prefix, the canonical request\n    \tas 'ccfs explain' lays out a server's 401 (to diff), the signing key and the signature"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the help lacks %q:\n%s", want, help)
 		}

@@ -192,3 +192,30 @@ func TestTLSCertReload(t *testing.T) {
 	eventually("the renewed certificate served after SIGHUP", func() bool { return servedSerial(t, n2).Cmp(serialB) == 0 })
 	n2.waitLog(t, "TLS certificate reloaded")
 }
+
+// TestOperatingPageOnRenewalOrder: a renewal that writes either file of
+// the pair first is refused until the other follows (a new key does not
+// match the old certificate any more than a new certificate matches the
+// old key), so operating.md must not tell the operator that writing the
+// key first avoids the ERROR.
+func TestOperatingPageOnRenewalOrder(t *testing.T) {
+	certA, keyA, _ := makePair(t, "a")
+	certB, keyB, _ := makePair(t, "b")
+	if _, err := tls.X509KeyPair(certA, keyB); err == nil {
+		t.Fatal("the old certificate with the new key loaded")
+	}
+	if _, err := tls.X509KeyPair(certB, keyA); err == nil {
+		t.Fatal("the new certificate with the old key loaded")
+	}
+	raw, err := os.ReadFile("../../docs/operating.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(raw)), " ")
+	if strings.Contains(text, "write the key first") {
+		t.Error("docs/operating.md says writing the key first avoids the ERROR; either order is logged for one poll")
+	}
+	if want := "whichever comes first"; !strings.Contains(text, want) {
+		t.Errorf("docs/operating.md does not say %q of the pair's files", want)
+	}
+}

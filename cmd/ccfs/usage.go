@@ -53,7 +53,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	r, err := pathrule.Parse(*rule)
 	if err != nil {
-		return fail(2, fmt.Errorf("--path-rule: %w", err))
+		return fail(2, withoutPrefix("--path-rule", err, "pathrule"))
 	}
 	var lim quota.Source = &quota.Limits{}
 	if src, err := quotaFlags(*limits, *limitsFile); err != nil {

@@ -59,6 +59,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"--data", filepath.Join(data, "nothing")}, 1, "not a directory"},
 		{[]string{"--data", data, "--reconcile"}, 2, "--reconcile needs --redis"},
 		{[]string{"--data", data, "--quota", "53=lots"}, 2, "--quota"},
+		{[]string{"--data", data, "--path-rule", "/3rdfile/%VDNNO%/../x/"}, 2, `ccfs usage: --path-rule: "/3rdfile/%VDNNO%/../x/" has a ".." segment`},
 	} {
 		if code, _, errs := runCmd(t, append([]string{"usage"}, tc.args...)...); code != tc.code || !strings.Contains(errs, tc.says) {
 			t.Errorf("usage %v: %d %q; want %d saying %q", tc.args, code, errs, tc.code, tc.says)
