@@ -67,6 +67,9 @@ func (f *clusterFlags) addWriteFlags(fl *flag.FlagSet) {
 // check refuses what the flags cannot mean, before anything starts: a
 // password in the --redis URL, where ps and /debug/pprof/cmdline show it.
 func (f *clusterFlags) check() error {
+	if *f.poolMin != 0 && *f.pool == "" {
+		return errors.New("--pool-min needs --pool: a single store keeps one copy")
+	}
 	switch mode, header, _ := strings.Cut(*f.s3Overwrite, ":"); mode {
 	case "detect", "": // "": a reader, which writes nothing
 		f.overwrite.Overwrite = s3store.OverwriteDetect

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
@@ -47,7 +50,7 @@ func explainCmd(_ context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if answer.ServerSigned == nil {
 		fmt.Fprintf(stderr, "ccfs explain: the answer (%s %q) does not say what the server signed: it is not a signature mismatch, or the server answers tersely\n",
-			answer.ResultCode, answer.ResultDesc)
+			printable(answer.ResultCode), answer.ResultDesc)
 		return 1
 	}
 	layOut(stdout, answer.ServerSigned)
@@ -56,7 +59,44 @@ func explainCmd(_ context.Context, args []string, stdin io.Reader, stdout, stder
 
 // layOut writes an Explanation one line of the canonical request a line,
 // as `ccfs explain` and `ccfs sign --explain` print it.
-func layOut(w io.Writer, e *auth.Explanation) { fmt.Fprint(w, e) }
+// Every line is made printable: the explanation comes from a server,
+// which this command does not trust to send no terminal escapes.
+func layOut(w io.Writer, e *auth.Explanation) {
+	for _, line := range strings.SplitAfter(e.String(), "\n") {
+		text, nl := strings.CutSuffix(line, "\n")
+		fmt.Fprint(w, printable(text))
+		if nl {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// printable is s with every character a terminal could act on (control
+// characters, C1 codes, invalid UTF-8, bidirectional overrides) written
+// as a Go escape, so text from a server is shown, never obeyed.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, notShown) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case notShown(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// notShown reports whether r is written as an escape by printable.
+func notShown(r rune) bool {
+	return r != ' ' && !unicode.IsGraphic(r) || unicode.Is(unicode.Bidi_Control, r)
+}
 
 // writeMismatch lays out what the server signed and, if known, what the
 // client signed, each as `ccfs explain` does, then the lines that differ

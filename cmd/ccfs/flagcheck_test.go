@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ccfs-go/ccfs/auth"
 )
 
 // TestServeRefusalsSpeakTheOperatorsLanguage: a bad setting is refused at
@@ -42,6 +44,8 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"--root", "Y:/"}, `--root "Y:/": want no control character and no '/' at the end`},
 		{[]string{"--path-rule", "/3rdfile/prompts/"}, `--path-rule "/3rdfile/prompts/" has no %VDNNO%: deleteFile and downloadFile could never reach an upload`},
 		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/shared"}, `--download-rule: "/shared" has no %VDNNO%`},
+		{[]string{"--pool-min", "2"}, "--pool-min needs --pool: a single store keeps one copy"},
+		{[]string{"--addr", "nope"}, `--addr "nope": listen tcp: address nope: missing port in address`},
 		{[]string{"--path-rule", "/3rdfile/%VDNNO%/../x/"}, `--path-rule: "/3rdfile/%VDNNO%/../x/" has a ".." segment`},
 		{[]string{"--path-rule", "3rdfile/%VDNNO%/x/", "--allow-rule-without-vdn"}, `--path-rule: "3rdfile/%VDNNO%/x/" is not absolute (must start with /)`},
 		{[]string{"--download-rule", "/voice/%VDNNO%/IVRrecordFile;/a/%VDNNO%/b:c"}, `--download-rule: "/a/%VDNNO%/b:c" holds a backslash or a colon`},
@@ -58,5 +62,28 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 				t.Errorf("%q: %q in %s", c.args, internal, errs)
 			}
 		}
+	}
+}
+
+// TestServerTextIsShownNotObeyed: what a server says (a description, the
+// lines of what it signed) reaches the terminal with its control
+// characters, bidirectional overrides and invalid bytes escaped, so a
+// hostile server cannot move the cursor or recolour the screen.
+func TestServerTextIsShownNotObeyed(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, «quoted»":     "plain text, «quoted»",
+		"red\x1b[31m alert\r\n":    `red\x1b[31m alert\r\n`,
+		"tab\there \u202eevil":     `tab\there \u202eevil`,
+		"bad \xff byte, C1 \u009b": `bad \xff byte, C1 \u009b`,
+		"a real \uFFFD stays":      "a real \uFFFD stays",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+	var b strings.Builder
+	layOut(&b, &auth.Explanation{AuthStringPrefix: "auth-v2/ak\x1b]0;owned\x07/t/host"})
+	if strings.ContainsAny(b.String(), "\x1b\x07") || !strings.Contains(b.String(), `ak\x1b]0;owned\a/t/host`) {
+		t.Errorf("layOut passed a server's escape through:\n%q", b.String())
 	}
 }

@@ -294,7 +294,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("--addr %q: %w", c.addr, err)
 	}
 	ln = netutil.LimitListener(ln, c.maxConns) // Accept waits while maxConns are open
 	scheme := "https"

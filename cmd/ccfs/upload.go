@@ -61,7 +61,7 @@ func (s *serverFlags) failed(stderr io.Writer, cmd string, err error) bool {
 	case err == nil:
 		return false
 	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "ccfs %s: refused: %s %s\n", cmd, ce.Code(), ce.Desc())
+		fmt.Fprintf(stderr, "ccfs %s: refused: %s %s\n", cmd, printable(ce.Code()), printable(ce.Desc()))
 		if signed := ce.ServerSigned(); signed != nil {
 			var client *auth.Explanation
 			if s.sent != nil {
