@@ -20,8 +20,8 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/bench"
-	"github.com/ccfs-go/ccfs/internal/benchratio"
+	"github.com/ccfs-go/ccfs/bench"
+	"github.com/ccfs-go/ccfs/bench/ratio"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -29,11 +29,11 @@ import (
 // discarding store. It reports MB/s of WAV and B/op, and from the same
 // run the ceiling — base64-decoding the payload plus HMAC-SHA256 over the
 // body, nothing else — as ceiling-MB/s and x-ceiling (target >= 0.6).
-// internal/bench has the same at four sizes, and the naive peer.
+// bench/ has the same at four sizes, and the naive peer.
 func BenchmarkHandler(b *testing.B) {
 	u := bench.NewUpload(5 << 20)
 	h := bench.NewHandler(bench.Discard{})
-	ceiling := benchratio.Baseline{Name: "ceiling"}
+	ceiling := ratio.Baseline{Name: "ceiling"}
 	dst := make([]byte, len(u.WAV))
 	key := []byte(auth.SigningKey("sk", "x"))
 	b.SetBytes(int64(len(u.WAV)))
@@ -178,7 +178,7 @@ func BenchmarkDownload100MiB(b *testing.B) {
 	}))
 	defer plain.Close()
 	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: testAK, SecretKey: testSK, HTTPClient: srv.Client()}
-	baseline := benchratio.Baseline{Name: "serve-content"}
+	baseline := ratio.Baseline{Name: "serve-content"}
 	ctx := context.Background()
 	b.SetBytes(size)
 	b.ReportAllocs()

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/internal/testkit/refclient"
 	"github.com/ccfs-go/ccfs/store"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/internal/testkit/refclient"
 )
 
 // sendRaw sends r, signed by the reference client as v says with sk at

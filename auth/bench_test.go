@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/benchratio"
+	"github.com/ccfs-go/ccfs/bench/ratio"
 )
 
 // benchBody is a signed upload body of about 7 MB: a base64 payload of
@@ -39,7 +39,7 @@ func hmacCeiling(body []byte) {
 // with the AVX2 encoder).
 func BenchmarkVerify(b *testing.B) {
 	body := benchBody()
-	ceiling := benchratio.Baseline{Name: "hmac"}
+	ceiling := ratio.Baseline{Name: "hmac"}
 
 	now := time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: "ak", SecretKey: "sk", AnyVDN: true})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/benchratio"
+	"github.com/ccfs-go/ccfs/bench/ratio"
 )
 
 // encoders runs f with each percent-encoder this CPU and build can run:
@@ -123,7 +123,7 @@ func BenchmarkCanonicalMAC(b *testing.B) {
 	key := []byte("0512454550f487e6f7d92417aecef7b3a2e3453768ebe70b98948e5f29e33503")
 	encoders(func(name string) {
 		b.Run(name, func(b *testing.B) {
-			ceiling := benchratio.Baseline{Name: "hmac"}
+			ceiling := ratio.Baseline{Name: "hmac"}
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/internal/testkit/refclient"
 )
 
 var deleteRequest = refclient.Request{

@@ -64,15 +64,18 @@ func Convert(data []byte, codec wavcheck.Codec) ([]byte, error) {
 	if codec == wavcheck.MuLaw {
 		enc, tag = g711.MuLaw, wavfile.TagMuLaw
 	}
-	pcm := make([]byte, max(1, len(out)))
+	f := wavfile.Fmt{Tag: tag, Channels: 1, Rate: wavcheck.SampleRate, Bits: 8}
+	file, pcm, err := wavfile.New(f, max(1, len(out)))
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
 	for i, v := range out {
 		pcm[i] = enc(toInt16(v))
 	}
 	if len(out) == 0 {
 		pcm[0] = enc(0)
 	}
-	f := wavfile.Fmt{Tag: tag, Channels: 1, Rate: wavcheck.SampleRate, Bits: 8}
-	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm}), nil
+	return file, nil
 }
 
 // decode returns the interleaved samples of data as floats in [-1, 1].

@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/benchratio"
+	"github.com/ccfs-go/ccfs/bench/ratio"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
@@ -28,7 +28,7 @@ func BenchmarkChecker(b *testing.B) {
 	file := wavfile.File(alaw, 5<<20-44)
 	dst := &sink{}
 	buf := make([]byte, 32<<10)
-	plain := benchratio.Baseline{Name: "copy"}
+	plain := ratio.Baseline{Name: "copy"}
 	b.SetBytes(int64(len(file)))
 	b.ReportAllocs()
 	b.ResetTimer()

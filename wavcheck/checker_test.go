@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/ccfs-go/ccfs/internal/steps"
+	"github.com/ccfs-go/ccfs/internal/testkit/steps"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/load"
+	"github.com/ccfs-go/ccfs/bench/load"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 

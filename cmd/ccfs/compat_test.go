@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/refclient"
+	"github.com/ccfs-go/ccfs/internal/testkit/refclient"
 )
 
 // compatClient is one way real clients sign and format requests.
@@ -77,7 +77,7 @@ func small(path string, msgBody any) refclient.Request {
 
 // Each way real clients sign and format their requests uploads, downloads
 // and deletes against `ccfs serve` with its default flags, each through a
-// client written here from the specification (internal/refclient).
+// client written here from the specification (internal/testkit/refclient).
 func TestCompatibleClients(t *testing.T) {
 	n := startNode(t, nil, "--data", t.TempDir(), "--rate", "0", "--root", "Y:")
 	const json, spaced = "application/json;charset=UTF-8", "application/json; charset=utf-8"

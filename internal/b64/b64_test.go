@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ccfs-go/ccfs/internal/b64"
-	"github.com/ccfs-go/ccfs/internal/steps"
+	"github.com/ccfs-go/ccfs/internal/testkit/steps"
 )
 
 // decode reads in, step characters at a time, into buffers of out bytes.

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccfs-go/ccfs/internal/envelope"
-	"github.com/ccfs-go/ccfs/internal/steps"
+	"github.com/ccfs-go/ccfs/internal/testkit/steps"
 )
 
 type result struct {

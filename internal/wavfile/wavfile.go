@@ -1,9 +1,12 @@
-// Package wavfile builds WAV files byte by byte, valid or deliberately
-// broken, for the project's tests and test fixtures.
+// Package wavfile builds RIFF WAVE files byte by byte. It is a runtime
+// part: convert writes its output with New, and "ccfs bench" its load with
+// File. The tests and ccfstest build their fixtures with it too, valid or
+// deliberately broken (a Chunk's Size and NoPad).
 package wavfile
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 
 	"github.com/ccfs-go/ccfs/internal/g711"
@@ -97,23 +100,53 @@ func Data(f Fmt, n int) Chunk {
 }
 
 // Build returns a RIFF WAVE file holding chunks, with the RIFF size that
-// matches them.
+// matches them, in one allocation of the file's size. Its sizes are 32
+// bits: chunks of 4 GiB or more get sizes that are wrong, as a test may
+// want; a program's file comes from New, which refuses them.
 func Build(chunks ...Chunk) []byte {
-	body := []byte("WAVE")
+	size := len("WAVE")
 	for _, c := range chunks {
-		body = append(body, c.ID...)
-		size := uint32(len(c.Data))
-		if c.Size != nil {
-			size = *c.Size
-		}
-		body = binary.LittleEndian.AppendUint32(body, size)
-		body = append(body, c.Data...)
-		if len(c.Data)%2 == 1 && !c.NoPad {
-			body = append(body, 0)
-		}
+		size += len(c.ID) + 4 + len(c.Data) + c.pad()
 	}
-	out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...)
-	return append(out, body...)
+	out := make([]byte, 0, 8+size)
+	out = append(out, "RIFF"...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(size))
+	out = append(out, "WAVE"...)
+	for _, c := range chunks {
+		out = append(out, c.ID...)
+		n := uint32(len(c.Data))
+		if c.Size != nil {
+			n = *c.Size
+		}
+		out = binary.LittleEndian.AppendUint32(out, n)
+		out = append(out, c.Data...)
+		out = out[:len(out)+c.pad()] // the pad byte, zero
+	}
+	return out
+}
+
+// pad is the number of pad bytes written after the chunk's data.
+func (c Chunk) pad() int {
+	if len(c.Data)%2 == 1 && !c.NoPad {
+		return 1
+	}
+	return 0
+}
+
+// New returns a file of format f whose data chunk holds n bytes of audio,
+// in one allocation: file is the whole file, audio the part of it to fill
+// (zero until then). It refuses an n whose file the 32-bit RIFF size
+// cannot describe (about 4 GiB).
+func New(f Fmt, n int) (file, audio []byte, err error) {
+	head := Build(f.Chunk(), Chunk{ID: "data", Size: U32(uint32(n))})
+	whole := uint64(len(head)) + uint64(n) + uint64(n%2)
+	if n < 0 || uint64(n) > math.MaxUint32 || whole-8 > math.MaxUint32 || whole > math.MaxInt {
+		return nil, nil, fmt.Errorf("wavfile: %d bytes of audio do not fit in a WAV file", n)
+	}
+	file = make([]byte, whole)
+	copy(file, head)
+	binary.LittleEndian.PutUint32(file[4:], uint32(whole-8))
+	return file, file[len(head) : len(head)+n], nil
 }
 
 // File returns a valid file of format f with n bytes of audio.

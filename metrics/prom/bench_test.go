@@ -8,8 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/internal/bench"
-	"github.com/ccfs-go/ccfs/internal/benchratio"
+	"github.com/ccfs-go/ccfs/bench"
+	"github.com/ccfs-go/ccfs/bench/ratio"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 )
 
@@ -25,7 +25,7 @@ func BenchmarkHandlerMetrics(b *testing.B) {
 	with := bench.NewHandlerWith(bench.Discard{}, func(o *ccfs.Options) { o.OnRequest = m.Observe })
 	m.Track(with)
 	without := bench.NewHandlerWith(bench.Discard{}, nil)
-	baseline := benchratio.Baseline{Name: "without"}
+	baseline := ratio.Baseline{Name: "without"}
 	w := &recorder{}
 	b.SetBytes(int64(len(u.WAV)))
 	b.ReportAllocs()

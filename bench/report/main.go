@@ -1,8 +1,8 @@
 // Command report runs the upload benchmarks and prints them as one table,
 // with the ratios the project's targets are stated in:
 //
-//	go run ./internal/bench/report            # sizes, then 64 concurrent clients
-//	go run ./internal/bench/report -concurrent=false
+//	go run ./bench/report            # sizes, then 64 concurrent clients
+//	go run ./bench/report -concurrent=false
 package main
 
 import (
@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/bench"
+	"github.com/ccfs-go/ccfs/bench"
 )
 
 func main() {

@@ -1,8 +1,9 @@
-// Package benchratio lets a benchmark measure a baseline in the same run
+// Package ratio lets a benchmark measure a baseline in the same run
 // and report its own speed as a ratio of it, so that a target such as
 // "at least 0.8× plain HMAC" is checked on the machine at hand rather than
-// against a figure measured elsewhere.
-package benchratio
+// against a figure measured elsewhere. It is part of the project's
+// measuring kit (bench/), for its benchmarks only; not a stable API.
+package ratio
 
 import (
 	"testing"

@@ -1,5 +1,6 @@
 // Package refclient is a client of the CC-FS interfaces written from the
-// auth-v2 specification alone, for tests: it shares no code with package
+// auth-v2 specification alone. It is a test-only kit (hence
+// internal/testkit): no program links it. It shares no code with package
 // auth, signs in each of the ways real clients sign (Variant), and writes
 // its whole request before it reads the answer, as Python's http.client
 // and Java's HttpURLConnection do (Go's http.Client reads while it

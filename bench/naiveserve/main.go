@@ -1,7 +1,7 @@
-// Command naiveserve serves the naive peer (internal/bench.Naive) over
+// Command naiveserve serves the naive peer (bench.Naive) over
 // HTTPS, storing files the careful plain way (bench.Careful: a temporary
 // file beside the target, fsync, rename, directory fsync), for the served
-// benchmarks (internal/bench/served, internal/bench/prompts). Its keys
+// benchmarks (bench/served, bench/prompts). Its keys
 // are those of a ccfs credentials file (-credentials), each for any VDN,
 // or else the benchmarks' access key "bench" with secret "bench-secret".
 package main
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/bench"
+	"github.com/ccfs-go/ccfs/bench"
 )
 
 func main() {

@@ -1,8 +1,9 @@
 // Package servers runs the benchmarks' server processes: "ccfs serve" and
-// the naive peer (internal/bench/naiveserve), each built from this
+// the naive peer (bench/naiveserve), each built from this
 // checkout, serving HTTPS on 127.0.0.1, with its CPU time read from
 // /proc so that the load client, which shares the machine, is not counted.
-// Linux only.
+// Linux only. Part of the project's measuring kit (bench/); not a stable
+// API.
 package servers
 
 import (
@@ -33,7 +34,7 @@ type Binaries struct {
 // build builds both programs into dir.
 func build(dir string) (Binaries, error) {
 	b := Binaries{CCFS: filepath.Join(dir, "ccfs"), Naive: filepath.Join(dir, "naiveserve")}
-	for bin, pkg := range map[string]string{b.CCFS: "./cmd/ccfs", b.Naive: "./internal/bench/naiveserve"} {
+	for bin, pkg := range map[string]string{b.CCFS: "./cmd/ccfs", b.Naive: "./bench/naiveserve"} {
 		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			return b, fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}

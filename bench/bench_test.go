@@ -3,13 +3,13 @@ package bench_test
 import (
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/bench"
+	"github.com/ccfs-go/ccfs/bench"
 )
 
 // BenchmarkUpload runs every implementation at every size on the same
 // signed bodies: Naive (read all, unmarshal, decode), Ceiling (base64
 // decode + HMAC-SHA256 only), Handler (ServeHTTP, discarding store) and
-// HandlerDir (ServeHTTP onto store.Dir). "go run ./internal/bench/report"
+// HandlerDir (ServeHTTP onto store.Dir). "go run ./bench/report"
 // prints them as one table with the ratios.
 func BenchmarkUpload(b *testing.B) {
 	for _, kind := range bench.Kinds {

@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/ccfs-go/ccfs/internal/steps"
+	"github.com/ccfs-go/ccfs/internal/testkit/steps"
 )
 
 func TestReader(t *testing.T) {

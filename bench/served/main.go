@@ -5,7 +5,7 @@
 // server process's CPU time (user and system, /proc/PID/stat) before and
 // after. It prints, per stored upload, the server's CPU milliseconds:
 //
-//	go run ./internal/bench/served [-uploads 240] [-clients 8] [-size 5242880]
+//	go run ./bench/served [-uploads 240] [-clients 8] [-size 5242880]
 //
 // With -perf it also records the ccfs process with perf(1) and prints
 // where its user time goes. Linux only.
@@ -25,7 +25,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/bench/servers"
+	"github.com/ccfs-go/ccfs/bench/servers"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 

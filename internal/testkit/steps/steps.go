@@ -1,6 +1,7 @@
 // Package steps is a reader for tests of streaming code: it hands its
 // bytes out at most n at a time, so that every boundary a stream can have
-// is tried.
+// is tried. It is a test-only kit (hence internal/testkit): no program
+// links it.
 package steps
 
 import "io"

@@ -2,10 +2,10 @@
 // as a chatbot synthesises them on every turn of a call, arriving at fixed
 // rates whatever the server's answers (open loop), over TLS.
 //
-//	go run ./internal/bench/prompts [-rates 50,200,500] [-duration 20s] [-conns 64]
-//	go run ./internal/bench/prompts -smoke     # a few seconds; exits 1 if any upload fails
+//	go run ./bench/prompts [-rates 50,200,500] [-duration 20s] [-conns 64]
+//	go run ./bench/prompts -smoke     # a few seconds; exits 1 if any upload fails
 //
-// It builds "ccfs serve" and the naive peer (internal/bench/naiveserve,
+// It builds "ccfs serve" and the naive peer (bench/naiveserve,
 // which stores the careful plain way: temporary file, fsync, rename,
 // directory fsync), starts both on 127.0.0.1 with their files on the same
 // disk, and first times that disk: a 40 KB write and fsync of a new file,
@@ -42,8 +42,8 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/internal/bench/servers"
-	"github.com/ccfs-go/ccfs/internal/load"
+	"github.com/ccfs-go/ccfs/bench/load"
+	"github.com/ccfs-go/ccfs/bench/servers"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 

@@ -4,6 +4,9 @@
 // requests queued behind it, as a caller waiting on the line would be.
 // A closed loop — each client sending its next request when the last is
 // answered — slows down with the server and hides exactly that.
+//
+// It is part of the project's measuring kit (bench/): the prompts
+// measurement and "ccfs bench" are built on it. Not a stable API.
 package load
 
 import (

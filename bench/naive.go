@@ -9,6 +9,11 @@
 //     payload and HMAC-SHA256 the body, nothing else.
 //
 // The benchmarks live in bench_test.go; report/ prints them as one table.
+//
+// bench and the packages under it (the naive peer's server, the load
+// generator, the report, served and prompts measurements) are the
+// project's measuring kit, not part of the library, and not a stable API.
+// Of them, only load is linked into a program: "ccfs bench".
 package bench
 
 import (
