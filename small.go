@@ -3,7 +3,9 @@ package ccfs
 // The small requests, deleteFile's and downloadFile's: their bodies are
 // JSON objects of at most 16 KiB, read whole, whose signature is checked
 // before a byte of them is interpreted, and which name a path that must
-// lie under a path rule, in a VDN the caller's key owns (paths.go).
+// lie under a path rule, in a VDN the caller's key owns (paths.go). They
+// are parsed by the upload's parser (internal/envelope), so the three
+// interfaces hold their envelopes to one set of rules.
 
 import (
 	"bytes"
@@ -83,104 +85,60 @@ func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Ver
 	return parseSmall(buf, names...)
 }
 
-// parseSmall parses the body of a deleteFile or downloadFile request: one
-// JSON object whose request.version is Version, and whose msgBody may hold
-// the named fields. It returns each field's raw JSON value, nil for one
-// that is absent. As in an upload, unknown fields are skipped, and a
-// repeated request, msgBody, version or named field is refused.
+// parseSmall parses the body of a deleteFile or downloadFile request
+// with the upload's parser, envelope.Parse, so that the three interfaces
+// hold their bodies to one set of rules: one JSON object whose
+// request.version is Version, and whose msgBody may hold the named
+// fields. It returns each field's raw JSON value, nil for one that is
+// absent. Unknown fields are skipped, and a repeated request, msgBody,
+// version or named field is refused. A fault in msgBody is reported
+// after request.version's.
 func parseSmall(body []byte, names ...string) ([]json.RawMessage, error) {
 	if !utf8.Valid(body) {
 		return nil, ErrFormat.with("the format of the request body is incorrect: it is not UTF-8")
 	}
-	top, err := members(body, "request", "msgBody")
+	b, err := envelope.Parse(body, names...)
 	if err != nil {
+		return nil, smallFault(err)
+	}
+	if err := versionError(b.Version, b.HasVersion, b.VersionTooLong); err != nil {
 		return nil, err
 	}
-	var version json.RawMessage
-	if req := top["request"]; !isNull(req) {
-		if req[0] != '{' {
-			return nil, ErrFormat.with("the format of request is incorrect: it is not an object")
-		}
-		fields, err := members(req, "version")
-		if err != nil {
-			return nil, err
-		}
-		version = fields["version"]
-	}
-	if err := checkVersion(version); err != nil {
-		return nil, err
+	if b.Late != nil {
+		return nil, smallFault(b.Late)
 	}
 	out := make([]json.RawMessage, len(names))
-	if msg := top["msgBody"]; !isNull(msg) {
-		if msg[0] != '{' {
-			return nil, ErrFormat.with("the format of msgBody is incorrect: it is not an object")
-		}
-		fields, err := members(msg, names...)
-		if err != nil {
-			return nil, err
-		}
-		for i, n := range names {
-			out[i] = fields[n]
-		}
+	for i := range out {
+		out[i] = b.Fields[i]
 	}
 	return out, nil
 }
 
-// members returns the members of the JSON object raw that are named in
-// known, refusing one given twice.
-func members(raw []byte, known ...string) (map[string]json.RawMessage, error) {
-	bad := func(err error) error {
+// smallFault words envelope.Parse's error as the small interfaces do.
+// A fault of JSON syntax is worded as an upload's.
+func smallFault(err error) error {
+	var e *envelope.Error
+	if !errors.As(err, &e) {
 		return ErrFormat.with("the format of the request body is incorrect: %v", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil {
-		return nil, bad(err)
-	} else if t != json.Delim('{') {
-		return nil, ErrFormat.with("the format of the request body is incorrect: it is not a JSON object")
-	}
-	out := map[string]json.RawMessage{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, bad(err)
+	switch e.Kind {
+	case envelope.NotObject:
+		return ErrFormat.with("the format of the request body is incorrect: it is not a JSON object")
+	case envelope.Trailing:
+		return ErrFormat.with("the format of the request body is incorrect: text after the JSON object")
+	case envelope.Twice:
+		return ErrFormat.with("the format of the request body is incorrect: %q is given twice", e.Key)
+	case envelope.WrongType:
+		want := "an object"
+		if e.Key == "version" {
+			want = "a string"
 		}
-		key, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, bad(err)
-		}
-		for _, k := range known {
-			if key != k {
-				continue
-			}
-			if _, dup := out[key]; dup {
-				return nil, ErrFormat.with("the format of the request body is incorrect: %q is given twice", key)
-			}
-			out[key] = v
-		}
+		return ErrFormat.with("the format of %s is incorrect: it is not %s", e.Key, want)
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, bad(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, ErrFormat.with("the format of the request body is incorrect: text after the JSON object")
-	}
-	return out, nil
+	return ErrFormat.with("the format of the request body is incorrect: %v", e)
 }
 
 func isNull(raw json.RawMessage) bool { return raw == nil || string(raw) == "null" }
-
-// checkVersion checks request.version as an upload's is checked.
-func checkVersion(raw json.RawMessage) error {
-	if isNull(raw) {
-		return versionError("", false, false)
-	}
-	var v string
-	if raw[0] != '"' || json.Unmarshal(raw, &v) != nil {
-		return ErrFormat.with("the format of version is incorrect: it is not a string")
-	}
-	return versionError(v, true, len(v) > envelope.MaxVersionLen)
-}
 
 // stringField reads the string field param: absent or null is "", an
 // error if required; longer than maxLen bytes is refused.
@@ -192,7 +150,12 @@ func stringField(param string, raw json.RawMessage, required bool, maxLen int) (
 		return "", nil
 	}
 	var s string
-	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+	switch {
+	case raw[0] != '"':
+		return "", ErrFormat.with("the format of %s is incorrect: it is not a string", param)
+	case bytes.IndexByte(raw, '\\') < 0:
+		s = string(raw[1 : len(raw)-1]) // checked whole by the envelope's parser
+	case json.Unmarshal(raw, &s) != nil:
 		return "", ErrFormat.with("the format of %s is incorrect: it is not a string", param)
 	}
 	switch {

@@ -13,6 +13,10 @@
 // passed on in runs without a look at each byte: the base64 decoder it
 // feeds (internal/b64) refuses every byte outside its alphabet, line
 // breaks and other control characters included.
+//
+// Parse holds a small body (deleteFile's, downloadFile's), read whole, to
+// the same rules with the same scanner, and hands back the raw values of
+// the msgBody members it is asked for instead of streaming data.
 package envelope
 
 import (
@@ -34,7 +38,32 @@ const MaxVersionLen = 32
 type Error struct {
 	Offset int64
 	Msg    string
+
+	// Kind says which rule the body broke, and Key, for Twice and
+	// WrongType, the member it broke it with (request, msgBody, version,
+	// data, or a member Parse keeps), for a caller that words its answer
+	// itself.
+	Kind Kind
+	Key  string
 }
+
+// A Kind is a rule a body can break.
+type Kind uint8
+
+const (
+	// Syntax: the body is not JSON, ends early, or nests deeper than
+	// MaxDepth.
+	Syntax Kind = iota
+	// NotObject: the body is a JSON value other than an object.
+	NotObject
+	// Trailing: the body goes on after its object.
+	Trailing
+	// Twice: Key is given twice in its object.
+	Twice
+	// WrongType: Key's value is of the wrong type (request and msgBody
+	// are objects, version and data strings).
+	WrongType
+)
 
 // Error says what is wrong and at which byte.
 func (e *Error) Error() string { return fmt.Sprintf("%s (at byte %d)", e.Msg, e.Offset) }
@@ -64,6 +93,7 @@ const (
 	roleMsgBody      // the "msgBody" object
 	roleVersion      // the request.version string
 	roleData         // the msgBody.data string
+	roleKept         // a msgBody member Parse keeps
 	roleKey          // an object key
 )
 
@@ -111,12 +141,25 @@ type Scanner struct {
 	hasVersion     bool
 	hasData        bool
 	dataLen        int64
+	dataRune       [utf8.UTFMax]byte // one character of data, for Data
+
+	// Parse's: the msgBody members kept (when small), where each one's
+	// value lies in the body, which one is being read, and the first
+	// fault inside msgBody.
+	small bool
+	keep  []string
+	spans [MaxFields]span
+	kept  int
+	late  *Error
 }
+
+// span is where a kept value lies in the body: end is 0 until it is read.
+type span struct{ start, end int64 }
 
 type frame struct {
 	array bool
 	role  role
-	seen  uint8 // special keys seen in this object
+	seen  uint16 // special keys seen in this object
 }
 
 const (
@@ -124,6 +167,7 @@ const (
 	seenMsgBody
 	seenVersion
 	seenData
+	seenKept // the first kept member; the others follow it
 )
 
 // Version returns request.version and whether it was present (as a string,
@@ -155,8 +199,22 @@ func (s *Scanner) Close() error {
 }
 
 func (s *Scanner) fail(msg string, args ...any) {
+	s.failAs(Syntax, "", msg, args...)
+}
+
+func (s *Scanner) failAs(kind Kind, key, msg string, args ...any) {
 	if s.err == nil {
-		s.err = &Error{Offset: s.off, Msg: fmt.Sprintf(msg, args...)}
+		s.err = &Error{Offset: s.off, Msg: fmt.Sprintf(msg, args...), Kind: kind, Key: key}
+	}
+}
+
+// failInMsgBody fails for a fault inside msgBody: at once, or when
+// small, later (Parse's Late), letting the scan go on.
+func (s *Scanner) failInMsgBody(kind Kind, key, msg string, args ...any) {
+	if !s.small {
+		s.failAs(kind, key, msg, args...)
+	} else if s.late == nil {
+		s.late = &Error{Offset: s.off, Msg: fmt.Sprintf(msg, args...), Kind: kind, Key: key}
 	}
 }
 
@@ -221,6 +279,7 @@ func (s *Scanner) step(c byte) {
 	case stNumber:
 		if !s.numberByte(c) {
 			s.state = stAfter
+			s.endKept(s.off)
 			s.step(c)
 		}
 	case stLiteral:
@@ -230,6 +289,7 @@ func (s *Scanner) step(c byte) {
 		}
 		if s.litN++; s.litN == len(s.lit) {
 			s.state = stAfter
+			s.endKept(s.off + 1)
 		}
 	case stValue, stValueOrEnd:
 		switch {
@@ -278,8 +338,16 @@ func (s *Scanner) step(c byte) {
 		}
 	case stDone:
 		if !isSpace(c) {
-			s.fail("data after the end of the JSON object")
+			s.failAs(Trailing, "", "data after the end of the JSON object")
 		}
+	}
+}
+
+// endKept notes that the value being read ends before end, if it is a
+// kept one.
+func (s *Scanner) endKept(end int64) {
+	if s.role == roleKept {
+		s.spans[s.kept].end = end
 	}
 }
 
@@ -287,14 +355,25 @@ func (s *Scanner) step(c byte) {
 func (s *Scanner) value(c byte) {
 	r := s.role
 	if s.depth == 0 && c != '{' {
-		s.fail("the body is not a JSON object")
+		s.failAs(NotObject, "", "the body is not a JSON object")
 		return
 	}
 	want := wantFor(r)
+	if want != "" && r == roleMsgBody && c != 'n' && c != '{' {
+		// Scanned on as any value, msgBody keeps nothing.
+		s.failInMsgBody(WrongType, "msgBody", "msgBody must be %s", want)
+		if s.err != nil {
+			return
+		}
+		r, s.role, want = roleOther, roleOther, ""
+	}
+	if r == roleKept {
+		s.spans[s.kept].start = s.off
+	}
 	switch c {
 	case '{', '[':
 		if want != "" && (c == '[' || want != "an object") {
-			s.fail("%s must be %s", roleName(r), want)
+			s.wrongType(r, want)
 			return
 		}
 		if s.depth == MaxDepth {
@@ -313,7 +392,7 @@ func (s *Scanner) value(c byte) {
 		}
 	case '"':
 		if want != "" && want != "a string" {
-			s.fail("%s must be %s", roleName(r), want)
+			s.wrongType(r, want)
 			return
 		}
 		switch r {
@@ -328,7 +407,7 @@ func (s *Scanner) value(c byte) {
 		s.state, s.lit, s.litN = stLiteral, "null", 1
 	case 't', 'f':
 		if want != "" {
-			s.fail("%s must be %s", roleName(r), want)
+			s.wrongType(r, want)
 			return
 		}
 		s.state, s.lit, s.litN = stLiteral, "false", 1
@@ -337,7 +416,7 @@ func (s *Scanner) value(c byte) {
 		}
 	default:
 		if want != "" {
-			s.fail("%s must be %s", roleName(r), want)
+			s.wrongType(r, want)
 			return
 		}
 		if c == '-' || '0' <= c && c <= '9' {
@@ -367,6 +446,10 @@ func wantFor(r role) string {
 	return ""
 }
 
+func (s *Scanner) wrongType(r role, want string) {
+	s.failAs(WrongType, roleName(r), "%s must be %s", roleName(r), want)
+}
+
 func roleName(r role) string {
 	switch r {
 	case roleRequest:
@@ -383,6 +466,9 @@ func roleName(r role) string {
 
 func (s *Scanner) pop() {
 	s.depth--
+	if s.stack[s.depth].role == roleKept {
+		s.spans[s.kept].end = s.off + 1
+	}
 	if s.depth == 0 {
 		s.state = stDone
 	} else {
@@ -532,18 +618,20 @@ func (s *Scanner) stringRune(r rune) {
 		s.hiSurr = 0
 		s.stringRune(utf8.RuneError)
 	}
-	var b [utf8.UTFMax]byte
-	enc := b[:utf8.EncodeRune(b[:], r)]
+	n := utf8.RuneLen(r)
+	if n < 0 {
+		r, n = utf8.RuneError, len(string(utf8.RuneError))
+	}
 	switch s.role {
 	case roleKey:
-		if s.keyN >= 0 && s.keyN+len(enc) <= len(s.key) {
-			s.keyN += copy(s.key[s.keyN:], enc)
+		if s.keyN >= 0 && s.keyN+n <= len(s.key) {
+			s.keyN += utf8.EncodeRune(s.key[s.keyN:], r)
 		} else {
 			s.keyN = -1
 		}
 	case roleVersion:
-		if s.versionN+len(enc) <= len(s.version) {
-			s.versionN += copy(s.version[s.versionN:], enc)
+		if s.versionN+n <= len(s.version) {
+			s.versionN += utf8.EncodeRune(s.version[s.versionN:], r)
 		} else {
 			s.versionTooLong = true
 		}
@@ -552,7 +640,7 @@ func (s *Scanner) stringRune(r rune) {
 			s.fail("a line break inside data")
 			return
 		}
-		s.emit(enc)
+		s.emit(s.dataRune[:utf8.EncodeRune(s.dataRune[:], r)])
 	}
 }
 
@@ -563,29 +651,41 @@ func (s *Scanner) endString() {
 	}
 	if s.role != roleKey {
 		s.state = stAfter
+		s.endKept(s.off + 1)
 		return
 	}
 	s.state = stColon
 	top := &s.stack[s.depth-1]
-	key := ""
+	var key []byte // compared as string(key), which does not copy it
 	if s.keyN >= 0 {
-		key = string(s.key[:s.keyN])
+		key = s.key[:s.keyN]
 	}
-	var bit uint8
+	var bit uint16
 	s.pending = roleOther
 	switch {
-	case top.role == roleTop && key == "request":
+	case top.role == roleTop && string(key) == "request":
 		bit, s.pending = seenRequest, roleRequest
-	case top.role == roleTop && key == "msgBody":
+	case top.role == roleTop && string(key) == "msgBody":
 		bit, s.pending = seenMsgBody, roleMsgBody
-	case top.role == roleRequest && key == "version":
+	case top.role == roleRequest && string(key) == "version":
 		bit, s.pending = seenVersion, roleVersion
-	case top.role == roleMsgBody && key == "data":
+	case top.role == roleMsgBody && s.small:
+		for i, k := range s.keep {
+			if string(key) == k {
+				bit, s.pending, s.kept = seenKept<<i, roleKept, i
+				break
+			}
+		}
+	case top.role == roleMsgBody && string(key) == "data":
 		bit, s.pending = seenData, roleData
 	}
-	if top.seen&bit != 0 {
-		s.fail("the key %q appears twice", key)
-		return
+	switch {
+	case top.seen&bit == 0:
+		top.seen |= bit
+	case s.pending == roleKept:
+		s.failInMsgBody(Twice, string(key), "the key %q appears twice", key)
+		s.pending = roleOther // the first one is kept
+	default:
+		s.failAs(Twice, string(key), "the key %q appears twice", key)
 	}
-	top.seen |= bit
 }
