@@ -2,8 +2,9 @@ package ccfs_test
 
 // The harness the handler's tests share: an env (a handler on a store the
 // test can swap, a clock it moves, the log and the last Event), requests
-// signed as a client would, the files every sibling-interface test starts
-// with, and a store.Dir in a temporary directory.
+// signed as a client would, the files every test of the small interfaces
+// (deleteFile, downloadFile) starts with, and a store.Dir in a temporary
+// directory.
 
 import (
 	"bytes"
@@ -221,7 +222,7 @@ func (e *env) send(r req) *http.Response {
 	return resp
 }
 
-// The files every sibling-interface test starts with: two of the test
+// The files every test of the small interfaces starts with: two of the test
 // key's VDN 53, one of VDN 99 (another tenant's), and a recording.
 var (
 	prompt53    = "3rdfile/53/thirdvoicebotfile/aaaaaaaa_1.wav"
@@ -259,8 +260,8 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// siblingCase is one request to deleteFile or downloadFile.
-type siblingCase struct {
+// smallCase is one request to deleteFile or downloadFile.
+type smallCase struct {
 	name   string
 	r      req
 	status int
@@ -272,10 +273,10 @@ type siblingCase struct {
 
 // commonCases are the cases both interfaces answer alike, given a valid
 // msgBody for the interface.
-func commonCases(path, valid string) []siblingCase {
+func commonCases(path, valid string) []smallCase {
 	ok := deleteBody(valid)
 	short := time.Minute
-	return []siblingCase{
+	return []smallCase{
 		{name: "GET", r: req{method: "GET", path: path, body: ok}, status: 405, code: ccfs.ErrMethod.Code()},
 		{name: "no Content-Type", r: req{path: path, body: ok, edit: func(r *http.Request) { r.Header.Del("Content-Type") }}, status: 200, code: ccfs.ErrNull.Code()},
 		{name: "text/plain", r: req{path: path, body: ok, contentType: "text/plain"}, status: 200, code: ccfs.ErrFormat.Code()},
@@ -311,9 +312,9 @@ func commonCases(path, valid string) []siblingCase {
 	}
 }
 
-// runSiblingCases runs each case on a fresh handler over a seeded store,
+// runSmallCases runs each case on a fresh handler over a seeded store,
 // and checks its answer and what is left in the store.
-func runSiblingCases(t *testing.T, cases []siblingCase) {
+func runSmallCases(t *testing.T, cases []smallCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
