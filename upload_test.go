@@ -1,20 +1,18 @@
 package ccfs_test
 
+// uploadFile (upload.go): what it stores, what it answers, and what a
+// failing or misbehaving store leaves behind.
+
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
@@ -40,30 +38,6 @@ func TestUploadSuccess(t *testing.T) {
 	if e.event.Code != "0" || e.event.AccessKey != testAK || e.event.VDN != 53 || e.event.FileBytes != int64(len(validWAV)) ||
 		e.event.Interface != ccfs.InterfaceUpload || e.event.FileName != resp.ResultData.FileName {
 		t.Fatalf("event %+v", e.event)
-	}
-}
-
-// TestResponseShape checks the JSON exactly: key order, no locationId
-// outside a pool, no resultData on failure.
-func TestResponseShape(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.RootPrefix = "" })
-	b := body(b64(validWAV))
-	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
-	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
-	resp, err := e.srv.Client().Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	re := regexp.MustCompile(`^\{"resultCode":"0","resultDesc":"success","resultData":\{"fileName":"/3rdfile/53/thirdvoicebotfile/[A-Za-z0-9]{8}_\d{13}\.wav"\}\}$`)
-	if !re.Match(raw) {
-		t.Fatalf("response %s", raw)
-	}
-	_, fail, _ := e.do(req{body: body("")})
-	if out, _ := json.Marshal(fail); !regexp.MustCompile(`^\{"resultCode":"0300002","resultDesc":"[^"]+"\}$`).Match(out) {
-		t.Fatalf("failure %s", out)
 	}
 }
 
@@ -165,77 +139,6 @@ func TestResultCodes(t *testing.T) {
 	}
 }
 
-func TestReplayRefused(t *testing.T) {
-	e := newEnv(t, nil)
-	b := body(b64(validWAV))
-	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
-	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
-	for i, want := range []string{"0", ccfs.ErrReplay.Code()} {
-		r := hr.Clone(context.Background())
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		resp, err := e.srv.Client().Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out ccfs.Response
-		json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if out.ResultCode != want {
-			t.Fatalf("attempt %d: %+v", i+1, out)
-		}
-	}
-	if len(e.mem.Names()) != 1 {
-		t.Fatalf("stored %v", e.mem.Names())
-	}
-}
-
-func TestRateLimitAndBusy(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.RatePerKey, o.Burst = rate.Every(time.Hour), 2 })
-	for i, want := range []string{"0", "0", ccfs.ErrRateLimited.Code()} {
-		_, resp, h := e.do(req{body: body(b64(validWAV))})
-		if resp.ResultCode != want {
-			t.Fatalf("upload %d: %+v", i+1, resp)
-		}
-		if want == ccfs.ErrRateLimited.Code() && h.Get("Retry-After") == "" {
-			t.Fatal("no Retry-After")
-		}
-	}
-	// Another key has its own bucket.
-	_, resp, _ := e.do(req{ak: "other", sk: "sk-other", query: "vdnId=99", body: body(b64(validWAV))})
-	if resp.ResultCode != "0" {
-		t.Fatalf("other key: %+v", resp)
-	}
-
-	block := make(chan struct{})
-	started := make(chan struct{})
-	e = newEnv(t, func(o *ccfs.Options) { o.MaxInFlight = 1 })
-	e.st = blockingStore{e.mem, started, block}
-	done := make(chan ccfs.Response)
-	go func() { _, r, _ := e.do(req{body: body(b64(validWAV))}); done <- r }()
-	<-started
-	_, resp, h := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != ccfs.ErrBusy.Code() || h.Get("Retry-After") != "1" {
-		t.Fatalf("second upload while one is in flight: %+v", resp)
-	}
-	close(block)
-	if r := <-done; r.ResultCode != "0" {
-		t.Fatalf("first upload: %+v", r)
-	}
-}
-
-type blockingStore struct {
-	store.Store
-	started chan struct{}
-	block   chan struct{}
-}
-
-func (b blockingStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
-	close(b.started)
-	<-b.block
-	return b.Store.Put(ctx, name, r, size)
-}
-
 // failingStore reads some bytes then fails; it must leave nothing behind.
 type failingStore struct {
 	*store.Memory
@@ -318,70 +221,6 @@ func TestClientDisconnect(t *testing.T) {
 	}
 }
 
-func TestLogsHoldNoSecrets(t *testing.T) {
-	e := newEnv(t, nil)
-	e.do(req{body: body(b64(validWAV))})
-	e.do(req{body: body(b64(validWAV)), sk: "nope", ak: testAK})
-	e.do(req{body: body("UklGRg")})
-	logs := e.logs.String()
-	if strings.Count(logs, "\n") != 3 {
-		t.Fatalf("want one line per request:\n%s", logs)
-	}
-	for _, secret := range []string{testSK, "nope", b64(validWAV)[:40], "auth-v2/"} {
-		if strings.Contains(logs, secret) {
-			t.Fatalf("logs contain %q", secret)
-		}
-	}
-}
-
-func TestNewHandlerRefusesBadOptions(t *testing.T) {
-	creds, _ := auth.NewStatic()
-	mem := store.NewMemory()
-	for name, o := range map[string]ccfs.Options{
-		"no credentials": {Store: mem},
-		"no store":       {Credentials: creds},
-		"bad rule":       {Credentials: creds, Store: mem, PathRule: "/a/../b"},
-		"negative size":  {Credentials: creds, Store: mem, MaxFileMB: -1},
-		"bad root":       {Credentials: creds, Store: mem, RootPrefix: "Y:/"},
-		"bad codec":      {Credentials: creds, Store: mem, Codecs: []wavcheck.Codec{42}},
-		"negative rate":  {Credentials: creds, Store: mem, RatePerKey: -1},
-		"bad window":     {Credentials: creds, Store: mem, Window: -time.Second},
-	} {
-		if _, err := ccfs.NewHandler(o); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-}
-
-func TestErrorsIs(t *testing.T) {
-	err := error(ccfs.ErrFormat)
-	if !errors.Is(err, ccfs.ErrFormat) || errors.Is(err, ccfs.ErrNull) {
-		t.Fatal("errors.Is by code")
-	}
-	seen := map[string]bool{}
-	for _, c := range ccfs.ResultCodes() {
-		if seen[c.Code()] || !regexp.MustCompile(`^03000\d\d$`).MatchString(c.Code()) {
-			t.Fatalf("code %s", c.Code())
-		}
-		seen[c.Code()] = true
-	}
-}
-
-// TestResultCodesDocumented keeps the table of docs/result-codes.md in step
-// with the code.
-func TestResultCodesDocumented(t *testing.T) {
-	readme, err := os.ReadFile("docs/result-codes.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range ccfs.ResultCodes() {
-		row := fmt.Sprintf("| %s | %d | ", c.Code(), c.Status())
-		if !bytes.Contains(readme, []byte(row)) {
-			t.Errorf("docs/result-codes.md has no row %q", row)
-		}
-	}
-}
-
 // lazyStore breaks the contract: it keeps a prefix and says yes without
 // reading to EOF.
 type lazyStore struct{ *store.Memory }
@@ -418,53 +257,6 @@ func TestPoolLocationIDs(t *testing.T) {
 	for _, m := range []*store.Memory{a, b} {
 		if got, _ := m.Get(name); !bytes.Equal(got, validWAV) {
 			t.Fatal("a location lacks the file")
-		}
-	}
-}
-
-type downReplay struct{}
-
-func (downReplay) Add(context.Context, auth.ReplayEntry) error {
-	return fmt.Errorf("%w: redis: connection refused", auth.ErrReplayUnavailable)
-}
-
-// TestReplayCacheDown: the upload is refused (fail closed) with 0300017,
-// the cause goes to the log, and nothing is stored.
-func TestReplayCacheDown(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.Replay = downReplay{} })
-	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultCode != ccfs.ErrReplayUnavailable.Code() || strings.Contains(resp.ResultDesc, "redis") {
-		t.Fatalf("%+v", resp)
-	}
-	if len(e.mem.Names()) != 0 || !strings.Contains(e.logs.String(), "connection refused") {
-		t.Fatal("stored, or the cause is not logged")
-	}
-}
-
-// TestRequestID: the balancer's X-Request-ID is kept when usable, made
-// otherwise, and the same ID is in the answer's header, the Event and
-// the log line.
-func TestRequestID(t *testing.T) {
-	e := newEnv(t, nil)
-	for _, tt := range []struct{ sent, want string }{
-		{"lb-7f3a9c:42", "lb-7f3a9c:42"},
-		{"", ""},
-		{strings.Repeat("a", 129), ""},
-		{"two words", ""},
-		{"quote\"d", ""},
-		{"ünicode", ""},
-	} {
-		_, _, hdr := e.do(req{body: body(b64(validWAV)), edit: func(r *http.Request) {
-			if tt.sent != "" {
-				r.Header.Set("X-Request-ID", tt.sent)
-			}
-		}})
-		got := hdr.Get("X-Request-ID")
-		if tt.want != "" && got != tt.want || tt.want == "" && !regexp.MustCompile(`^[A-Z2-7]{26}$`).MatchString(got) {
-			t.Errorf("sent %q: answer's X-Request-ID %q", tt.sent, got)
-		}
-		if e.event.RequestID != got || !strings.Contains(e.logs.String(), `"requestId":"`+got+`"`) {
-			t.Errorf("sent %q: Event %q, or not in the log", tt.sent, e.event.RequestID)
 		}
 	}
 }
