@@ -9,13 +9,17 @@ package ccfs_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,6 +182,18 @@ func (e *env) do(r req) (int, ccfs.Response, http.Header) {
 // body.
 func (e *env) send(r req) *http.Response {
 	e.t.Helper()
+	hr := e.request(r)
+	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
+	resp, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// request builds r for e's server and signs it, as send sends it.
+func (e *env) request(r req) *http.Request {
+	e.t.Helper()
 	if r.method == "" {
 		r.method = "POST"
 	}
@@ -214,12 +230,7 @@ func (e *env) send(r req) *http.Response {
 	if r.edit != nil {
 		r.edit(hr)
 	}
-	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
-	resp, err := e.srv.Client().Do(hr)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp
+	return hr
 }
 
 // The files every test of the small interfaces starts with: two of the test
@@ -336,21 +347,12 @@ func runSmallCases(t *testing.T, cases []smallCase) {
 			}
 			for _, n := range seeded {
 				_, ok := e.mem.Get(n)
-				if want := !contains(c.gone, n); ok != want {
+				if want := !slices.Contains(c.gone, n); ok != want {
 					t.Errorf("%s: there %v, want %v", n, ok, want)
 				}
 			}
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func clipBytes(b []byte) string {
@@ -365,10 +367,54 @@ func clipBytes(b []byte) string {
 func newDirStore(t testing.TB) (*store.Dir, string) {
 	t.Helper()
 	root := t.TempDir()
-	d, err := store.NewDir(root)
+	return dirStoreIn(t, root), root
+}
+
+// dirStoreIn returns a store.Dir in dir, closed when the test ends.
+func dirStoreIn(t testing.TB, dir string) *store.Dir {
+	t.Helper()
+	d, err := store.NewDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return d, root
+	return d
+}
+
+// dial opens a connection to srv, over TLS if it is the TLS one, with a
+// 30 s deadline, and returns it with srv's host.
+func dial(t *testing.T, srv *httptest.Server) (net.Conn, string) {
+	t.Helper()
+	u, _ := url.Parse(srv.URL)
+	var (
+		conn net.Conn
+		err  error
+	)
+	if u.Scheme == "https" {
+		conn, err = tls.Dial("tcp", u.Host, &tls.Config{InsecureSkipVerify: true})
+	} else {
+		conn, err = net.Dial("tcp", u.Host)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return conn, u.Host
+}
+
+// waitFor waits up to 5 s for ok to hold, and fails the test, saying what
+// it waited for, if it does not.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	waitUntil(t, 5*time.Second, what, ok)
+}
+
+// waitUntil is waitFor with a wait of d.
+func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }

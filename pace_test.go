@@ -100,12 +100,8 @@ func TestStalledDownloadsFreeTheirSlots(t *testing.T) {
 func expectStallCutOff(t *testing.T, e *env, what string) {
 	t.Helper()
 	raw := signedRaw(e, body(b64(validWAV)))
-	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, _ := dial(t, e.srv)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	start := time.Now()
 	conn.Write(raw[:len(raw)-500]) // and then nothing
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

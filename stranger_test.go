@@ -203,12 +203,8 @@ func TestReplayAfterTheWindow(t *testing.T) {
 	head, rest := raw[:len(raw)-200], raw[len(raw)-200:]
 	var conns []net.Conn
 	for range copies {
-		conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn, _ := dial(t, e.srv)
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		conn.Write(head)
 		conns = append(conns, conn)
 	}
