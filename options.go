@@ -36,12 +36,23 @@ const (
 	DefaultMaxDraining = 64
 )
 
-// Options configures NewHandler. The fields come in groups, each under
-// a heading comment. A zero field means its default, which each field
-// states. A feature that can be turned off says how, under "Off:": an
-// optional part (Quota, OnRequest) is off while nil; a limit is off at
-// its unlimited value, which is rate.Inf for RatePerKey and a negative
-// MinBodyRate (zero already means the default).
+// Options configures NewHandler. Its fields come in groups, each under a
+// heading comment in the source:
+//
+//   - required: Credentials, Store
+//   - paths: PathRule, DownloadPathRule, RootPrefix
+//   - files: MaxFileMB, Codecs
+//   - signing: Window, SignedHeaders, TerseSignatureErrors, Replay
+//   - limits: RatePerKey, Burst, MaxInFlight, MaxInFlightPerKey
+//   - slow clients: MinBodyRate, BodyRateGrace, MaxDraining
+//   - quotas: Quota and Usage, which go together, and Fence
+//   - hooks: Logger, Now, OnRequest
+//
+// A zero field means its default, which each field states. A feature that
+// can be turned off says how, under "Off:": an optional part (Quota,
+// OnRequest) is off while nil; a limit is off at its unlimited value,
+// which is rate.Inf for RatePerKey and a negative MinBodyRate (zero
+// already means the default).
 type Options struct {
 	// Required.
 
@@ -162,8 +173,9 @@ type Options struct {
 	// never drained. Zero: DefaultMaxDraining (64). Negative is refused.
 	MaxDraining int
 
-	// Quotas: Quota and Usage go together; "Quotas" in docs/mounting.md
-	// says how a claim works, what each needs, and how servers share them.
+	// Quotas: Quota and Usage go together; the section "Quotas" of
+	// docs/mounting.md says how a claim works, what each needs, and how
+	// servers share them.
 
 	// Quota keeps the prompts each VDN uploads within a limit in bytes
 	// and, optionally, files: fixed limits (quota.ParseLimits reads
@@ -172,13 +184,15 @@ type Options struct {
 	// with ErrQuota, and nothing of it is kept; deleteFile gives the space
 	// back. It needs Usage, a PathRule with %VDNNO%, and, where files can
 	// be deleted, a store that stats or opens them; NewHandler refuses it
-	// without. Off: nil (no quotas; Usage is then unused).
+	// without. When a size is claimed and given back, and how servers
+	// share a ledger: the section "Quotas" of docs/mounting.md. Off: nil
+	// (no quotas; Usage is then unused).
 	Quota quota.Source
 
 	// Usage counts what each VDN keeps, for Quota, loaded from the store
 	// with quota.Load before the handler serves: a quota.Memory for one
 	// server, a ledger several servers share (redisquota) for more.
-	// Required with Quota; zero (nil) otherwise.
+	// Required with Quota; unused without it.
 	Usage quota.Ledger
 
 	// Fence lets one remover of a file act at a time, and its size be
