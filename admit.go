@@ -163,8 +163,8 @@ func (k *keyLimits) init(limit rate.Limit, burst int) {
 	}
 }
 
-// ready reports whether ak may start an upload now, or how long until it
-// may. It changes nothing.
+// ready reports whether ak may start a request (of any interface) now,
+// or how long until it may. It changes nothing.
 func (k *keyLimits) ready(ak string, now time.Time) (time.Duration, bool) {
 	if k.limit == rate.Inf {
 		return 0, true
@@ -182,8 +182,8 @@ func (k *keyLimits) ready(ak string, now time.Time) (time.Duration, bool) {
 	return time.Duration((1 - tokens) / float64(k.limit) * float64(time.Second)), false
 }
 
-// charge takes a token from ak's bucket, going into debt if uploads that
-// were ready at the same time took the last one.
+// charge takes a token from ak's bucket, going into debt if requests
+// that were ready at the same time took the last one.
 func (k *keyLimits) charge(ak string, now time.Time) {
 	if k.limit == rate.Inf {
 		return
@@ -207,8 +207,8 @@ func (k *keyLimits) charge(ak string, now time.Time) {
 	l.ReserveN(now, 1)
 }
 
-// keySlots counts the uploads in progress of each access key, up to a
-// limit. A key is in the map only while it has one.
+// keySlots counts the requests in progress of each access key (uploads,
+// deletes and downloads together), up to a limit. A key is in the map only while it has one.
 type keySlots struct {
 	mu    sync.Mutex
 	limit int

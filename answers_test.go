@@ -81,7 +81,7 @@ func TestAnswersNameTheVDNAndThePath(t *testing.T) {
 // body, the rate limit, a wrong method or path — and it is the one the
 // Event and the log line carry.
 func TestRequestIDOnEveryAnswer(t *testing.T) {
-	var cases []siblingCase
+	var cases []smallCase
 	for _, p := range []struct{ path, valid string }{
 		{ccfs.DeletePath, `{"fileName":"Y:/` + prompt53 + `"}`},
 		{ccfs.DownloadPath, `{"filePath":"Y:/` + recording53 + `"}`},
@@ -93,13 +93,13 @@ func TestRequestIDOnEveryAnswer(t *testing.T) {
 	}
 	wav := body(b64(validWAV))
 	cases = append(cases,
-		siblingCase{name: "upload", r: req{body: wav}, code: "0"},
-		siblingCase{name: "upload, bad vdnId", r: req{query: "vdnId=x", body: wav}, code: ccfs.ErrFormat.Code()},
-		siblingCase{name: "upload, wrong secret", r: req{body: wav, ak: testAK, sk: "wrong"}, code: ccfs.ErrAuth.Code()},
-		siblingCase{name: "upload, unknown key", r: req{body: wav, ak: "nobody", sk: "x"}, code: ccfs.ErrAuth.Code()},
-		siblingCase{name: "upload, signed too long ago", r: req{body: wav, signedAt: t0.Add(-time.Hour)}, code: ccfs.ErrTimestamp.Code()},
-		siblingCase{name: "upload, GET", r: req{method: "GET"}, code: ccfs.ErrMethod.Code()},
-		siblingCase{name: "no such interface", r: req{path: "/CCFS/resource/ccfs/ivr/nothing", body: wav}, code: ccfs.ErrNotFound.Code()},
+		smallCase{name: "upload", r: req{body: wav}, code: "0"},
+		smallCase{name: "upload, bad vdnId", r: req{query: "vdnId=x", body: wav}, code: ccfs.ErrFormat.Code()},
+		smallCase{name: "upload, wrong secret", r: req{body: wav, ak: testAK, sk: "wrong"}, code: ccfs.ErrAuth.Code()},
+		smallCase{name: "upload, unknown key", r: req{body: wav, ak: "nobody", sk: "x"}, code: ccfs.ErrAuth.Code()},
+		smallCase{name: "upload, signed too long ago", r: req{body: wav, signedAt: t0.Add(-time.Hour)}, code: ccfs.ErrTimestamp.Code()},
+		smallCase{name: "upload, GET", r: req{method: "GET"}, code: ccfs.ErrMethod.Code()},
+		smallCase{name: "no such interface", r: req{path: "/CCFS/resource/ccfs/ivr/nothing", body: wav}, code: ccfs.ErrNotFound.Code()},
 	)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,12 @@
 package ccfs_test
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/ccfs-go/ccfs"
@@ -37,5 +42,34 @@ func TestResultCodeLiterals(t *testing.T) {
 	}
 	if ccfs.SuccessCode != "0" {
 		t.Errorf("SuccessCode %q", ccfs.SuccessCode)
+	}
+}
+
+func TestErrorsIs(t *testing.T) {
+	err := error(ccfs.ErrFormat)
+	if !errors.Is(err, ccfs.ErrFormat) || errors.Is(err, ccfs.ErrNull) {
+		t.Fatal("errors.Is by code")
+	}
+	seen := map[string]bool{}
+	for _, c := range ccfs.ResultCodes() {
+		if seen[c.Code()] || !regexp.MustCompile(`^03000\d\d$`).MatchString(c.Code()) {
+			t.Fatalf("code %s", c.Code())
+		}
+		seen[c.Code()] = true
+	}
+}
+
+// TestResultCodesDocumented keeps the table of docs/result-codes.md in step
+// with the code.
+func TestResultCodesDocumented(t *testing.T) {
+	readme, err := os.ReadFile("docs/result-codes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ccfs.ResultCodes() {
+		row := fmt.Sprintf("| %s | %d | ", c.Code(), c.Status())
+		if !bytes.Contains(readme, []byte(row)) {
+			t.Errorf("docs/result-codes.md has no row %q", row)
+		}
 	}
 }

@@ -14,10 +14,10 @@ import (
 
 // TestDeleteTable is deleteFile's hostile-input table.
 func TestDeleteTable(t *testing.T) {
-	del := func(name string, msgBody string, status int, code string, gone ...string) siblingCase {
-		return siblingCase{name: name, r: req{path: ccfs.DeletePath, body: deleteBody(msgBody)}, status: status, code: code, gone: gone}
+	del := func(name string, msgBody string, status int, code string, gone ...string) smallCase {
+		return smallCase{name: name, r: req{path: ccfs.DeletePath, body: deleteBody(msgBody)}, status: status, code: code, gone: gone}
 	}
-	file := func(name, fileName string, status int, code string, gone ...string) siblingCase {
+	file := func(name, fileName string, status int, code string, gone ...string) smallCase {
 		return del(name, `{"fileName":`+jsonString(fileName)+`}`, status, code, gone...)
 	}
 	cases := commonCases(ccfs.DeletePath, `{"fileName":"Y:/`+prompt53+`"}`)
@@ -68,7 +68,7 @@ func TestDeleteTable(t *testing.T) {
 		file("VDN too large", "Y:/3rdfile/4294967349/thirdvoicebotfile/aaaaaaaa_1.wav", 200, ccfs.ErrFormat.Code()),
 		file("a full-width slash", "Y:/3rdfile/53/thirdvoicebotfile／aaaaaaaa_1.wav", 200, ccfs.ErrFormat.Code()),
 	)
-	runSiblingCases(t, cases)
+	runSmallCases(t, cases)
 }
 
 // TestDeleteReplay: a deleteFile request cannot be sent twice.
@@ -173,9 +173,9 @@ func TestDeleteWithALocationDown(t *testing.T) {
 	}
 }
 
-// TestSiblingsNeedTheirCapability: a store that can neither remove nor
+// TestSmallInterfacesNeedTheirCapability: a store that can neither remove nor
 // open files is offered neither interface.
-func TestSiblingsNeedTheirCapability(t *testing.T) {
+func TestSmallInterfacesNeedTheirCapability(t *testing.T) {
 	e := newEnv(t, func(o *ccfs.Options) { o.Store = putOnly{store.NewMemory()} })
 	for _, path := range []string{ccfs.DeletePath, ccfs.DownloadPath} {
 		status, resp, _ := e.do(req{path: path, body: deleteBody(`{"fileName":"Y:/` + prompt53 + `"}`)})

@@ -18,11 +18,11 @@ import (
 
 // TestDownloadTable is downloadFile's hostile-input table.
 func TestDownloadTable(t *testing.T) {
-	get := func(name, filePath, mode string, status int, code string) siblingCase {
-		return siblingCase{name: name, r: req{path: ccfs.DownloadPath, body: downloadBody(filePath, mode)}, status: status, code: code}
+	get := func(name, filePath, mode string, status int, code string) smallCase {
+		return smallCase{name: name, r: req{path: ccfs.DownloadPath, body: downloadBody(filePath, mode)}, status: status, code: code}
 	}
-	raw := func(name, msgBody string, status int, code string) siblingCase {
-		return siblingCase{name: name, r: req{path: ccfs.DownloadPath, body: deleteBody(msgBody)}, status: status, code: code}
+	raw := func(name, msgBody string, status int, code string) smallCase {
+		return smallCase{name: name, r: req{path: ccfs.DownloadPath, body: deleteBody(msgBody)}, status: status, code: code}
 	}
 	cases := commonCases(ccfs.DownloadPath, `{"filePath":"Y:/`+recording53+`"}`)
 	cases = append(cases,
@@ -73,7 +73,7 @@ func TestDownloadTable(t *testing.T) {
 		get("a NUL byte", "Y:/"+recording53+"\x00", "", 200, ccfs.ErrFormat.Code()),
 		get("VDN with a leading zero", "Y:/voice/053/IVRrecordFile/20261125/call-1.wav", "", 200, ccfs.ErrFormat.Code()),
 	)
-	runSiblingCases(t, cases)
+	runSmallCases(t, cases)
 }
 
 // TestDownloadServesTheFile checks the headers and bytes of a download,

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -152,6 +153,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log(r.Context(), ev)
 }
 
+// Event describes one finished request, for Options.OnRequest.
+type Event struct {
+	// Interface is InterfaceUpload, InterfaceDelete or InterfaceDownload;
+	// "" for a request to no interface (a 404).
+	Interface string
+	// RequestID identifies the request in the log line and the
+	// X-Request-ID response header: the balancer's X-Request-ID if it set
+	// a usable one, else one made here.
+	RequestID string
+	// AccessKey is the key the request names, clipped to 128 bytes; "" if
+	// none. Unless KeyVerified, it is only a claim, and a stranger can put
+	// any text there: never use it as a metrics label unverified.
+	AccessKey string
+	// KeyVerified says the request's signature held: the caller holds
+	// AccessKey's secret.
+	KeyVerified bool
+	// PreviousSecret says the signature held with the key's previous
+	// secret (a rotation in progress): this caller has not moved yet.
+	PreviousSecret bool
+	// EmptyQueryLine says the signature held for the canonical request
+	// with an empty query line, which the request had no query for: its
+	// client writes the line always, as some ports of the signer do.
+	EmptyQueryLine bool
+	VDN            int    // 0 if not parsed
+	Code           string // result code
+	Desc           string // result description, on failure
+	Status         int    // HTTP status
+	BodyBytes      int64  // request body bytes read
+	FileBytes      int64  // decoded file bytes uploaded, or file bytes downloaded
+	// FileName is the file uploaded, deleted or downloaded, as the caller
+	// names it (root prefix included); an upload's only on success.
+	FileName string
+	Duration time.Duration
+	// Err is the internal cause of a failure (a store error, say), if any.
+	// It never holds a secret, but it is for operators, not callers.
+	Err error
+}
+
+// log writes ev's log line, and hands ev to Options.OnRequest.
 func (h *Handler) log(ctx context.Context, ev Event) {
 	attrs := []slog.Attr{
 		slog.String("requestId", ev.RequestID),

@@ -2,19 +2,24 @@ package ccfs_test
 
 // The harness the handler's tests share: an env (a handler on a store the
 // test can swap, a clock it moves, the log and the last Event), requests
-// signed as a client would, the files every sibling-interface test starts
-// with, and a store.Dir in a temporary directory.
+// signed as a client would, the files every test of the small interfaces
+// (deleteFile, downloadFile) starts with, and a store.Dir in a temporary
+// directory.
 
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +182,18 @@ func (e *env) do(r req) (int, ccfs.Response, http.Header) {
 // body.
 func (e *env) send(r req) *http.Response {
 	e.t.Helper()
+	hr := e.request(r)
+	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
+	resp, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// request builds r for e's server and signs it, as send sends it.
+func (e *env) request(r req) *http.Request {
+	e.t.Helper()
 	if r.method == "" {
 		r.method = "POST"
 	}
@@ -213,15 +230,10 @@ func (e *env) send(r req) *http.Response {
 	if r.edit != nil {
 		r.edit(hr)
 	}
-	e.sent = append(e.sent, [2]string{hr.Header.Get("Authorization"), string(r.body)})
-	resp, err := e.srv.Client().Do(hr)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp
+	return hr
 }
 
-// The files every sibling-interface test starts with: two of the test
+// The files every test of the small interfaces starts with: two of the test
 // key's VDN 53, one of VDN 99 (another tenant's), and a recording.
 var (
 	prompt53    = "3rdfile/53/thirdvoicebotfile/aaaaaaaa_1.wav"
@@ -259,8 +271,8 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// siblingCase is one request to deleteFile or downloadFile.
-type siblingCase struct {
+// smallCase is one request to deleteFile or downloadFile.
+type smallCase struct {
 	name   string
 	r      req
 	status int
@@ -272,10 +284,10 @@ type siblingCase struct {
 
 // commonCases are the cases both interfaces answer alike, given a valid
 // msgBody for the interface.
-func commonCases(path, valid string) []siblingCase {
+func commonCases(path, valid string) []smallCase {
 	ok := deleteBody(valid)
 	short := time.Minute
-	return []siblingCase{
+	return []smallCase{
 		{name: "GET", r: req{method: "GET", path: path, body: ok}, status: 405, code: ccfs.ErrMethod.Code()},
 		{name: "no Content-Type", r: req{path: path, body: ok, edit: func(r *http.Request) { r.Header.Del("Content-Type") }}, status: 200, code: ccfs.ErrNull.Code()},
 		{name: "text/plain", r: req{path: path, body: ok, contentType: "text/plain"}, status: 200, code: ccfs.ErrFormat.Code()},
@@ -311,9 +323,9 @@ func commonCases(path, valid string) []siblingCase {
 	}
 }
 
-// runSiblingCases runs each case on a fresh handler over a seeded store,
+// runSmallCases runs each case on a fresh handler over a seeded store,
 // and checks its answer and what is left in the store.
-func runSiblingCases(t *testing.T, cases []siblingCase) {
+func runSmallCases(t *testing.T, cases []smallCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -335,21 +347,12 @@ func runSiblingCases(t *testing.T, cases []siblingCase) {
 			}
 			for _, n := range seeded {
 				_, ok := e.mem.Get(n)
-				if want := !contains(c.gone, n); ok != want {
+				if want := !slices.Contains(c.gone, n); ok != want {
 					t.Errorf("%s: there %v, want %v", n, ok, want)
 				}
 			}
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func clipBytes(b []byte) string {
@@ -364,10 +367,54 @@ func clipBytes(b []byte) string {
 func newDirStore(t testing.TB) (*store.Dir, string) {
 	t.Helper()
 	root := t.TempDir()
-	d, err := store.NewDir(root)
+	return dirStoreIn(t, root), root
+}
+
+// dirStoreIn returns a store.Dir in dir, closed when the test ends.
+func dirStoreIn(t testing.TB, dir string) *store.Dir {
+	t.Helper()
+	d, err := store.NewDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return d, root
+	return d
+}
+
+// dial opens a connection to srv, over TLS if it is the TLS one, with a
+// 30 s deadline, and returns it with srv's host.
+func dial(t *testing.T, srv *httptest.Server) (net.Conn, string) {
+	t.Helper()
+	u, _ := url.Parse(srv.URL)
+	var (
+		conn net.Conn
+		err  error
+	)
+	if u.Scheme == "https" {
+		conn, err = tls.Dial("tcp", u.Host, &tls.Config{InsecureSkipVerify: true})
+	} else {
+		conn, err = net.Dial("tcp", u.Host)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return conn, u.Host
+}
+
+// waitFor waits up to 5 s for ok to hold, and fails the test, saying what
+// it waited for, if it does not.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	waitUntil(t, 5*time.Second, what, ok)
+}
+
+// waitUntil is waitFor with a wait of d.
+func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }

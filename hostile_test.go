@@ -33,9 +33,7 @@ type hostileCase struct {
 // signedRaw returns a correctly signed request in wire form, for cases
 // that then break what an http.Client would not let them break.
 func signedRaw(e *env, b []byte) []byte {
-	hr, _ := http.NewRequest("POST", e.srv.URL+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
-	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
+	hr := e.request(req{body: b})
 	var w bytes.Buffer
 	hr.Write(&w)
 	return w.Bytes()
@@ -44,12 +42,8 @@ func signedRaw(e *env, b []byte) []byte {
 // sendRaw writes raw to the server, half-closes, and reads the response.
 func sendRaw(t *testing.T, e *env, raw []byte) (int, ccfs.Response) {
 	t.Helper()
-	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, _ := dial(t, e.srv)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	conn.Write(raw)
 	conn.(*net.TCPConn).CloseWrite()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

@@ -4,17 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -50,26 +47,6 @@ func newLingerServer(t *testing.T, edit func(*ccfs.Options)) *lingerServer {
 	t.Cleanup(s.plain.Close)
 	t.Cleanup(s.tls.Close)
 	return s
-}
-
-// dial opens a connection to srv, over TLS if it is the TLS one.
-func dial(t *testing.T, srv *httptest.Server) (net.Conn, string) {
-	t.Helper()
-	u, _ := url.Parse(srv.URL)
-	var (
-		conn net.Conn
-		err  error
-	)
-	if u.Scheme == "https" {
-		conn, err = tls.Dial("tcp", u.Host, &tls.Config{InsecureSkipVerify: true})
-	} else {
-		conn, err = net.Dial("tcp", u.Host)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	return conn, u.Host
 }
 
 // earlyRequest is a request the handler refuses before it reads the body.
@@ -219,20 +196,6 @@ func TestEarlyRefusalsReachWriteAllClients(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	waitUntil(t, 5*time.Second, what, ok)
-}
-
-func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(d); !ok(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // While a refused request's body is drained it holds a draining slot, not
 // a request slot; a made-up key is cut off at once; the drain is held to
 // the minimum rate; past MaxDraining, refusals are closed at once.
@@ -244,7 +207,7 @@ func TestDrainingIsBounded(t *testing.T) {
 	defer conn.Close()
 	w := late.wire(host, make([]byte, 1<<20))
 	conn.Write(w[:len(w)-(1<<20)+100]) // the headers and 100 bytes of the body, then nothing
-	resp, err := http.ReadResponse(bufioReader(conn), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil || !resp.Close {
 		t.Fatalf("answer before the body: %v %v", resp, err)
 	}
@@ -278,7 +241,7 @@ func TestDrainingIsBounded(t *testing.T) {
 	defer conn2.Close()
 	w = madeUp.wire(host, make([]byte, 1<<20))
 	conn2.Write(w[:len(w)-(1<<20)+100])
-	resp, err = http.ReadResponse(bufioReader(conn2), nil)
+	resp, err = http.ReadResponse(bufio.NewReader(conn2), nil)
 	if err != nil || resp.StatusCode != 401 {
 		t.Fatalf("made-up key: %v %v", resp, err)
 	}
@@ -318,7 +281,7 @@ func trickler(t *testing.T, srv *httptest.Server, authorization string, stop <-c
 	}()
 	done := make(chan error, 1)
 	go func() {
-		_, err := http.ReadResponse(bufioReader(conn), nil)
+		_, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		done <- err
 	}()
 	return done
@@ -393,7 +356,7 @@ func TestExpectContinueIsAnsweredBeforeTheBody(t *testing.T) {
 		conn, host := dial(t, srv)
 		w := late.wire(host, make([]byte, 6<<20))
 		conn.Write(w[:len(w)-(6<<20)]) // the headers only
-		resp, err := http.ReadResponse(bufioReader(conn), nil)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil || resp.StatusCode != 401 {
 			t.Fatalf("%s: %v %v", srv.URL, resp, err)
 		}
@@ -421,8 +384,6 @@ func TestClientHearsEarlyRefusal(t *testing.T) {
 		t.Fatal()
 	}
 }
-
-func bufioReader(conn net.Conn) *bufio.Reader { return bufio.NewReader(conn) }
 
 // midwayFailure reads part of a file, then fails, as an object store that
 // goes away mid-upload does.

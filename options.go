@@ -36,100 +36,131 @@ const (
 	DefaultMaxDraining = 64
 )
 
-// Options configures NewHandler. A zero field means its default.
+// Options configures NewHandler. Its fields come in groups, each under a
+// heading comment in the source:
+//
+//   - required: Credentials, Store
+//   - paths: PathRule, DownloadPathRule, RootPrefix
+//   - files: MaxFileMB, Codecs
+//   - signing: Window, SignedHeaders, TerseSignatureErrors, Replay
+//   - limits: RatePerKey, Burst, MaxInFlight, MaxInFlightPerKey
+//   - slow clients: MinBodyRate, BodyRateGrace, MaxDraining
+//   - quotas: Quota and Usage, which go together, and Fence
+//   - hooks: Logger, Now, OnRequest
+//
+// A zero field means its default, which each field states. A feature that
+// can be turned off says how, under "Off:": an optional part (Quota,
+// OnRequest) is off while nil; a limit is off at its unlimited value,
+// which is rate.Inf for RatePerKey and a negative MinBodyRate (zero
+// already means the default).
 type Options struct {
-	// Credentials looks access keys up. Required.
+	// Required.
+
+	// Credentials looks access keys up. Required: NewHandler refuses nil.
 	Credentials auth.Credentials
-	// Store keeps the files. Required.
+
+	// Store keeps the files. Required: NewHandler refuses nil. deleteFile
+	// is served only if it is a store.Remover, downloadFile only if it is
+	// a store.Opener (Handler.Interfaces).
 	Store store.Store
+
+	// Paths: where files go, and where they may be deleted and read.
+
 	// PathRule is the "Third-Party Upload File Path Rule": where uploads
-	// go, and where deleteFile may remove them. Default: pathrule.Default,
+	// go, and where deleteFile may remove them. Zero: pathrule.Default,
 	// "/3rdfile/%VDNNO%/thirdvoicebotfile/". A rule without %VDNNO% says
 	// of no file whose it is: only anyVdn keys may delete (or download)
 	// there, and NewHandler logs a WARN naming it.
 	PathRule string
+
 	// DownloadPathRule is the "Third-Party Recording Download Path Rule",
 	// a ';'-separated list of rules under which downloadFile may read.
-	// Default: pathrule.DefaultDownload, recordings and uploaded prompts.
+	// Zero: pathrule.DefaultDownload, recordings and uploaded prompts.
 	DownloadPathRule string
+
 	// RootPrefix is shown before the path in fileName, such as a drive
-	// letter "Y:" in OP deployments. Default: none.
+	// letter "Y:" in OP deployments. Zero: none, fileName starts with "/".
 	RootPrefix string
-	// Quota, if set, keeps the prompts each VDN uploads within a limit in
-	// bytes and, optionally, files: fixed limits (quota.ParseLimits reads
-	// "*=2GiB,53=20GiB/100000"), or a quota.File reloaded while the
-	// handler serves. An upload that would pass its VDN's limit, as it is
-	// at the upload's end, is refused with ErrQuota, and nothing of it is
-	// kept; deleteFile gives the space back. Its size is claimed at the
-	// body's end, once the signature holds, so uploads racing at the edge
-	// can never together pass a limit and a stranger claims nothing. It
-	// needs Usage, an upload path rule with %VDNNO%, and, where files can
-	// be deleted, a store that stats or opens them (to know their size).
-	// In a CTI pool a file is one file to its quota however many copies
-	// the pool keeps; its size comes back when its last copy is deleted.
-	Quota quota.Source
-	// Usage counts what each VDN keeps, for Quota, loaded from the store
-	// with quota.Load before the handler serves: a quota.Memory for one
-	// server, a ledger several servers share (redisquota) for more.
-	Usage quota.Ledger
-	// Fence lets one remover of a file act at a time, and its size be
-	// given back to its quota once, among every deleteFile and retention
-	// sweep that share it: of concurrent deletes of one file, one removes
-	// it and the others are told it does not exist. Give the same Fence
-	// to a retention.Sweeper of the same store. Servers that share a
-	// store share a Fence (redisquota.Fence); one server alone needs
-	// none. Default: a store.MemoryFence of the handler's own.
-	Fence store.Fence
+
+	// Files: what an upload may hold.
+
 	// MaxFileMB is the "Third-Party Upload File Size Limit" in MB of the
-	// decoded WAV file (1 MB = 1024 × 1024 bytes). Default: 5.
+	// decoded WAV file (1 MB = 1024 × 1024 bytes), at most 1024. Zero:
+	// DefaultMaxFileMB (5).
 	MaxFileMB int
-	// Codecs are the accepted WAV codecs. Default: A-law only.
+
+	// Codecs are the accepted WAV codecs. Zero (nil): A-law only.
 	Codecs []wavcheck.Codec
+
+	// Signing: what a request's auth-v2 signature must meet.
+
 	// Window is how far the signing time may be from Now, either way.
-	// Default: 15 minutes.
+	// Zero: auth.DefaultWindow (15 minutes). Negative is refused.
 	Window time.Duration
+
 	// SignedHeaders must be signed by every request; host always is.
-	// Default: host alone, as the vendor's demo signs. The body is inside
-	// the signature whatever the list, so requiring more secures nothing;
-	// it only shuts out clients that sign less.
+	// Zero (nil): host alone, as the vendor's demo signs. The body is
+	// inside the signature whatever the list, so requiring more secures
+	// nothing; it only shuts out clients that sign less.
 	SignedHeaders []string
+
 	// TerseSignatureErrors answers a signature that does not match with
-	// the bare 401 result, as the vendor's server does. By default the
+	// the bare 401 result, as the vendor's server does. Zero (false): the
 	// answer also says what the server signed (Response.ServerSigned):
 	// nothing secret, all of it from the request, for the client to
 	// compare with what it signed.
 	TerseSignatureErrors bool
-	// Replay remembers accepted signatures. Default: an in-memory cache of
-	// auth.DefaultReplayCapacity entries.
+
+	// Replay remembers accepted signatures, so that each is accepted
+	// once. Zero (nil): an in-memory cache of auth.DefaultReplayCapacity
+	// entries, for one server; servers behind one balancer share one
+	// (auth/redisreplay).
 	Replay auth.ReplayCache
-	// RatePerKey is the sustained number of requests (uploads, deletes and
-	// downloads together) a second one access key may start, and Burst how
-	// many it may start at once. Default: 5 and 10. rate.Inf turns the
-	// limit off.
+
+	// Limits: how many requests run, per access key and in all.
+
+	// RatePerKey is the sustained number of requests (uploads, deletes
+	// and downloads together) a second one access key may start. Only a
+	// request whose signature held spends it. Zero: DefaultRatePerKey (5).
+	// Off: rate.Inf. Negative is refused.
 	RatePerKey rate.Limit
-	Burst      int
+
+	// Burst is how many requests one access key may start at once, above
+	// RatePerKey: the size of its token bucket. Zero: DefaultBurst (10).
+	// Negative is refused; it has no effect while RatePerKey is rate.Inf.
+	Burst int
+
 	// MaxInFlight is the most requests the handler processes at once (a
 	// download holds its slot until its last byte); more are refused with
-	// ErrBusy. Default: 64.
+	// ErrBusy. Zero: DefaultMaxInFlight (64). Negative is refused.
 	MaxInFlight int
+
 	// MaxInFlightPerKey is the most requests one access key may have in
 	// progress at once; more are refused with ErrBusy. The slot is taken
 	// before the signature can be checked, so this is also what strangers
-	// who know a key (but not its secret) can hold. Default: 16, at most
-	// MaxInFlight.
+	// who know a key (but not its secret) can hold. Zero:
+	// DefaultMaxInFlightPerKey (16), at most MaxInFlight. It must not be
+	// above MaxInFlight.
 	MaxInFlightPerKey int
+
+	// Slow clients: how long a stalled or trickling client holds a slot.
+
 	// MinBodyRate, in bytes a second, is the slowest a request body may
 	// arrive once BodyRateGrace has passed; a slower body is dropped with
 	// ErrSlowBody. It is also the slowest a client may take a download:
 	// one that reads slower is cut off. It bounds how long a stalled
 	// client holds a slot. The rate is enforced with read and write
 	// deadlines (http.ResponseController) where the ResponseWriter
-	// supports them. Default: DefaultMinBodyRate (16 KiB/s); negative
-	// turns it off.
+	// supports them. Zero: DefaultMinBodyRate (16 KiB/s). Off: any
+	// negative value (ccfs serve's --min-body-rate -1): no minimum, and a
+	// stalled client holds its slot until the server's own timeouts.
 	MinBodyRate int
-	// BodyRateGrace is how long a body may take before MinBodyRate applies.
-	// Default: 5 seconds.
+
+	// BodyRateGrace is how long a body may take before MinBodyRate
+	// applies. Zero: DefaultBodyRateGrace (5 seconds). Negative is
+	// refused.
 	BodyRateGrace time.Duration
+
 	// MaxDraining is the most requests, answered before their body was
 	// read, whose body the handler reads and discards at once so that a
 	// client that writes its whole request before reading hears the
@@ -139,12 +170,48 @@ type Options struct {
 	// key holds at most a quarter of them (at least one), so strangers
 	// who know one key's name cannot take another key's. A request
 	// without a well-formed Authorization naming a key that exists is
-	// never drained. Default: DefaultMaxDraining (64).
+	// never drained. Zero: DefaultMaxDraining (64). Negative is refused.
 	MaxDraining int
-	// Logger receives one line per request. Default: slog.Default().
+
+	// Quotas: Quota and Usage go together; the section "Quotas" of
+	// docs/mounting.md says how a claim works, what each needs, and how
+	// servers share them.
+
+	// Quota keeps the prompts each VDN uploads within a limit in bytes
+	// and, optionally, files: fixed limits (quota.ParseLimits reads
+	// "*=2GiB,53=20GiB/100000"), or a quota.File reloaded while the
+	// handler serves. An upload that would pass its VDN's limit is refused
+	// with ErrQuota, and nothing of it is kept; deleteFile gives the space
+	// back. It needs Usage, a PathRule with %VDNNO%, and, where files can
+	// be deleted, a store that stats or opens them; NewHandler refuses it
+	// without. When a size is claimed and given back, and how servers
+	// share a ledger: the section "Quotas" of docs/mounting.md. Off: nil
+	// (no quotas; Usage is then unused).
+	Quota quota.Source
+
+	// Usage counts what each VDN keeps, for Quota, loaded from the store
+	// with quota.Load before the handler serves: a quota.Memory for one
+	// server, a ledger several servers share (redisquota) for more.
+	// Required with Quota; unused without it.
+	Usage quota.Ledger
+
+	// Fence lets one remover of a file act at a time, and its size be
+	// given back to its quota once, among every deleteFile and retention
+	// sweep that share it: of concurrent deletes of one file, one removes
+	// it and the others are told it does not exist. Give the same Fence
+	// to a retention.Sweeper of the same store. Servers that share a
+	// store share a Fence (redisquota.Fence); one server alone needs
+	// none. Zero (nil): a store.MemoryFence of the handler's own.
+	Fence store.Fence
+
+	// Hooks: the log, the clock, and what each request did.
+
+	// Logger receives one line per request. Zero (nil): slog.Default().
 	Logger *slog.Logger
-	// Now is the clock. Default: time.Now.
+
+	// Now is the clock. Zero (nil): time.Now.
 	Now func() time.Time
+
 	// OnRequest, if set, is called after every request with what the log
 	// line says, so that any metrics system can be fed. It runs
 	// synchronously, on the request's goroutine, before the answer is
@@ -154,46 +221,8 @@ type Options struct {
 	// to a buffered channel that a goroutine of your own drains to
 	// slower places (a database, a queue), as ExampleOptions_onRequest
 	// shows; such a hand-off is in memory only, and lost if the process
-	// stops.
+	// stops. Off: nil.
 	OnRequest func(Event)
-}
-
-// Event describes one finished request, for Options.OnRequest.
-type Event struct {
-	// Interface is InterfaceUpload, InterfaceDelete or InterfaceDownload;
-	// "" for a request to no interface (a 404).
-	Interface string
-	// RequestID identifies the request in the log line and the
-	// X-Request-ID response header: the balancer's X-Request-ID if it set
-	// a usable one, else one made here.
-	RequestID string
-	// AccessKey is the key the request names, clipped to 128 bytes; "" if
-	// none. Unless KeyVerified, it is only a claim, and a stranger can put
-	// any text there: never use it as a metrics label unverified.
-	AccessKey string
-	// KeyVerified says the request's signature held: the caller holds
-	// AccessKey's secret.
-	KeyVerified bool
-	// PreviousSecret says the signature held with the key's previous
-	// secret (a rotation in progress): this caller has not moved yet.
-	PreviousSecret bool
-	// EmptyQueryLine says the signature held for the canonical request
-	// with an empty query line, which the request had no query for: its
-	// client writes the line always, as some ports of the signer do.
-	EmptyQueryLine bool
-	VDN            int    // 0 if not parsed
-	Code           string // result code
-	Desc           string // result description, on failure
-	Status         int    // HTTP status
-	BodyBytes      int64  // request body bytes read
-	FileBytes      int64  // decoded file bytes uploaded, or file bytes downloaded
-	// FileName is the file uploaded, deleted or downloaded, as the caller
-	// names it (root prefix included); an upload's only on success.
-	FileName string
-	Duration time.Duration
-	// Err is the internal cause of a failure (a store error, say), if any.
-	// It never holds a secret, but it is for operators, not callers.
-	Err error
 }
 
 // config is Options resolved and checked.

@@ -162,7 +162,7 @@ func decodeJSON(r io.Reader, v any) error {
 	if err != nil {
 		return err
 	}
-	return jsonUnmarshal(b, v)
+	return json.Unmarshal(b, v)
 }
 
 // cancelAfter cancels a request's context after n bytes of its body.
@@ -224,12 +224,7 @@ func smallDisk(t *testing.T) (*store.Dir, string) {
 		t.Skipf("cannot mount a tmpfs here (%v); TestDiskFull covers the simulated case", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, 0) })
-	d, err := store.NewDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d, dir
+	return dirStoreIn(t, dir), dir
 }
 
 // TestRealDiskFull mounts a 64 KiB tmpfs and fills it.
@@ -352,8 +347,6 @@ func TestRandomStoreFailures(t *testing.T) {
 		t.Fatalf("%d files kept", n)
 	}
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // TestContextCancelledMidBody: a request context that ends while the body
 // is still arriving (a timeout middleware, say) leaves nothing stored,

@@ -2,11 +2,8 @@ package ccfs_test
 
 import (
 	"encoding/json"
-	"net"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/internal/testkit/refclient"
@@ -18,15 +15,10 @@ import (
 // JSON, and what the client signed.
 func (e *env) sendRaw(t *testing.T, r refclient.Request, v refclient.Variant, sk string) (int, ccfs.Response, refclient.Signed) {
 	t.Helper()
-	u, _ := url.Parse(e.srv.URL)
-	r.Headers = append([][2]string{{"Host", u.Host}}, r.Headers...)
-	authorization, signed := refclient.Sign(testAK, sk, e.clock(), r, v)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, host := dial(t, e.srv)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r.Headers = append([][2]string{{"Host", host}}, r.Headers...)
+	authorization, signed := refclient.Sign(testAK, sk, e.clock(), r, v)
 	resp, body, err := refclient.Send(conn, r.Wire(v, authorization))
 	if err != nil {
 		t.Fatalf("%s: %v", v.Name, err)

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -204,12 +203,8 @@ func TestReplayAfterTheWindow(t *testing.T) {
 	head, rest := raw[:len(raw)-200], raw[len(raw)-200:]
 	var conns []net.Conn
 	for range copies {
-		conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn, _ := dial(t, e.srv)
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		conn.Write(head)
 		conns = append(conns, conn)
 	}
@@ -290,71 +285,4 @@ func TestOneKeyCannotFillTheReplayCache(t *testing.T) {
 	if resp.ResultCode != "0" {
 		t.Fatalf("another key, after one key's %d future-dated uploads (%d refused): %+v", 40, refused.Load(), resp)
 	}
-}
-
-// expectStallCutOff sends all of an upload but its last 500 bytes to e's
-// server over a real connection, and then nothing: the answer must be
-// 0300020 within 3 s.
-func expectStallCutOff(t *testing.T, e *env, what string) {
-	t.Helper()
-	raw := signedRaw(e, body(b64(validWAV)))
-	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	start := time.Now()
-	conn.Write(raw[:len(raw)-500]) // and then nothing
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out ccfs.Response
-	decodeJSON(resp.Body, &out)
-	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
-		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
-	}
-}
-
-// TestStalledBodyIsDropped: a body that stops arriving is answered with
-// 0300020 soon after its grace period, over a real connection (read
-// deadlines) and through a ResponseWriter without deadlines (checked
-// between reads), and nothing is stored.
-func TestStalledBodyIsDropped(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.MinBodyRate, o.BodyRateGrace = 1<<20, 300*time.Millisecond })
-	expectStallCutOff(t, e, "a stalled body")
-
-	// Through ServeHTTP with a recorder, which cannot set deadlines: a
-	// body that trickles below the rate is cut between reads.
-	b := body(b64(validWAV))
-	hr := httptest.NewRequest("POST", ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
-	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	hr.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
-	hr.Body = io.NopCloser(&trickle{data: b, every: 50 * time.Millisecond})
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, hr)
-	if !strings.Contains(w.Body.String(), ccfs.ErrSlowBody.Code()) {
-		t.Fatalf("a trickling body through a recorder: %s", w.Body.String())
-	}
-	if names := e.mem.Names(); len(names) != 0 {
-		t.Fatalf("stored %v", names)
-	}
-}
-
-// trickle hands out 16 bytes per read, waiting before each.
-type trickle struct {
-	data  []byte
-	every time.Duration
-}
-
-func (r *trickle) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	time.Sleep(r.every)
-	n := copy(p[:min(len(p), 16)], r.data)
-	r.data = r.data[n:]
-	return n, nil
 }

@@ -8,14 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/internal/safeput"
-	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
@@ -250,107 +248,13 @@ func (u *upload) drain() error {
 }
 
 // atFileEnd runs at the end of the file: the signature must hold, and
-// then the file must fit in its VDN's quota. Only then does the store
-// see io.EOF, and keep the file.
+// then the file must fit in its VDN's quota (claim, quota.go). Only then
+// does the store see io.EOF, and keep the file.
 func (u *upload) atFileEnd() error {
 	if err := u.verifySignature(); err != nil {
 		return err
 	}
-	if u.cfg.Quota == nil {
-		return nil
-	}
-	size := u.wav.Written()
-	lim := u.cfg.Quota.For(u.vdn)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
-	defer cancel()
-	var found quota.Usage
-	var ok bool
-	var err error
-	if lr, leases := u.cfg.Usage.(quota.Leaser); leases {
-		// A lease until the file is stored: if this process dies first,
-		// the claim does not outlive it (quota.ReapLeases).
-		found, ok, err = lr.ClaimLease(ctx, u.vdn, u.name, size, lim, quota.LeaseTTL)
-		u.leased = ok && err == nil
-	} else {
-		found, ok, err = u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
-	}
-	switch {
-	case err != nil:
-		return ErrStorage.with("the file could not be stored: the VDN's usage could not be counted").because(err)
-	case !ok:
-		return quotaRefusal(u.vdn, size, lim, found)
-	}
-	u.claimed = size
-	return nil
-}
-
-// quotaRefusal says which of vdn's limits a file of size bytes would
-// pass, from the usage its claim found: "quota reached for VDN 53: 9.5 MiB
-// of 10 MiB stored; this file needs 1.2 MiB", or "…: 1000 of 1000 files
-// stored", or both.
-func quotaRefusal(vdn int, size int64, lim quota.Limit, found quota.Usage) Error {
-	bytes, files := found.Passes(size, lim)
-	var why []string
-	if bytes {
-		why = append(why, fmt.Sprintf("%s of %s stored; this file needs %s", sizeText(found.Bytes), sizeText(lim.Bytes), sizeText(size)))
-	}
-	if files {
-		why = append(why, fmt.Sprintf("%d of %d files stored", found.Files, lim.Files))
-	}
-	if len(why) == 0 { // a Ledger that refused without saying which limit
-		why = append(why, fmt.Sprintf("this file of %s would pass its limit of %s", sizeText(size), lim))
-	}
-	return ErrQuota.with("quota reached for VDN %d: %s; delete files to make room", vdn, strings.Join(why, "; "))
-}
-
-// sizeText writes n bytes for a person: "512 bytes", "40 KiB", "9.5 MiB".
-func sizeText(n int64) string {
-	if n < 1<<10 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	v, unit := float64(n), ""
-	for _, u := range []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"} {
-		if v /= 1 << 10; v < 1<<10 || u == "EiB" {
-			unit = u
-			break
-		}
-	}
-	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + unit
-}
-
-// settleLease ends the upload's claim once the store has answered: kept
-// if the file was stored, given back if not. A plain claim is only given
-// back; a lease is committed or abandoned.
-func (u *upload) settleLease(stored bool) {
-	if !u.leased {
-		if !stored {
-			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)
-		}
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), replayTimeout)
-	defer cancel()
-	lr := u.cfg.Usage.(quota.Leaser)
-	var err error
-	if stored {
-		err = lr.Commit(ctx, u.vdn, u.name, u.claimed)
-	} else {
-		err = lr.Abandon(ctx, u.name)
-	}
-	if err != nil {
-		u.cfg.Logger.Warn("quota: a claim's lease could not be settled; it is when the lease expires", "vdn", u.vdn, "file", u.name, "stored", stored, "err", err)
-	}
-}
-
-// giveBack takes one file of size bytes off vdn's usage, on a context of
-// its own (the request's may have ended). A ledger that cannot take it
-// back is logged: the file stays counted until a reconcile.
-func (c *config) giveBack(ctx context.Context, vdn int, size int64) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayTimeout)
-	defer cancel()
-	if err := c.Usage.Release(ctx, vdn, size); err != nil {
-		c.Logger.Warn("quota: a file's size could not be given back; it stays counted until a reconcile (ccfs usage --reconcile, or a restart on one node)", "vdn", vdn, "bytes", size, "err", err)
-	}
+	return u.claim()
 }
 
 // verifySignature runs Verify once, at the end of the body.

@@ -21,9 +21,11 @@ const TimestampFormat = "2006-01-02T15:04:05.000Z"
 // vendor's demo.
 const TimestampFormatSeconds = "2006-01-02T15:04:05Z"
 
-// DefaultSignedHeaders() returns the headers a Signer signs and a Verifier
-// requires unless told otherwise, sorted as they appear in the header:
-// content-length, content-type and host. Each call returns a new slice.
+// DefaultSignedHeaders returns the headers a Signer signs unless told
+// otherwise, sorted as they appear in the header: content-length,
+// content-type and host. Each call returns a new slice. A Verifier does
+// not require them: it requires host alone unless
+// VerifierOptions.SignedHeaders names more.
 func DefaultSignedHeaders() []string {
 	return []string{"content-length", "content-type", "host"}
 }

@@ -1,13 +1,21 @@
 package ccfs_test
 
+// The minimum rate (pace.go): a stalled body is dropped, and stalled
+// downloads are cut off and free their slots.
+
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +92,67 @@ func TestStalledDownloadsFreeTheirSlots(t *testing.T) {
 	}
 	t.Logf("another tenant's upload got in after %v", time.Since(start).Round(100*time.Millisecond))
 	waitUntil(t, 10*time.Second, "every stalled download cut off", func() bool { return h.InFlight() == 0 })
+}
+
+// expectStallCutOff sends all of an upload but its last 500 bytes to e's
+// server over a real connection, and then nothing: the answer must be
+// 0300020 within 3 s.
+func expectStallCutOff(t *testing.T, e *env, what string) {
+	t.Helper()
+	raw := signedRaw(e, body(b64(validWAV)))
+	conn, _ := dial(t, e.srv)
+	defer conn.Close()
+	start := time.Now()
+	conn.Write(raw[:len(raw)-500]) // and then nothing
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out ccfs.Response
+	decodeJSON(resp.Body, &out)
+	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
+		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
+	}
+}
+
+// TestStalledBodyIsDropped: a body that stops arriving is answered with
+// 0300020 soon after its grace period, over a real connection (read
+// deadlines) and through a ResponseWriter without deadlines (checked
+// between reads), and nothing is stored.
+func TestStalledBodyIsDropped(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.MinBodyRate, o.BodyRateGrace = 1<<20, 300*time.Millisecond })
+	expectStallCutOff(t, e, "a stalled body")
+
+	// Through ServeHTTP with a recorder, which cannot set deadlines: a
+	// body that trickles below the rate is cut between reads.
+	b := body(b64(validWAV))
+	hr := httptest.NewRequest("POST", ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
+	hr.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	hr.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	(&auth.Signer{AccessKey: testAK, SecretKey: testSK, Now: e.clock}).Sign(hr, b)
+	hr.Body = io.NopCloser(&trickle{data: b, every: 50 * time.Millisecond})
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, hr)
+	if !strings.Contains(w.Body.String(), ccfs.ErrSlowBody.Code()) {
+		t.Fatalf("a trickling body through a recorder: %s", w.Body.String())
+	}
+	if names := e.mem.Names(); len(names) != 0 {
+		t.Fatalf("stored %v", names)
+	}
+}
+
+// trickle hands out 16 bytes per read, waiting before each.
+type trickle struct {
+	data  []byte
+	every time.Duration
+}
+
+func (r *trickle) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.every)
+	n := copy(p[:min(len(p), 16)], r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
