@@ -1,5 +1,5 @@
 // Package auth implements auth-v2, the AK/SK request signing used by CC-FS
-// and its sibling contact-centre interfaces.
+// and the contact-centre interfaces beside it.
 //
 // A client signs a request with a [Signer]. A server checks one with a
 // [Verifier] in two steps, so that it never has to hold a body in memory:
