@@ -11,7 +11,9 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-func check(_ context.Context, args []string, stdout, stderr io.Writer) int {
+// checkCmd runs "ccfs check": whether CC-FS would accept each WAV file,
+// and why not.
+func checkCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("check", "[--codecs alaw] [--max-file-mb 5] FILE.wav...",
 		"Says for each file whether CC-FS would accept it, and if not, every reason why.\nExits 1 if any file is refused.",
 		"  ccfs check prompt.wav greeting.wav\n  ccfs check --codecs alaw,mulaw *.wav", stderr)

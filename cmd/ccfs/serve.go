@@ -38,9 +38,9 @@ import (
 	"github.com/ccfs-go/ccfs/store"
 )
 
-// serve runs "ccfs serve": it reads the flags into a serveConfig and runs
+// serveCmd runs "ccfs serve": it reads the flags into a serveConfig and runs
 // it.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, code := parseServe(args, stderr)
 	if code >= 0 {
 		return code

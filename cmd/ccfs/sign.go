@@ -13,7 +13,9 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
+// signCmd runs "ccfs sign": the Authorization header of a request, and
+// with --explain each step of its signing.
+func signCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("sign", "--ak AK --sk SK --url URL [--body FILE] [--header 'Name: value']... [flags]",
 		"Prints the auth-v2 Authorization header value for a request, for use with curl.\n"+
 			"By default it signs host and each header given with --header; with neither --header nor\n"+

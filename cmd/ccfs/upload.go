@@ -12,7 +12,9 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// uploadCmd runs "ccfs upload": one WAV file, and where the server
+// stored it.
+func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("upload", "--url URL --ak AK --sk SK --vdn N [--ca FILE | --insecure] FILE.wav",
 		"Uploads a WAV file and prints where the server stored it, or its result code and description.\nThe secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs upload --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure prompt.wav", stderr)
