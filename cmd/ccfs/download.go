@@ -14,13 +14,13 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--ca FILE | --insecure] -o OUT.wav FILEPATH",
 		"Downloads a recording (or an uploaded prompt) into OUT.wav; with --folder, FILEPATH is the\nfolder holding the one file to download. OUT.wav appears only once the whole file arrived;\n\"-o -\" writes to standard output. The secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs download --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure -o call.wav /voice/1/IVRrecordFile/call.wav", stderr)
-	srv := addKeyFlags(fl)
+	srv := addClientFlags(fl)
 	out := fl.String("o", "", "file to write, or - for standard output")
 	folder := fl.Bool("folder", false, "FILEPATH is a folder holding exactly one file (downloadFile's mode 1)")
 	if code := parse(fl, args); code >= 0 {
 		return code
 	}
-	if !srv.keyComplete() || fl.NArg() != 1 || *out == "" {
+	if !srv.complete() || fl.NArg() != 1 || *out == "" {
 		fmt.Fprintln(stderr, "ccfs download: need --url, --ak, --sk, -o and one FILEPATH (see --help)")
 		return 2
 	}

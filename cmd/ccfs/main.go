@@ -15,10 +15,11 @@
 // Run "ccfs <command> --help" for a command's flags and an example.
 //
 // Each command is a function <name>Cmd in <name>.go. flags.go declares
-// the flag groups commands share; serve's wiring jobs have a file each:
-// tlscert.go (the certificate), credentials.go (the keys file and the
-// development key), quota.go (ledger and fence), retain.go (the sweeper),
-// cluster.go (stores and Redis) and admin.go (the admin listener).
+// the flag groups commands share, client.go the client they make; serve's
+// wiring jobs have a file each: tlscert.go (the certificate),
+// credentials.go (the keys file and the development key), quota.go
+// (ledger and fence), retain.go (the sweeper), cluster.go (stores and
+// Redis) and admin.go (the admin listener).
 package main
 
 import (

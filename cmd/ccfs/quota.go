@@ -42,27 +42,6 @@ func (c *serveConfig) wireQuota(ctx context.Context, opts *ccfs.Options, st stor
 	return nil
 }
 
-// quotaFlags reads --quota or --quota-file (not both); nil without either.
-func quotaFlags(limits, file string) (quota.Source, error) {
-	switch {
-	case limits != "" && file != "":
-		return nil, errors.New("--quota and --quota-file do not go together")
-	case file != "":
-		f, err := quota.NewFile(file)
-		if err != nil {
-			return nil, err // "quota file PATH: line 3: …"
-		}
-		return f, nil
-	case limits != "":
-		l, err := quota.ParseLimits(limits)
-		if err != nil {
-			return nil, withoutPrefix("--quota", err, "quota")
-		}
-		return l, nil
-	}
-	return nil, nil
-}
-
 // loadUsage returns the ledger of --quota: in this process, counted from
 // st; or, with --redis, the one the nodes share, counted from st only if
 // no node has, and counted again if Redis loses it.

@@ -70,8 +70,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
 	fl.StringVar(&c.opts.DownloadPathRule, "download-rule", pathrule.DefaultDownload, "Third-Party Recording Download Path Rule: ';'-separated rules downloadFile may read under")
-	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
-	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
+	policy := addPolicyFlags(fl)
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
 	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
@@ -98,7 +97,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if code := parse(fl, args); code >= 0 {
 		return nil, code
 	}
-	c.data, c.opts.RootPrefix, c.opts.PathRule = *sf.data, *sf.root, *sf.pathRule
+	c.data, c.opts.RootPrefix, c.opts.PathRule, c.opts.MaxFileMB = *sf.data, *sf.root, *sf.pathRule, *policy.maxMB
 	fail := func(err error) (*serveConfig, int) {
 		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
 		return nil, 2
@@ -110,16 +109,14 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		return fail(fmt.Errorf("--log-format %q: want text or json", c.logFormat))
 	}
 	var err error
-	if c.opts.Codecs, err = parseCodecs(*codecs); err != nil {
+	if c.opts.Codecs, err = parseCodecs(*policy.codecs); err != nil {
 		return fail(withoutPrefix("--codecs", err, "wavcheck"))
 	}
 	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
 	}
-	for _, q := range []struct{ flag, val string }{{"--quota", *sf.quota}, {"--quota-file", *sf.quotaFile}} {
-		if q.val != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
-			return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q.flag, pathrule.Placeholder))
-		}
+	if q := sf.quota.given(); q != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
+		return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q, pathrule.Placeholder))
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))
@@ -147,7 +144,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 			return fail(errors.New("--retain-every: at least 1m"))
 		}
 	}
-	if c.opts.Quota, err = quotaFlags(*sf.quota, *sf.quotaFile); err != nil {
+	if c.opts.Quota, err = sf.quota.source(); err != nil {
 		return fail(err)
 	}
 	if c.opts.Quota != nil {
