@@ -26,13 +26,12 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
 
@@ -284,44 +283,14 @@ func (n *node) readyz(t *testing.T) (int, health.Report) {
 }
 
 // metrics scrapes the node's admin /metrics and parses it with the
-// Prometheus text parser.
+// Prometheus text parser; promtest.Value reads a series of it.
 func (n *node) metrics(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
 	code, body := n.get(t, "/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("parsing /metrics: %v", err)
-	}
-	return families
-}
-
-// metric returns the value of the series of family with exactly labels.
-func metric(families map[string]*dto.MetricFamily, family string, labels ...string) float64 {
-	f := families[family]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.Metric {
-		var got []string
-		for _, l := range m.Label {
-			got = append(got, l.GetName()+"="+l.GetValue())
-		}
-		if strings.Join(got, ",") == strings.Join(labels, ",") {
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return -1
+	return promtest.Parse(t, bytes.NewReader(body))
 }
 
 // Nodes sharing a bucket and Redis.

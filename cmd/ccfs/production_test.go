@@ -15,6 +15,7 @@ import (
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
+	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
 
@@ -61,7 +62,7 @@ func TestAdminMetrics(t *testing.T) {
 	// A download's Event follows its last byte, which the client may
 	// have read already: wait for it.
 	families := n.metrics(t)
-	for deadline := time.Now().Add(5 * time.Second); metric(families, "ccfs_requests_total", "code=0", "interface=download") != 1 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); promtest.Value(families, "ccfs_requests_total", "code=0", "interface=download") != 1 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 		families = n.metrics(t)
 	}
@@ -81,7 +82,7 @@ func TestAdminMetrics(t *testing.T) {
 		{"ccfs_inflight_requests", nil, 0},
 		{"ccfs_replay_entries", nil, 10}, // every signature that held: 5 stored, 3 refused for their audio, the download, the delete
 	} {
-		if got := metric(families, c.family, c.labels...); got != c.want {
+		if got := promtest.Value(families, c.family, c.labels...); got != c.want {
 			t.Errorf("%s{%s} = %v, want %v", c.family, strings.Join(c.labels, ","), got, c.want)
 		}
 	}
