@@ -31,7 +31,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // benchConfig is what the flags of "ccfs bench" say.
 type benchConfig struct {
-	srv         *serverFlags
+	srv         *clientFlags
 	sizeName    string
 	size        int // the smallest file; the only size unless maxSize is larger
 	maxSize     int
@@ -46,7 +46,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, int) {
 	fl := newFlags("bench", "--url URL --ak AK --sk SK --vdn N [--size 5MiB | --size 8KiB-80KiB] [--rate 200] [--concurrency 16] [--duration 30s] [--ca FILE | --insecure]",
 		"Load-tests a server for capacity planning: uploads signed A-law files from several clients at once,\nshows progress every second, and ends with uploads/s, MB/s, latency percentiles and a count of\neach result code. Exits 1 if no upload succeeded.\n\nWith --rate it offers that many uploads a second whatever the server does (an open loop, Poisson\narrivals, through at most --concurrency connections) and times each from when it was due, so a\nserver that falls behind shows as latency, as a caller on the line would hear it; without, each\nclient sends its next upload when the last is answered.",
 		"  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 1MiB --concurrency 8 --duration 20s\n  ccfs bench --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure --size 8KiB-80KiB --rate 200 --concurrency 64", stderr)
-	c := &benchConfig{srv: addServerFlags(fl)}
+	c := &benchConfig{srv: addClientFlags(fl).addVDN(fl)}
 	fl.StringVar(&c.sizeName, "size", "5MiB", "file size: bytes, or with KiB or MiB; or a range, MIN-MAX, spread evenly")
 	fl.IntVar(&c.concurrency, "concurrency", 16, "clients uploading at once; with --rate, the most connections")
 	fl.Float64Var(&c.rate, "rate", 0, "uploads a second, offered whatever the server answers (0: each client sends when answered)")

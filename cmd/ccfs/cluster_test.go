@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,66 +22,19 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
-	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 	"github.com/ccfs-go/ccfs/store/s3store"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if builtBin != "" {
-		os.RemoveAll(filepath.Dir(builtBin))
-	}
-	os.Exit(code)
-}
-
-// buildCommand builds this command once per test binary and returns its
-// path.
-func buildCommand(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ccfs-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "ccfs")
-		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
-			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
 
 // TestTwoNodesShareBucketAndReplayCache starts two serve processes on one
 // versitygw bucket and one redis-server, as two nodes behind a balancer:
 // uploads through either land in the bucket with the right bytes, and a
 // request accepted by node A and replayed to node B is refused.
 func TestTwoNodesShareBucketAndReplayCache(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command and starts servers")
-	}
-	gw := s3test.Start(t)
-	rd := redistest.Start(t)
-	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
-	credsFile := writeKeys(t, 0o600, key)
-
-	env := gatewayEnv(gw)
-	node := func() string {
-		return startNode(t, env, "--data", t.TempDir(), "--credentials", credsFile, "--root", "Y:",
-			"--store", "s3://"+gw.Bucket+"/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://"+rd.Addr).base
-	}
-	nodes := []string{node(), node()}
-	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	cl := startCluster(t)
+	gw, rd, key := cl.gw, cl.rd, cl.key
+	nodes := []string{cl.node(t, "--root", "Y:").base, cl.node(t, "--root", "Y:").base}
+	httpClient := insecureClient()
 	bucket := gw.Store(t, s3store.Options{Prefix: "ccfs/"})
 	ctx := context.Background()
 
@@ -225,14 +176,10 @@ func TestClusterFlagsS3(t *testing.T) {
 
 	dir := t.TempDir()
 	data := t.TempDir()
-	base, printed := startServe(t, "--data", data, "--root", "Y:", "--s3-endpoint", gw.Endpoint,
+	b := startServe(t, "--data", data, "--root", "Y:", "--s3-endpoint", gw.Endpoint,
 		"--pool", "0="+dir+",256=s3://"+gw.Bucket+"/pool/")
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(printed.String())
-	if m == nil {
-		t.Fatalf("no dev key printed: %s", printed)
-	}
-	c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2],
-		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
+	ak, sk := b.devKey(t)
+	c := &ccfs.Client{BaseURL: b.base, AccessKey: ak, SecretKey: sk, HTTPClient: insecureClient()}
 	wav := alaw(12000)
 	res, err := c.Upload(context.Background(), 1, wav)
 	if err != nil {
@@ -308,11 +255,6 @@ func TestServeWithoutConditionalWrites(t *testing.T) {
 	}
 }
 
-// gatewayEnv is the environment that gives `ccfs serve` the gateway's keys.
-func gatewayEnv(gw *s3test.Gateway) []string {
-	return []string{"AWS_ACCESS_KEY_ID=" + gw.AccessKey, "AWS_SECRET_ACCESS_KEY=" + gw.SecretKey}
-}
-
 // TestTwoNodesShareQuota starts two serve processes with --quota on one
 // versitygw bucket and one redis-server: uploads racing through both
 // nodes stop exactly at the quota; a delete through one node makes room
@@ -321,20 +263,12 @@ func gatewayEnv(gw *s3test.Gateway) []string {
 // store again; ccfs usage reports what the nodes count, shows a drift,
 // and --reconcile corrects it.
 func TestTwoNodesShareQuota(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command and starts servers")
-	}
-	gw := s3test.Start(t)
-	rd := redistest.Start(t)
-	key := auth.Key{AccessKey: "chatbot-a", SecretKey: "cluster-test-secret", VDNs: []int{53}}
-	credsFile := writeKeys(t, 0o600, key)
+	cl := startCluster(t)
+	gw, rd, key, where, env := cl.gw, cl.rd, cl.key, cl.where, cl.env
 	wav := alaw(8000)
 	quotaFlag := "53=" + strconv.Itoa(3*len(wav))
-	where := []string{"--store", "s3://" + gw.Bucket + "/ccfs/", "--s3-endpoint", gw.Endpoint, "--redis", "redis://" + rd.Addr}
-	env := gatewayEnv(gw)
 	start := func() *node {
-		return startNode(t, env, append([]string{"--data", t.TempDir(), "--credentials", credsFile,
-			"--quota", quotaFlag, "--quota-recount-every", "200ms"}, where...)...)
+		return cl.node(t, "--quota", quotaFlag, "--quota-recount-every", "200ms")
 	}
 	nodes := []*node{start(), start()}
 	ctx := context.Background()

@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,69 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/ccfstest"
-	"github.com/ccfs-go/ccfs/wavcheck"
 )
-
-// runCmd runs one ccfs command in-process.
-func runCmd(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errs bytes.Buffer
-	code := run(context.Background(), args, &out, &errs)
-	return code, out.String(), errs.String()
-}
-
-func writeFile(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// devServer starts serve and returns its URL, data directory and dev key.
-func devServer(t *testing.T) (base, data, ak, sk string) {
-	data = t.TempDir()
-	base, out := startServe(t, "--data", data)
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no key printed: %s", out)
-	}
-	return base, data, m[1], m[2]
-}
-
-// tts16k returns what a TTS engine might write: 16-bit stereo at 16 kHz.
-func tts16k() []byte {
-	var pcm []byte
-	for i := range 16000 {
-		v := int16(12000 * math.Sin(2*math.Pi*440*float64(i)/16000))
-		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
-		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
-	}
-	le := binary.LittleEndian
-	h := append([]byte("RIFF"), le.AppendUint32(nil, uint32(36+len(pcm)))...)
-	h = append(h, "WAVEfmt "...)
-	h = le.AppendUint32(h, 16)
-	h = le.AppendUint16(h, 1)       // PCM
-	h = le.AppendUint16(h, 2)       // stereo
-	h = le.AppendUint32(h, 16000)   // Hz
-	h = le.AppendUint32(h, 16000*4) // bytes a second
-	h = le.AppendUint16(h, 4)       // block align
-	h = le.AppendUint16(h, 16)      // bits
-	h = append(h, "data"...)
-	h = le.AppendUint32(h, uint32(len(pcm)))
-	return append(h, pcm...)
-}
-
-// alaw returns an A-law prompt of n samples (n bytes of audio), made as a
-// user of the library makes test files: with ccfstest.
-func alaw(n int) []byte {
-	return ccfstest.WAV(time.Duration(n)*time.Second/8000, wavcheck.ALaw)
-}
 
 // TestNewcomerPath follows docs/operating.md's "Trying it": serve, check a TTS file, convert it,
 // check again, upload it, find it on disk.
@@ -144,7 +81,7 @@ func TestSignWithCurlStyleRequest(t *testing.T) {
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	req.Header.Set("Authorization", authz)
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	c := insecureClient()
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -257,15 +194,6 @@ func TestDeleteAndDownloadCommands(t *testing.T) {
 	}
 }
 
-func readFile(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestBenchCommand(t *testing.T) {
 	base, _, ak, sk := devServer(t)
 	// A wrong secret: every request refused, counted, exit 1. (It runs
@@ -349,13 +277,10 @@ func TestStampedFiles(t *testing.T) {
 func TestServePool(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	data := t.TempDir()
-	base, out := startServe(t, "--data", data, "--pool", "0="+a+",256="+b)
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no key printed: %s", out)
-	}
+	served := startServe(t, "--data", data, "--pool", "0="+a+",256="+b)
+	ak, sk := served.devKey(t)
 	prompt := writeFile(t, "prompt.wav", alaw(4000))
-	code, stdout, errs := runCmd(t, "upload", "--url", base, "--ak", m[1], "--sk", m[2], "--vdn", "1", "--insecure", prompt)
+	code, stdout, errs := runCmd(t, "upload", "--url", served.base, "--ak", ak, "--sk", sk, "--vdn", "1", "--insecure", prompt)
 	if code != 0 || !strings.Contains(stdout, "locationId: 0, 256") {
 		t.Fatalf("upload: %d %q %q", code, stdout, errs)
 	}

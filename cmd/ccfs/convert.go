@@ -10,6 +10,8 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
+// convertCmd runs "ccfs convert": a WAV file of any kind into one CC-FS
+// accepts.
 func convertCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("convert", "[--codec alaw] IN.wav OUT.wav",
 		"Turns a WAV file from a TTS engine or editor (8/16/24/32-bit integer or 32-bit float PCM,\nany sample rate, mono or stereo) into 8000 Hz 8-bit mono G.711, as CC-FS accepts.",

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/pathrule"
+	"github.com/ccfs-go/ccfs/quota"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // newFlags returns a flag set whose usage prints the summary, the flags
@@ -54,12 +54,36 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// serverFlags are the flags of the commands that talk to a server.
-type serverFlags struct {
-	url, ak, sk *string
-	vdn         *int
-	insecure    *bool
-	ca          *string
+// keyFlags are --ak and --sk, the access key and its secret, for the
+// commands that sign a request.
+type keyFlags struct {
+	ak, sk *string
+}
+
+func addKeyFlags(fl *flag.FlagSet) *keyFlags {
+	return &keyFlags{
+		ak: fl.String("ak", "", "access key"),
+		sk: fl.String("sk", "", "secret key (default: $CCFS_SK)"),
+	}
+}
+
+// complete fills the secret key from $CCFS_SK (not a flag default, which
+// --help would print) and reports whether both keys are set.
+func (k *keyFlags) complete() bool {
+	if *k.sk == "" {
+		*k.sk = os.Getenv("CCFS_SK")
+	}
+	return *k.ak != "" && *k.sk != ""
+}
+
+// clientFlags are the flags of the commands that talk to a server: its
+// URL, the keys, how to trust its certificate and, with addVDN, --vdn.
+type clientFlags struct {
+	*keyFlags
+	url      *string
+	vdn      *int // nil without addVDN
+	insecure *bool
+	ca       *string
 	// sent records the last request the client sent, to say what it
 	// signed when the server answers that the signature does not match.
 	sent *lastRequest
@@ -67,96 +91,26 @@ type serverFlags struct {
 	transport *http.Transport
 }
 
-func addServerFlags(fl *flag.FlagSet) *serverFlags {
-	s := addKeyFlags(fl)
-	s.vdn = fl.Int("vdn", 0, "VDN to upload to")
-	return s
-}
-
-// addKeyFlags adds the server flags but --vdn.
-func addKeyFlags(fl *flag.FlagSet) *serverFlags {
-	return &serverFlags{
+func addClientFlags(fl *flag.FlagSet) *clientFlags {
+	return &clientFlags{
+		keyFlags: addKeyFlags(fl),
 		url:      fl.String("url", "", "server base URL, such as https://10.22.26.181:28443"),
-		ak:       fl.String("ak", "", "access key"),
-		sk:       fl.String("sk", "", "secret key (default: $CCFS_SK)"),
 		insecure: fl.Bool("insecure", false, "do not verify the server's certificate (self-signed dev servers)"),
 		ca:       fl.String("ca", "", "PEM file of the certificate authorities to trust for the server's certificate, instead of the system's (as curl --cacert); $SSL_CERT_FILE also replaces the system's"),
 	}
 }
 
-// complete fills the secret key from $CCFS_SK (not a flag default, which
-// --help would print) and reports whether every server flag is set.
-func (s *serverFlags) complete() bool {
-	return s.keyComplete() && *s.vdn > 0
+// addVDN adds --vdn, for the commands that upload (the others name the
+// VDN in the path they give).
+func (s *clientFlags) addVDN(fl *flag.FlagSet) *clientFlags {
+	s.vdn = fl.Int("vdn", 0, "VDN to upload to")
+	return s
 }
 
-// keyComplete is complete without --vdn, for the commands whose VDN is in
-// the path they name.
-func (s *serverFlags) keyComplete() bool {
-	if *s.sk == "" {
-		*s.sk = os.Getenv("CCFS_SK")
-	}
-	return *s.url != "" && *s.ak != "" && *s.sk != ""
-}
-
-// client returns a ccfs.Client for the flags, keeping up to idle
-// connections open. It fails when --ca cannot be used.
-func (s *serverFlags) client(idle int) (*ccfs.Client, error) {
-	tr := &http.Transport{MaxIdleConnsPerHost: idle}
-	switch {
-	case *s.insecure && *s.ca != "":
-		return nil, errors.New("--ca and --insecure do not go together: --insecure verifies nothing")
-	case *s.insecure:
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	case *s.ca != "":
-		pool, err := loadCA(*s.ca)
-		if err != nil {
-			return nil, err
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
-	}
-	s.transport, s.sent = tr, &lastRequest{next: tr}
-	return &ccfs.Client{BaseURL: *s.url, AccessKey: *s.ak, SecretKey: *s.sk, HTTPClient: &http.Client{Transport: s.sent}}, nil
-}
-
-// loadCA reads a PEM bundle of certificate authorities for --ca.
-func loadCA(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate in the file", file)
-	}
-	return pool, nil
-}
-
-// certProblem returns, for an error verifying the server's certificate,
-// what is wrong with it and how to trust it; "" for any other error.
-func certProblem(err error) string {
-	var (
-		unknown  x509.UnknownAuthorityError
-		host     x509.HostnameError
-		invalid  x509.CertificateInvalidError
-		verifErr *tls.CertificateVerificationError
-	)
-	const trust = "pass the authority that signed it (for a self-signed server, its certificate) with --ca FILE, or set SSL_CERT_FILE; --insecure skips the check, for a development server only"
-	switch {
-	case errors.As(err, &unknown):
-		subject := "it"
-		if unknown.Cert != nil {
-			subject = fmt.Sprintf("its certificate (%q)", unknown.Cert.Subject.CommonName)
-		}
-		return fmt.Sprintf("the server's certificate is not signed by an authority this command trusts: %s may be self-signed or from a private authority; %s", subject, trust)
-	case errors.As(err, &host):
-		return "the server's certificate is not for the host of --url: " + strings.TrimPrefix(host.Error(), "x509: ")
-	case errors.As(err, &invalid):
-		return "the server's certificate is not valid: " + strings.TrimPrefix(invalid.Error(), "x509: ")
-	case errors.As(err, &verifErr):
-		return fmt.Sprintf("the server's certificate could not be verified (%v); %s", verifErr.Err, trust)
-	}
-	return ""
+// complete reports whether every client flag is set (the secret key
+// perhaps from $CCFS_SK).
+func (s *clientFlags) complete() bool {
+	return s.keyFlags.complete() && *s.url != "" && (s.vdn == nil || *s.vdn > 0)
 }
 
 // storeFlags are the flags that say where the server's files are and how
@@ -164,17 +118,103 @@ func certProblem(err error) string {
 // usage" register the same group, so that what serve is given, usage
 // reads the same way.
 type storeFlags struct {
-	data, root, pathRule, quota, quotaFile *string
-	cluster                                *clusterFlags
+	data, root, pathRule *string
+	quota                *quotaFlags
+	cluster              *clusterFlags
 }
 
 func addStoreFlags(fl *flag.FlagSet) *storeFlags {
 	return &storeFlags{
-		data:      fl.String("data", "./ccfs-data", "data directory: files under <data>/files unless --store or --pool; serve keeps its generated key and certificate there"),
-		root:      fl.String("root", "", "prefix of fileName in the server's answers, such as Y: (names the same files as without it)"),
-		pathRule:  fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule: where uploaded prompts are placed"),
-		quota:     fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); serve counts them in its process, or in --redis for several nodes"),
-		quotaFile: fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments); serve reloads it like the credentials file"),
-		cluster:   addClusterFlags(fl),
+		data:     fl.String("data", "./ccfs-data", "data directory: files under <data>/files unless --store or --pool; serve keeps its generated key and certificate there"),
+		root:     fl.String("root", "", "prefix of fileName in the server's answers, such as Y: (names the same files as without it)"),
+		pathRule: fl.String("path-rule", pathrule.Default, "Third-Party Upload File Path Rule: where uploaded prompts are placed"),
+		quota:    addQuotaFlags(fl),
+		cluster:  addClusterFlags(fl),
 	}
+}
+
+// quotaFlags are --quota and --quota-file, the per-VDN limits of uploaded
+// prompts.
+type quotaFlags struct {
+	limits, file *string
+}
+
+func addQuotaFlags(fl *flag.FlagSet) *quotaFlags {
+	return &quotaFlags{
+		limits: fl.String("quota", "", "per-VDN quotas of uploaded prompts, as VDN=SIZE[/FILES] with * for the rest, such as '*=2GiB,53=20GiB/100000' (default: none); serve counts them in its process, or in --redis for several nodes"),
+		file:   fl.String("quota-file", "", "like --quota, from a file (one VDN=SIZE[/FILES] a line, # comments); serve reloads it like the credentials file"),
+	}
+}
+
+// given is the flag of the group given, "--quota" first; "" for none.
+func (q *quotaFlags) given() string {
+	switch {
+	case *q.limits != "":
+		return "--quota"
+	case *q.file != "":
+		return "--quota-file"
+	}
+	return ""
+}
+
+// source reads --quota or --quota-file (not both); nil without either.
+func (q *quotaFlags) source() (quota.Source, error) {
+	switch limits, file := *q.limits, *q.file; {
+	case limits != "" && file != "":
+		return nil, errors.New("--quota and --quota-file do not go together")
+	case file != "":
+		f, err := quota.NewFile(file)
+		if err != nil {
+			return nil, err // "quota file PATH: line 3: …"
+		}
+		return f, nil
+	case limits != "":
+		l, err := quota.ParseLimits(limits)
+		if err != nil {
+			return nil, withoutPrefix("--quota", err, "quota")
+		}
+		return l, nil
+	}
+	return nil, nil
+}
+
+// policyFlags are --codecs and --max-file-mb, what a WAV file must be:
+// "ccfs check" reads a file as "ccfs serve" given the same flags does.
+type policyFlags struct {
+	codecs *string
+	maxMB  *int
+}
+
+func addPolicyFlags(fl *flag.FlagSet) *policyFlags {
+	return &policyFlags{
+		codecs: fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated"),
+		maxMB:  fl.Int("max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit: the largest file accepted, in MB"),
+	}
+}
+
+// parseCodecs parses a comma-separated --codecs value.
+func parseCodecs(s string) ([]wavcheck.Codec, error) {
+	var cs []wavcheck.Codec
+	for _, name := range strings.Split(s, ",") {
+		c, err := wavcheck.ParseCodec(name)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// policy builds a wavcheck policy from the flags.
+func (f *policyFlags) policy() (wavcheck.Policy, error) {
+	maxMB := *f.maxMB
+	cs, err := parseCodecs(*f.codecs)
+	if err != nil {
+		return wavcheck.Policy{}, err
+	}
+	if maxMB <= 0 || maxMB > 1024 {
+		return wavcheck.Policy{}, fmt.Errorf("--max-file-mb %d is not in 1..1024", maxMB)
+	}
+	p := wavcheck.Policy{Codecs: cs, MaxSize: int64(maxMB) << 20}
+	return p, p.Validate()
 }

@@ -8,34 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
 )
-
-// writeKeys writes a credentials file of keys, of mode perm, and returns
-// its name.
-func writeKeys(t *testing.T, perm os.FileMode, keys ...auth.Key) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "keys.json")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := auth.WriteCredentials(f, keys...); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, perm); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // botKey is the key of the credentials files hardening tests write.
 var botKey = auth.Key{AccessKey: "bot", SecretKey: "sk-secret", VDNs: []int{1}}

@@ -13,6 +13,13 @@
 //	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--path-rule R] [--quota LIMITS] [--redis URL [--reconcile]]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
+//
+// Each command is a function <name>Cmd in <name>.go. flags.go declares
+// the flag groups commands share, client.go the client they make; serve's
+// wiring jobs have a file each: tlscert.go (the certificate),
+// credentials.go (the keys file and the development key), quota.go
+// (ledger and fence), retain.go (the sweeper), cluster.go (stores and
+// Redis) and admin.go (the admin listener).
 package main
 
 import (
@@ -55,19 +62,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
+		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "upload":
-		return upload(ctx, args[1:], stdout, stderr)
+		return uploadCmd(ctx, args[1:], stdout, stderr)
 	case "delete":
 		return deleteCmd(ctx, args[1:], stdout, stderr)
 	case "download":
 		return downloadCmd(ctx, args[1:], stdout, stderr)
 	case "check":
-		return check(ctx, args[1:], stdout, stderr)
+		return checkCmd(ctx, args[1:], stdout, stderr)
 	case "convert":
 		return convertCmd(ctx, args[1:], stdout, stderr)
 	case "sign":
-		return sign(ctx, args[1:], stdout, stderr)
+		return signCmd(ctx, args[1:], stdout, stderr)
 	case "explain":
 		return explainCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "bench":

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
 	"io"
 	"net/http"
 	"os"
@@ -51,7 +50,7 @@ func TestClientCommandsShowWhatWasSigned(t *testing.T) {
 		}
 	}
 
-	terse, _ := startServe(t, "--data", t.TempDir(), "--terse-signature-errors")
+	terse := startServe(t, "--data", t.TempDir(), "--terse-signature-errors").base
 	code, _, errs := runCmd(t, "delete", "--url", terse, "--ak", ak, "--sk", "x", "--insecure", "/3rdfile/1/thirdvoicebotfile/x.wav")
 	if code != 1 || !strings.Contains(errs, "refused: 0300") || strings.Contains(errs, "signed:") {
 		t.Errorf("against a terse server: %d %q", code, errs)
@@ -119,7 +118,7 @@ func TestSigningPageDiffRecipe(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
 	req.Header.Set("Authorization", authz)
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	insecure := insecureClient()
 	resp, err := insecure.Do(req)
 	if err != nil {
 		t.Fatal(err)

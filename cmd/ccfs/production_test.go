@@ -1,161 +1,23 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"encoding/json"
 	"errors"
-	"io"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
-	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
 )
-
-// node is a built "ccfs serve" process.
-type node struct {
-	cmd          *exec.Cmd
-	base, admin  string // URLs; admin "" without --admin-addr
-	ak, sk       string // the generated dev key, if any
-	stderr       *syncBuffer
-	exited       chan struct{}
-	insecureHTTP *http.Client
-}
-
-// startNode runs the built command's serve on a free port with args and
-// env, and returns once it serves. The process is killed when the test
-// ends.
-func startNode(t *testing.T, env []string, args ...string) *node {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the command")
-	}
-	args = append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
-	n := &node{cmd: exec.Command(buildCommand(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{}),
-		insecureHTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
-	n.cmd.Env = append(os.Environ(), env...)
-	stdout, _ := n.cmd.StdoutPipe()
-	n.cmd.Stderr = n.stderr
-	if err := n.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { n.cmd.Wait(); close(n.exited) }()
-	t.Cleanup(func() { n.cmd.Process.Kill(); <-n.exited })
-	sc := bufio.NewScanner(stdout)
-	for n.base == "" && sc.Scan() {
-		line := sc.Text()
-		if m := regexp.MustCompile(`access key\s+(\S+)`).FindStringSubmatch(line); m != nil {
-			n.ak = m[1]
-		}
-		if m := regexp.MustCompile(`secret key\s+(\S+)`).FindStringSubmatch(line); m != nil {
-			n.sk = m[1]
-		}
-		if m := regexp.MustCompile(`admin on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(line); m != nil {
-			n.admin = m[1]
-		}
-		if m := regexp.MustCompile(`serving (https?://127\.0\.0\.1:\d+)/`).FindStringSubmatch(line); m != nil {
-			n.base = m[1]
-		}
-	}
-	go io.Copy(io.Discard, stdout)
-	if n.base == "" {
-		t.Fatalf("serve %v did not start: %s", args, n.stderr)
-	}
-	return n
-}
-
-// waitLog waits up to 10 s for the node's log to hold text, and fails
-// the test if it does not. The log comes on a pipe of its own: a line
-// logged before the node served may arrive after startNode returned.
-func (n *node) waitLog(t *testing.T, text string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(n.stderr.String(), text); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the log has no %q within 10 s:\n%s", text, n.stderr)
-		}
-	}
-}
-
-// startAdminNode is startNode with an admin listener and no rate limit.
-func startAdminNode(t *testing.T, env []string, args ...string) *node {
-	t.Helper()
-	n := startNode(t, env, append([]string{"--admin-addr", "127.0.0.1:0", "--rate", "0"}, args...)...)
-	if n.admin == "" {
-		t.Fatalf("serve did not start its admin listener: %s", n.stderr)
-	}
-	return n
-}
-
-// client returns a client for the node. Like every Client on the system
-// clock, it never signs two requests alike, however quickly it sends them.
-func (n *node) client(ak, sk string) *ccfs.Client {
-	return &ccfs.Client{BaseURL: n.base, AccessKey: ak, SecretKey: sk, HTTPClient: n.insecureHTTP}
-}
-
-// get fetches an admin path.
-func (n *node) get(t *testing.T, path string) (int, []byte) {
-	t.Helper()
-	resp, err := http.Get(n.admin + path)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func (n *node) readyz(t *testing.T) (int, health.Report) {
-	t.Helper()
-	code, b := n.get(t, "/readyz")
-	var rep health.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatalf("/readyz: %q: %v", b, err)
-	}
-	return code, rep
-}
-
-// metric returns the value of the series of family with exactly labels.
-func metric(families map[string]*dto.MetricFamily, family string, labels ...string) float64 {
-	f := families[family]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.Metric {
-		var got []string
-		for _, l := range m.Label {
-			got = append(got, l.GetName()+"="+l.GetValue())
-		}
-		if strings.Join(got, ",") == strings.Join(labels, ",") {
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return -1
-}
 
 // TestAdminMetrics: after a mix of requests, the metrics of a built
 // ccfs serve, scraped from its admin listener and parsed with the
@@ -197,24 +59,12 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	scrape := func() map[string]*dto.MetricFamily {
-		code, body := n.get(t, "/metrics")
-		if code != 200 {
-			t.Fatalf("/metrics: %d", code)
-		}
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-		if err != nil {
-			t.Fatalf("parsing /metrics: %v", err)
-		}
-		return families
-	}
 	// A download's Event follows its last byte, which the client may
 	// have read already: wait for it.
-	families := scrape()
-	for deadline := time.Now().Add(5 * time.Second); metric(families, "ccfs_requests_total", "code=0", "interface=download") != 1 && time.Now().Before(deadline); {
+	families := n.metrics(t)
+	for deadline := time.Now().Add(5 * time.Second); promtest.Value(families, "ccfs_requests_total", "code=0", "interface=download") != 1 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
-		families = scrape()
+		families = n.metrics(t)
 	}
 	for _, c := range []struct {
 		family string
@@ -232,7 +82,7 @@ func TestAdminMetrics(t *testing.T) {
 		{"ccfs_inflight_requests", nil, 0},
 		{"ccfs_replay_entries", nil, 10}, // every signature that held: 5 stored, 3 refused for their audio, the download, the delete
 	} {
-		if got := metric(families, c.family, c.labels...); got != c.want {
+		if got := promtest.Value(families, c.family, c.labels...); got != c.want {
 			t.Errorf("%s{%s} = %v, want %v", c.family, strings.Join(c.labels, ","), got, c.want)
 		}
 	}

@@ -3,19 +3,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -23,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/net/netutil"
 	"golang.org/x/time/rate"
 
@@ -32,15 +23,13 @@ import (
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
-	"github.com/ccfs-go/ccfs/quota"
-	"github.com/ccfs-go/ccfs/quota/redisquota"
 	"github.com/ccfs-go/ccfs/retention"
 	"github.com/ccfs-go/ccfs/store"
 )
 
-// serve runs "ccfs serve": it reads the flags into a serveConfig and runs
+// serveCmd runs "ccfs serve": it reads the flags into a serveConfig and runs
 // it.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, code := parseServe(args, stderr)
 	if code >= 0 {
 		return code
@@ -81,8 +70,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.StringVar(&c.keyFile, "tls-key", "", "TLS private key (PEM), with --tls-cert")
 	fl.BoolVar(&c.plain, "plain-http", false, "serve plain HTTP, behind a TLS-terminating balancer")
 	fl.StringVar(&c.opts.DownloadPathRule, "download-rule", pathrule.DefaultDownload, "Third-Party Recording Download Path Rule: ';'-separated rules downloadFile may read under")
-	fl.IntVar(&c.opts.MaxFileMB, "max-file-mb", ccfs.DefaultMaxFileMB, "Third-Party Upload File Size Limit, in MB")
-	codecs := fl.String("codecs", "alaw", "accepted codecs: alaw, mulaw, pcm8, comma-separated")
+	policy := addPolicyFlags(fl)
 	retain := fl.String("retain", "", "remove uploaded prompts older than an age, as VDN=AGE with * for the rest, such as '*=30d,53=7d,54=none' (default: keep for ever); recordings are never touched")
 	fl.DurationVar(&c.retainEvery, "retain-every", time.Hour, "with --retain, how often the store is swept")
 	fl.DurationVar(&c.recountEvery, "quota-recount-every", 10*time.Second, "with --quota and --redis, how often a node checks that Redis still holds the nodes' counts, and counts the store again if it lost them")
@@ -109,7 +97,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if code := parse(fl, args); code >= 0 {
 		return nil, code
 	}
-	c.data, c.opts.RootPrefix, c.opts.PathRule = *sf.data, *sf.root, *sf.pathRule
+	c.data, c.opts.RootPrefix, c.opts.PathRule, c.opts.MaxFileMB = *sf.data, *sf.root, *sf.pathRule, *policy.maxMB
 	fail := func(err error) (*serveConfig, int) {
 		fmt.Fprintf(stderr, "ccfs serve: %v\n", err)
 		return nil, 2
@@ -121,16 +109,14 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		return fail(fmt.Errorf("--log-format %q: want text or json", c.logFormat))
 	}
 	var err error
-	if c.opts.Codecs, err = parseCodecs(*codecs); err != nil {
+	if c.opts.Codecs, err = parseCodecs(*policy.codecs); err != nil {
 		return fail(withoutPrefix("--codecs", err, "wavcheck"))
 	}
 	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
 	}
-	for _, q := range []struct{ flag, val string }{{"--quota", *sf.quota}, {"--quota-file", *sf.quotaFile}} {
-		if q.val != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
-			return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q.flag, pathrule.Placeholder))
-		}
+	if q := sf.quota.given(); q != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
+		return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q, pathrule.Placeholder))
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))
@@ -158,7 +144,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 			return fail(errors.New("--retain-every: at least 1m"))
 		}
 	}
-	if c.opts.Quota, err = quotaFlags(*sf.quota, *sf.quotaFile); err != nil {
+	if c.opts.Quota, err = sf.quota.source(); err != nil {
 		return fail(err)
 	}
 	if c.opts.Quota != nil {
@@ -236,22 +222,8 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		replay, replayLen = mem, mem.Len
 	}
 	opts := c.opts
-	// One remover of a file at a time, and its size given back once:
-	// among the nodes that share Redis, or this server's deletes and
-	// retention sweeps.
-	if rdb != nil {
-		opts.Fence = redisquota.NewFence(rdb, "")
-	} else {
-		opts.Fence = new(store.MemoryFence)
-	}
-	if opts.Quota != nil {
-		if opts.Usage, err = loadUsage(ctx, st, rdb, cmp.Or(opts.PathRule, pathrule.Default), c.recountEvery, logger); err != nil {
-			return err
-		}
-		logger.Info("quotas", "limits", opts.Quota.String())
-		if f, ok := opts.Quota.(*quota.File); ok {
-			go reloadOnChange(ctx, "quota file", f, func() []any { return []any{"limits", f.String()} }, c.credsPoll, logger)
-		}
+	if err := c.wireQuota(ctx, &opts, st, rdb, logger); err != nil {
+		return err
 	}
 	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen, Quota: opts.Quota, Usage: opts.Usage})
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
@@ -332,184 +304,4 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// loadOrCreateCredentials loads path, or <data>/credentials.json; when
-// neither names an existing file it writes a dev key for VDN 1 there (mode
-// 0600) and prints it once.
-func loadOrCreateCredentials(path, data string, stdout io.Writer) (*auth.FileCredentials, error) {
-	if path != "" {
-		return auth.NewFileCredentials(path)
-	}
-	path = filepath.Join(data, "credentials.json")
-	if _, err := os.Stat(path); err == nil {
-		return auth.NewFileCredentials(path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	key := auth.Key{AccessKey: "dev-" + strings.ToLower(rand.Text()[:8]), SecretKey: rand.Text(), VDNs: []int{1}}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := auth.WriteCredentials(f, key); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(stdout, "ccfs: generated a development key for VDN 1 in %s (shown once):\n  access key  %s\n  secret key  %s\n",
-		path, key.AccessKey, key.SecretKey)
-	return auth.NewFileCredentials(path)
-}
-
-// checkSecretFile refuses a file of secret keys that every local user may
-// read (unless allowed), and warns about one its group may read.
-func checkSecretFile(path string, allowReadable bool, logger *slog.Logger) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	switch mode := info.Mode().Perm(); {
-	case mode&0o007 != 0 && !allowReadable:
-		return fmt.Errorf("the credentials file %s holds secret keys and is open to every user (mode %04o): chmod o-rwx it (0600, or 0640 for a service group), or pass --allow-readable-credentials", path, mode)
-	case mode&0o007 != 0:
-		logger.Warn("the credentials file is open to every user (--allow-readable-credentials)", "file", path, "mode", fmt.Sprintf("%04o", mode))
-	case mode&0o070 != 0:
-		logger.Warn("the credentials file may be read by its group: keep that group to the service", "file", path, "mode", fmt.Sprintf("%04o", mode))
-	}
-	return nil
-}
-
-// loadOrCreateCert loads the given pair, or <data>/tls-cert.pem and
-// <data>/tls-key.pem, generating a self-signed certificate for localhost
-// there if absent.
-func loadOrCreateCert(certFile, keyFile, data string) (*certPair, error) {
-	if certFile != "" {
-		return loadCertPair(certFile, keyFile)
-	}
-	certFile, keyFile = filepath.Join(data, "tls-cert.pem"), filepath.Join(data, "tls-key.pem")
-	if pair, err := loadCertPair(certFile, keyFile); err == nil {
-		return pair, nil
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "ccfs development server"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return nil, err
-	}
-	return loadCertPair(certFile, keyFile)
-}
-
-// quotaFlags reads --quota or --quota-file (not both); nil without either.
-func quotaFlags(limits, file string) (quota.Source, error) {
-	switch {
-	case limits != "" && file != "":
-		return nil, errors.New("--quota and --quota-file do not go together")
-	case file != "":
-		f, err := quota.NewFile(file)
-		if err != nil {
-			return nil, err // "quota file PATH: line 3: …"
-		}
-		return f, nil
-	case limits != "":
-		l, err := quota.ParseLimits(limits)
-		if err != nil {
-			return nil, withoutPrefix("--quota", err, "quota")
-		}
-		return l, nil
-	}
-	return nil, nil
-}
-
-// loadUsage returns the ledger of --quota: in this process, counted from
-// st; or, with --redis, the one the nodes share, counted from st only if
-// no node has, and counted again if Redis loses it.
-func loadUsage(ctx context.Context, st store.Store, rdb *redis.Client, rule string, recountEvery time.Duration, logger *slog.Logger) (quota.Ledger, error) {
-	l, ok := st.(store.Lister)
-	if !ok {
-		return nil, errors.New("--quota needs a store that lists its files (a directory, s3:// or a pool of them)")
-	}
-	r, err := pathrule.Parse(rule)
-	if err != nil {
-		return nil, fmt.Errorf("--path-rule: %w", err)
-	}
-	var usage quota.Ledger = quota.NewMemory()
-	var shared *redisquota.Ledger
-	if rdb != nil {
-		if shared, err = redisquota.New(rdb, redisquota.Options{}); err != nil {
-			return nil, err
-		}
-		usage = shared
-	}
-	start := time.Now()
-	counts, err := quota.Load(ctx, usage, l, r)
-	if err != nil {
-		return nil, err
-	}
-	if counts != nil {
-		logUsage(logger, "usage counted from the store", counts, "took", time.Since(start).Round(time.Millisecond))
-	} else {
-		logger.Info("usage kept as the nodes share it in redis; not counted again", "redis", rdb.Options().Addr)
-	}
-	if shared != nil {
-		go quota.KeepCounted(ctx, shared, l, r, recountEvery, func(counts map[int]quota.Usage, err error) {
-			if err != nil {
-				logger.Error("quota: the shared usage is missing and could not be counted again; uploads under a quota are refused", "err", err)
-				return
-			}
-			logUsage(logger, "the shared usage was missing (Redis lost it?): counted again from the store", counts)
-		})
-	}
-	return usage, nil
-}
-
-// logUsage logs a count of the store, and attrs.
-func logUsage(logger *slog.Logger, msg string, counts map[int]quota.Usage, attrs ...any) {
-	var files, bytes int64
-	for _, u := range counts {
-		files, bytes = files+u.Files, bytes+u.Bytes
-	}
-	logger.Info(msg, append([]any{"vdns", len(counts), "files", files, "bytes", bytes}, attrs...)...)
-}
-
-// startSweeper sweeps expired prompts out of st now and every interval
-// until ctx ends, for --retain.
-func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, onRemove func(int, int64), logger *slog.Logger) error {
-	rs, ok := st.(retention.Store)
-	if !ok {
-		return errors.New("--retain needs a store that lists and removes its files (a directory, s3:// or a pool of them)")
-	}
-	rule, err := pathrule.Parse(cmp.Or(opts.PathRule, pathrule.Default))
-	if err != nil {
-		return fmt.Errorf("--path-rule: %w", err)
-	}
-	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Fence: opts.Fence, OnRemove: onRemove, Logger: logger}
-	logger.Info("retention", "policy", policy.String(), "every", every)
-	go sw.Run(ctx, every)
-	return nil
 }

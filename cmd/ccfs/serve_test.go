@@ -14,10 +14,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,62 +23,13 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startServe runs "ccfs serve" in-process on a free loopback port and
-// returns its base URL and what it printed.
-func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out, errs := &syncBuffer{}, &syncBuffer{}
-	done := make(chan int)
-	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, errs) }()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve exited %d: %s", code, errs)
-		}
-	})
-	re := regexp.MustCompile(`serving (https?://127\.0\.0\.1:\d+)/`)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			return m[1], out
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errs)
-		default:
-		}
-	}
-	t.Fatalf("serve did not start: %s %s", out, errs)
-	return "", nil
-}
-
 func TestServeUploadEndToEnd(t *testing.T) {
 	data := t.TempDir()
-	base, out := startServe(t, "--data", data, "--root", "Y:")
+	served := startServe(t, "--data", data, "--root", "Y:")
+	base := served.base
 
 	// The generated dev key was printed once and saved with mode 0600.
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no dev key printed: %s", out)
-	}
-	ak, sk := m[1], m[2]
+	ak, sk := served.devKey(t)
 	if fi, err := os.Stat(filepath.Join(data, "credentials.json")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("credentials.json: %v %v", fi, err)
 	}
@@ -123,7 +72,7 @@ func TestServeUploadEndToEnd(t *testing.T) {
 // TestServeCapsConnections: with --max-conns 2 and two connections open
 // (and silent), a third is not served until one of them closes.
 func TestServeCapsConnections(t *testing.T) {
-	base, _ := startServe(t, "--data", t.TempDir(), "--plain-http", "--max-conns", "2")
+	base := startServe(t, "--data", t.TempDir(), "--plain-http", "--max-conns", "2").base
 	addr := strings.TrimPrefix(base, "http://")
 	var held []net.Conn
 	for range 2 {
@@ -159,7 +108,7 @@ func TestServeCapsConnections(t *testing.T) {
 }
 
 func TestServeRefusesTLS11(t *testing.T) {
-	base, _ := startServe(t, "--data", t.TempDir())
+	base := startServe(t, "--data", t.TempDir()).base
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11, MinVersion: tls.VersionTLS10}}}
 	if resp, err := c.Get(base + ccfs.UploadPath); err == nil {
@@ -204,14 +153,12 @@ func TestServeQuota(t *testing.T) {
 	data := t.TempDir()
 	wav := alaw(16000)
 	limit := "--quota=1=" + strconv.Itoa(2*len(wav)) + ",*=none"
-	base, out := startServe(t, "--data", data, limit)
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no dev key printed: %s", out)
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the dev server's own certificate
+	served := startServe(t, "--data", data, limit)
+	base := served.base
+	ak, sk := served.devKey(t)
+	hc := insecureClient() // the dev server's own certificate
 	upload := func(base string) error {
-		c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2], HTTPClient: hc, Retries: -1}
+		c := &ccfs.Client{BaseURL: base, AccessKey: ak, SecretKey: sk, HTTPClient: hc, Retries: -1}
 		_, err := c.Upload(context.Background(), 1, wav)
 		return err
 	}
@@ -223,7 +170,7 @@ func TestServeQuota(t *testing.T) {
 	if err := upload(base); !errors.Is(err, ccfs.ErrQuota) {
 		t.Fatalf("again: %v", err)
 	}
-	base2, _ := startServe(t, "--data", data, limit)
+	base2 := startServe(t, "--data", data, limit).base
 	if err := upload(base2); !errors.Is(err, ccfs.ErrQuota) {
 		t.Fatalf("after a restart: %v", err)
 	}
@@ -278,13 +225,9 @@ func TestServePoolQuota(t *testing.T) {
 	data := t.TempDir()
 	wav := alaw(16000)
 	pool := "0=" + filepath.Join(data, "a") + ",256=" + filepath.Join(data, "b")
-	base, out := startServe(t, "--data", data, "--pool", pool, "--quota=1="+strconv.Itoa(2*len(wav)), "--retain", "30d")
-	m := regexp.MustCompile(`access key\s+(\S+)\n\s+secret key\s+(\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no dev key printed: %s", out)
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the dev server's own certificate
-	c := &ccfs.Client{BaseURL: base, AccessKey: m[1], SecretKey: m[2], HTTPClient: hc, Retries: -1}
+	served := startServe(t, "--data", data, "--pool", pool, "--quota=1="+strconv.Itoa(2*len(wav)), "--retain", "30d")
+	ak, sk := served.devKey(t)
+	c := &ccfs.Client{BaseURL: served.base, AccessKey: ak, SecretKey: sk, HTTPClient: insecureClient(), Retries: -1} // the dev server's own certificate
 	ctx := context.Background()
 	var first *ccfs.ResultData
 	for i := range 3 {

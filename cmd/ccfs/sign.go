@@ -13,7 +13,9 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
+// signCmd runs "ccfs sign": the Authorization header of a request, and
+// with --explain each step of its signing.
+func signCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("sign", "--ak AK --sk SK --url URL [--body FILE] [--header 'Name: value']... [flags]",
 		"Prints the auth-v2 Authorization header value for a request, for use with curl.\n"+
 			"By default it signs host and each header given with --header; with neither --header nor\n"+
@@ -29,8 +31,8 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 
   ccfs sign --explain --ak AK --sk SK --body body.json \
     --url 'https://10.22.26.181:28443/CCFS/resource/ccfs/ivr/deleteFile'`, stderr)
-	ak := fl.String("ak", "", "access key")
-	sk := fl.String("sk", "", "secret key (default: $CCFS_SK)")
+	keys := addKeyFlags(fl)
+	ak, sk := keys.ak, keys.sk
 	url := fl.String("url", "", "the full request URL, with the query")
 	method := fl.String("method", "POST", "HTTP method")
 	bodyFile := fl.String("body", "", "file holding the request body (default: no body)")
@@ -43,10 +45,7 @@ func sign(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if code := parse(fl, args); code >= 0 {
 		return code
 	}
-	if *sk == "" {
-		*sk = os.Getenv("CCFS_SK") // not a flag default: --help would print it
-	}
-	if fl.NArg() != 0 || *ak == "" || *sk == "" || *url == "" {
+	if !keys.complete() || fl.NArg() != 0 || *url == "" {
 		fmt.Fprintln(stderr, "ccfs sign: need --ak, --sk and --url (see --help)")
 		return 2
 	}

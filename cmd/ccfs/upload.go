@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/auth"
 )
 
-func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// uploadCmd runs "ccfs upload": one WAV file, and where the server
+// stored it.
+func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("upload", "--url URL --ak AK --sk SK --vdn N [--ca FILE | --insecure] FILE.wav",
 		"Uploads a WAV file and prints where the server stored it, or its result code and description.\nThe secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs upload --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --vdn 1 --insecure prompt.wav", stderr)
-	srv := addServerFlags(fl)
+	srv := addClientFlags(fl).addVDN(fl)
 	if code := parse(fl, args); code >= 0 {
 		return code
 	}
@@ -49,30 +47,4 @@ func upload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "locationId: %s\n", strings.Join(rd.LocationID, ", "))
 	}
 	return 0
-}
-
-// failed reports err, if any: a refusal with its result code and
-// description (and, for a signature the server did not match, what each
-// side signed); a certificate this command does not trust with how to
-// trust it.
-func (s *serverFlags) failed(stderr io.Writer, cmd string, err error) bool {
-	var ce ccfs.Error
-	switch {
-	case err == nil:
-		return false
-	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "ccfs %s: refused: %s %s\n", cmd, printable(ce.Code()), printable(ce.Desc()))
-		if signed := ce.ServerSigned(); signed != nil {
-			var client *auth.Explanation
-			if s.sent != nil {
-				client = s.sent.explain(*s.sk)
-			}
-			writeMismatch(stderr, signed, client)
-		}
-	case certProblem(err) != "":
-		fmt.Fprintf(stderr, "ccfs %s: %s\n", cmd, certProblem(err))
-	default:
-		fmt.Fprintf(stderr, "ccfs %s: %v\n", cmd, err)
-	}
-	return true
 }

@@ -31,7 +31,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"  ccfs usage --data /var/lib/ccfs --quota '*=2GiB,53=20GiB/100000'\n"+
 			"  ccfs usage --store s3://prompts/ccfs/ --redis redis://10.0.0.5:6379 --quota '*=2GiB' --reconcile", stderr)
 	sf := addStoreFlags(fl)
-	data, rule, limits, limitsFile, cluster := sf.data, sf.pathRule, sf.quota, sf.quotaFile, sf.cluster
+	data, rule, cluster := sf.data, sf.pathRule, sf.cluster
 	reconcile := fl.Bool("reconcile", false, "with --redis: replace the counts the nodes share with the store's, plus the uploads the nodes claim while it counts (safe under load: it may count such a file twice, never miss one)")
 	asJSON := fl.Bool("json", false, "print JSON, one object per VDN")
 	cluster.readOnly = true
@@ -56,7 +56,7 @@ func usageCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(2, withoutPrefix("--path-rule", err, "pathrule"))
 	}
 	var lim quota.Source = &quota.Limits{}
-	if src, err := quotaFlags(*limits, *limitsFile); err != nil {
+	if src, err := sf.quota.source(); err != nil {
 		return fail(2, err)
 	} else if src != nil {
 		lim = src

@@ -70,20 +70,6 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// helpFlags returns the flags a command's --help lists.
-func helpFlags(t *testing.T, command string) map[string]bool {
-	t.Helper()
-	code, out, errs := runCmd(t, command, "--help")
-	if code != 0 {
-		t.Fatalf("%s --help: %d", command, code)
-	}
-	set := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(out+errs, -1) {
-		set[m[1]] = true
-	}
-	return set
-}
-
 // TestUsageTakesServesStoreFlags: ccfs usage takes the flags serve takes
 // for where the files are and how prompts are placed and limited (--root
 // among them), none of serve's others, and reads what they say: the

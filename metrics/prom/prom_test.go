@@ -16,12 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/metrics/prom"
+	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -34,39 +33,7 @@ func scrape(t *testing.T, reg *prometheus.Registry) map[string]*dto.MetricFamily
 	r := httptest.NewRequest("GET", "/metrics", nil)
 	r.Header.Set("Accept", "text/plain")
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(w.Body)
-	if err != nil {
-		t.Fatalf("parsing the exposition: %v\n%s", err, w.Body)
-	}
-	return families
-}
-
-// value returns the value of the series of family whose labels are
-// exactly labels ("k=v" pairs), or -1.
-func value(families map[string]*dto.MetricFamily, family string, labels ...string) float64 {
-	f := families[family]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.Metric {
-		var got []string
-		for _, l := range m.Label {
-			got = append(got, l.GetName()+"="+l.GetValue())
-		}
-		if strings.Join(got, ",") != strings.Join(labels, ",") {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
-		}
-	}
-	return -1
+	return promtest.Parse(t, w.Body)
 }
 
 func TestObserve(t *testing.T) {
@@ -117,7 +84,7 @@ func TestObserve(t *testing.T) {
 		{"ccfs_replay_entries", nil, 7},
 		{"ccfs_inflight_requests", nil, 0},
 	} {
-		if got := value(f, c.family, c.labels...); got != c.want {
+		if got := promtest.Value(f, c.family, c.labels...); got != c.want {
 			t.Errorf("%s{%s} = %v, want %v", c.family, strings.Join(c.labels, ","), got, c.want)
 		}
 	}
@@ -159,23 +126,23 @@ func TestThroughTheHandler(t *testing.T) {
 	// A download's Event follows its last byte, which the client may
 	// have read already: wait for it.
 	f := scrape(t, reg)
-	for deadline := time.Now().Add(5 * time.Second); value(f, "ccfs_sent_bytes_total") <= 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); promtest.Value(f, "ccfs_sent_bytes_total") <= 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 		f = scrape(t, reg)
 	}
-	if got := value(f, "ccfs_requests_total", "code=0", "interface=upload"); got != float64(ok) {
+	if got := promtest.Value(f, "ccfs_requests_total", "code=0", "interface=upload"); got != float64(ok) {
 		t.Errorf("successful uploads counted %v, sent %d", got, ok)
 	}
-	if got := value(f, "ccfs_requests_total", "code=0300004", "interface=upload"); got != float64(bad) {
+	if got := promtest.Value(f, "ccfs_requests_total", "code=0300004", "interface=upload"); got != float64(bad) {
 		t.Errorf("refused uploads counted %v, sent %d", got, bad)
 	}
-	if got := value(f, "ccfs_stored_bytes_total"); got != float64(ok*len(e.wav)) {
+	if got := promtest.Value(f, "ccfs_stored_bytes_total"); got != float64(ok*len(e.wav)) {
 		t.Errorf("stored bytes %v, want %d", got, ok*len(e.wav))
 	}
-	if got := value(f, "ccfs_sent_bytes_total"); got != float64(buf.Len()) {
+	if got := promtest.Value(f, "ccfs_sent_bytes_total"); got != float64(buf.Len()) {
 		t.Errorf("sent bytes %v, want %d", got, buf.Len())
 	}
-	if got := value(f, "ccfs_request_duration_seconds", "interface=upload"); got != 12 {
+	if got := promtest.Value(f, "ccfs_request_duration_seconds", "interface=upload"); got != 12 {
 		t.Errorf("upload durations observed %v, want 12", got)
 	}
 }
@@ -202,13 +169,13 @@ func TestDrainingGauge(t *testing.T) {
 	// Signed an hour ago: refused before the body, which is drained.
 	fmt.Fprintf(conn, "POST %s?vdnId=53 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"+
 		"Authorization: auth-v2/bot/%s/host/%064d\r\n\r\n{", ccfs.UploadPath, time.Now().Add(-time.Hour).UTC().Format(auth.TimestampFormat), 0)
-	for deadline := time.Now().Add(5 * time.Second); value(scrape(t, reg), "ccfs_draining_requests") != 1; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); promtest.Value(scrape(t, reg), "ccfs_draining_requests") != 1; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("ccfs_draining_requests never reached 1")
 		}
 	}
 	conn.Close()
-	for deadline := time.Now().Add(5 * time.Second); value(scrape(t, reg), "ccfs_draining_requests") != 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); promtest.Value(scrape(t, reg), "ccfs_draining_requests") != 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("ccfs_draining_requests never went back to 0")
 		}
@@ -248,7 +215,7 @@ func TestQuotaAndRetentionMetrics(t *testing.T) {
 		{"ccfs_expired_total", []string{"unit=files"}, 2},
 		{"ccfs_expired_total", []string{"unit=bytes"}, 500},
 	} {
-		if got := value(f, c.family, c.labels...); got != c.want {
+		if got := promtest.Value(f, c.family, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)
 		}
 	}
@@ -265,7 +232,7 @@ func TestQuotaAndRetentionMetrics(t *testing.T) {
 	reg.MustRegister(prom.New(prom.Options{Quota: limits, Usage: shared}))
 	for _, counted := range []bool{false, true} {
 		shared.counted = counted
-		if got := value(scrape(t, reg), "ccfs_quota_counted"); got != b2f(counted) {
+		if got := promtest.Value(scrape(t, reg), "ccfs_quota_counted"); got != b2f(counted) {
 			t.Errorf("ccfs_quota_counted = %v while the ledger holds counts: %v", got, counted)
 		}
 	}

@@ -8,42 +8,19 @@ import (
 	"path/filepath"
 )
 
-func deleteCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := newFlags("delete", "--url URL --ak AK --sk SK [--location ID] [--ca FILE | --insecure] FILENAME",
-		"Deletes a file uploaded before, named as the upload printed it (root prefix included).\nIn a CTI pool, --location deletes only the copy at that location.\nThe secret key may also come from the CCFS_SK environment variable.",
-		"  ccfs delete --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure /3rdfile/1/thirdvoicebotfile/8fSsBaEb_1631869974029.wav", stderr)
-	srv := addKeyFlags(fl)
-	location := fl.String("location", "", "CTI pool location to delete at (default: every location)")
-	if code := parse(fl, args); code >= 0 {
-		return code
-	}
-	if !srv.keyComplete() || fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "ccfs delete: need --url, --ak, --sk and one FILENAME (see --help)")
-		return 2
-	}
-	c, err := srv.client(1)
-	if err != nil {
-		fmt.Fprintf(stderr, "ccfs delete: %v\n", err)
-		return 2
-	}
-	if srv.failed(stderr, "delete", c.Delete(ctx, fl.Arg(0), *location)) {
-		return 1
-	}
-	fmt.Fprintf(stdout, "deleted: %s\n", fl.Arg(0))
-	return 0
-}
-
+// downloadCmd runs "ccfs download": one recording (or uploaded prompt)
+// into a file, written whole or not at all, or to standard output.
 func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("download", "--url URL --ak AK --sk SK [--folder] [--ca FILE | --insecure] -o OUT.wav FILEPATH",
 		"Downloads a recording (or an uploaded prompt) into OUT.wav; with --folder, FILEPATH is the\nfolder holding the one file to download. OUT.wav appears only once the whole file arrived;\n\"-o -\" writes to standard output. The secret key may also come from the CCFS_SK environment variable.",
 		"  ccfs download --url https://127.0.0.1:28443 --ak dev-abc --sk SECRET --insecure -o call.wav /voice/1/IVRrecordFile/call.wav", stderr)
-	srv := addKeyFlags(fl)
+	srv := addClientFlags(fl)
 	out := fl.String("o", "", "file to write, or - for standard output")
 	folder := fl.Bool("folder", false, "FILEPATH is a folder holding exactly one file (downloadFile's mode 1)")
 	if code := parse(fl, args); code >= 0 {
 		return code
 	}
-	if !srv.keyComplete() || fl.NArg() != 1 || *out == "" {
+	if !srv.complete() || fl.NArg() != 1 || *out == "" {
 		fmt.Fprintln(stderr, "ccfs download: need --url, --ak, --sk, -o and one FILEPATH (see --help)")
 		return 2
 	}
