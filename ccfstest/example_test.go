@@ -18,9 +18,9 @@ import (
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
-// uploadSnippet and siblingsSnippet are the examples' code, which needs a
+// uploadSnippet and smallSnippet are the examples' code, which needs a
 // *testing.T: TestExamples runs it.
-var uploadSnippet, siblingsSnippet, ownStoreSnippet, serveSnippet func(t *testing.T)
+var uploadSnippet, smallSnippet, ownStoreSnippet, serveSnippet func(t *testing.T)
 
 // A chatbot vendor tests its upload code against a real server.
 func ExampleNewServer() {
@@ -47,7 +47,7 @@ func ExampleNewServer() {
 
 // A chatbot vendor tests taking a prompt back and fetching a recording.
 func ExampleServer_AddFile() {
-	siblingsSnippet = func(t *testing.T) {
+	smallSnippet = func(t *testing.T) {
 		s := ccfstest.NewServer(t, ccfstest.WithRootPrefix("Y:"))
 		c := s.Client()
 		ctx := context.Background()
@@ -136,7 +136,7 @@ func TestExamples(t *testing.T) {
 	ExampleWithStore()
 	ExampleServe()
 	t.Run("NewServer", uploadSnippet)
-	t.Run("Server_AddFile", siblingsSnippet)
+	t.Run("Server_AddFile", smallSnippet)
 	t.Run("WithStore", ownStoreSnippet)
 	t.Run("Serve", serveSnippet)
 }
