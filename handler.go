@@ -185,6 +185,9 @@ type Event struct {
 	// FileName is the file uploaded, deleted or downloaded, as the caller
 	// names it (root prefix included); an upload's only on success.
 	FileName string
+	// Duration is how long the handler took over the request, by
+	// Options.Now, up to the writing of its JSON result; a download's
+	// includes sending the file.
 	Duration time.Duration
 	// Err is the internal cause of a failure (a store error, say), if any.
 	// It never holds a secret, but it is for operators, not callers.
