@@ -20,10 +20,10 @@ import (
 // once the caller has checked the method (and an upload its vdnId), in
 // this order: Content-Type, Content-Length (at most maxBody; tooLong says
 // what allows that much), and the Authorization header, through begin,
-// which refuses an unknown key. Then it takes the
-// slots the request holds while it runs: a token must be ready in its
-// key's bucket, a slot of the key's share must be free, and one of the
-// handler's. The caller must call the returned release.
+// which refuses an unknown key. Then it takes the slots the request
+// holds while it runs: a token must be ready in its key's bucket, a slot
+// of the key's share must be free, and one of the handler's. The caller
+// must call the returned release.
 //
 // From here on the request names a known access key, but until its body
 // has been read to the end and the signature holds the caller is a
@@ -208,7 +208,8 @@ func (k *keyLimits) charge(ak string, now time.Time) {
 }
 
 // keySlots counts the requests in progress of each access key (uploads,
-// deletes and downloads together), up to a limit. A key is in the map only while it has one.
+// deletes and downloads together), up to a limit. A key is in the map
+// only while it has one.
 type keySlots struct {
 	mu    sync.Mutex
 	limit int
