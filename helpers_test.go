@@ -7,6 +7,7 @@ package ccfs_test
 // directory.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -19,7 +20,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -416,5 +419,95 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// signedRaw returns a correctly signed request in wire form, for cases
+// that then break what an http.Client would not let them break.
+func signedRaw(e *env, b []byte) []byte {
+	hr := e.request(req{body: b})
+	var w bytes.Buffer
+	hr.Write(&w)
+	return w.Bytes()
+}
+
+// sendRaw writes raw to the server, half-closes, and reads the response.
+func sendRaw(t *testing.T, e *env, raw []byte) (int, ccfs.Response) {
+	t.Helper()
+	conn, _ := dial(t, e.srv)
+	defer conn.Close()
+	conn.Write(raw)
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	defer resp.Body.Close()
+	var out ccfs.Response
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("response body: %v", err)
+	}
+	return resp.StatusCode, out
+}
+
+func authz(edit func(string) string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set("Authorization", edit(r.Header.Get("Authorization"))) }
+}
+
+// filesUnder lists every non-directory under root.
+func filesUnder(t *testing.T, root string) []string {
+	return walkUnder(t, root, false)
+}
+
+// treeUnder lists every file and directory under root.
+func treeUnder(t *testing.T, root string) []string {
+	return walkUnder(t, root, true)
+}
+
+func decodeJSON(r io.Reader, v any) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// forgedRequest is a request from a stranger: a well-formed Authorization
+// header for ak with a made-up signature, and a tiny body.
+func forgedRequest(ak string, at time.Time) *http.Request {
+	b := body("UklGRg==")
+	r := httptest.NewRequest("POST", ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	r.Header.Set("Authorization", "auth-v2/"+ak+"/"+at.UTC().Format(auth.TimestampFormat)+"/content-length;content-type;host/"+strings.Repeat("ab", 32))
+	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	return r
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// expectStallCutOff sends all of an upload but its last 500 bytes to e's
+// server over a real connection, and then nothing: the answer must be
+// 0300020 within 3 s.
+func expectStallCutOff(t *testing.T, e *env, what string) {
+	t.Helper()
+	raw := signedRaw(e, body(b64(validWAV)))
+	conn, _ := dial(t, e.srv)
+	defer conn.Close()
+	start := time.Now()
+	conn.Write(raw[:len(raw)-500]) // and then nothing
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out ccfs.Response
+	decodeJSON(resp.Body, &out)
+	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
+		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
 	}
 }

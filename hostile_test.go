@@ -1,12 +1,9 @@
 package ccfs_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -30,40 +27,8 @@ type hostileCase struct {
 	code   string
 }
 
-// signedRaw returns a correctly signed request in wire form, for cases
-// that then break what an http.Client would not let them break.
-func signedRaw(e *env, b []byte) []byte {
-	hr := e.request(req{body: b})
-	var w bytes.Buffer
-	hr.Write(&w)
-	return w.Bytes()
-}
-
-// sendRaw writes raw to the server, half-closes, and reads the response.
-func sendRaw(t *testing.T, e *env, raw []byte) (int, ccfs.Response) {
-	t.Helper()
-	conn, _ := dial(t, e.srv)
-	defer conn.Close()
-	conn.Write(raw)
-	conn.(*net.TCPConn).CloseWrite()
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the response: %v", err)
-	}
-	defer resp.Body.Close()
-	var out ccfs.Response
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("response body: %v", err)
-	}
-	return resp.StatusCode, out
-}
-
 func setHeader(name, value string) func(*http.Request) {
 	return func(r *http.Request) { r.Header.Set(name, value) }
-}
-
-func authz(edit func(string) string) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set("Authorization", edit(r.Header.Get("Authorization"))) }
 }
 
 func hostileCorpus() []hostileCase {
@@ -247,16 +212,6 @@ func checkNoSecretsLogged(t *testing.T, e *env) {
 			t.Fatalf("the log holds %q:\n%s", s, logs)
 		}
 	}
-}
-
-// filesUnder lists every non-directory under root.
-func filesUnder(t *testing.T, root string) []string {
-	return walkUnder(t, root, false)
-}
-
-// treeUnder lists every file and directory under root.
-func treeUnder(t *testing.T, root string) []string {
-	return walkUnder(t, root, true)
 }
 
 // walkUnder lists what is under root, relative to it, directories too if

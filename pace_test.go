@@ -4,14 +4,12 @@ package ccfs_test
 // downloads are cut off and free their slots.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -92,27 +90,6 @@ func TestStalledDownloadsFreeTheirSlots(t *testing.T) {
 	}
 	t.Logf("another tenant's upload got in after %v", time.Since(start).Round(100*time.Millisecond))
 	waitUntil(t, 10*time.Second, "every stalled download cut off", func() bool { return h.InFlight() == 0 })
-}
-
-// expectStallCutOff sends all of an upload but its last 500 bytes to e's
-// server over a real connection, and then nothing: the answer must be
-// 0300020 within 3 s.
-func expectStallCutOff(t *testing.T, e *env, what string) {
-	t.Helper()
-	raw := signedRaw(e, body(b64(validWAV)))
-	conn, _ := dial(t, e.srv)
-	defer conn.Close()
-	start := time.Now()
-	conn.Write(raw[:len(raw)-500]) // and then nothing
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out ccfs.Response
-	decodeJSON(resp.Body, &out)
-	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
-		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
-	}
 }
 
 // TestStalledBodyIsDropped: a body that stops arriving is answered with

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -155,14 +154,6 @@ func TestIntegrityUnderLoad(t *testing.T) {
 	}
 	waitGoroutines(t, startGoroutines)
 	t.Logf("soak: %d requests in %v; results %v; %d files verified by SHA-256; lost 0", requests.Load(), soakDuration(t), codes, verified)
-}
-
-func decodeJSON(r io.Reader, v any) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // cancelAfter cancels a request's context after n bytes of its body.

@@ -6,7 +6,6 @@ package ccfs_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,17 +25,6 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/store"
 )
-
-// forgedRequest is a request from a stranger: a well-formed Authorization
-// header for ak with a made-up signature, and a tiny body.
-func forgedRequest(ak string, at time.Time) *http.Request {
-	b := body("UklGRg==")
-	r := httptest.NewRequest("POST", ccfs.UploadPath+"?vdnId=53", bytes.NewReader(b))
-	r.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	r.Header.Set("Authorization", "auth-v2/"+ak+"/"+at.UTC().Format(auth.TimestampFormat)+"/content-length;content-type;host/"+strings.Repeat("ab", 32))
-	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	return r
-}
 
 // countingWriter counts what a logger writes and keeps the longest line.
 type countingWriter struct {
@@ -52,14 +39,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.n += len(p)
 	c.longest = max(c.longest, len(p))
 	return len(p), nil
-}
-
-func heapInUse() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // TestForgedKeysLeaveNoState (finding 1): 30,000 forged requests, each
