@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,27 +14,6 @@ import (
 
 // botKey is the key of the credentials files hardening tests write.
 var botKey = auth.Key{AccessKey: "bot", SecretKey: "sk-secret", VDNs: []int{1}}
-
-// A credentials file every local user may read is refused, unless the
-// operator says so; one its group may read is used, with a warning.
-func TestServeRefusesReadableCredentials(t *testing.T) {
-	open := writeKeys(t, 0o644, botKey)
-	code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--credentials", open)
-	if code == 0 || !strings.Contains(errs, "open to every user (mode 0644)") || strings.Contains(errs, "sk-secret") {
-		t.Fatalf("world-readable credentials: %d %s", code, errs)
-	}
-	// With the override it serves, warning.
-	startNode(t, nil, "--data", t.TempDir(), "--credentials", open, "--allow-readable-credentials").waitLog(t, "open to every user")
-	for perm, want := range map[os.FileMode]string{0o640: "may be read by its group", 0o600: ""} {
-		var logs bytes.Buffer
-		if err := checkSecretFile(writeKeys(t, perm, botKey), false, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
-			t.Fatalf("%04o: %v", perm, err)
-		}
-		if want == "" && logs.Len() != 0 || want != "" && !strings.Contains(logs.String(), want) {
-			t.Fatalf("%04o: logged %q, want %q", perm, logs.String(), want)
-		}
-	}
-}
 
 // A password in the --redis URL is refused before anything starts, and
 // the refusal does not repeat it.

@@ -5,15 +5,12 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccfs-go/ccfs"
-	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
@@ -179,64 +176,4 @@ func TestReadyzFollowsStoreAndRedis(t *testing.T) {
 	if code, _ := n.get(t, "/healthz"); code != 200 {
 		t.Fatalf("/healthz: %d (the process is alive)", code)
 	}
-}
-
-// TestCredentialsReloadOnSIGHUPAndChange: a key added to the file is
-// accepted after SIGHUP, and after a plain rewrite (the poll); a broken
-// file keeps the keys in use and says where.
-func TestCredentialsReloadOnSIGHUPAndChange(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "keys.json")
-	a := auth.Key{AccessKey: "bot-a", SecretKey: "sk-a", VDNs: []int{1}}
-	b := auth.Key{AccessKey: "bot-b", SecretKey: "sk-b", VDNs: []int{1}}
-	write := func(content string) {
-		if err := os.WriteFile(file+".tmp", []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		os.Rename(file+".tmp", file)
-	}
-	keys := func(ks ...auth.Key) string {
-		var buf bytes.Buffer
-		auth.WriteCredentials(&buf, ks...)
-		return buf.String()
-	}
-	write(keys(a))
-	n := startAdminNode(t, nil, "--data", t.TempDir(), "--credentials", file, "--credentials-poll", "50ms")
-	ctx := context.Background()
-	sent := 0
-	upload := func(k auth.Key) error {
-		sent++ // every body differs: no request is a replay of another
-		_, err := n.client(k.AccessKey, k.SecretKey).Upload(ctx, 1, alaw(2000+sent))
-		return err
-	}
-	eventually := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 5 s; log:\n%s", what, n.stderr)
-			}
-		}
-	}
-	if err := upload(b); !errors.Is(err, ccfs.ErrAuth) {
-		t.Fatalf("bot-b before it is added: %v", err)
-	}
-	write(keys(a, b)) // seen by the poll
-	eventually("bot-b accepted after the file changed", func() bool { return upload(b) == nil })
-	write("{\"keys\": [\n  {\"ak\": \"bot-a\"}\n]}") // no secret
-	n.waitLog(t, "credentials not reloaded")
-	if !strings.Contains(n.stderr.String(), "line 2") {
-		t.Errorf("the log does not name the line: %s", n.stderr)
-	}
-	if err := upload(b); err != nil {
-		t.Fatalf("a broken file dropped the keys in use: %v", err)
-	}
-	// With the poll off, SIGHUP reloads.
-	file2 := writeFile(t, "k.json", []byte(keys(a)))
-	n2 := startAdminNode(t, nil, "--data", t.TempDir(), "--credentials", file2, "--credentials-poll", "0")
-	os.WriteFile(file2, []byte(keys(a, b)), 0o600)
-	n = n2
-	if err := upload(b); !errors.Is(err, ccfs.ErrAuth) {
-		t.Fatalf("bot-b before SIGHUP: %v", err)
-	}
-	n2.cmd.Process.Signal(syscall.SIGHUP)
-	eventually("bot-b accepted after SIGHUP", func() bool { return upload(b) == nil })
 }
