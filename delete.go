@@ -47,7 +47,6 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
-	defer h.deleting.Lock(name)()
 	size := int64(-1) // the file's, to give back to its VDN's quota
 	if h.cfg.Quota != nil {
 		if size, err = h.sizeOf(ctx, name); err != nil {

@@ -3,7 +3,6 @@ package ccfs_test
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -171,24 +170,6 @@ func TestDeleteWithALocationDown(t *testing.T) {
 	if _, inB := b.Get(prompt53); inB {
 		t.Fatal("the retry left the copy at 256")
 	}
-}
-
-// TestSmallInterfacesNeedTheirCapability: a store that can neither remove nor
-// open files is offered neither interface.
-func TestSmallInterfacesNeedTheirCapability(t *testing.T) {
-	e := newEnv(t, func(o *ccfs.Options) { o.Store = putOnly{store.NewMemory()} })
-	for _, path := range []string{ccfs.DeletePath, ccfs.DownloadPath} {
-		status, resp, _ := e.do(req{path: path, body: deleteBody(`{"fileName":"Y:/` + prompt53 + `"}`)})
-		if status != 404 || resp.ResultCode != ccfs.ErrNotFound.Code() {
-			t.Errorf("%s: %d %+v", path, status, resp)
-		}
-	}
-}
-
-type putOnly struct{ s store.Store }
-
-func (p putOnly) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
-	return p.s.Put(ctx, name, r, size)
 }
 
 // TestRuleWithoutVDNWarns: a path rule with no %VDNNO% says of no file

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ccfs-go/ccfs/store"
 	"io"
 	"io/fs"
 	"os"
@@ -218,6 +219,13 @@ func TestDownloadDropsAClientThatStopsReading(t *testing.T) {
 	} else {
 		r.Body.Close()
 	}
+}
+
+// putOnly is a store that only stores: it can neither open nor remove.
+type putOnly struct{ s store.Store }
+
+func (p putOnly) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
+	return p.s.Put(ctx, name, r, size)
 }
 
 // genStore serves one generated file of size bytes under every name in

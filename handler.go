@@ -19,20 +19,14 @@ import (
 // downloadFile, each at its path. Make one with NewHandler; it is safe for
 // concurrent use.
 type Handler struct {
-	cfg      *config
-	routes   map[string]*iface // the interfaces offered, by path
-	inflight chan struct{}     // a slot for each request in progress
-	draining chan struct{}     // a slot for each refused request whose body is drained
-	drainMu  sync.Mutex        // guards drainingByKey, and the slots taken with it
-	// drainingByKey counts the draining slots of each claimed access key.
-	drainingByKey map[string]int
-	perKey        keySlots  // requests in progress by access key
-	limits        keyLimits // proven requests by access key
-	// deleting serialises the deletes of one name on this node: the look
-	// at its size, the removal (of the file, or of one copy of a pool's)
-	// and the size given back, so that the size is given back once.
-	deleting store.NameLocks
-	served   []string // the names of the interfaces offered, for Interfaces
+	cfg       *config
+	routes    map[string]*iface // the interfaces offered, by path
+	inflight  chan struct{}     // a slot for each request in progress
+	draining  chan struct{}     // a slot for each refused request whose body is drained
+	drainKeys keySlots          // draining slots by claimed access key (linger.go)
+	perKey    keySlots          // requests in progress by access key
+	limits    keyLimits         // proven requests by access key
+	served    []string          // the names of the interfaces offered, for Interfaces
 	// noDeadlines warns, once, that the ResponseWriter cannot set
 	// deadlines (pace.go).
 	noDeadlines sync.Once
@@ -75,6 +69,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		}
 	}
 	h.perKey.init(cfg.MaxInFlightPerKey)
+	h.drainKeys.init(max(1, cfg.MaxDraining/4)) // a claimed key's share: a quarter
 	h.limits.init(cfg.RatePerKey, cfg.Burst)
 	return h, nil
 }

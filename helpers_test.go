@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -134,17 +135,14 @@ func (e *env) clock() time.Time {
 // already.
 func (e *env) waitEvent(t *testing.T) ccfs.Event {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+	var ev ccfs.Event
+	waitFor(t, "an Event", func() bool {
 		e.mu.Lock()
-		ev := e.event
-		e.mu.Unlock()
-		if ev.Code != "" {
-			return ev
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no Event")
-		}
-	}
+		defer e.mu.Unlock()
+		ev = e.event
+		return ev.Code != ""
+	})
+	return ev
 }
 
 func body(data string) []byte {
@@ -510,4 +508,24 @@ func expectStallCutOff(t *testing.T, e *env, what string) {
 	if out.ResultCode != ccfs.ErrSlowBody.Code() || time.Since(start) > 3*time.Second {
 		t.Fatalf("%s: %+v after %v, want 0300020 within 3 s", what, out, time.Since(start))
 	}
+}
+
+// walkUnder lists what is under root, relative to it, directories too if
+// dirs.
+func walkUnder(t *testing.T, root string, dirs bool) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root && (dirs || !d.IsDir()) {
+			out = append(out, p[len(root):])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -3,9 +3,7 @@ package ccfs_test
 import (
 	"bytes"
 	"io"
-	"io/fs"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -212,26 +210,6 @@ func checkNoSecretsLogged(t *testing.T, e *env) {
 			t.Fatalf("the log holds %q:\n%s", s, logs)
 		}
 	}
-}
-
-// walkUnder lists what is under root, relative to it, directories too if
-// dirs.
-func walkUnder(t *testing.T, root string, dirs bool) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != root && (dirs || !d.IsDir()) {
-			out = append(out, p[len(root):])
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestReplayCorpus: the same accepted request, sent again, is refused, and

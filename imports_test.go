@@ -24,9 +24,12 @@ func goList(t *testing.T, dir string, args ...string) []string {
 // test-only kits; the benchmarks are in bench/. So no package under
 // internal/ reaches back up into the root package or the benchmarks, and
 // no program links a test-only kit: only test kits (internal/testkit,
-// ccfstest) import one outside a test.
+// ccfstest) import one outside a test. The nested modules are named: in
+// a workspace, ./... does not enter them, and the command is the program
+// that ships.
 func TestInternalImportsNoRoot(t *testing.T) {
-	for _, line := range goList(t, ".", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "./...") {
+	patterns := []string{"./...", "./cmd/ccfs/...", "./store/s3store/...", "./quota/redisquota/...", "./auth/redisreplay/...", "./metrics/prom/..."}
+	for _, line := range goList(t, ".", append([]string{"-f", "{{.ImportPath}} {{join .Deps \" \"}}"}, patterns...)...) {
 		pkg, deps, _ := strings.Cut(line, " ")
 		for _, dep := range strings.Fields(deps) {
 			switch {

@@ -69,39 +69,27 @@ func (h *Handler) shouldLinger(r *http.Request, err error) (ak string, ok bool) 
 	return a.AccessKey, true
 }
 
-// drainShare is the most draining slots one claimed access key may hold:
-// a quarter of MaxDraining, at least one. Strangers who know a key's name
-// (but not its secret) can hold its share, not another key's.
-func (h *Handler) drainShare() int { return max(1, h.cfg.MaxDraining/4) }
-
 // startDrain takes a draining slot for a request claiming ak, if one is
-// free and ak holds less than its share.
+// free and ak holds less than its share (drainKeys: a quarter of
+// MaxDraining). Strangers who know a key's name, but not its secret, can
+// hold that key's share, not another key's.
 func (h *Handler) startDrain(ak string) bool {
-	h.drainMu.Lock()
-	defer h.drainMu.Unlock()
-	if h.drainingByKey[ak] >= h.drainShare() {
+	if !h.drainKeys.acquire(ak) {
 		return false
 	}
 	select {
 	case h.draining <- struct{}{}:
+		return true
 	default:
+		h.drainKeys.release(ak)
 		return false
 	}
-	if h.drainingByKey == nil {
-		h.drainingByKey = map[string]int{}
-	}
-	h.drainingByKey[ak]++ // at most MaxDraining entries, each freed with its last slot
-	return true
 }
 
 // endDrain gives back the slot startDrain took for ak.
 func (h *Handler) endDrain(ak string) {
-	h.drainMu.Lock()
-	defer h.drainMu.Unlock()
 	<-h.draining
-	if h.drainingByKey[ak]--; h.drainingByKey[ak] <= 0 {
-		delete(h.drainingByKey, ak)
-	}
+	h.drainKeys.release(ak)
 }
 
 // linger drains the body of r, which claims the access key ak, after its

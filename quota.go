@@ -40,7 +40,6 @@ func (u *upload) claim() error {
 		// A lease until the file is stored: if this process dies first,
 		// the claim does not outlive it (quota.ReapLeases).
 		found, ok, err = lr.ClaimLease(ctx, u.vdn, u.name, size, lim, quota.LeaseTTL)
-		u.leased = ok && err == nil
 	} else {
 		found, ok, err = u.cfg.Usage.Claim(ctx, u.vdn, size, lim)
 	}
@@ -54,11 +53,16 @@ func (u *upload) claim() error {
 	return nil
 }
 
-// settleLease ends the upload's claim once the store has answered: kept
-// if the file was stored, given back if not. A plain claim is only given
-// back; a lease is committed or abandoned.
-func (u *upload) settleLease(stored bool) {
-	if !u.leased {
+// settleClaim ends the upload's claim, if it made one, once the store has
+// answered: kept if the file was stored, given back if not. A plain claim
+// is only given back; a lease (a quota.Leaser's) is committed or
+// abandoned.
+func (u *upload) settleClaim(stored bool) {
+	if u.claimed < 0 {
+		return
+	}
+	lr, leases := u.cfg.Usage.(quota.Leaser)
+	if !leases {
 		if !stored {
 			u.cfg.giveBack(u.ctx, u.vdn, u.claimed)
 		}
@@ -66,7 +70,6 @@ func (u *upload) settleLease(stored bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), ledgerTimeout)
 	defer cancel()
-	lr := u.cfg.Usage.(quota.Leaser)
 	var err error
 	if stored {
 		err = lr.Commit(ctx, u.vdn, u.name, u.claimed)
@@ -124,28 +127,25 @@ func sizeText(n int64) string {
 }
 
 // giveBackOnce gives a removed file's size back to its VDN's quota if no
-// other remover sharing the Fence has: two servers that each removed a
-// copy of a pool's file, or each found an object gone, count it once.
+// other remover sharing the Fence has (quota.ReleaseOnce): two servers
+// that each removed a copy of a pool's file, or each found an object
+// gone, count it once.
 func (h *Handler) giveBackOnce(ctx context.Context, vdn int, name string, size int64) {
-	first, err := store.ClaimOnce(ctx, h.cfg.Fence, "released:"+name)
-	switch {
-	case err != nil:
-		h.cfg.Logger.Warn("quota: whether another server gave a removed file's size back is unknown; it stays counted until a reconcile", "file", name, "err", err)
-	case first:
-		h.cfg.giveBack(ctx, vdn, size)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+	defer cancel()
+	if err := quota.ReleaseOnce(ctx, h.cfg.Usage, h.cfg.Fence, vdn, name, size); err != nil {
+		h.cfg.Logger.Warn("quota: a removed file's size could not be given back; it stays counted until a reconcile (ccfs usage --reconcile, or a restart on one node)", "file", name, "vdn", vdn, "bytes", size, "err", err)
 	}
 }
 
-// removeCopy removes the copy of name at one location of a pool, with
-// name's delete lock held. Under a quota it returns size while no copy is
-// left, the file's size to give back, and -1 while other locations still
-// hold one: a prompt is one file to its VDN's quota however many copies
-// the pool keeps.
+// removeCopy removes the copy of name at one location of a pool. Under a
+// quota (size not negative) it returns size while no copy is left, the
+// file's size to give back, and -1 while other locations still hold one:
+// a prompt is one file to its VDN's quota however many copies the pool
+// keeps. Concurrent removers need no lock here: the Fence lets one remove
+// each copy, and giveBackOnce gives the size back once.
 func (h *Handler) removeCopy(ctx context.Context, lr store.LocationRemover, location, name string, size int64) (int64, error) {
-	if size < 0 {
-		return size, store.RemoveAtFenced(ctx, lr, h.cfg.Fence, location, name)
-	}
-	if err := store.RemoveAtFenced(ctx, lr, h.cfg.Fence, location, name); err != nil {
+	if err := store.RemoveAtFenced(ctx, lr, h.cfg.Fence, location, name); err != nil || size < 0 {
 		return -1, err
 	}
 	switch _, err := h.sizeOf(ctx, name); {

@@ -5,7 +5,11 @@ package ccfs
 // before a byte of them is interpreted, and which name a path that must
 // lie under a path rule, in a VDN the caller's key owns (paths.go). They
 // are parsed by the upload's parser (internal/envelope), so the three
-// interfaces hold their envelopes to one set of rules.
+// interfaces hold their envelopes to one set of JSON rules (syntax,
+// depth, repeated and unknown keys). One order differs: the whole of a
+// small body is at hand, so a fault inside its msgBody is answered after
+// a fault in its request.version, where a streamed upload stops at the
+// first it meets.
 
 import (
 	"bytes"
@@ -87,7 +91,7 @@ func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, x *auth.Ver
 
 // parseSmall parses the body of a deleteFile or downloadFile request
 // with the upload's parser, envelope.Parse, so that the three interfaces
-// hold their bodies to one set of rules: one JSON object whose
+// hold their bodies to one set of JSON rules: one JSON object whose
 // request.version is Version, and whose msgBody may hold the named
 // fields. It returns each field's raw JSON value, nil for one that is
 // absent. Unknown fields are skipped, and a repeated request, msgBody,

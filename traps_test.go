@@ -53,8 +53,8 @@ func TestStoreWithoutRemoverOrOpenerIsSaid(t *testing.T) {
 	for _, path := range []string{ccfs.DeletePath, ccfs.DownloadPath} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("POST", path, strings.NewReader("{}")))
-		if w.Code != http.StatusNotFound {
-			t.Errorf("%s: %d, want 404", path, w.Code)
+		if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), `"resultCode":"`+ccfs.ErrNotFound.Code()+`"`) {
+			t.Errorf("%s: %d %s, want 404 and %s", path, w.Code, w.Body, ccfs.ErrNotFound.Code())
 		}
 	}
 
@@ -76,11 +76,6 @@ func TestStoreWithoutRemoverOrOpenerIsSaid(t *testing.T) {
 // hidesWriter is middleware whose ResponseWriter hides the connection:
 // no Unwrap, so http.ResponseController can set no deadline through it.
 type hidesWriter struct{ http.ResponseWriter }
-
-// unwrapsWriter is the same middleware done right.
-type unwrapsWriter struct{ http.ResponseWriter }
-
-func (w unwrapsWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // TestResponseWriterWithoutDeadlinesIsSaid: behind middleware whose
 // ResponseWriter cannot set deadlines the handler says, once, that a
@@ -104,7 +99,7 @@ func TestResponseWriterWithoutDeadlinesIsSaid(t *testing.T) {
 
 	e = newEnv(t, func(o *ccfs.Options) { o.MinBodyRate, o.BodyRateGrace = 1<<20, 300*time.Millisecond })
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.h.ServeHTTP(unwrapsWriter{w}, r)
+		e.h.ServeHTTP(&statusRecorder{ResponseWriter: w}, r) // the middleware mounting.md shows, with Unwrap
 	}))
 	t.Cleanup(e.srv.Close)
 	if status, resp, _ := e.do(req{body: body(b64(validWAV))}); resp.ResultCode != "0" {

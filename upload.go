@@ -102,7 +102,6 @@ type upload struct {
 	failed   error  // the first error the chain returned to the store
 	claimed  int64  // the file's size, claimed from the VDN's quota; -1: nothing claimed
 	name     string // the file's name in the store
-	leased   bool   // the claim is a lease until the file is stored (a quota.Leaser)
 
 	body   requestBody
 	tee    tee
@@ -135,7 +134,7 @@ var uploads = sync.Pool{New: func() any {
 func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
 	u := uploads.Get().(*upload)
 	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
-	u.name, u.leased = "", false
+	u.name = ""
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
 	u.tee.w = x
@@ -187,14 +186,9 @@ func (u *upload) run(name string) ([]string, error) {
 	u.name = name
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
 	u.cfg.health.wrote(err, u.cfg.Now())
+	u.settleClaim(err == nil)
 	if err != nil {
-		if u.claimed >= 0 { // the store failed after the claim: give it back
-			u.settleLease(false)
-		}
 		return nil, u.refuse(err)
-	}
-	if u.claimed >= 0 {
-		u.settleLease(true)
 	}
 	return locations, nil
 }

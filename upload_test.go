@@ -41,24 +41,6 @@ func TestUploadSuccess(t *testing.T) {
 	}
 }
 
-type poolStore struct{ store.Store }
-
-func (p poolStore) Put(ctx context.Context, name string, r io.Reader, size int64) ([]string, error) {
-	if _, err := p.Store.Put(ctx, name, r, size); err != nil {
-		return nil, err
-	}
-	return []string{"0", "256"}, nil
-}
-
-func TestLocationIDs(t *testing.T) {
-	e := newEnv(t, nil)
-	e.st = poolStore{e.mem}
-	_, resp, _ := e.do(req{body: body(b64(validWAV))})
-	if resp.ResultData == nil || strings.Join(resp.ResultData.LocationID, ",") != "0,256" {
-		t.Fatalf("%+v", resp)
-	}
-}
-
 func TestResultCodes(t *testing.T) {
 	wav := b64(validWAV)
 	stereo := b64(wavfile.File(wavfile.Fmt{Tag: wavfile.TagALaw, Channels: 2, Rate: 8000, Bits: 8}, 100))

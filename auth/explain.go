@@ -102,8 +102,9 @@ func ExplainRequest(r *http.Request, body io.Reader, secretKey string) (*Explana
 	}, nil
 }
 
-// shownHeaders are the signed headers whose values an Explanation shows.
-var shownHeaders = []string{"content-length", "content-type", "host"}
+// shownHeaders are the signed headers whose values an Explanation shows:
+// those a client signs by default, none of them a secret.
+var shownHeaders = DefaultSignedHeaders()
 
 // HiddenValue is what an Explanation shows in place of the value of a
 // signed header other than host, content-type and content-length:

@@ -189,6 +189,22 @@ func (u Usage) Passes(size int64, lim Limit) (bytes, files bool) {
 
 // A Ledger counts what each VDN keeps. Its methods are safe for
 // concurrent use.
+// ReleaseOnce takes a removed file (name, of size bytes) off vdn's usage
+// in l, unless another remover sharing the Fence f already has: the
+// handler's deleteFile and the retention sweeps of every server that
+// shares a store each call it, and the first to claim the file's release
+// gives its size back. With f nil it releases.
+func ReleaseOnce(ctx context.Context, l Ledger, f store.Fence, vdn int, name string, size int64) error {
+	first, err := store.ClaimOnce(ctx, f, "released:"+name)
+	if err != nil {
+		return fmt.Errorf("quota: whether another remover gave the size of %s back is unknown: %w", name, err)
+	}
+	if !first {
+		return nil
+	}
+	return l.Release(ctx, vdn, size)
+}
+
 type Ledger interface {
 	// Claim adds one file of size bytes to vdn's usage if the result stays
 	// within lim, atomically, and reports whether it did, with vdn's usage

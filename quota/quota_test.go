@@ -121,3 +121,26 @@ func TestCount(t *testing.T) {
 		t.Fatalf("counted %v, want %v", got, want)
 	}
 }
+
+// TestReleaseOnce: of the removers sharing a Fence, the first gives a
+// removed file's size back and the others do not; without a Fence each
+// does.
+func TestReleaseOnce(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemory()
+	m.Set(ctx, map[int]Usage{53: {Bytes: 300, Files: 3}})
+	f := new(store.MemoryFence)
+	for range 3 {
+		if err := ReleaseOnce(ctx, m, f, 53, "3rdfile/53/a.wav", 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u, _ := m.Usage(ctx, 53); u != (Usage{Bytes: 200, Files: 2}) {
+		t.Fatalf("three releases of one file through a Fence: %+v, want one released", u)
+	}
+	ReleaseOnce(ctx, m, nil, 53, "3rdfile/53/b.wav", 100)
+	ReleaseOnce(ctx, m, nil, 53, "3rdfile/53/b.wav", 100)
+	if u, _ := m.Usage(ctx, 53); u != (Usage{Bytes: 0, Files: 0}) {
+		t.Fatalf("without a Fence: %+v, want each release made", u)
+	}
+}

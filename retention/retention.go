@@ -168,7 +168,9 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 				res.Files++
 				res.Bytes += e.size
 				if s.Usage != nil {
-					s.release(ctx, e, logger)
+					if err := quota.ReleaseOnce(ctx, s.Usage, s.Fence, e.vdn, e.name, e.size); err != nil {
+						logger.Warn("retention: a removed file's size could not be given back to its quota", "vdn", e.vdn, "err", err)
+					}
 				}
 				if s.OnRemove != nil {
 					s.OnRemove(e.vdn, e.size)
@@ -242,18 +244,6 @@ func logRemoved(logger *slog.Logger, removed []expired) {
 		attrs = append(attrs, "first", "/"+removed[0].name, "last", "/"+removed[len(removed)-1].name)
 	}
 	logger.Info("retention: removed expired prompts", attrs...)
-}
-
-// release gives a removed file's size back to its quota, once among the
-// removers that share the Fence.
-func (s *Sweeper) release(ctx context.Context, e expired, logger *slog.Logger) {
-	first, err := store.ClaimOnce(ctx, s.Fence, "released:"+e.name)
-	if err == nil && first {
-		err = s.Usage.Release(ctx, e.vdn, e.size)
-	}
-	if err != nil {
-		logger.Warn("retention: a removed file's size could not be given back to its quota", "vdn", e.vdn, "err", err)
-	}
 }
 
 type expired struct {

@@ -6,3 +6,10 @@ func NamedStaging() DirOption { return func(d *Dir) { d.unnamed = false } }
 
 // StagesUnnamed says whether d writes unnamed files.
 func (d *Dir) StagesUnnamed() bool { return d.unnamed }
+
+// Held is how many claims m holds, expired ones not yet dropped included.
+func (m *MemoryFence) Held() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.claims)
+}

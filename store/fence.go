@@ -28,7 +28,10 @@ type Fence interface {
 // may take (deleteFile gives one 30 s), so no second remover of the file
 // starts while the first may still be at it. A claim is kept after a
 // removal succeeds, so removers that come after it within FenceTTL are
-// told the file does not exist without asking the store.
+// told the file does not exist without asking the store (an object
+// store's DELETE of a key already gone succeeds, and each would count
+// the file removed). This holds because a name is never stored twice:
+// the handler gives every upload a new, random name.
 const FenceTTL = 2 * time.Minute
 
 // RemoveFenced removes name from rm, claiming it through f first (as

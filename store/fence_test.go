@@ -35,6 +35,9 @@ func TestMemoryFence(t *testing.T) {
 	for i := range 1000 {
 		f.Claim(ctx, strings.Repeat("x", i), time.Nanosecond)
 	}
+	if n := f.Held(); n > 200 {
+		t.Fatalf("after 1000 claims that expired at once, %d are held: expired claims are not dropped", n)
+	}
 	if ok, _ := f.Claim(ctx, "b", time.Hour); ok {
 		t.Fatal("pruning dropped a claim that holds")
 	}

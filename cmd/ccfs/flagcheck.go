@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,7 +22,6 @@ func checkServeFlags(c *serveConfig, rate float64, allowRuleWithoutVDN bool) err
 		val  any
 		want string
 	}{
-		{o.MaxFileMB < 1 || o.MaxFileMB > 1024, "max-file-mb", o.MaxFileMB, "1 to 1024 (MB; the vendor's default is 5)"},
 		{rate < 0, "rate", rate, "0 (no limit) or more"},
 		{o.Burst < 1, "burst", o.Burst, "at least 1"},
 		{o.MaxInFlight < 1, "max-inflight", o.MaxInFlight, "at least 1"},
@@ -38,12 +38,12 @@ func checkServeFlags(c *serveConfig, rate float64, allowRuleWithoutVDN bool) err
 		}
 	}
 	// Parsed here, so a bad rule is named by its flag rather than by
-	// NewHandler's Options field.
-	if o.PathRule != "" {
-		if _, err := pathrule.Parse(o.PathRule); err != nil {
-			return withoutPrefix("--path-rule", err, "pathrule")
-		}
+	// NewHandler's Options field; the quota count and the sweeper use it.
+	rule, err := pathrule.Parse(cmp.Or(o.PathRule, pathrule.Default))
+	if err != nil {
+		return withoutPrefix("--path-rule", err, "pathrule")
 	}
+	c.rule = rule
 	if o.DownloadPathRule != "" {
 		if _, err := pathrule.ParseList(o.DownloadPathRule); err != nil {
 			return withoutPrefix("--download-rule", err, "pathrule")

@@ -205,15 +205,16 @@ func parseCodecs(s string) ([]wavcheck.Codec, error) {
 	return cs, nil
 }
 
-// policy builds a wavcheck policy from the flags.
+// policy builds a wavcheck policy from the flags; serve and check word
+// a bad value alike.
 func (f *policyFlags) policy() (wavcheck.Policy, error) {
 	maxMB := *f.maxMB
 	cs, err := parseCodecs(*f.codecs)
 	if err != nil {
-		return wavcheck.Policy{}, err
+		return wavcheck.Policy{}, withoutPrefix("--codecs", err, "wavcheck")
 	}
-	if maxMB <= 0 || maxMB > 1024 {
-		return wavcheck.Policy{}, fmt.Errorf("--max-file-mb %d is not in 1..1024", maxMB)
+	if maxMB < 1 || maxMB > 1024 {
+		return wavcheck.Policy{}, fmt.Errorf("--max-file-mb %d: want 1 to 1024 (MB; the vendor's default is 5)", maxMB)
 	}
 	p := wavcheck.Policy{Codecs: cs, MaxSize: int64(maxMB) << 20}
 	return p, p.Validate()

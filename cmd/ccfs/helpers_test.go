@@ -25,14 +25,14 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/store/s3store/s3test"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // In-process: a command run by run, serve and what it prints.
@@ -377,31 +377,8 @@ func writeKeys(t *testing.T, perm os.FileMode, keys ...auth.Key) string {
 	return path
 }
 
-// wavFile returns a RIFF WAVE file of a 16-byte fmt chunk (tag 1 for
-// PCM, 6 for A-law) and data.
-func wavFile(tag, channels uint16, rate uint32, bits uint16, data []byte) []byte {
-	le := binary.LittleEndian
-	align := channels * ((bits + 7) / 8)
-	pad := len(data) % 2
-	h := append([]byte("RIFF"), le.AppendUint32(nil, uint32(4+8+16+8+len(data)+pad))...)
-	h = append(h, "WAVEfmt "...)
-	h = le.AppendUint32(h, 16)
-	h = le.AppendUint16(h, tag)
-	h = le.AppendUint16(h, channels)
-	h = le.AppendUint32(h, rate)
-	h = le.AppendUint32(h, rate*uint32(align)) // bytes a second
-	h = le.AppendUint16(h, align)
-	h = le.AppendUint16(h, bits)
-	h = append(h, "data"...)
-	h = le.AppendUint32(h, uint32(len(data)))
-	h = append(h, data...)
-	if pad == 1 {
-		h = append(h, 0)
-	}
-	return h
-}
-
-// tts16k returns what a TTS engine might write: 16-bit stereo at 16 kHz.
+// tts16k returns what a TTS engine might write: 16-bit stereo at 16 kHz,
+// one second of a 440 Hz tone.
 func tts16k() []byte {
 	var pcm []byte
 	for i := range 16000 {
@@ -409,21 +386,13 @@ func tts16k() []byte {
 		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
 		pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
 	}
-	return wavFile(1, 2, 16000, 16, pcm)
+	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 16000, Bits: 16}
+	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm})
 }
-
-// alawTone is one period of a 1 kHz tone at 8000 Hz, A-law encoded.
-var alawTone = [8]byte{0xD5, 0x83, 0x8A, 0x83, 0xD5, 0x03, 0x0A, 0x03}
 
 // alaw returns an A-law prompt, 8000 Hz mono, of n samples (n bytes of
 // audio, at least 1) of a 1 kHz tone.
-func alaw(n int) []byte {
-	audio := make([]byte, max(1, n))
-	for i := range audio {
-		audio[i] = alawTone[i%len(alawTone)]
-	}
-	return wavFile(6, 1, 8000, 8, audio)
-}
+func alaw(n int) []byte { return wavfile.File(wavfile.ALaw8k, max(1, n)) }
 
 // helpFlags returns the flags a command's --help lists.
 func helpFlags(t *testing.T, command string) map[string]bool {

@@ -39,6 +39,26 @@ func TestPythonReferenceClient(t *testing.T) {
 			t.Errorf("vector %s not reproduced:\n%s", v, out)
 		}
 	}
+	// The script checks itself against its own copy of the vectors; its
+	// signing keys and headers must also be the page's, which
+	// TestSigningPageCarriesTheVectors (auth) holds to the Go signer.
+	page, err := os.ReadFile("../../docs/signing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked int
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "Authorization: ") || strings.HasPrefix(line, "signingKey ") {
+			checked++
+			if v := strings.Join(strings.Fields(line)[1:], " "); !strings.Contains(string(page), v) {
+				t.Errorf("the Python client's %s is not in docs/signing.md", line)
+			}
+		}
+	}
+	if checked != 6 {
+		t.Errorf("%d signing keys and Authorization headers in the vectors' output, want 6:\n%s", checked, out)
+	}
 
 	data := t.TempDir()
 	n := startNode(t, nil, "--data", data, "--rate", "0")

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -32,7 +30,7 @@ func (c *serveConfig) wireQuota(ctx context.Context, opts *ccfs.Options, st stor
 		return nil
 	}
 	var err error
-	if opts.Usage, err = loadUsage(ctx, st, rdb, cmp.Or(opts.PathRule, pathrule.Default), c.recountEvery, logger); err != nil {
+	if opts.Usage, err = loadUsage(ctx, st, rdb, c.rule, c.recountEvery, logger); err != nil {
 		return err
 	}
 	logger.Info("quotas", "limits", opts.Quota.String())
@@ -45,18 +43,15 @@ func (c *serveConfig) wireQuota(ctx context.Context, opts *ccfs.Options, st stor
 // loadUsage returns the ledger of --quota: in this process, counted from
 // st; or, with --redis, the one the nodes share, counted from st only if
 // no node has, and counted again if Redis loses it.
-func loadUsage(ctx context.Context, st store.Store, rdb *redis.Client, rule string, recountEvery time.Duration, logger *slog.Logger) (quota.Ledger, error) {
+func loadUsage(ctx context.Context, st store.Store, rdb *redis.Client, r *pathrule.Rule, recountEvery time.Duration, logger *slog.Logger) (quota.Ledger, error) {
 	l, ok := st.(store.Lister)
 	if !ok {
 		return nil, errors.New("--quota needs a store that lists its files (a directory, s3:// or a pool of them)")
 	}
-	r, err := pathrule.Parse(rule)
-	if err != nil {
-		return nil, fmt.Errorf("--path-rule: %w", err)
-	}
 	var usage quota.Ledger = quota.NewMemory()
 	var shared *redisquota.Ledger
 	if rdb != nil {
+		var err error
 		if shared, err = redisquota.New(rdb, redisquota.Options{}); err != nil {
 			return nil, err
 		}

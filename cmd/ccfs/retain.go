@@ -1,10 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -16,14 +14,10 @@ import (
 
 // startSweeper sweeps expired prompts out of st now and every interval
 // until ctx ends, for --retain.
-func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, policy *retention.Policy, every time.Duration, onRemove func(int, int64), logger *slog.Logger) error {
+func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, rule *pathrule.Rule, policy *retention.Policy, every time.Duration, onRemove func(int, int64), logger *slog.Logger) error {
 	rs, ok := st.(retention.Store)
 	if !ok {
 		return errors.New("--retain needs a store that lists and removes its files (a directory, s3:// or a pool of them)")
-	}
-	rule, err := pathrule.Parse(cmp.Or(opts.PathRule, pathrule.Default))
-	if err != nil {
-		return fmt.Errorf("--path-rule: %w", err)
 	}
 	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Fence: opts.Fence, OnRemove: onRemove, Logger: logger}
 	logger.Info("retention", "policy", policy.String(), "every", every)

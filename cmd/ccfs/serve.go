@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -48,6 +47,7 @@ type serveConfig struct {
 	plain                                               bool
 	maxConns                                            int
 	opts                                                ccfs.Options      // without Credentials, Store, Replay, Logger, OnRequest
+	rule                                                *pathrule.Rule    // --path-rule, parsed once for the quota count and the sweeper
 	retain                                              *retention.Policy // --retain; nil: keep for ever
 	retainEvery, recountEvery                           time.Duration
 	cluster                                             *clusterFlags
@@ -108,14 +108,15 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return fail(fmt.Errorf("--log-format %q: want text or json", c.logFormat))
 	}
-	var err error
-	if c.opts.Codecs, err = parseCodecs(*policy.codecs); err != nil {
-		return fail(withoutPrefix("--codecs", err, "wavcheck"))
+	p, err := policy.policy()
+	if err != nil {
+		return fail(err)
 	}
+	c.opts.Codecs = p.Codecs
 	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
 	}
-	if q := sf.quota.given(); q != "" && !strings.Contains(cmp.Or(c.opts.PathRule, pathrule.Default), pathrule.Placeholder) {
+	if q := sf.quota.given(); q != "" && !strings.Contains(c.rule.String(), pathrule.Placeholder) {
 		return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q, pathrule.Placeholder))
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
@@ -233,7 +234,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	metrics.Track(h)
 	if c.retain != nil {
-		if err := startSweeper(ctx, st, opts, c.retain, c.retainEvery, metrics.Expired, logger); err != nil {
+		if err := startSweeper(ctx, st, opts, c.rule, c.retain, c.retainEvery, metrics.Expired, logger); err != nil {
 			return err
 		}
 	}

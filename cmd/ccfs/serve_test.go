@@ -127,7 +127,6 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "--retain", "30d", "--retain-every", "1s"},
 		{"serve", "--quota", "*=1GiB", "--redis", "redis://127.0.0.1:1"},
 		{"nonsense"},
-		{},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), append(args, "--data", t.TempDir()), &out, &errs); code == 0 {
@@ -138,6 +137,11 @@ func TestServeBadFlags(t *testing.T) {
 		}
 	}
 	var out, errs bytes.Buffer
+	if code := run(context.Background(), nil, &out, &errs); code != 2 || !strings.Contains(errs.String(), "serve") {
+		t.Errorf("no command: exit %d, %s", code, errs.String())
+	}
+	out.Reset()
+	errs.Reset()
 	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errs); code != 0 || !strings.Contains(errs.String(), "Example") {
 		t.Errorf("--help: %d %s", code, errs.String())
 	}

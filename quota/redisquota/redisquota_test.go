@@ -284,8 +284,9 @@ func (s slowLister) List(ctx context.Context, dir string, fn func(store.FileInfo
 
 // Recounts while sixteen uploaders claim and store files (and some
 // delete theirs) never leave the ledger below what the store holds, so
-// no VDN gets past its quota; a recount at a quiet time is exact. Set
-// to a plain count instead, the ledger fell behind the store.
+// no VDN gets past its quota; a recount at a quiet time is exact. (When
+// this test was written, a recount that Set the plain count instead let
+// the ledger fall behind the store: the check below is what caught it.)
 func TestRecountUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	l := newLedger(t, redistest.Start(t).Client)

@@ -264,10 +264,7 @@ func (s *Store) probeOnce(ctx context.Context) (string, error) {
 			return "ignored", nil
 		case err == nil:
 		case errors.As(err, &api) && api.ErrorCode() == "NotImplemented":
-			if s.protect.detected.Load() {
-				return "refused", nil // off already: a probe again, not new evidence
-			}
-			s.protect.refused(key, err)
+			s.protect.refused(key, err) // counts nothing once protection is off
 			return "refused", nil
 		case i == 1 && errors.Is(s.wrap("probing", key, err), store.ErrExist):
 			return "honoured", nil

@@ -262,17 +262,18 @@ func upstream() string {
 	if u := os.Getenv("CCFS_UPSTREAM_PROXY"); u != "" {
 		return u
 	}
-	return local + "https://proxy.golang.org"
+	return localCache() + "https://proxy.golang.org"
 }
 
-// local is "file://…," for this machine's module cache, or "".
-var local = func() string {
+// localCache is "file://…," for this machine's module cache, or "". It
+// asks the go command, so it is called only when the proxy is needed.
+func localCache() string {
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if dir := strings.TrimSpace(string(out)); err == nil && dir != "" {
 		return "file://" + filepath.ToSlash(filepath.Join(dir, "cache", "download")) + ","
 	}
 	return ""
-}()
+}
 
 // goCmd runs go with args in dir under env, and returns its combined
 // output in the error if it fails.

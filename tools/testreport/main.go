@@ -93,7 +93,6 @@ type report struct {
 
 	forbidden  []*test // skipped where no test may skip
 	failedPkgs []string
-	ranPkgs    int
 }
 
 func newReport(noSkip prefixes, slowest int) *report {
@@ -125,8 +124,7 @@ func (r *report) take(e event, out io.Writer) {
 	case e.Action == "build-output":
 		fmt.Fprint(out, e.Output)
 		return
-	case e.Action == "build-fail":
-		r.failedPkgs = append(r.failedPkgs, e.ImportPath)
+	case e.Action == "build-fail": // the package's own "fail" event follows, and counts it
 		return
 	case e.Test == "":
 		r.packageEvent(e, out)
@@ -173,7 +171,6 @@ func (r *report) packageEvent(e event, out io.Writer) {
 		b.WriteString(e.Output)
 	case "pass":
 		fmt.Fprintf(out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
-		r.ranPkgs++
 	case "skip":
 		fmt.Fprintf(out, "?   \t%s\t[no test files]\n", e.Package)
 	case "fail":
@@ -188,7 +185,6 @@ func (r *report) packageEvent(e event, out io.Writer) {
 		}
 		fmt.Fprintf(out, "FAIL\t%s\t%.3fs\n", e.Package, e.Elapsed)
 		r.failedPkgs = append(r.failedPkgs, e.Package)
-		r.ranPkgs++
 	}
 	if e.Action != "output" {
 		delete(r.pkgOut, e.Package)

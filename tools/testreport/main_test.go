@@ -108,7 +108,7 @@ func TestReportBrokenPackages(t *testing.T) {
 		name, test string
 		want       []string
 	}{
-		{"broken", "func TestX(t *testing.T) { undefined() }", []string{"undefined: undefined", "FAIL\texample.com/m/broken"}},
+		{"broken", "func TestX(t *testing.T) { undefined() }", []string{"undefined: undefined", "FAIL\texample.com/m/broken", "failed: example.com/m/broken\n"}},
 		{"panics", "func TestX(t *testing.T) { panic(\"the panic's words\") }", []string{"the panic's words", "failed: example.com/m/panics"}},
 	} {
 		events := goTestJSON(t, map[string]string{
