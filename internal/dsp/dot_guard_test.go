@@ -1,0 +1,45 @@
+//go:build linux
+
+package dsp_test
+
+import (
+	"syscall"
+	"testing"
+	"unsafe"
+
+	"github.com/ccfs-go/ccfs/internal/dsp"
+)
+
+// guarded returns a slice of n floats that ends where an inaccessible
+// page begins, so reading one float past it faults.
+func guarded(t *testing.T, n int) []float32 {
+	t.Helper()
+	page := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
+		t.Fatal(err)
+	}
+	f := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mem))), page/4)
+	return f[len(f)-n:]
+}
+
+// TestDotStaysInBounds runs Dot on slices placed against an inaccessible
+// page, for every length up to 200: a read past the end of either faults.
+func TestDotStaysInBounds(t *testing.T) {
+	for n := 0; n <= 200; n++ {
+		a, b := guarded(t, n), guarded(t, n)
+		for i := range a {
+			a[i], b[i] = 1, 2
+		}
+		if got := dsp.Dot(a, b); got != float32(2*n) {
+			t.Fatalf("length %d: %g, want %d", n, got, 2*n)
+		}
+		if got := dsp.DotGeneric(a, b); got != float32(2*n) {
+			t.Fatalf("length %d: the Go loop %g, want %d", n, got, 2*n)
+		}
+	}
+}
