@@ -1,4 +1,30 @@
 package convert
 
-// resample is tested from the package's outside, as a caller sees it.
-var Resample = resample
+// Resample runs the resampler over all of x at rate, as a Reader does in
+// pieces, and returns the output before it is encoded.
+func Resample(x []float32, rate int) []float32 {
+	var r resampler
+	r.reset(rate)
+	r.push(x)
+	for range r.tail() {
+		r.push(zero[:])
+	}
+	want := (int64(len(x))*outRate + int64(rate)/2) / int64(rate)
+	out := make([]float32, want)
+	n := 0
+	for n < len(out) {
+		m := r.pull(out[n:], want)
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return out[:n]
+}
+
+// Tables returns how many filter tables are cached.
+func Tables() int {
+	tables.Lock()
+	defer tables.Unlock()
+	return len(tables.byRate)
+}

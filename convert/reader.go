@@ -1,0 +1,483 @@
+package convert
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ccfs-go/ccfs/internal/g711"
+	"github.com/ccfs-go/ccfs/wavcheck"
+)
+
+// An Error says why a file cannot be converted: it is neither WAV nor a
+// registered kind, it is in an encoding the converter cannot read, its
+// structure is broken, or it ends before its header says it should.
+type Error struct {
+	Reason string
+	// Err is the cause, if there is one: io.ErrUnexpectedEOF for a file
+	// cut short.
+	Err error
+}
+
+// Error returns the reason.
+func (e *Error) Error() string { return e.Reason }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(format string, args ...any) *Error { return &Error{Reason: fmt.Sprintf(format, args...)} }
+
+// Options says what a Reader makes.
+type Options struct {
+	// Policy is what the prompt must be: its first codec is the one
+	// written (A-law by default; µ-law, or 8-bit PCM), and its MaxSize
+	// bounds the converted file, headers included (a larger one is a
+	// *wavcheck.SizeError). A WAV file the Policy already accepts is passed
+	// through unchanged.
+	Policy wavcheck.Policy
+	// MaxInput bounds the input, in bytes; more is a *wavcheck.SizeError.
+	// 0 sets no bound.
+	MaxInput int64
+}
+
+// Source describes a file a Reader read.
+type Source struct {
+	// Kind is "WAV", or a registered Decoder's Name ("MP3").
+	Kind string
+	// From describes the audio, as an upload's answer and log line say
+	// it: "PCM 16-bit 22050 Hz stereo", "MP3 44100 Hz stereo".
+	From string
+	// Rate and Channels are the input's sample rate and channel count.
+	Rate, Channels int
+}
+
+// String returns From.
+func (s Source) String() string { return s.From }
+
+// A Reader converts a file read from an underlying reader, as it is read:
+// each Read pulls just enough input to return the next bytes of the
+// converted WAV file, so memory does not grow with the file (an input
+// whose length its header does not give — a WAV streamed with an unknown
+// data size, an MP3 with no Xing or LAME header — is the exception: its
+// converted audio, at most Policy.MaxSize, is held until the input ends,
+// because a WAV header states its length first).
+//
+// The output is 8000 Hz, 8-bit, mono: the channels are averaged, the
+// audio is low-passed (flat to 3.4 kHz, at least 60 dB down from 4 kHz)
+// and resampled by a polyphase filter, and encoded per G.711. It has
+// round(seconds × 8000) samples: the input's duration is kept. io.EOF
+// comes only once the whole input has been read and found well formed;
+// any problem is an *Error, a *wavcheck.SizeError, or the underlying
+// reader's own error, as it is.
+type Reader struct {
+	in    input
+	opts  Options
+	codec wavcheck.Codec
+	err   error // sticky; io.EOF at the end
+
+	begun     bool
+	pass      bool // the file is passed through as it is
+	converted bool
+	src       Source
+	pcm       pcmSource
+	rs        resampler
+	ended     bool  // the input's audio is all pushed
+	holding   bool  // the length is known only at the end: output is held
+	want      int64 // output samples in all; -1 until known
+	trailer   func() error
+
+	held    []byte // output held until its length is known
+	pending []byte // output not yet returned
+	written int64
+
+	frames []float32 // decoded input
+	outs   []float32 // resampled output
+	bytes  []byte    // encoded output, and the header
+}
+
+// NewReader returns a Reader that converts the file read from r.
+func NewReader(r io.Reader, o Options) *Reader {
+	c := new(Reader)
+	c.Reset(r, o)
+	return c
+}
+
+// Reset makes c convert a new file read from r, keeping its buffers.
+func (c *Reader) Reset(r io.Reader, o Options) {
+	if o.Policy.Validate() != nil {
+		o.Policy = wavcheck.Policy{}
+	}
+	c.in.reset(r, o.MaxInput)
+	c.opts, c.err = o, nil
+	c.codec = wavcheck.ALaw
+	if len(o.Policy.Codecs) > 0 {
+		c.codec = o.Policy.Codecs[0]
+	}
+	c.begun, c.pass, c.converted, c.ended, c.holding = false, false, false, false, false
+	c.src, c.want, c.trailer = Source{}, -1, nil
+	c.pcm.reset(nil, nil, 1, 1, -1, 0)
+	c.held, c.pending, c.written = c.held[:0], nil, 0
+}
+
+// Source describes the input, once the first Read has read its header
+// (the zero Source before, or if the header could not be read).
+func (c *Reader) Source() Source { return c.src }
+
+// Converted reports whether the file is being converted; false before
+// the first Read, and for a file passed through because the Policy
+// already accepts it.
+func (c *Reader) Converted() bool { return c.converted }
+
+// Seconds returns the converted audio's duration, once it is known: from
+// the first Read for an input whose header says its length, at the end
+// for the others; 0 before.
+func (c *Reader) Seconds() float64 {
+	if c.want < 0 {
+		return 0
+	}
+	return float64(c.want) / outRate
+}
+
+// Written returns the bytes of the converted file returned so far.
+func (c *Reader) Written() int64 { return c.written }
+
+// Read implements io.Reader.
+func (c *Reader) Read(p []byte) (int, error) {
+	for len(c.pending) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		c.err = c.step()
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	c.written += int64(n)
+	return n, nil
+}
+
+// chunk is how many input frames one step decodes.
+const chunk = 2048
+
+// step makes the next output, into pending; it returns io.EOF with the
+// last of it.
+func (c *Reader) step() error {
+	if !c.begun {
+		c.begun = true
+		return c.begin()
+	}
+	if c.pass {
+		buf := c.buffer(32 << 10)
+		n, err := c.in.Read(buf)
+		c.pending = buf[:n]
+		return err
+	}
+	if !c.ended {
+		if cap(c.frames) < chunk {
+			c.frames = make([]float32, chunk)
+		}
+		n, err := c.pcm.read(c.frames[:chunk])
+		c.rs.push(c.frames[:n])
+		switch {
+		case err == io.EOF:
+			c.ended = true
+			for range c.rs.tail() {
+				c.rs.push(zero[:])
+			}
+			if c.want < 0 {
+				c.want = (c.pcm.frames*outRate + int64(c.src.Rate)/2) / int64(c.src.Rate)
+			}
+		case err != nil:
+			return err
+		}
+	}
+	limit := c.want
+	if limit < 0 {
+		limit = 1<<63 - 1
+	}
+	if cap(c.outs) < chunk {
+		c.outs = make([]float32, chunk)
+	}
+	n := c.rs.pull(c.outs[:chunk], limit)
+	out := c.buffer(n + 1)[:n]
+	c.encode(out, c.outs[:n])
+	if c.holding {
+		return c.hold(out)
+	}
+	c.pending = out
+	if c.ended && c.rs.next == c.want {
+		return c.finish()
+	}
+	return nil
+}
+
+var zero [1]float32
+
+// finish reads the input's end and ends the output: its pad byte, then
+// io.EOF.
+func (c *Reader) finish() error {
+	if err := c.trailer(); err != nil {
+		return err
+	}
+	if c.want%2 == 1 {
+		c.pending = append(c.pending, 0)
+	}
+	return io.EOF
+}
+
+// hold keeps the output of an input whose length is unknown until its
+// end, and then returns the whole file.
+func (c *Reader) hold(out []byte) error {
+	c.pending = nil
+	if c.held == nil {
+		c.held = make([]byte, 0, 64<<10)
+	}
+	if int64(len(c.held)+len(out)) > c.maxAudio() {
+		return &wavcheck.SizeError{Size: int64(len(c.held)+len(out)) + wavHeaderLen, Limit: c.maxSize()}
+	}
+	c.held = append(c.held, out...)
+	if !c.ended || c.rs.next < c.want {
+		return nil
+	}
+	if err := c.trailer(); err != nil {
+		return err
+	}
+	if c.want == 0 {
+		return errorf("%s holds no audio", c.src.From)
+	}
+	c.pending = append(c.header(int64(len(c.held))), c.held...)
+	if len(c.held)%2 == 1 {
+		c.pending = append(c.pending, 0)
+	}
+	return io.EOF
+}
+
+// buffer returns c.bytes with room for n bytes.
+func (c *Reader) buffer(n int) []byte {
+	if cap(c.bytes) < n {
+		c.bytes = make([]byte, n)
+	}
+	return c.bytes[:n]
+}
+
+// encode writes samples as c's codec.
+func (c *Reader) encode(dst []byte, x []float32) {
+	for i, v := range x {
+		s := v * 32768
+		switch {
+		case s >= 32767:
+			s = 32767
+		case s <= -32768:
+			s = -32768
+		case s >= 0:
+			s += 0.5
+		default:
+			s -= 0.5
+		}
+		v16 := int16(s)
+		switch c.codec {
+		case wavcheck.MuLaw:
+			dst[i] = g711.MuLaw(v16)
+		case wavcheck.PCM8:
+			dst[i] = byte(int(v16)>>8 + 128)
+		default:
+			dst[i] = g711.ALaw(v16)
+		}
+	}
+}
+
+// wavHeaderLen is the size of the converted file's header.
+const wavHeaderLen = 44
+
+func (c *Reader) maxSize() int64 {
+	if c.opts.Policy.MaxSize > 0 {
+		return c.opts.Policy.MaxSize
+	}
+	return wavcheck.DefaultMaxSize
+}
+
+// maxAudio is the most audio a converted file within MaxSize holds.
+func (c *Reader) maxAudio() int64 { return c.maxSize() - wavHeaderLen - 1 }
+
+// header returns the converted file's header for n samples, in c.bytes.
+func (c *Reader) header(n int64) []byte {
+	tag := uint16(tagALaw)
+	switch c.codec {
+	case wavcheck.MuLaw:
+		tag = tagMuLaw
+	case wavcheck.PCM8:
+		tag = tagPCM
+	}
+	b := c.buffer(wavHeaderLen)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(wavHeaderLen-8+n+n%2))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], tag)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], outRate)
+	binary.LittleEndian.PutUint32(b[28:], outRate)
+	binary.LittleEndian.PutUint16(b[32:], 1)
+	binary.LittleEndian.PutUint16(b[34:], 8)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(n))
+	return b
+}
+
+// begin reads the input's header, and chooses: pass it through,
+// convert it, or refuse it.
+func (c *Reader) begin() error {
+	var head [MatchLen]byte
+	n, err := io.ReadFull(&c.in, head[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return err
+	}
+	c.in.unread(head[:n])
+	if n >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE" {
+		return c.beginWAV()
+	}
+	if d, ok := decoderFor(head[:n]); ok {
+		return c.beginStream(d)
+	}
+	switch {
+	case n == 0:
+		return errorf("the file is empty")
+	case n >= 4 && string(head[:4]) == "RF64":
+		return errorf("an RF64 file (a WAV over 4 GB), which cannot be converted")
+	case looksLikeMP3(head[:n]):
+		return errorf("an MP3 file, which this server cannot convert: it has no MP3 decoder (see package convert/mp3)")
+	}
+	kinds := "a WAV file"
+	for _, name := range Decoders() {
+		kinds += " or " + name
+	}
+	return errorf("not %s: it begins with bytes % X", kinds, head[:min(n, 8)])
+}
+
+// looksLikeMP3 reports whether head begins as an MP3 file does: an ID3v2
+// tag, or an MPEG audio frame's sync.
+func looksLikeMP3(head []byte) bool {
+	return len(head) >= 3 && string(head[:3]) == "ID3" || len(head) >= 2 && head[0] == 0xFF && head[1]&0xE0 == 0xE0
+}
+
+func (c *Reader) beginWAV() error {
+	c.in.recording = true
+	h, err := readHeader(&c.in)
+	if err != nil {
+		return err
+	}
+	f := h.format
+	c.src = Source{Kind: "WAV", From: f.describe(), Rate: f.rate, Channels: f.channels}
+	if c.accepted(f) && c.in.recorded() {
+		c.pass = true
+		c.want = -1
+		if h.dataSize >= 0 {
+			c.want = h.dataSize
+		}
+		c.pending = c.in.rec
+		return nil
+	}
+	c.in.recording = false
+	dec, err := f.decoder()
+	if err != nil {
+		return err
+	}
+	frames := int64(-1)
+	if h.dataSize >= 0 {
+		frames = h.dataSize / int64(f.blockAlign)
+	}
+	c.pcm.reset(&c.in, dec, f.channels, f.blockAlign, frames, 0)
+	c.pcm.extra = h.dataSize - max(frames, 0)*int64(f.blockAlign)
+	c.pcm.what = "the data chunk"
+	c.trailer = func() error {
+		if h.dataSize < 0 {
+			return nil // the audio ran to the file's end
+		}
+		if err := c.in.skip(c.pcm.extra, "the data chunk"); err != nil {
+			return err
+		}
+		return readTrailer(&c.in, h.odd)
+	}
+	return c.start(f.rate, frames)
+}
+
+// accepted reports whether the Policy takes f as it is.
+func (c *Reader) accepted(f wavFormat) bool {
+	var codec wavcheck.Codec
+	switch {
+	case f.tag == tagALaw && f.bits == 8:
+		codec = wavcheck.ALaw
+	case f.tag == tagMuLaw && f.bits == 8:
+		codec = wavcheck.MuLaw
+	case f.tag == tagPCM && f.bits == 8:
+		codec = wavcheck.PCM8
+	}
+	return codec != 0 && c.opts.Policy.Accepts(codec) && f.channels == 1 && f.rate == outRate &&
+		f.blockAlign == 1 && f.byteRate == outRate
+}
+
+func (c *Reader) beginStream(d Decoder) error {
+	s, err := d.Open(&c.in)
+	if err != nil {
+		return c.streamFault(d.Name, err)
+	}
+	info := s.Info()
+	if info.Channels < 1 || info.Channels > maxChannels || info.Rate < minRate || info.Rate > maxRate || info.Skip < 0 {
+		return errorf("%s: %d channels at %d Hz; a file to convert has 1 to %d channels at %d to %d Hz",
+			info.From, info.Channels, info.Rate, maxChannels, minRate, maxRate)
+	}
+	c.src = Source{Kind: d.Name, From: info.From, Rate: info.Rate, Channels: info.Channels}
+	frames := info.Frames
+	if frames < 0 {
+		frames = -1
+	}
+	c.pcm.reset(s, decodeS16, info.Channels, 2*info.Channels, frames, info.Skip)
+	c.pcm.what = d.Name + " audio"
+	c.pcm.fault = func(err error) error { return c.streamFault(d.Name, err) }
+	c.trailer = func() error {
+		// The encoder's padding, and whatever the decoder leaves of the
+		// file.
+		if err := c.pcm.drain(); err != nil {
+			return err
+		}
+		_, err := io.Copy(io.Discard, &c.in)
+		return err
+	}
+	return c.start(info.Rate, frames)
+}
+
+// streamFault turns a Decoder's error into the converter's: the
+// underlying reader's own errors as they are, the rest an *Error.
+func (c *Reader) streamFault(kind string, err error) error {
+	if c.in.err != nil && errors.Is(err, c.in.err) {
+		return c.in.err
+	}
+	var se *wavcheck.SizeError
+	if errors.As(err, &se) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Reason: fmt.Sprintf("the %s file ends early, after %d bytes: %v", kind, c.in.n, err), Err: io.ErrUnexpectedEOF}
+	}
+	return &Error{Reason: fmt.Sprintf("the %s file cannot be decoded: %v", kind, err), Err: err}
+}
+
+// start begins converting frames (-1: unknown) of audio at rate, and
+// returns the header if the length is known.
+func (c *Reader) start(rate int, frames int64) error {
+	c.converted = true
+	c.rs.reset(rate)
+	if frames < 0 {
+		c.holding = true // the header follows the end
+		return nil
+	}
+	c.want = (frames*outRate + int64(rate)/2) / int64(rate)
+	if c.want == 0 {
+		return errorf("%s holds no audio", c.src.From)
+	}
+	if size := wavHeaderLen + c.want + c.want%2; size > c.maxSize() {
+		return &wavcheck.SizeError{Size: size, Limit: c.maxSize()}
+	}
+	c.pending = c.header(c.want)
+	return nil
+}
