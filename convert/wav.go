@@ -202,7 +202,9 @@ func decodeS32(raw []byte, dst []float32, ch int) {
 }
 
 func decodeF32(raw []byte, dst []float32, ch int) {
-	mix(dst, ch, func(i int) float32 { return finite(float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))) })
+	mix(dst, ch, func(i int) float32 {
+		return finite(float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))))
+	})
 }
 
 func decodeF64(raw []byte, dst []float32, ch int) {
