@@ -91,6 +91,10 @@ func (in *input) fault(err error, what string) error {
 	return err
 }
 
+// maxRaw bounds the bytes a pcmSource reads at once: a read of a
+// 256-channel 64-bit file is a few frames, not thousands.
+const maxRaw = 16 << 10
+
 // A pcmSource decodes frames of a WAV file's data chunk or a Stream into
 // mono samples, a buffer at a time.
 type pcmSource struct {
@@ -118,7 +122,7 @@ func (s *pcmSource) reset(r io.Reader, dec decodeFunc, ch, align int, frames, sk
 // read decodes up to len(dst) frames; io.EOF after the last.
 func (s *pcmSource) read(dst []float32) (int, error) {
 	for {
-		want := int64(len(dst))
+		want := int64(min(len(dst), max(1, maxRaw/s.align)))
 		if s.left >= 0 {
 			want = min(want, s.left)
 		}
@@ -127,7 +131,7 @@ func (s *pcmSource) read(dst []float32) (int, error) {
 		}
 		need := int(want)*s.align - s.carry
 		if cap(s.raw) < need+s.carry {
-			s.raw = make([]byte, len(dst)*s.align)
+			s.raw = make([]byte, need+s.carry)
 		}
 		n, err := s.r.Read(s.raw[s.carry : s.carry+need])
 		got := (s.carry + n) / s.align

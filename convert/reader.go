@@ -48,6 +48,10 @@ type Source struct {
 	// From describes the audio, as an upload's answer and log line say
 	// it: "PCM 16-bit 22050 Hz stereo", "MP3 44100 Hz stereo".
 	From string
+	// Encoding names the samples' encoding without the rate or the
+	// channels, from a small fixed set fit for a metrics label: "PCM
+	// 16-bit", "float 32-bit", "A-law 8-bit", or a Decoder's Name.
+	Encoding string
 	// Rate and Channels are the input's sample rate and channel count.
 	Rate, Channels int
 }
@@ -117,6 +121,9 @@ func (c *Reader) Reset(r io.Reader, o Options) {
 	c.begun, c.pass, c.converted, c.ended, c.holding = false, false, false, false, false
 	c.src, c.want, c.trailer = Source{}, -1, nil
 	c.pcm.reset(nil, nil, 1, 1, -1, 0)
+	if cap(c.held) > 64<<10 {
+		c.held = nil // a Reader kept for reuse does not keep a large file's
+	}
 	c.held, c.pending, c.written = c.held[:0], nil, 0
 }
 
@@ -367,7 +374,7 @@ func (c *Reader) beginWAV() error {
 		return err
 	}
 	f := h.format
-	c.src = Source{Kind: "WAV", From: f.describe(), Rate: f.rate, Channels: f.channels}
+	c.src = Source{Kind: "WAV", From: f.describe(), Encoding: f.kind(), Rate: f.rate, Channels: f.channels}
 	if c.accepted(f) && c.in.recorded() {
 		c.pass = true
 		c.want = -1
@@ -426,7 +433,7 @@ func (c *Reader) beginStream(d Decoder) error {
 		return errorf("%s: %d channels at %d Hz; a file to convert has 1 to %d channels at %d to %d Hz",
 			info.From, info.Channels, info.Rate, maxChannels, minRate, maxRate)
 	}
-	c.src = Source{Kind: d.Name, From: info.From, Rate: info.Rate, Channels: info.Channels}
+	c.src = Source{Kind: d.Name, From: info.From, Encoding: d.Name, Rate: info.Rate, Channels: info.Channels}
 	frames := info.Frames
 	if frames < 0 {
 		frames = -1

@@ -118,18 +118,29 @@ func (f wavFormat) encoding() string {
 	return fmt.Sprintf("%d-bit %s", f.bits, name)
 }
 
+// kind is the Source's Encoding for f, "PCM 16-bit": one of a dozen for
+// the encodings the converter reads, "other" for the rest.
+func (f wavFormat) kind() string {
+	switch {
+	case f.tag == tagPCM && (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32):
+		return fmt.Sprintf("PCM %d-bit", f.bits)
+	case f.tag == tagFloat && (f.bits == 32 || f.bits == 64):
+		return fmt.Sprintf("float %d-bit", f.bits)
+	case f.tag == tagALaw && f.bits == 8:
+		return "A-law 8-bit"
+	case f.tag == tagMuLaw && f.bits == 8:
+		return "µ-law 8-bit"
+	}
+	return "other"
+}
+
 // describe is the Source's From for f: "PCM 16-bit 22050 Hz stereo".
 func (f wavFormat) describe() string {
-	kind := "PCM"
-	switch f.tag {
-	case tagFloat:
-		kind = "float"
-	case tagALaw:
-		kind = "A-law"
-	case tagMuLaw:
-		kind = "µ-law"
+	kind := f.kind()
+	if kind == "other" {
+		kind = f.encoding()
 	}
-	return fmt.Sprintf("%s %d-bit %d Hz %s", kind, f.bits, f.rate, channelName(f.channels))
+	return fmt.Sprintf("%s %d Hz %s", kind, f.rate, channelName(f.channels))
 }
 
 func channelName(n int) string {
