@@ -48,8 +48,26 @@ func rms(x []float64) float64 {
 func db(x float64) float64 { return 20 * math.Log10(x) }
 
 // rates are the input rates the filter is measured at: the common ones
-// and an odd one, whose table rounds the position to the nearest phase.
-var rates = []int{8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000, 44056}
+// and odd ones, whose tables round the position to the nearest phase
+// (44056: of 512; 96001: of 363, to hold the table to 1 MB).
+var rates = []int{8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000, 44056, 96001}
+
+// TestTablesAreBounded: a caller choosing odd rates makes no table over
+// 1 MB, and the cache holds a dozen at most.
+func TestTablesAreBounded(t *testing.T) {
+	for rate := 190000; rate < 190000+40; rate++ {
+		if phases, taps := convert.TableSize(rate); taps > 1<<18 || phases < 1 {
+			t.Fatalf("%d Hz: %d phases, %d taps", rate, phases, taps)
+		}
+		f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 1, Rate: rate, Bits: 16}
+		if _, err := io.ReadAll(convert.NewReader(bytes.NewReader(wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: make([]byte, 200)})), convert.Options{})); err != nil {
+			t.Fatal(err)
+		}
+		if n := convert.Tables(); n > 12 {
+			t.Fatalf("%d tables cached", n)
+		}
+	}
+}
 
 func TestFilterPassesTheTelephoneBandFlat(t *testing.T) {
 	for _, rate := range rates {

@@ -28,3 +28,9 @@ func Tables() int {
 	defer tables.Unlock()
 	return len(tables.byRate)
 }
+
+// TableSize returns the phases and taps of rate's table.
+func TableSize(rate int) (phases, taps int) {
+	t := newTable(rate)
+	return t.phases, len(t.taps)
+}

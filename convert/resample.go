@@ -19,6 +19,7 @@ const (
 	stopDB     = 72.0   // the design's attenuation, some margin over 60 dB
 	halfLength = 30     // the filter's half length, in output samples
 	maxPhases  = 512    // the most phases a table holds (see newTable)
+	maxTaps    = 1 << 18 // the most taps a table holds: 1 MB
 	minRate    = 8000   // Hz, the lowest input rate
 	maxRate    = 192000 // Hz, the highest
 )
@@ -45,17 +46,19 @@ func (t *table) tap(p int) []float32 {
 }
 
 // newTable designs the filter for rate. When the ratio's denominator is
-// over maxPhases (an unusual rate, such as 44056 Hz), each output uses the
-// nearest of maxPhases phases: the position is then off by at most
-// 1/1024 of an input sample, which moves a 3.4 kHz tone by less than
-// −60 dB of its level, below A-law's own noise.
+// over maxPhases (an unusual rate, such as 44056 Hz), or its table would
+// hold over maxTaps taps (an unusual high rate, such as 192001 Hz), each
+// output uses the nearest of fewer phases: the position is then off by
+// at most half a phase, which at the phases kept (at least 512 × 16 kHz
+// / rate) leaves the error on a 3.4 kHz tone over 60 dB below it, under
+// A-law's own noise.
 func newTable(rate int) *table {
 	g := gcd(rate, outRate)
 	t := &table{rate: rate, step: int64(rate / g), den: int64(outRate / g)}
-	t.phases = int(min(t.den, maxPhases))
 	width := float64(halfLength) * float64(rate) / outRate // input samples
 	t.half = int(math.Ceil(width))
 	n := 2 * t.half
+	t.phases = int(min(t.den, maxPhases, int64(maxTaps/n)))
 	t.taps = make([]float32, t.phases*n)
 	beta := kaiserBeta(stopDB)
 	cutoff := (passEdge + stopEdge) / 2 / float64(rate) // cycles per input sample
@@ -121,9 +124,9 @@ func gcd(a, b int) int {
 }
 
 // tables caches the tables made, by rate. The common rates need a few
-// hundred KB between them; an odd rate's table can be 3 MB, so the cache
-// is small and emptied when full rather than grown: a caller choosing
-// rates cannot make it hold more.
+// hundred KB between them, an odd rate's table up to 1 MB (maxTaps), so
+// the cache is small and emptied when full rather than grown: a caller
+// choosing rates cannot make it hold more than maxTables MB.
 var tables struct {
 	sync.Mutex
 	byRate map[int]*table
