@@ -13,15 +13,15 @@ import (
 // 3.4 kHz) passes flat and what would fold back (from 4 kHz up) is
 // removed.
 const (
-	outRate    = 8000   // Hz, the rate CC-FS plays
-	passEdge   = 3400.0 // Hz, flat to here within 0.01 dB
-	stopEdge   = 4000.0 // Hz, at least stopDB down from here
-	stopDB     = 72.0   // the design's attenuation, some margin over 60 dB
-	halfLength = 30     // the filter's half length, in output samples
-	maxPhases  = 512    // the most phases a table holds (see newTable)
+	outRate    = 8000    // Hz, the rate CC-FS plays
+	passEdge   = 3400.0  // Hz, flat to here within 0.01 dB
+	stopEdge   = 4000.0  // Hz, at least stopDB down from here
+	stopDB     = 72.0    // the design's attenuation, some margin over 60 dB
+	halfLength = 30      // the filter's half length, in output samples
+	maxPhases  = 512     // the most phases a table holds (see newTable)
 	maxTaps    = 1 << 18 // the most taps a table holds: 1 MB
-	minRate    = 8000   // Hz, the lowest input rate
-	maxRate    = 192000 // Hz, the highest
+	minRate    = 8000    // Hz, the lowest input rate
+	maxRate    = 192000  // Hz, the highest
 )
 
 // A table is the filter for one input rate, cut into phases: output j
