@@ -177,7 +177,7 @@ type Event struct {
 	Desc           string // result description, on failure
 	Status         int    // HTTP status
 	BodyBytes      int64  // request body bytes read
-	FileBytes      int64  // decoded file bytes uploaded, or file bytes downloaded
+	FileBytes      int64  // decoded file bytes uploaded (as stored: converted, if it was), or file bytes downloaded
 	// ConvertedFrom, for an upload converted on upload (Options.Convert,
 	// a ccfs extension), describes the file as uploaded: set on success,
 	// and on failure once the file's header was read. Its Kind is "" for

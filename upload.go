@@ -126,8 +126,9 @@ type upload struct {
 
 // uploads recycles uploads: each holds about 70 KB of buffers (the
 // envelope's 32 KiB of body, base64's 32 KiB of text, 4 KiB for the first
-// file bytes), which would otherwise be allocated, zeroed and collected
-// for every request.
+// file bytes), and, once one has converted a file, the converter's
+// (Options.Convert), which would otherwise be allocated, zeroed and
+// collected for every request.
 var uploads = sync.Pool{New: func() any {
 	u := new(upload)
 	u.tee.r = &u.body
