@@ -401,8 +401,9 @@ func bodyFor(size int64) int64 {
 // converts reports whether uploads to vdn are converted (Options.Convert).
 func (c *config) converts(vdn int) bool { return c.Convert != nil && c.Convert(vdn) }
 
-// uploadLimit returns the largest body an upload to vdn may have, and
-// what allows that much, for the early refusal of a longer one.
+// uploadLimit returns the largest body an upload may have, converted
+// (convert: MaxInputMB's) or not (MaxFileMB's), and what allows that
+// much, for the early refusal of a longer one.
 func (c *config) uploadLimit(convert bool) (int64, string) {
 	if convert {
 		return c.maxInputBody, fmt.Sprintf("a %d MB file to convert (MaxInputMB)", c.MaxInputMB)
