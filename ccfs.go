@@ -113,4 +113,19 @@ type ResultData struct {
 	// LocationID lists the CTI pool locations holding the file; absent
 	// outside a pool.
 	LocationID []string `json:"locationId,omitempty"`
+	// Converted, a ccfs extension (Options.Convert), says the file was
+	// converted before it was stored; absent for a file stored as it was
+	// sent, and always from the vendor's server, which does not convert.
+	Converted *Conversion `json:"converted,omitempty"`
+}
+
+// Conversion describes a file converted on upload (Options.Convert), a
+// ccfs extension: the vendor's server never sends it.
+type Conversion struct {
+	// From describes the file as uploaded, as convert.Source.From does:
+	// "PCM 16-bit 22050 Hz stereo", "MP3 44100 Hz stereo".
+	From string `json:"from"`
+	// Seconds is the stored prompt's duration, which is the uploaded
+	// file's.
+	Seconds float64 `json:"seconds"`
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/store"
@@ -144,6 +145,8 @@ func (c *config) resultFor(err error) Error {
 		se  *wavcheck.SizeError
 		wse *wavcheck.StructureError
 		wfe *wavcheck.FormatError
+		ce  *convert.Error
+		cse convertSizeError
 	)
 	switch {
 	case errors.As(err, &e):
@@ -157,6 +160,10 @@ func (c *config) resultFor(err error) Error {
 		return ErrFormat.with("the format of the request body is incorrect: %v", ee)
 	case errors.As(err, &de):
 		return ErrFormat.with("the format of data is incorrect: %v", de)
+	case errors.As(err, &cse):
+		return cse.result(c)
+	case errors.As(err, &ce):
+		return ErrFormat.with("the format of data is incorrect: %s", ce.Reason)
 	case errors.As(err, &se):
 		return ErrTooLong.with("the length of data is too long: %v", se)
 	case errors.As(err, &wse), errors.As(err, &wfe):

@@ -321,6 +321,36 @@ func ExampleOptions_quota() {
 	http.Handle(ccfs.InterfacePrefix, h)
 }
 
+// Convert uploads on the server, a ccfs extension: a file in another WAV
+// encoding, rate or channel count (an MP3, with a blank import of
+// github.com/ccfs-go/ccfs/convert/mp3) is stored as an 8 kHz A-law
+// prompt, and the answer says what it was.
+func ExampleOptions_convert() {
+	keys, _ := auth.NewStatic(auth.Key{AccessKey: "chatbot-a", SecretKey: "s3cr3t", VDNs: []int{53}})
+	h, err := ccfs.NewHandler(ccfs.Options{
+		Credentials: keys,
+		Store:       store.NewMemory(),
+		Convert:     ccfs.ConvertEvery, // or func(vdn int) bool { return vdn == 53 }; nil: off
+		MaxInputMB:  50,                // the default: the largest file to convert, as uploaded
+		Logger:      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	c := &ccfs.Client{BaseURL: srv.URL, AccessKey: "chatbot-a", SecretKey: "s3cr3t", HTTPClient: srv.Client()}
+	rd, err := c.Upload(context.Background(), 53, ccfstest.PCM16()) // refused (0300004) without Convert
+	if err != nil {
+		log.Fatal(err)
+	}
+	if rd.Converted != nil { // nil for a file stored as it was sent, and from the vendor's server
+		fmt.Printf("stored converted from %s, %.1f s\n", rd.Converted.From, rd.Converted.Seconds)
+	}
+	// Output: stored converted from PCM 16-bit 8000 Hz mono, 1.0 s
+}
+
 // Upload from Go to a CC-FS server, and tell a refusal from a failure.
 // (Compiled, not run: it needs the server.)
 func ExampleClient() {

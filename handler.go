@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -176,7 +177,13 @@ type Event struct {
 	Desc           string // result description, on failure
 	Status         int    // HTTP status
 	BodyBytes      int64  // request body bytes read
-	FileBytes      int64  // decoded file bytes uploaded, or file bytes downloaded
+	FileBytes      int64  // decoded file bytes uploaded (as stored: converted, if it was), or file bytes downloaded
+	// ConvertedFrom, for an upload converted on upload (Options.Convert,
+	// a ccfs extension), describes the file as uploaded: set on success,
+	// and on failure once the file's header was read. Its Kind is "" for
+	// an upload not converted (a file stored as it was sent). Its
+	// Encoding is from a small fixed set, fit for a metrics label.
+	ConvertedFrom convert.Source
 	// FileName is the file uploaded, deleted or downloaded, as the caller
 	// names it (root prefix included); an upload's only on success.
 	FileName string
@@ -206,6 +213,9 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 	}
 	if ev.FileName != "" {
 		attrs = append(attrs, slog.String("file", ev.FileName))
+	}
+	if ev.ConvertedFrom.From != "" {
+		attrs = append(attrs, slog.String("convertedFrom", ev.ConvertedFrom.From))
 	}
 	if ev.Desc != "" {
 		attrs = append(attrs, slog.String("desc", ev.Desc))

@@ -34,14 +34,22 @@ const (
 	// DefaultMaxDraining is how many refused requests' bodies are drained
 	// at once (Options.MaxDraining).
 	DefaultMaxDraining = 64
+	// DefaultMaxInputMB bounds a file to convert (Options.MaxInputMB) at
+	// 50 MB, Amazon Connect's limit for a prompt: a TTS engine's or sound
+	// editor's output a contact centre already uses fits.
+	DefaultMaxInputMB = 50
 )
+
+// ConvertEvery is an Options.Convert that converts the uploads of every
+// VDN.
+func ConvertEvery(int) bool { return true }
 
 // Options configures NewHandler. Its fields come in groups, each under a
 // heading comment in the source:
 //
 //   - required: Credentials, Store
 //   - paths: PathRule, DownloadPathRule, RootPrefix
-//   - files: MaxFileMB, Codecs
+//   - files: MaxFileMB, Codecs, Convert, MaxInputMB
 //   - signing: Window, SignedHeaders, TerseSignatureErrors, Replay
 //   - limits: RatePerKey, Burst, MaxInFlight, MaxInFlightPerKey
 //   - slow clients: MinBodyRate, BodyRateGrace, MaxDraining
@@ -91,6 +99,29 @@ type Options struct {
 
 	// Codecs are the accepted WAV codecs. Zero (nil): A-law only.
 	Codecs []wavcheck.Codec
+
+	// Convert turns on conversion on upload, a ccfs extension the
+	// vendor's server does not have: an upload to a VDN it reports true
+	// for may be any file package convert reads (WAV of any PCM/float/G.711
+	// kind, rate and channel count; MP3 when a decoder is registered, e.g.
+	// with a blank import of github.com/ccfs-go/ccfs/convert/mp3), and is
+	// stored converted to the first of Codecs at 8000 Hz mono. A file
+	// Codecs already accept is stored as it is. The answer of a converted
+	// upload says so (ResultData.Converted); one that cannot be read is
+	// refused with ErrFormat, and nothing of it is kept. ConvertEvery
+	// converts for every VDN. Zero (nil): nothing is converted, and a
+	// file Codecs do not accept is refused with every reason, as the
+	// vendor's server refuses it.
+	Convert func(vdn int) bool
+
+	// MaxInputMB is the largest file to convert, as uploaded (decoded from
+	// base64, before conversion), in MB (1 MB = 1024 × 1024 bytes), for a
+	// VDN Convert is on for: every upload to such a VDN, converted or not,
+	// is held to it, and its request body to what a file of that size
+	// needs, as MaxFileMB's is. The stored file is still bounded by
+	// MaxFileMB. Zero: DefaultMaxInputMB (50, Amazon Connect's limit for
+	// prompts); at most 1024. Unused without Convert.
+	MaxInputMB int
 
 	// Signing: what a request's auth-v2 signature must meet.
 
@@ -239,6 +270,8 @@ type config struct {
 	policy          wavcheck.Policy
 	maxFile         int64
 	maxBody         int64
+	maxInput        int64 // a file to convert (MaxInputMB), in bytes
+	maxInputBody    int64 // the body of a file to convert
 	verifier        *auth.Verifier
 }
 
@@ -291,11 +324,15 @@ func (o Options) resolve() (*config, error) {
 		return nil, fmt.Errorf("ccfs: Options.MaxFileMB %d is not in 1..1024", c.MaxFileMB)
 	}
 	c.maxFile = int64(c.MaxFileMB) << 20
-	// The largest body the limit allows: the base64 of the largest file,
-	// 1/32 more for JSON-escaped slashes ("\/", as some encoders write
-	// them), and 64 KiB for the envelope.
-	b64 := (c.maxFile + 2) / 3 * 4
-	c.maxBody = b64 + b64/32 + 64<<10
+	c.maxBody = bodyFor(c.maxFile)
+	switch {
+	case c.MaxInputMB == 0:
+		c.MaxInputMB = DefaultMaxInputMB
+	case c.MaxInputMB < 0 || c.MaxInputMB > 1024:
+		return nil, fmt.Errorf("ccfs: Options.MaxInputMB %d is not in 1..1024", c.MaxInputMB)
+	}
+	c.maxInput = int64(c.MaxInputMB) << 20
+	c.maxInputBody = bodyFor(c.maxInput)
 	c.policy = wavcheck.Policy{Codecs: c.Codecs, MaxSize: c.maxFile}
 	if err := c.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("ccfs: Options.Codecs: %w", err)
@@ -351,6 +388,27 @@ func (o Options) resolve() (*config, error) {
 	}
 	c.warnRulesWithoutVDN()
 	return c, nil
+}
+
+// bodyFor returns the largest request body a file of size bytes allows:
+// its base64, 1/32 more for JSON-escaped slashes ("\/", as some encoders
+// write them), and 64 KiB for the envelope.
+func bodyFor(size int64) int64 {
+	b64 := (size + 2) / 3 * 4
+	return b64 + b64/32 + 64<<10
+}
+
+// converts reports whether uploads to vdn are converted (Options.Convert).
+func (c *config) converts(vdn int) bool { return c.Convert != nil && c.Convert(vdn) }
+
+// uploadLimit returns the largest body an upload may have, converted
+// (convert: MaxInputMB's) or not (MaxFileMB's), and what allows that
+// much, for the early refusal of a longer one.
+func (c *config) uploadLimit(convert bool) (int64, string) {
+	if convert {
+		return c.maxInputBody, fmt.Sprintf("a %d MB file to convert (MaxInputMB)", c.MaxInputMB)
+	}
+	return c.maxBody, fmt.Sprintf("a %d MB file", c.MaxFileMB)
 }
 
 // warnRulesWithoutVDN logs, once, each path rule that says of no file

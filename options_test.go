@@ -24,6 +24,8 @@ func TestNewHandlerRefusesBadOptions(t *testing.T) {
 		"bad codec":      {Credentials: creds, Store: mem, Codecs: []wavcheck.Codec{42}},
 		"negative rate":  {Credentials: creds, Store: mem, RatePerKey: -1},
 		"bad window":     {Credentials: creds, Store: mem, Window: -time.Second},
+		"negative input": {Credentials: creds, Store: mem, MaxInputMB: -1},
+		"huge input":     {Credentials: creds, Store: mem, MaxInputMB: 1025},
 	} {
 		if _, err := ccfs.NewHandler(o); err == nil {
 			t.Errorf("%s: accepted", name)

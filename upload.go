@@ -3,7 +3,6 @@ package ccfs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,7 +27,9 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, early(err)
 	}
 	ev.VDN = vdn
-	x, release, err := h.admit(w, r, ev, h.cfg.maxBody, fmt.Sprintf("a %d MB file", h.cfg.MaxFileMB),
+	conv := h.cfg.converts(vdn)
+	maxBody, tooLong := h.cfg.uploadLimit(conv)
+	x, release, err := h.admit(w, r, ev, maxBody, tooLong,
 		func(ctx context.Context, r *http.Request) (*auth.Verification, error) {
 			return h.cfg.verifier.Begin(ctx, r, vdn)
 		})
@@ -40,9 +41,13 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	if err != nil {
 		return nil, early(ErrStorage.because(err))
 	}
-	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h))
+	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h), conv)
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
+	var converted *Conversion
+	if conv {
+		ev.ConvertedFrom, converted = u.conv.source(u.failed), u.conv.conversion()
+	}
 	u.free()
 	h.settle(x, ev)
 	if err != nil {
@@ -50,7 +55,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	ev.FileName = h.cfg.RootPrefix + "/" + name
 	return &Response{ResultCode: SuccessCode, ResultDesc: "success",
-		ResultData: &ResultData{FileName: ev.FileName, LocationID: locations}}, nil
+		ResultData: &ResultData{FileName: ev.FileName, LocationID: locations, Converted: converted}}, nil
 }
 
 // parseVDN reads vdnId: present once, a positive decimal integer that
@@ -87,7 +92,9 @@ func parseVDN(rawQuery string) (int, error) {
 //	env     the JSON envelope, scanned whole; yields msgBody.data unescaped
 //	fields  at the envelope's end: version and data present and right
 //	dec     base64, strictly
-//	wav     the WAV checks
+//	conv    for a VDN Options.Convert is on for: the file converted as it
+//	        is read (upload_convert.go)
+//	wav     the WAV checks (of the converted file, if it is)
 //	end     at the file's end: the signature (io.EOF only if it holds)
 //
 // So the store sees io.EOF only once the whole request checked out, and
@@ -99,6 +106,7 @@ type upload struct {
 	vdn      int
 	verify   *auth.Verification
 	verified bool   // Verify has run
+	convert  bool   // the file is converted: conv is in the chain
 	failed   error  // the first error the chain returned to the store
 	claimed  int64  // the file's size, claimed from the VDN's quota; -1: nothing claimed
 	name     string // the file's name in the store
@@ -108,6 +116,7 @@ type upload struct {
 	env    envelope.Reader
 	fields atEOF
 	dec    b64.Reader
+	conv   converting
 	wav    wavcheck.Reader
 	end    atEOF
 
@@ -117,8 +126,9 @@ type upload struct {
 
 // uploads recycles uploads: each holds about 70 KB of buffers (the
 // envelope's 32 KiB of body, base64's 32 KiB of text, 4 KiB for the first
-// file bytes), which would otherwise be allocated, zeroed and collected
-// for every request.
+// file bytes), and, once one has converted a file, the converter's
+// (Options.Convert), which would otherwise be allocated, zeroed and
+// collected for every request.
 var uploads = sync.Pool{New: func() any {
 	u := new(upload)
 	u.tee.r = &u.body
@@ -130,10 +140,11 @@ var uploads = sync.Pool{New: func() any {
 }}
 
 // newUpload returns an upload of body, which is size bytes long and signed
-// as x says; release it with free.
-func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace) *upload {
+// as x says, converting its file if convert; release it with free.
+func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace, convert bool) *upload {
 	u := uploads.Get().(*upload)
 	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
+	u.convert = convert
 	u.name = ""
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
@@ -141,7 +152,12 @@ func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size i
 	u.env.Reset(&u.tee)
 	u.fields.reset()
 	u.dec.Reset(&u.fields)
-	u.wav.Reset(&u.dec, cfg.policy)
+	if convert {
+		u.conv.reset(&u.dec, cfg)
+		u.wav.Reset(&u.conv, cfg.policy)
+	} else {
+		u.wav.Reset(&u.dec, cfg.policy)
+	}
 	u.end.reset()
 	u.head = nil
 	return u
@@ -152,6 +168,9 @@ func (u *upload) free() {
 	u.ctx, u.cfg, u.verify, u.failed = nil, nil, nil, nil
 	u.body.r, u.body.ctx, u.body.pace = nil, nil, nil
 	u.tee.w = nil
+	if u.convert {
+		u.conv.free()
+	}
 	uploads.Put(u)
 }
 

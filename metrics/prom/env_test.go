@@ -25,12 +25,19 @@ type server struct {
 
 // newServer runs a handler whose OnRequest feeds m, with a recording to
 // download.
-func newServer(t *testing.T, m *prom.Metrics) *server {
+func newServer(t *testing.T, m *prom.Metrics) *server { return newServerWith(t, m, nil) }
+
+// newServerWith is newServer with its Options edited by edit, if not nil.
+func newServerWith(t *testing.T, m *prom.Metrics, edit func(*ccfs.Options)) *server {
 	mem := store.NewMemory()
 	mem.Put(context.Background(), "voice/53/IVRrecordFile/r.wav", bytes.NewReader(ccfstest.WAV(time.Second, wavcheck.ALaw)), -1)
 	creds, _ := auth.NewStatic(auth.Key{AccessKey: "bot", SecretKey: "sk", VDNs: []int{53}})
-	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: mem, RatePerKey: rate.Inf,
-		Logger: slog.New(slog.DiscardHandler), OnRequest: m.Observe})
+	opts := ccfs.Options{Credentials: creds, Store: mem, RatePerKey: rate.Inf,
+		Logger: slog.New(slog.DiscardHandler), OnRequest: m.Observe}
+	if edit != nil {
+		edit(&opts)
+	}
+	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,8 @@
 //	admin.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
 // Every label comes from a bounded set: the interface, the result code, a
-// pool location's configured ID, a VDN named in the quota limits. The access key is a label only if
+// pool location's configured ID, a VDN named in the quota limits, the
+// encoding a converted upload was converted from. The access key is a label only if
 // Options.KeyLabel is set, and then only for requests whose signature held
 // (a claimed key is a stranger's free text); others count under ak="".
 package prom
@@ -58,22 +59,23 @@ type Options struct {
 // Metrics is a prometheus.Collector fed by Observe. It is safe for
 // concurrent use.
 type Metrics struct {
-	keyLabel   bool
-	requests   *prometheus.CounterVec
-	duration   *prometheus.HistogramVec
-	received   *prometheus.CounterVec
-	stored     prometheus.Counter
-	sent       prometheus.Counter
-	refused    *prometheus.CounterVec
-	replayErrs prometheus.Counter
-	storeErrs  *prometheus.CounterVec
-	previous   prometheus.Counter
-	inflight   prometheus.GaugeFunc
-	draining   prometheus.GaugeFunc
-	replayLen  prometheus.GaugeFunc
-	quota      *quotaCollector // nil without Options.Quota
-	expired    *prometheus.CounterVec
-	handler    atomic.Pointer[ccfs.Handler]
+	keyLabel    bool
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	received    *prometheus.CounterVec
+	stored      prometheus.Counter
+	sent        prometheus.Counter
+	refused     *prometheus.CounterVec
+	replayErrs  prometheus.Counter
+	storeErrs   *prometheus.CounterVec
+	previous    prometheus.Counter
+	inflight    prometheus.GaugeFunc
+	draining    prometheus.GaugeFunc
+	replayLen   prometheus.GaugeFunc
+	quota       *quotaCollector // nil without Options.Quota
+	expired     *prometheus.CounterVec
+	conversions *prometheus.CounterVec
+	handler     atomic.Pointer[ccfs.Handler]
 }
 
 var _ prometheus.Collector = (*Metrics)(nil)
@@ -125,6 +127,9 @@ func New(opts Options) *Metrics {
 		expired: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "expired_total",
 			Help: "Uploaded prompts removed by retention, as files and bytes (unit)."}, []string{"unit"}),
 	}
+	m.conversions = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "conversions_total",
+		Help: "Successful uploads converted on upload (ccfs.Options.Convert), by the encoding they were converted from (convert.Source.Encoding: \"PCM 16-bit\", \"MP3\" …)."},
+		[]string{"from"})
 	m.expired.WithLabelValues("files")
 	m.expired.WithLabelValues("bytes")
 	if opts.Quota != nil && opts.Usage != nil {
@@ -177,6 +182,10 @@ func (m *Metrics) Observe(ev ccfs.Event) {
 	switch {
 	case iface == ccfs.InterfaceUpload && ev.Code == ccfs.SuccessCode:
 		m.stored.Add(float64(ev.FileBytes))
+		if ev.KeyVerified && ev.ConvertedFrom.Kind != "" {
+			// Encoding is from a small fixed set: a bounded label.
+			m.conversions.WithLabelValues(ev.ConvertedFrom.Encoding).Inc()
+		}
 	case iface == ccfs.InterfaceDownload && ev.FileBytes > 0:
 		m.sent.Add(float64(ev.FileBytes))
 	}
@@ -218,7 +227,7 @@ func failedLocations(err error, into []string) []string {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	cs := []prometheus.Collector{m.requests, m.duration, m.received, m.stored, m.sent, m.refused,
-		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining, m.expired}
+		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining, m.expired, m.conversions}
 	if m.replayLen != nil {
 		cs = append(cs, m.replayLen)
 	}

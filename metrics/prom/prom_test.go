@@ -19,6 +19,8 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/metrics/prom/promtest"
 	"github.com/ccfs-go/ccfs/quota"
@@ -144,6 +146,56 @@ func TestThroughTheHandler(t *testing.T) {
 	}
 	if got := promtest.Value(f, "ccfs_request_duration_seconds", "interface=upload"); got != 12 {
 		t.Errorf("upload durations observed %v, want 12", got)
+	}
+}
+
+// TestConversions: ccfs_conversions_total counts the successful uploads
+// converted on upload, by the encoding they were converted from; not a
+// file stored as it was sent, nor a conversion that failed, nor an
+// unverified request's.
+func TestConversions(t *testing.T) {
+	m := prom.New(prom.Options{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	pcm := convert.Source{Kind: "WAV", From: "PCM 16-bit 22050 Hz stereo", Encoding: "PCM 16-bit", Rate: 22050, Channels: 2}
+	for _, ev := range []ccfs.Event{
+		{Interface: "upload", Code: "0", KeyVerified: true, ConvertedFrom: pcm},
+		{Interface: "upload", Code: "0", KeyVerified: true, ConvertedFrom: pcm},
+		{Interface: "upload", Code: "0", KeyVerified: true, ConvertedFrom: convert.Source{Kind: "MP3", From: "MP3 44100 Hz stereo", Encoding: "MP3"}},
+		{Interface: "upload", Code: "0", KeyVerified: true},                           // stored as sent
+		{Interface: "upload", Code: "0300004", KeyVerified: true, ConvertedFrom: pcm}, // failed
+		{Interface: "upload", Code: "0", ConvertedFrom: pcm},                          // not verified
+	} {
+		m.Observe(ev)
+	}
+	f := scrape(t, reg)
+	if got := promtest.Value(f, "ccfs_conversions_total", "from=PCM 16-bit"); got != 2 {
+		t.Errorf(`ccfs_conversions_total{from="PCM 16-bit"} = %v, want 2`, got)
+	}
+	if got := promtest.Value(f, "ccfs_conversions_total", "from=MP3"); got != 1 {
+		t.Errorf(`ccfs_conversions_total{from="MP3"} = %v, want 1`, got)
+	}
+	if n := len(f["ccfs_conversions_total"].GetMetric()); n != 2 {
+		t.Errorf("ccfs_conversions_total has %d series, want 2", n)
+	}
+
+	// Through a handler that converts.
+	m = prom.New(prom.Options{})
+	reg = prometheus.NewRegistry()
+	reg.MustRegister(m)
+	e := newServerWith(t, m, func(o *ccfs.Options) { o.Convert = ccfs.ConvertEvery })
+	for _, wav := range [][]byte{ccfstest.PCM16(), ccfstest.Rate16k(), e.wav, []byte("not audio")} {
+		e.c.Upload(context.Background(), 53, wav)
+	}
+	f = scrape(t, reg)
+	if got := promtest.Value(f, "ccfs_conversions_total", "from=PCM 16-bit"); got != 1 {
+		t.Errorf(`through the handler: ccfs_conversions_total{from="PCM 16-bit"} = %v, want 1`, got)
+	}
+	if got := promtest.Value(f, "ccfs_conversions_total", "from=A-law 8-bit"); got != 1 {
+		t.Errorf(`through the handler: ccfs_conversions_total{from="A-law 8-bit"} = %v, want 1`, got)
+	}
+	if n := len(f["ccfs_conversions_total"].GetMetric()); n != 2 {
+		t.Errorf("through the handler: ccfs_conversions_total has %d series, want 2", n)
 	}
 }
 
