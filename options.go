@@ -117,9 +117,10 @@ type Options struct {
 	// MaxInputMB is the largest file to convert, as uploaded (decoded from
 	// base64, before conversion), in MB (1 MB = 1024 × 1024 bytes), for a
 	// VDN Convert is on for: every upload to such a VDN, converted or not,
-	// is held to it, and its request body to what a file of that size
-	// needs, as MaxFileMB's is. The stored file is still bounded by
-	// MaxFileMB. Zero: DefaultMaxInputMB (50, Amazon Connect's limit for
+	// is held to it (or to MaxFileMB if that is larger, so that a file
+	// stored as it is sent may be as large as without conversion), and
+	// its request body to what a file of that size needs, as MaxFileMB's
+	// is. The stored file is still bounded by MaxFileMB. Zero: DefaultMaxInputMB (50, Amazon Connect's limit for
 	// prompts); at most 1024. Unused without Convert.
 	MaxInputMB int
 
@@ -331,7 +332,9 @@ func (o Options) resolve() (*config, error) {
 	case c.MaxInputMB < 0 || c.MaxInputMB > 1024:
 		return nil, fmt.Errorf("ccfs: Options.MaxInputMB %d is not in 1..1024", c.MaxInputMB)
 	}
-	c.maxInput = int64(c.MaxInputMB) << 20
+	// A file Codecs accept passes through the converter: it may be as
+	// large as without conversion.
+	c.maxInput = int64(max(c.MaxInputMB, c.MaxFileMB)) << 20
 	c.maxInputBody = bodyFor(c.maxInput)
 	c.policy = wavcheck.Policy{Codecs: c.Codecs, MaxSize: c.maxFile}
 	if err := c.policy.Validate(); err != nil {
@@ -406,7 +409,7 @@ func (c *config) converts(vdn int) bool { return c.Convert != nil && c.Convert(v
 // much, for the early refusal of a longer one.
 func (c *config) uploadLimit(convert bool) (int64, string) {
 	if convert {
-		return c.maxInputBody, fmt.Sprintf("a %d MB file to convert (MaxInputMB)", c.MaxInputMB)
+		return c.maxInputBody, fmt.Sprintf("a %d MB file to convert (MaxInputMB)", max(c.MaxInputMB, c.MaxFileMB))
 	}
 	return c.maxBody, fmt.Sprintf("a %d MB file", c.MaxFileMB)
 }

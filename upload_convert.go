@@ -104,7 +104,7 @@ func (e convertSizeError) Unwrap() error { return e.se }
 func (e convertSizeError) result(c *config) Error {
 	if e.input {
 		return ErrTooLong.with("the length of data is too long: the file to convert is over %d bytes as uploaded, the input limit (MaxInputMB %d)",
-			e.se.Limit, c.MaxInputMB)
+			e.se.Limit, max(c.MaxInputMB, c.MaxFileMB))
 	}
 	return ErrTooLong.with("the length of data is too long: converted, the file is %d bytes; the stored file's limit (MaxFileMB %d) is %d bytes",
 		e.se.Size, c.MaxFileMB, e.se.Limit)

@@ -36,17 +36,14 @@ func convertEnv(t *testing.T, edit func(*ccfs.Options)) *env {
 // tone at half scale, in every channel.
 func tone(f wavfile.Fmt, frames int) []byte {
 	size := (f.Bits + 7) / 8
-	file, audio, err := wavfile.New(f, frames*f.Channels*size)
-	if err != nil {
-		panic(err)
-	}
+	audio := make([]byte, frames*f.Channels*size)
 	for i := range frames {
 		v := 0.5 * math.Sin(2*math.Pi*440*float64(i)/float64(f.Rate))
 		for c := range f.Channels {
 			putSample(audio[(i*f.Channels+c)*size:], f, v)
 		}
 	}
-	return file
+	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: audio})
 }
 
 // putSample writes v (-1..1) as one sample of format f.
@@ -293,6 +290,13 @@ func TestUploadConvertMaxInputMB(t *testing.T) {
 	_, resp, _ = f.do(req{body: body(b64(tone(wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 1, Rate: 8000, Bits: 16}, 1_100_000)))})
 	e = f
 	check("converted over MaxFileMB", resp, "converted, the file is 1100044 bytes", "MaxFileMB 1")
+
+	// A file stored as it is sent may be as large as MaxFileMB allows,
+	// over a smaller MaxInputMB.
+	g := convertEnv(t, func(o *ccfs.Options) { o.MaxInputMB, o.MaxFileMB = 1, 2 })
+	if _, resp, _ = g.do(req{body: body(b64(wavfile.File(wavfile.ALaw8k, 1_500_000)))}); resp.ResultCode != ccfs.SuccessCode || resp.ResultData.Converted != nil {
+		t.Fatalf("a 1.5 MB A-law file, MaxInputMB 1 and MaxFileMB 2: %s %q", resp.ResultCode, resp.ResultDesc)
+	}
 }
 
 // TestUploadConvertQuota: a converted upload claims its stored size, not
