@@ -53,8 +53,11 @@ type Upload struct {
 }
 
 // NewUpload signs an upload of a size-byte WAV file (headers included).
-func NewUpload(size int) *Upload {
-	u := &Upload{WAV: wavfile.File(wavfile.ALaw8k, size-44)}
+func NewUpload(size int) *Upload { return NewUploadOf(wavfile.File(wavfile.ALaw8k, size-44)) }
+
+// NewUploadOf signs an upload of the file wav.
+func NewUploadOf(wav []byte) *Upload {
+	u := &Upload{WAV: wav}
 	u.Payload = base64.StdEncoding.AppendEncode(nil, u.WAV)
 	u.Body = []byte(`{"request":{"version":"2.0"},"msgBody":{"data":"` + string(u.Payload) + `"}}`)
 	c, _ := http.NewRequest("POST", "https://127.0.0.1:28443"+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(u.Body))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/ccfs-go/ccfs/internal/g711"
 	"github.com/ccfs-go/ccfs/wavcheck"
@@ -269,6 +270,8 @@ func (c *Reader) buffer(n int) []byte {
 
 // encode writes samples as c's codec.
 func (c *Reader) encode(dst []byte, x []float32) {
+	code := codes(c.codec)
+	dst = dst[:len(x)]
 	for i, v := range x {
 		s := v * 32768
 		switch {
@@ -281,16 +284,41 @@ func (c *Reader) encode(dst []byte, x []float32) {
 		default:
 			s -= 0.5
 		}
-		v16 := int16(s)
-		switch c.codec {
-		case wavcheck.MuLaw:
-			dst[i] = g711.MuLaw(v16)
-		case wavcheck.PCM8:
-			dst[i] = byte(int(v16)>>8 + 128)
-		default:
-			dst[i] = g711.ALaw(v16)
-		}
+		dst[i] = code[uint16(int16(s))]
 	}
+}
+
+// codes returns codec's code for every 16-bit sample (as a uint16),
+// made once: a look-up costs a few times less than the G.711 encoders'
+// loops over segments.
+func codes(codec wavcheck.Codec) *[1 << 16]byte {
+	t := &codeTables[0]
+	switch codec {
+	case wavcheck.MuLaw:
+		t = &codeTables[1]
+	case wavcheck.PCM8:
+		t = &codeTables[2]
+	}
+	t.once.Do(func() {
+		for i := range t.code {
+			v := int16(uint16(i))
+			switch codec {
+			case wavcheck.MuLaw:
+				t.code[i] = g711.MuLaw(v)
+			case wavcheck.PCM8:
+				t.code[i] = byte(int(v)>>8 + 128)
+			default:
+				t.code[i] = g711.ALaw(v)
+			}
+		}
+	})
+	return &t.code
+}
+
+// codeTables are the A-law, µ-law and 8-bit PCM tables, 64 KB each.
+var codeTables [3]struct {
+	once sync.Once
+	code [1 << 16]byte
 }
 
 // wavHeaderLen is the size of the converted file's header.

@@ -34,16 +34,21 @@ type table struct {
 	den    int64 // the ratio's denominator: rate/outRate = step/den
 	phases int   // den, or maxPhases if den is larger
 	half   int   // taps on each side of the position
+	n      int   // taps per phase: 2·half, rounded up to a multiple of 8
 	taps   []float32
 }
 
-// tap returns phase p's taps: 2·half of them, for input samples
-// base-half+1 … base+half, where base is the input sample at or before
-// the output's position.
+// tap returns phase p's taps: n of them, for input samples base-half+1
+// … base-half+n, where base is the input sample at or before the
+// output's position. Those past base+half are zero: they round the
+// count up to a multiple of 8, which the dot product takes in whole
+// vectors.
 func (t *table) tap(p int) []float32 {
-	n := 2 * t.half
-	return t.taps[p*n : p*n+n : p*n+n]
+	return t.taps[p*t.n : p*t.n+t.n : p*t.n+t.n]
 }
+
+// reach is how far past base the taps read.
+func (t *table) reach() int { return t.n - t.half }
 
 // newTable designs the filter for rate. When the ratio's denominator is
 // over maxPhases (an unusual rate, such as 44056 Hz), or its table would
@@ -57,9 +62,10 @@ func newTable(rate int) *table {
 	t := &table{rate: rate, step: int64(rate / g), den: int64(outRate / g)}
 	width := float64(halfLength) * float64(rate) / outRate // input samples
 	t.half = int(math.Ceil(width))
+	t.n = (2*t.half + 7) &^ 7
 	n := 2 * t.half
 	t.phases = int(min(t.den, maxPhases, int64(maxTaps/n)))
-	t.taps = make([]float32, t.phases*n)
+	t.taps = make([]float32, t.phases*t.n)
 	beta := kaiserBeta(stopDB)
 	cutoff := (passEdge + stopEdge) / 2 / float64(rate) // cycles per input sample
 	i0beta := besselI0(beta)
@@ -219,7 +225,7 @@ func (r *resampler) pull(out []float32, limit int64) int {
 			out[n] = r.hist[r.next-r.start]
 		} else {
 			base, phase := r.position(r.next)
-			if base+int64(r.t.half) >= end {
+			if base+int64(r.t.reach()) >= end {
 				break
 			}
 			lo := base - int64(r.t.half) + 1 - r.start
@@ -243,5 +249,5 @@ func (r *resampler) tail() int {
 	if r.t == nil {
 		return 0
 	}
-	return r.t.half + 1
+	return r.t.reach() + 1
 }
