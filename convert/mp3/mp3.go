@@ -71,13 +71,14 @@ func open(r io.Reader) (s convert.Stream, err error) {
 	if err := skipID3(br); err != nil {
 		return nil, err
 	}
-	st := &stream{src: &counter{r: br}}
+	st := &stream{src: &counter{r: br, next: -1}}
 	info := convert.StreamInfo{From: "MP3", Channels: 2, Skip: DecoderDelay, Frames: -1}
 	first, haveFirst, desc := frameHeader{}, false, ""
 	if head, _ := br.Peek(4); len(head) == 4 {
 		first, haveFirst = parseHeader(head)
 	}
 	if haveFirst {
+		st.src.next = 0
 		if first.version == mpeg25 {
 			return nil, fmt.Errorf("mp3: an MPEG-2.5 file (%s), which go-mp3 does not decode", first)
 		}
@@ -118,6 +119,9 @@ func open(r io.Reader) (s convert.Stream, err error) {
 			}
 			return nil, errNoFrame
 		}
+		return nil, err
+	}
+	if err := st.src.misreadErr(); err != nil {
 		return nil, err
 	}
 	st.dec = dec
@@ -193,6 +197,9 @@ func (s *stream) Read(p []byte) (n int, err error) {
 	}()
 	before := s.src.n
 	n, err = s.dec.Read(p)
+	if merr := s.src.misreadErr(); merr != nil {
+		return 0, merr
+	}
 	s.out += int64(n)
 	if n > 0 && s.src.n != before {
 		s.src.frameEnd()
@@ -222,11 +229,24 @@ func (s *stream) frameSamples() int {
 // has read since the end of the last frame it decoded: go-mp3 reads one
 // frame at a time, so at its io.EOF they are what followed the last whole
 // frame.
+//
+// It also walks the frames as they go by, from one header to the next by
+// the frame's size, to find the frames go-mp3 v0.3.4 misreads: a padded
+// MPEG-2 frame (22050 Hz, at 8, 16, 24, 32, 80, 96, 144 or 160 kbit/s),
+// which it takes a byte short, losing a byte of the bit reservoir the
+// next frames decode from (its frameheader.FrameSize halves the padded
+// MPEG-1 size). It stops walking where a header is not where the last
+// frame's size says.
 type counter struct {
 	r     io.Reader
 	n     int64
 	after int     // bytes read since the last frame's end
 	tail  [4]byte // the first of them
+
+	next    int64 // where the next frame's header begins, or -1
+	hdr     [4]byte
+	hn      int         // bytes of it read
+	misread frameHeader // the first frame go-mp3 misreads, if bitrate > 0
 }
 
 func (c *counter) Read(p []byte) (int, error) {
@@ -234,9 +254,39 @@ func (c *counter) Read(p []byte) (int, error) {
 	for i := 0; i < n && c.after+i < len(c.tail); i++ {
 		c.tail[c.after+i] = p[i]
 	}
+	for c.next >= 0 && c.next+int64(c.hn) < c.n+int64(n) {
+		i := c.next + int64(c.hn) - c.n
+		if i < 0 { // cannot be: the walk never falls behind
+			c.next = -1
+			break
+		}
+		c.hdr[c.hn] = p[i]
+		if c.hn++; c.hn < 4 {
+			continue
+		}
+		h, ok := parseHeader(c.hdr[:])
+		if !ok {
+			c.next = -1
+			break
+		}
+		if h.padding == 1 && h.version != mpeg1 && 144*h.bitrate*1000/h.rate%2 == 0 && c.misread.bitrate == 0 {
+			c.misread = h
+		}
+		c.next += int64(h.size())
+		c.hn = 0
+	}
 	c.n += int64(n)
 	c.after += n
 	return n, err
+}
+
+// misreadErr says which frame go-mp3 misreads, or is nil.
+func (c *counter) misreadErr() error {
+	if c.misread.bitrate == 0 {
+		return nil
+	}
+	return fmt.Errorf("mp3: go-mp3 v0.3.4 cannot decode this file: it takes its padded MPEG-2 frames at %d Hz and %d kbit/s a byte short, which garbles the audio; encode it at another bitrate or sample rate",
+		c.misread.rate, c.misread.bitrate)
 }
 
 // frameEnd marks the bytes read so far as whole frames.
