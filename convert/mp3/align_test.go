@@ -52,9 +52,14 @@ func TestAlignmentSweep(t *testing.T) {
 				{"vbr", []string{"-q:a", "4"}},
 				{"no-id3", []string{"-b:a", "64k", "-id3v2_version", "0"}},
 			} {
-				for _, n := range []int{rate / 3, rate/2 + 577} {
+				lengths := []int{rate / 3, rate/2 + 577}
+				if mode.name != "cbr" {
+					lengths = lengths[1:]
+				}
+				for _, n := range lengths {
 					name := fmt.Sprintf("%d-%dch-%s-%d", rate, channels, mode.name, n)
 					t.Run(name, func(t *testing.T) {
+						t.Parallel()
 						data := encode(t, name, rate, channels, n, mode.args...)
 						if rate == 22050 && mode.name == "cbr-low" {
 							// go-mp3 misreads padded 22050 Hz frames at 32 kbit/s.
@@ -73,6 +78,7 @@ func TestAlignmentSweep(t *testing.T) {
 				}
 			}
 			t.Run(fmt.Sprintf("%d-%dch-no-xing", rate, channels), func(t *testing.T) {
+				t.Parallel()
 				n := rate / 3
 				data := encode(t, fmt.Sprintf("%d-%d-no-xing", rate, channels), rate, channels, n, "-b:a", "64k", "-write_xing", "0")
 				info, pcm, err := decodeAll(t, data)

@@ -20,7 +20,16 @@
 // decoder's, and Frames is exactly the original's length; without it,
 // Skip is the decoder's delay alone and Frames is -1 (the audio then
 // begins after the encoder's delay, 576 samples for LAME, and ends with
-// its padding).
+// its padding). A Xing header without LAME's extension adds its frame to
+// Skip and leaves Frames -1.
+//
+// go-mp3 ends a file cut short as it ends a whole one; the Stream says
+// io.ErrUnexpectedEOF instead when the Xing header counted more frames
+// than came, or when the bytes after the last whole frame begin another.
+// go-mp3 v0.3.4 also reads a padded MPEG-2 frame a byte short when 144 ×
+// bitrate / rate rounds down to an even number (22050 Hz at 8, 16, 24,
+// 32, 80, 96, 144 or 160 kbit/s) and garbles the audio after it; the
+// Stream ends with an error that says so at the first such frame.
 package mp3
 
 import (
@@ -71,7 +80,7 @@ func open(r io.Reader) (s convert.Stream, err error) {
 	if err := skipID3(br); err != nil {
 		return nil, err
 	}
-	st := &stream{src: &counter{r: br, next: -1}}
+	st := &stream{src: &counter{r: br, next: -1}, want: -1}
 	info := convert.StreamInfo{From: "MP3", Channels: 2, Skip: DecoderDelay, Frames: -1}
 	first, haveFirst, desc := frameHeader{}, false, ""
 	if head, _ := br.Peek(4); len(head) == 4 {
