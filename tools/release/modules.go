@@ -31,6 +31,7 @@ var modules = []mod{
 	{"quota/redisquota", "github.com/ccfs-go/ccfs/quota/redisquota"},
 	{"store/s3store", "github.com/ccfs-go/ccfs/store/s3store"},
 	{"metrics/prom", "github.com/ccfs-go/ccfs/metrics/prom"},
+	{"convert/mp3", "github.com/ccfs-go/ccfs/convert/mp3"},
 	{"cmd/ccfs", "github.com/ccfs-go/ccfs/cmd/ccfs"},
 }
 
