@@ -11,4 +11,5 @@ require (
 	github.com/go-audio/audio v1.0.0 // indirect
 	github.com/go-audio/riff v1.0.0 // indirect
 	github.com/go-audio/wav v1.1.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 )
