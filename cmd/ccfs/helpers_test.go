@@ -167,7 +167,7 @@ func TestMain(m *testing.M) {
 
 // buildCommand builds this command once per test binary and returns its
 // path.
-func buildCommand(t *testing.T) string {
+func buildCommand(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ccfs-bin-")
