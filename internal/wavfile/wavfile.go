@@ -1,10 +1,12 @@
 // Package wavfile builds RIFF WAVE files byte by byte. It is a runtime
-// part: "ccfs bench" builds its load with File. The tests and ccfstest build their fixtures with it too, valid or
-// deliberately broken (a Chunk's Size and NoPad).
+// part: "ccfs bench" builds its load with File. The tests and ccfstest
+// build their fixtures with it too, valid or deliberately broken (a
+// Chunk's Size and NoPad).
 package wavfile
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 
 	"github.com/ccfs-go/ccfs/internal/g711"
@@ -129,6 +131,22 @@ func (c Chunk) pad() int {
 		return 1
 	}
 	return 0
+}
+
+// New returns a file of format f whose data chunk holds n bytes of audio,
+// in one allocation (for the tests' large files): file is the whole file, audio the part of it to fill
+// (zero until then). It refuses an n whose file the 32-bit RIFF size
+// cannot describe (about 4 GiB).
+func New(f Fmt, n int) (file, audio []byte, err error) {
+	head := Build(f.Chunk(), Chunk{ID: "data", Size: U32(uint32(n))})
+	whole := uint64(len(head)) + uint64(n) + uint64(n%2)
+	if n < 0 || uint64(n) > math.MaxUint32 || whole-8 > math.MaxUint32 || whole > math.MaxInt {
+		return nil, nil, fmt.Errorf("wavfile: %d bytes of audio do not fit in a WAV file", n)
+	}
+	file = make([]byte, whole)
+	copy(file, head)
+	binary.LittleEndian.PutUint32(file[4:], uint32(whole-8))
+	return file, file[len(head) : len(head)+n], nil
 }
 
 // File returns a valid file of format f with n bytes of audio.
