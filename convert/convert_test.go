@@ -336,6 +336,42 @@ func TestUnknownLengthIsHeldToTheEnd(t *testing.T) {
 	}
 }
 
+// TestRewriteStreamsWhatIsHeld: with Options.Rewrite, an input of
+// unknown length streams behind a header of unknown sizes, and Header
+// then gives the one that makes it the held file, byte for byte.
+func TestRewriteStreamsWhatIsHeld(t *testing.T) {
+	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 2, Rate: 22050, Bits: 16}
+	in := wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm(interleave(sine(1000, 22050, 22051, 0.5), 2), wavfile.TagPCM, 16), Size: wavfile.U32(0xFFFFFFFF), NoPad: true})
+	held, _ := convertAll(t, in, convert.Options{})
+	// Half the input, then a stall: the streamed output has begun.
+	pr, pw := io.Pipe()
+	go func() { pw.Write(in[:len(in)/2]) }()
+	r := convert.NewReader(pr, convert.Options{Rewrite: true})
+	first := make([]byte, 44+1000)
+	if _, err := io.ReadFull(r, first); err != nil {
+		t.Fatalf("the output does not stream before the input's end: %v", err)
+	}
+	if binary.LittleEndian.Uint32(first[40:]) != 0xFFFFFFFF || r.Header() != nil {
+		t.Fatalf("the first header says %d samples, and Header is %x before the end", binary.LittleEndian.Uint32(first[40:]), r.Header())
+	}
+	go func() { pw.Write(in[len(in)/2:]); pw.Close() }()
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(first, rest...)
+	copy(out, r.Header())
+	if !bytes.Equal(out, held) {
+		t.Fatalf("streamed and rewritten: %d bytes; held: %d, and they differ", len(out), len(held))
+	}
+	// The converted file's bound holds as it streams.
+	_, err = io.ReadAll(convert.NewReader(bytes.NewReader(in), convert.Options{Rewrite: true, Policy: wavcheck.Policy{MaxSize: 5000}}))
+	var se *wavcheck.SizeError
+	if !errors.As(err, &se) || se.Limit != 5000 {
+		t.Fatalf("streamed past MaxSize: %v", err)
+	}
+}
+
 func TestSizes(t *testing.T) {
 	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 1, Rate: 16000, Bits: 16}
 	in := wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: make([]byte, 2*16000*3)}) // 3 s: 24044 bytes out

@@ -40,6 +40,13 @@ type Options struct {
 	// MaxInput bounds the input, in bytes; more is a *wavcheck.SizeError.
 	// 0 sets no bound.
 	MaxInput int64
+	// Rewrite is for an output that can be written over once written, a
+	// file: the audio of an input whose length its header does not give
+	// streams like any other's, instead of being held until the end, after
+	// a header whose sizes say "unknown" (0xFFFFFFFF); once Read has
+	// returned io.EOF, Header returns the true header, to write over the
+	// file's first bytes.
+	Rewrite bool
 }
 
 // Source describes a file a Reader read.
@@ -147,6 +154,16 @@ func (c *Reader) Seconds() float64 {
 	return float64(c.want) / outRate
 }
 
+// Header returns the converted file's header once Read has returned
+// io.EOF, with the true sizes (see Options.Rewrite); nil before, or for a
+// file passed through.
+func (c *Reader) Header() []byte {
+	if c.err != io.EOF || c.pass {
+		return nil
+	}
+	return append([]byte(nil), c.header(c.want)...)
+}
+
 // Written returns the bytes of the converted file returned so far.
 func (c *Reader) Written() int64 { return c.written }
 
@@ -213,6 +230,9 @@ func (c *Reader) step() error {
 		return c.hold(out)
 	}
 	c.pending = out
+	if c.want < 0 && wavHeaderLen+c.rs.next > c.maxSize() {
+		return &wavcheck.SizeError{Size: wavHeaderLen + c.rs.next, Limit: c.maxSize()}
+	}
 	if c.ended && c.rs.next == c.want {
 		return c.finish()
 	}
@@ -226,6 +246,9 @@ var zero [1]float32
 func (c *Reader) finish() error {
 	if err := c.trailer(); err != nil {
 		return err
+	}
+	if c.want == 0 {
+		return errorf("%s holds no audio", c.src.From)
 	}
 	if c.want%2 == 1 {
 		c.pending = append(c.pending, 0)
@@ -334,7 +357,8 @@ func (c *Reader) maxSize() int64 {
 // maxAudio is the most audio a converted file within MaxSize holds.
 func (c *Reader) maxAudio() int64 { return c.maxSize() - wavHeaderLen - 1 }
 
-// header returns the converted file's header for n samples, in c.bytes.
+// header returns the converted file's header for n samples (-1: an
+// unknown number), in c.bytes.
 func (c *Reader) header(n int64) []byte {
 	tag := uint16(tagALaw)
 	switch c.codec {
@@ -356,6 +380,10 @@ func (c *Reader) header(n int64) []byte {
 	binary.LittleEndian.PutUint16(b[34:], 8)
 	copy(b[36:], "data")
 	binary.LittleEndian.PutUint32(b[40:], uint32(n))
+	if n < 0 {
+		binary.LittleEndian.PutUint32(b[4:], unknownSize)
+		binary.LittleEndian.PutUint32(b[40:], unknownSize)
+	}
 	return b
 }
 
@@ -502,8 +530,12 @@ func (c *Reader) streamFault(kind string, err error) error {
 func (c *Reader) start(rate int, frames int64) error {
 	c.converted = true
 	c.rs.reset(rate)
-	if frames < 0 {
+	if frames < 0 && !c.opts.Rewrite {
 		c.holding = true // the header follows the end
+		return nil
+	}
+	if frames < 0 {
+		c.pending = c.header(-1) // Header has the true one, at the end
 		return nil
 	}
 	c.want = (frames*outRate + int64(rate)/2) / int64(rate)

@@ -51,8 +51,12 @@ func convertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer in.Close()
 	r := convert.NewReader(ctxReader{ctx, in}, convert.Options{
 		Policy: wavcheck.Policy{Codecs: []wavcheck.Codec{codec}, MaxSize: 1<<32 + 8},
+		// An input whose length is known only at its end (a WAV streamed
+		// with an unknown size, an MP3 without a Xing header) streams too:
+		// its header is written over once the length is known.
+		Rewrite: true,
 	})
-	size, err := writeAtomically(outPath, r)
+	size, err := writeAtomically(outPath, r, r.Header)
 	if err != nil {
 		var ce *convert.Error
 		var se *wavcheck.SizeError
@@ -96,10 +100,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // writeAtomically writes what r returns to a temporary file in path's
-// directory, fsyncs it and renames it over path, and fsyncs the directory;
-// on any failure it removes the temporary file and leaves path as it was.
-// It returns the bytes written.
-func writeAtomically(path string, r io.Reader) (n int64, err error) {
+// directory, then what head returns (if anything) over its first bytes,
+// fsyncs it and renames it over path, and fsyncs the directory; on any
+// failure it removes the temporary file and leaves path as it was. It
+// returns the bytes written.
+func writeAtomically(path string, r io.Reader, head func() []byte) (n int64, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -114,6 +119,11 @@ func writeAtomically(path string, r io.Reader) (n int64, err error) {
 	buf := make([]byte, 64<<10)
 	if n, err = io.CopyBuffer(onlyWriter{f}, r, buf); err != nil {
 		return n, err
+	}
+	if h := head(); h != nil {
+		if _, err = f.WriteAt(h, 0); err != nil {
+			return n, err
+		}
 	}
 	if err = f.Chmod(0o644); err != nil {
 		return n, err

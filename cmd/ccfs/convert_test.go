@@ -91,6 +91,15 @@ func TestConvertCommandStereo48k(t *testing.T) {
 		}
 	}
 
+	// A WAV streamed with an unknown data size: streamed too, and its
+	// header written over at the end, the same file as held whole.
+	unsized := append([]byte(nil), tts...)
+	binary.LittleEndian.PutUint32(unsized[40:], 0xFFFFFFFF)
+	code, _, stderr := runCmd(t, "convert", writeFile(t, "unsized.wav", unsized), out)
+	if want, _ := convert.Convert(unsized, wavcheck.ALaw); code != 0 || !bytes.Equal(readFile(t, out), want) || len(want) != 44+24000 {
+		t.Fatalf("convert of a WAV of unknown length: exit %d %s; the file differs from the converter's", code, stderr)
+	}
+
 	// An A-law prompt to A-law: copied byte for byte.
 	prompt := writeFile(t, "alaw.wav", alaw(4001))
 	again := filepath.Join(dir, "again.wav")
