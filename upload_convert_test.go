@@ -224,6 +224,29 @@ func TestUploadConvertRefusesUnreadableFiles(t *testing.T) {
 	}
 }
 
+// TestUploadConvertHoldsLittle: a file that does not say how long it is
+// is converted in memory up to 131 s (1 MiB of prompt), and a longer one
+// is refused saying how to send it instead: whoever sends it, an upload
+// in flight holds at most that much.
+func TestUploadConvertHoldsLittle(t *testing.T) {
+	e := convertEnv(t, func(o *ccfs.Options) { o.MaxFileMB = 3 })
+	unsized := func(seconds int) []byte {
+		f := tone(wavfile.Fmt{Tag: wavfile.TagPCM, Channels: 1, Rate: 8000, Bits: 16}, 8000*seconds)
+		binary.LittleEndian.PutUint32(f[40:], 0xFFFFFFFF)
+		return f
+	}
+	if _, resp, _ := e.do(req{body: body(b64(unsized(130)))}); resp.ResultCode != ccfs.SuccessCode || resp.ResultData.Converted.Seconds != 130 {
+		t.Fatalf("130 s of unknown length: %s %q", resp.ResultCode, resp.ResultDesc)
+	}
+	_, resp, _ := e.do(req{body: body(b64(unsized(132)))})
+	if resp.ResultCode != ccfs.ErrFormat.Code() || !strings.Contains(resp.ResultDesc, "does not say how long it is, and is over 131 s") {
+		t.Fatalf("132 s of unknown length: %s %q; want 0300004 saying it is over 131 s", resp.ResultCode, resp.ResultDesc)
+	}
+	if names := e.mem.Names(); len(names) != 1 {
+		t.Fatalf("stored %v; want the first upload alone", names)
+	}
+}
+
 // TestUploadConvertBadSignature: the signature wins over a file that
 // converts: 401, and nothing stored.
 func TestUploadConvertBadSignature(t *testing.T) {

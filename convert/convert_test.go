@@ -328,8 +328,19 @@ func TestUnknownLengthIsHeldToTheEnd(t *testing.T) {
 	if y := decodeOut(t, out, wavcheck.ALaw); len(y) != 4001 || r.Seconds() != 4001.0/8000 {
 		t.Fatalf("%d samples, Seconds %v; want 4001", len(y), r.Seconds())
 	}
-	// Held output is bounded by the policy's size.
-	_, err := io.ReadAll(convert.NewReader(bytes.NewReader(in), convert.Options{Policy: wavcheck.Policy{MaxSize: 2000}}))
+	// Held output is bounded by MaxHeld, with a reason that says what to
+	// do instead.
+	_, err := io.ReadAll(convert.NewReader(bytes.NewReader(in), convert.Options{MaxHeld: 4000}))
+	var ce *convert.Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "PCM 16-bit 16000 Hz mono does not say how long it is, and is over 0.5 s") ||
+		!strings.Contains(err.Error(), "Xing") {
+		t.Fatalf("held past MaxHeld: %v", err)
+	}
+	if _, err := io.ReadAll(convert.NewReader(bytes.NewReader(in), convert.Options{MaxHeld: 4001})); err != nil {
+		t.Fatalf("held up to MaxHeld: %v", err)
+	}
+	// And by the policy's size.
+	_, err = io.ReadAll(convert.NewReader(bytes.NewReader(in), convert.Options{Policy: wavcheck.Policy{MaxSize: 2000}}))
 	var se *wavcheck.SizeError
 	if !errors.As(err, &se) || se.Limit != 2000 {
 		t.Fatalf("held past MaxSize: %v", err)

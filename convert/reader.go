@@ -47,6 +47,13 @@ type Options struct {
 	// returned io.EOF, Header returns the true header, to write over the
 	// file's first bytes.
 	Rewrite bool
+	// MaxHeld bounds the converted audio held for an input whose length
+	// its header does not give (unless Rewrite), in bytes: 8000 a second.
+	// A longer one is an *Error that says how to send it instead. 0: the
+	// bound is Policy.MaxSize's alone. A server converting for callers
+	// it does not trust sets it, since each such upload in flight holds
+	// that much.
+	MaxHeld int64
 }
 
 // Source describes a file a Reader read.
@@ -263,8 +270,14 @@ func (c *Reader) hold(out []byte) error {
 	if c.held == nil {
 		c.held = make([]byte, 0, 64<<10)
 	}
-	if int64(len(c.held)+len(out)) > c.maxAudio() {
-		return &wavcheck.SizeError{Size: int64(len(c.held)+len(out)) + wavHeaderLen, Limit: c.maxSize()}
+	n := int64(len(c.held) + len(out))
+	if c.opts.MaxHeld > 0 && n > c.opts.MaxHeld && n <= c.maxAudio() {
+		return errorf("%s does not say how long it is, and is over %s: a file that does not say is converted in memory, up to that length. "+
+			"Send it with its length in its header (a WAV's data size; an MP3's Xing or LAME header, which LAME and FFmpeg write), or converted",
+			c.src.From, seconds(c.opts.MaxHeld))
+	}
+	if n > c.maxAudio() {
+		return &wavcheck.SizeError{Size: n + wavHeaderLen, Limit: c.maxSize()}
 	}
 	c.held = append(c.held, out...)
 	if !c.ended || c.rs.next < c.want {
@@ -282,6 +295,9 @@ func (c *Reader) hold(out []byte) error {
 	}
 	return io.EOF
 }
+
+// seconds says how long n bytes of converted audio play, as "131 s".
+func seconds(n int64) string { return fmt.Sprintf("%.3g s", float64(n)/outRate) }
 
 // buffer returns c.bytes with room for n bytes.
 func (c *Reader) buffer(n int) []byte {
