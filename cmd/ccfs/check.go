@@ -37,9 +37,9 @@ func checkCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccfs check: %v\n", err)
 		return 2
 	}
-	if conv.on.list != "" {
+	if conv.on.on && !conv.on.bare {
 		// A server converts a file for a VDN or not; a file has no VDN.
-		fmt.Fprintf(stderr, "ccfs check: --convert=%s: check takes --convert alone (the VDNs are serve's)\n", conv.on.list)
+		fmt.Fprintf(stderr, "ccfs check: --convert %q: check takes --convert alone (the VDNs are serve's)\n", conv.on.list)
 		return 2
 	}
 	if _, err := checkConvertFlags(conv, given(fl, "max-input-mb")); err != nil {
@@ -88,10 +88,14 @@ func wouldConvert(f *os.File, policy wavcheck.Policy, maxInput int64, refusal er
 		var ce *convert.Error
 		var se *wavcheck.SizeError
 		switch {
-		case errors.As(err, &se) && r.Converted():
-			return "refused, even converted: " + err.Error(), false
-		case errors.As(err, &se):
+		// The converter bounds the input by MaxInput, and the converted
+		// file by the policy's MaxSize: the limit says which it passed.
+		case errors.As(err, &se) && se.Limit == maxInput && se.Limit != policy.MaxSize:
 			return fmt.Sprintf("refused: too large to convert: %v (--max-input-mb)", err), false
+		case errors.As(err, &se) && se.Limit == policy.MaxSize && se.Limit != maxInput:
+			return fmt.Sprintf("refused: too large even converted: %v (--max-file-mb)", err), false
+		case errors.As(err, &se):
+			return fmt.Sprintf("refused: too large: %v (--max-input-mb, --max-file-mb)", err), false
 		case errors.As(err, &ce):
 			return "refused, cannot be converted: " + err.Error(), false
 		}

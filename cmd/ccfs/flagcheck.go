@@ -101,7 +101,7 @@ func checkConvertFlags(f *convertFlags, maxGiven bool) ([]int, error) {
 	if mb := *f.maxMB; mb < 1 || mb > 1024 {
 		return nil, fmt.Errorf("--max-input-mb %d: want 1 to 1024 (MB, the largest file to convert as uploaded)", mb)
 	}
-	if f.on.list == "" {
+	if f.on.bare {
 		return nil, nil
 	}
 	return parseVDNList(f.on.list)
@@ -112,6 +112,9 @@ func checkConvertFlags(f *convertFlags, maxGiven bool) ([]int, error) {
 // takes), each once.
 func parseVDNList(list string) ([]int, error) {
 	const want = "want VDNs from 1 to 2147483647, comma-separated, such as --convert=53,54 (or --convert alone for every VDN)"
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("--convert %q: no VDN; %s", list, want)
+	}
 	var vdns []int
 	seen := map[int]bool{}
 	for _, s := range strings.Split(list, ",") {

@@ -243,15 +243,15 @@ func addConvertFlags(fl *flag.FlagSet, usage string) *convertFlags {
 // in the words of the other flags.
 type convertFlag struct {
 	on   bool
-	bare bool   // given without a value: the next argument may be the list
-	list string // the VDNs as given; "" for every VDN
+	bare bool   // given without a value (every VDN): the next argument may be the list
+	list string // the VDNs as given, unless bare
 }
 
 func (f *convertFlag) String() string {
-	if f == nil || !f.on {
+	switch {
+	case f == nil || !f.on:
 		return ""
-	}
-	if f.list == "" {
+	case f.bare:
 		return "true"
 	}
 	return f.list
@@ -264,7 +264,7 @@ func (f *convertFlag) Set(v string) error {
 	case "false":
 		f.on, f.bare, f.list = false, false, ""
 	default:
-		f.on, f.bare, f.list = true, false, v
+		f.on, f.bare, f.list = true, false, v // "" too: refused as an empty list
 	}
 	return nil
 }
