@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/pathrule"
 )
 
@@ -82,4 +84,65 @@ func withoutPrefix(flag string, err error, prefix string) error {
 		return nil
 	}
 	return errors.New(flag + ": " + strings.TrimPrefix(err.Error(), prefix+": "))
+}
+
+// checkConvertFlags reads --convert and --max-input-mb: the VDNs to
+// convert for (nil for every VDN; unused while --convert is off), refusing
+// a list that is not positive 32-bit VDNs each given once, a
+// --max-input-mb outside 1..1024, and a --max-input-mb given without
+// --convert, where it would do nothing.
+func checkConvertFlags(f *convertFlags, maxGiven bool) ([]int, error) {
+	if !f.on.on {
+		if maxGiven {
+			return nil, errors.New("--max-input-mb needs --convert: it bounds the files to convert, and without --convert none is")
+		}
+		return nil, nil
+	}
+	if mb := *f.maxMB; mb < 1 || mb > 1024 {
+		return nil, fmt.Errorf("--max-input-mb %d: want 1 to 1024 (MB, the largest file to convert as uploaded)", mb)
+	}
+	if f.on.bare {
+		return nil, nil
+	}
+	return parseVDNList(f.on.list)
+}
+
+// parseVDNList reads --convert's list: VDNs, comma-separated, each a
+// whole number from 1 to 2147483647 (a vdnId the upload interface
+// takes), each once.
+func parseVDNList(list string) ([]int, error) {
+	const want = "want VDNs from 1 to 2147483647, comma-separated, such as --convert=53,54 (or --convert alone for every VDN)"
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("--convert %q: no VDN; %s", list, want)
+	}
+	var vdns []int
+	seen := map[int]bool{}
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		n, err := strconv.ParseInt(s, 10, 32)
+		switch {
+		case s == "":
+			return nil, fmt.Errorf("--convert %q: a VDN is missing between commas; %s", list, want)
+		case err != nil || n < 1 || s[0] < '0' || s[0] > '9':
+			return nil, fmt.Errorf("--convert %q: %q is not a VDN; %s", list, s, want)
+		case seen[int(n)]:
+			return nil, fmt.Errorf("--convert %q: VDN %d is given twice", list, n)
+		}
+		seen[int(n)] = true
+		vdns = append(vdns, int(n))
+	}
+	return vdns, nil
+}
+
+// convertFor is Options.Convert for the VDNs checkConvertFlags read: every
+// VDN for nil.
+func convertFor(vdns []int) func(int) bool {
+	if vdns == nil {
+		return ccfs.ConvertEvery
+	}
+	set := make(map[int]bool, len(vdns))
+	for _, v := range vdns {
+		set[v] = true
+	}
+	return func(vdn int) bool { return set[vdn] }
 }

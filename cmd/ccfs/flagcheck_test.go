@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,19 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"--download-rule", ";;"}, `--download-rule: ";;" holds no rule`},
 		{[]string{"--path-rule", "/3rdfile/prompts/", "--allow-rule-without-vdn", "--quota", "*=1GiB"}, `--quota needs a --path-rule with %VDNNO%`},
 		{[]string{"--path-rule", "/3rdfile/prompts/", "--allow-rule-without-vdn", "--quota-file", goodQuotaFile}, `--quota-file needs a --path-rule with %VDNNO%`},
+		{[]string{"--convert=0"}, `--convert "0": "0" is not a VDN; want VDNs from 1 to 2147483647, comma-separated, such as --convert=53,54 (or --convert alone for every VDN)`},
+		{[]string{"--convert=x"}, `--convert "x": "x" is not a VDN; want VDNs from 1 to 2147483647`},
+		{[]string{"--convert", "53,x"}, `--convert "53,x": "x" is not a VDN; want VDNs from 1 to 2147483647`},
+		{[]string{"--convert=53,2147483648"}, `--convert "53,2147483648": "2147483648" is not a VDN`},
+		{[]string{"--convert=53,-54"}, `--convert "53,-54": "-54" is not a VDN`},
+		{[]string{"--convert=53,,54"}, `--convert "53,,54": a VDN is missing between commas`},
+		{[]string{"--convert="}, `--convert "": no VDN; want VDNs from 1 to 2147483647`},
+		{[]string{"--convert=53,54,53"}, `--convert "53,54,53": VDN 53 is given twice`},
+		{[]string{"--max-input-mb", "100"}, "--max-input-mb needs --convert: it bounds the files to convert, and without --convert none is"},
+		{[]string{"--convert", "--max-input-mb", "0"}, "--max-input-mb 0: want 1 to 1024 (MB, the largest file to convert as uploaded)"},
+		{[]string{"--convert=53", "--max-input-mb", "2000"}, "--max-input-mb 2000: want 1 to 1024 (MB, the largest file to convert as uploaded)"},
+		{[]string{"--convert", "53", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--convert", "true"}, `unexpected argument "true"`},
 	} {
 		code, _, errs := runCmd(t, append([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}, c.args...)...)
 		if code == 0 || !strings.HasPrefix(errs, "ccfs serve: "+c.want) {
@@ -85,5 +99,54 @@ func TestServerTextIsShownNotObeyed(t *testing.T) {
 	layOut(&b, &auth.Explanation{AuthStringPrefix: "auth-v2/ak\x1b]0;owned\x07/t/host"})
 	if strings.ContainsAny(b.String(), "\x1b\x07") || !strings.Contains(b.String(), `ak\x1b]0;owned\a/t/host`) {
 		t.Errorf("layOut passed a server's escape through:\n%q", b.String())
+	}
+}
+
+// TestServeConvertFlagForms: --convert alone is every VDN; its list may
+// follow it after "=" or as the next argument, with flags after it; the
+// last --convert given wins, and --convert=false is off.
+func TestServeConvertFlagForms(t *testing.T) {
+	data := t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		vdns  []int // nil: every VDN
+		off   bool
+		maxMB int
+	}{
+		{args: []string{"--convert"}, maxMB: 50},
+		{args: []string{"--convert", "--max-input-mb", "200"}, maxMB: 200},
+		{args: []string{"--max-input-mb", "200", "--convert"}, maxMB: 200},
+		{args: []string{"--convert=53,54"}, vdns: []int{53, 54}, maxMB: 50},
+		{args: []string{"--convert", "53, 54", "--max-input-mb", "10", "--root", "Y:"}, vdns: []int{53, 54}, maxMB: 10},
+		{args: []string{"-convert", "7"}, vdns: []int{7}, maxMB: 50},
+		{args: []string{"--convert=53", "--convert"}, maxMB: 50},
+		{args: []string{"--convert", "--convert=2147483647"}, vdns: []int{2147483647}, maxMB: 50},
+		{args: []string{"--convert=false"}, off: true},
+		{args: nil, off: true},
+	} {
+		var errs strings.Builder
+		cfg, code := parseServe(append([]string{"--data", data}, c.args...), &errs)
+		if code >= 0 {
+			t.Errorf("%q: exit %d: %s", c.args, code, errs.String())
+			continue
+		}
+		if c.off {
+			if cfg.opts.Convert != nil || cfg.opts.MaxInputMB != 0 {
+				t.Errorf("%q: conversion on", c.args)
+			}
+			continue
+		}
+		if cfg.opts.Convert == nil {
+			t.Errorf("%q: conversion off", c.args)
+			continue
+		}
+		if !slices.Equal(cfg.convertVDNs, c.vdns) || cfg.opts.MaxInputMB != c.maxMB {
+			t.Errorf("%q: VDNs %v, --max-input-mb %d; want %v, %d", c.args, cfg.convertVDNs, cfg.opts.MaxInputMB, c.vdns, c.maxMB)
+		}
+		for _, vdn := range []int{1, 7, 53, 54, 55, 2147483647} {
+			if want := c.vdns == nil || slices.Contains(c.vdns, vdn); cfg.opts.Convert(vdn) != want {
+				t.Errorf("%q: Convert(%d) = %v, want %v", c.args, vdn, !want, want)
+			}
+		}
 	}
 }

@@ -219,3 +219,87 @@ func (f *policyFlags) policy() (wavcheck.Policy, error) {
 	p := wavcheck.Policy{Codecs: cs, MaxSize: int64(maxMB) << 20}
 	return p, p.Validate()
 }
+
+// convertFlags are --convert and --max-input-mb: serve converts the
+// uploads of the VDNs --convert names (every VDN without a list) to the
+// format the policy flags ask for; check says whether it would.
+type convertFlags struct {
+	on    *convertFlag
+	maxMB *int
+}
+
+func addConvertFlags(fl *flag.FlagSet, usage string) *convertFlags {
+	f := &convertFlags{on: new(convertFlag)}
+	fl.Var(f.on, "convert", usage)
+	f.maxMB = fl.Int("max-input-mb", ccfs.DefaultMaxInputMB, "with --convert, the largest file to convert, in MB as uploaded (before conversion; the converted file is held to --max-file-mb)")
+	return f
+}
+
+// convertFlag is the value of --convert: a switch that takes an optional
+// value. Bare ("--convert", which the flag package sets to "true"), it is
+// on for every VDN; "--convert=53,54" (or "--convert 53,54", see
+// parseOptional) names the VDNs; "--convert=false" is off. The list is
+// checked after parsing (checkConvertFlags), so that a bad one is refused
+// in the words of the other flags.
+type convertFlag struct {
+	on   bool
+	bare bool   // given without a value (every VDN): the next argument may be the list
+	list string // the VDNs as given, unless bare
+}
+
+func (f *convertFlag) String() string {
+	switch {
+	case f == nil || !f.on:
+		return ""
+	case f.bare:
+		return "true"
+	}
+	return f.list
+}
+
+func (f *convertFlag) Set(v string) error {
+	switch v {
+	case "true":
+		f.on, f.bare, f.list = true, true, ""
+	case "false":
+		f.on, f.bare, f.list = false, false, ""
+	default:
+		f.on, f.bare, f.list = true, false, v // "" too: refused as an empty list
+	}
+	return nil
+}
+
+// IsBoolFlag lets --convert stand alone, as a switch.
+func (f *convertFlag) IsBoolFlag() bool { return true }
+
+// parseOptional is parse for a flag set with a --convert switch whose
+// value may follow it as the next argument: "--convert 53,54". The flag
+// package sets a switch without looking at the next argument, and stops
+// at it, as at the first operand; when the argument it stopped at comes
+// right after a bare --convert, it is --convert's list, and parsing goes
+// on after it. Only for commands that take no operands (serve): there an
+// operand could never be meant.
+func parseOptional(fl *flag.FlagSet, args []string, f *convertFlag) int {
+	code := parse(fl, args)
+	for code < 0 && fl.NArg() > 0 {
+		rest := fl.Args()
+		i := len(args) - len(rest)
+		if i == 0 || !f.bare || (args[i-1] != "--convert" && args[i-1] != "-convert") {
+			break
+		}
+		if rest[0] == "true" || rest[0] == "false" {
+			break // not a list: left an operand, and refused as one
+		}
+		f.Set(rest[0])
+		args = rest[1:]
+		code = parse(fl, args)
+	}
+	return code
+}
+
+// given reports whether the flag called name was set on the command line.
+func given(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

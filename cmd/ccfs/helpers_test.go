@@ -390,6 +390,21 @@ func tts16k() []byte {
 	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm})
 }
 
+// tts returns 16-bit PCM at rate with channels (each the same), of a
+// 440 Hz tone lasting seconds: a TTS engine's or an editor's file, for
+// the converter.
+func tts(rate, channels int, seconds float64) []byte {
+	var pcm []byte
+	for i := range int(seconds * float64(rate)) {
+		v := int16(12000 * math.Sin(2*math.Pi*440*float64(i)/float64(rate)))
+		for range channels {
+			pcm = binary.LittleEndian.AppendUint16(pcm, uint16(v))
+		}
+	}
+	f := wavfile.Fmt{Tag: wavfile.TagPCM, Channels: channels, Rate: rate, Bits: 16}
+	return wavfile.Build(f.Chunk(), wavfile.Chunk{ID: "data", Data: pcm})
+}
+
 // alaw returns an A-law prompt, 8000 Hz mono, of n samples (n bytes of
 // audio, at least 1) of a 1 kHz tone.
 func alaw(n int) []byte { return wavfile.File(wavfile.ALaw8k, max(1, n)) }

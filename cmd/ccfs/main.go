@@ -5,7 +5,7 @@
 //	ccfs upload --url --ak --sk --vdn FILE.wav
 //	ccfs delete --url --ak --sk [--location ID] FILENAME
 //	ccfs download --url --ak --sk [--folder] -o OUT.wav FILEPATH
-//	ccfs check FILE.wav...
+//	ccfs check [--convert] FILE.wav...
 //	ccfs convert IN.wav OUT.wav [--codec alaw]
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']... [--explain]
 //	ccfs explain [ANSWER.json]
@@ -34,11 +34,11 @@ import (
 const usage = `usage: ccfs <command> [flags]
 
 commands:
-  serve    run the server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data)
+  serve    run the server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data; --convert: convert uploads)
   upload   upload a WAV file to a server
   delete   delete a file uploaded before
   download download a recording (or an uploaded prompt)
-  check    say whether CC-FS would accept WAV files, and why not
+  check    say whether CC-FS would accept WAV files, and why not (--convert: whether serve --convert would convert them)
   convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
   sign     print the Authorization header for a request, for curl (--explain: what it signed)
   explain  lay out what a server signed, from its 401 answer, to diff with sign --explain

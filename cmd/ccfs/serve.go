@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,11 +20,13 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/retention"
 	"github.com/ccfs-go/ccfs/store"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 // serveCmd runs "ccfs serve": it reads the flags into a serveConfig and runs
@@ -54,14 +57,15 @@ type serveConfig struct {
 	adminAddr                                           string
 	pprof, metricsKeyLabel                              bool
 	credsPoll, drainDelay                               time.Duration
+	convertVDNs                                         []int // with --convert=LIST, the VDNs; nil for every VDN
 }
 
 // parseServe reads the flags of "ccfs serve". A code >= 0 means: exit
 // with it (help was shown, or the flags are wrong).
 func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl := newFlags("serve", "[flags]",
-		"Runs the CC-FS third-party interfaces under "+ccfs.InterfacePrefix+": uploadFile, deleteFile, downloadFile.\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.",
-		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw", stderr)
+		"Runs the CC-FS third-party interfaces under "+ccfs.InterfacePrefix+": uploadFile, deleteFile, downloadFile.\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.\nWith --convert (a ccfs extension) it converts uploads from TTS engines and editors (WAV of any PCM,\nfloat or G.711 kind, rate and channels; MP3 where built in) to 8000 Hz mono G.711 before storing them.",
+		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw\n  ccfs serve --convert=53,54 --max-input-mb 100", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
 	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
@@ -91,10 +95,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
 	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
+	conv := addConvertFlags(fl, "convert each upload that is not already as --codecs asks to 8000 Hz mono of the first codec, before it is checked and stored (a ccfs extension): bare for every VDN, or --convert=53,54 (--convert 53,54) for those VDNs only")
 	sf := addStoreFlags(fl)
 	c.cluster = sf.cluster
 	c.cluster.addWriteFlags(fl)
-	if code := parse(fl, args); code >= 0 {
+	if code := parseOptional(fl, args, conv.on); code >= 0 {
 		return nil, code
 	}
 	c.data, c.opts.RootPrefix, c.opts.PathRule, c.opts.MaxFileMB = *sf.data, *sf.root, *sf.pathRule, *policy.maxMB
@@ -115,6 +120,12 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	c.opts.Codecs = p.Codecs
 	if err := checkServeFlags(c, *perKey, *ruleWithoutVDN); err != nil {
 		return fail(err)
+	}
+	if c.convertVDNs, err = checkConvertFlags(conv, given(fl, "max-input-mb")); err != nil {
+		return fail(err)
+	}
+	if conv.on.on {
+		c.opts.Convert, c.opts.MaxInputMB = convertFor(c.convertVDNs), *conv.maxMB
 	}
 	if q := sf.quota.given(); q != "" && !strings.Contains(c.rule.String(), pathrule.Placeholder) {
 		return fail(fmt.Errorf("%s needs a --path-rule with %s: without it no uploaded file says whose it is, so no VDN's share can be counted", q, pathrule.Placeholder))
@@ -164,6 +175,32 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		c.opts.RatePerKey = rate.Inf
 	}
 	return c, -1
+}
+
+// printConversion says, with --convert, for which VDNs uploads are
+// converted, to what, and which kinds of file the converter reads. It is
+// printed before the line that says where serve listens.
+func (c *serveConfig) printConversion(w io.Writer) {
+	if c.opts.Convert == nil {
+		return
+	}
+	which := "of every VDN"
+	if c.convertVDNs != nil {
+		vdns := make([]string, len(c.convertVDNs))
+		for i, v := range c.convertVDNs {
+			vdns[i] = strconv.Itoa(v)
+		}
+		which = "of VDN " + strings.Join(vdns, ", ")
+		if len(vdns) > 1 {
+			which = "of VDNs " + strings.Join(vdns, ", ")
+		}
+	}
+	codec := wavcheck.ALaw
+	if len(c.opts.Codecs) > 0 {
+		codec = c.opts.Codecs[0]
+	}
+	fmt.Fprintf(w, "ccfs: converting uploads %s to 8000 Hz %v mono (reads %s; up to %d MB as uploaded)\n",
+		which, codec, strings.Join(append([]string{"WAV"}, convert.Decoders()...), ", "), c.opts.MaxInputMB)
 }
 
 // defaultMaxConns is --max-conns: well above the default in-flight limit,
@@ -285,6 +322,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: pair.GetCertificate}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
+	c.printConversion(stdout)
 	fmt.Fprintf(stdout, "ccfs: serving %s://%s%s (files under %s, replay cache %s)\n", scheme, ln.Addr(), ccfs.InterfacePrefix+"{uploadFile,deleteFile,downloadFile}", where, replayWhere)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
 func TestServeUploadEndToEnd(t *testing.T) {
@@ -144,5 +146,76 @@ func TestServeBadFlags(t *testing.T) {
 	errs.Reset()
 	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errs); code != 0 || !strings.Contains(errs.String(), "Example") {
 		t.Errorf("--help: %d %s", code, errs.String())
+	}
+}
+
+// TestServeConvertsUploads: with --convert, a 16-bit 22.05 kHz stereo WAV
+// upload is stored as 8 kHz A-law mono, and the answer says what it was.
+func TestServeConvertsUploads(t *testing.T) {
+	data := t.TempDir()
+	served := startServe(t, "--data", data, "--convert")
+	if want := "ccfs: converting uploads of every VDN to 8000 Hz A-law mono (reads WAV"; !strings.Contains(served.printed, want) {
+		t.Errorf("serve --convert printed no %q:\n%s", want, served.printed)
+	}
+	ak, sk := served.devKey(t)
+	c := &ccfs.Client{BaseURL: served.base, AccessKey: ak, SecretKey: sk, HTTPClient: insecureClient()}
+	rd, err := c.Upload(context.Background(), 1, tts(22050, 2, 1.5))
+	if err != nil {
+		t.Fatalf("upload of a 16-bit 22.05 kHz stereo file: %v", err)
+	}
+	if rd.Converted == nil || rd.Converted.From != "PCM 16-bit 22050 Hz stereo" || rd.Converted.Seconds != 1.5 {
+		t.Errorf("the answer's converted: %+v; want from PCM 16-bit 22050 Hz stereo, 1.5 s", rd.Converted)
+	}
+	stored := readFile(t, filepath.Join(data, "files", filepath.FromSlash(strings.TrimPrefix(rd.FileName, "/"))))
+	f, err := wavcheck.Inspect(bytes.NewReader(stored), wavcheck.Policy{Codecs: []wavcheck.Codec{wavcheck.ALaw}})
+	if err != nil {
+		t.Fatalf("the stored file: %v", err)
+	}
+	if f.Codec != wavcheck.ALaw || f.SampleRate != 8000 || f.Channels != 1 || f.DataSize != 12000 {
+		t.Errorf("the stored file is %v; want A-law, 8000 Hz, mono, 12000 bytes of audio", f)
+	}
+
+	// An upload already as CC-FS takes it is stored byte for byte, with no
+	// "converted" in the answer.
+	prompt := alaw(8000)
+	rd, err = c.Upload(context.Background(), 1, prompt)
+	if err != nil || rd.Converted != nil {
+		t.Fatalf("upload of an A-law prompt: %+v %v", rd, err)
+	}
+	if got := readFile(t, filepath.Join(data, "files", filepath.FromSlash(strings.TrimPrefix(rd.FileName, "/")))); !bytes.Equal(got, prompt) {
+		t.Error("an A-law prompt was not stored byte for byte")
+	}
+}
+
+// TestServeConvertsOnlyTheVDNsNamed: with --convert=53, VDN 53's upload is
+// converted and VDN 54's (the same key's) is refused as without
+// --convert, every reason in one answer.
+func TestServeConvertsOnlyTheVDNsNamed(t *testing.T) {
+	data := t.TempDir()
+	creds := writeKeys(t, 0o600, auth.Key{AccessKey: "chatbot-a", SecretKey: "convert-test-secret", VDNs: []int{53, 54}})
+	served := startServe(t, "--data", data, "--credentials", creds, "--convert=53")
+	if want := "ccfs: converting uploads of VDN 53 to 8000 Hz A-law mono"; !strings.Contains(served.printed, want) {
+		t.Errorf("serve --convert=53 printed no %q:\n%s", want, served.printed)
+	}
+	c := &ccfs.Client{BaseURL: served.base, AccessKey: "chatbot-a", SecretKey: "convert-test-secret", HTTPClient: insecureClient()}
+	wav := tts(22050, 2, 1)
+	rd, err := c.Upload(context.Background(), 53, wav)
+	if err != nil || rd.Converted == nil || rd.Converted.From != "PCM 16-bit 22050 Hz stereo" {
+		t.Fatalf("VDN 53: %+v %v; want converted", rd, err)
+	}
+	if _, err := wavcheck.Inspect(bytes.NewReader(readFile(t, filepath.Join(data, "files", filepath.FromSlash(strings.TrimPrefix(rd.FileName, "/"))))), wavcheck.Policy{}); err != nil {
+		t.Errorf("VDN 53's stored file: %v", err)
+	}
+	_, err = c.Upload(context.Background(), 54, wav)
+	if !errors.Is(err, ccfs.ErrFormat) {
+		t.Fatalf("VDN 54: %v; want %s", err, ccfs.ErrFormat.Code())
+	}
+	for _, reason := range []string{"16-bit PCM; need 8-bit A-law", "2 channels (stereo); need mono", "22050 Hz; need 8000 Hz"} {
+		if !strings.Contains(err.Error(), reason) {
+			t.Errorf("VDN 54's refusal %q does not say %q", err, reason)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(data, "files", "3rdfile", "54", "*", "*")); len(files) != 0 {
+		t.Errorf("VDN 54 has files: %v", files)
 	}
 }
