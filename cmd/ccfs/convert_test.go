@@ -160,3 +160,20 @@ func TestConvertCommandUnreadable(t *testing.T) {
 		t.Errorf("convert into a missing directory: exit %d, %q", code, stderr)
 	}
 }
+
+// TestConvertCommandMP3: the command reads MP3 (convert/mp3, imported by
+// main.go): the chirp fixture, 0.3 s at 44.1 kHz, becomes 0.3 s at 8 kHz.
+func TestConvertCommandMP3(t *testing.T) {
+	in, err := filepath.Abs("../../convert/mp3/testdata/chirp-44100-mono.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "prompt.wav")
+	code, stdout, stderr := runCmd(t, "convert", in, out)
+	if code != 0 || !strings.Contains(stdout, "2444 bytes, 8-bit A-law, 8000 Hz, mono, 0.3 s, from MP3 44100 Hz mono") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if f, err := wavcheck.Inspect(bytes.NewReader(readFile(t, out)), wavcheck.Policy{}); err != nil || f.DataSize != 2400 {
+		t.Fatalf("the converted MP3: %v, %v", f, err)
+	}
+}

@@ -7,6 +7,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.9
 	github.com/ccfs-go/ccfs v0.1.0
 	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
+	github.com/ccfs-go/ccfs/convert/mp3 v0.1.0
 	github.com/ccfs-go/ccfs/metrics/prom v0.1.0
 	github.com/ccfs-go/ccfs/quota/redisquota v0.1.0
 	github.com/ccfs-go/ccfs/store/s3store v0.1.0
@@ -32,6 +33,7 @@ require (
 	github.com/go-audio/audio v1.0.0 // indirect
 	github.com/go-audio/riff v1.0.0 // indirect
 	github.com/go-audio/wav v1.1.0 // indirect
+	github.com/hajimehoshi/go-mp3 v0.3.4 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/common v0.66.1 // indirect
 	github.com/prometheus/procfs v0.16.1 // indirect

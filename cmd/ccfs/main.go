@@ -29,6 +29,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// MP3, for serve --convert, check --convert and convert.
+	_ "github.com/ccfs-go/ccfs/convert/mp3"
 )
 
 const usage = `usage: ccfs <command> [flags]
@@ -39,7 +42,7 @@ commands:
   delete   delete a file uploaded before
   download download a recording (or an uploaded prompt)
   check    say whether CC-FS would accept WAV files, and why not (--convert: whether serve --convert would convert them)
-  convert  turn a WAV file from a TTS engine or editor into one CC-FS accepts
+  convert  turn a WAV or MP3 file from a TTS engine or editor into one CC-FS accepts
   sign     print the Authorization header for a request, for curl (--explain: what it signed)
   explain  lay out what a server signed, from its 401 answer, to diff with sign --explain
   bench    load-test a server: uploads/s, MB/s, latency, result codes
