@@ -24,16 +24,16 @@ type converting struct {
 // reset points c at the decoded file in, converted as cfg says.
 func (c *converting) reset(in io.Reader, cfg *config) {
 	c.in.r, c.in.n, c.max = in, 0, cfg.maxInput
-	c.r.Reset(&c.in, convert.Options{Policy: cfg.policy, MaxInput: cfg.maxInput, MaxHeld: maxHeld})
+	c.r.Reset(&c.in, convert.Options{Policy: cfg.policy, MaxInput: cfg.maxInput, MaxHeld: MaxConvertHeld})
 }
 
-// maxHeld bounds the converted audio an upload holds for a file that
-// does not say how long it is (a WAV with its data size unknown, an MP3
-// without a Xing header), which a store cannot be sent before its header:
-// 1 MiB, 131 s of audio. Every other conversion streams; with it, the
-// uploads in flight (MaxInFlight, 64) hold at most 64 MiB between them,
-// whoever sends them.
-const maxHeld = 1 << 20
+// MaxConvertHeld bounds the converted audio an upload holds for a file
+// that does not say how long it is (a WAV with its data size unknown, an
+// MP3 without a Xing header), which a store cannot be sent before its
+// header: 1 MiB, 131 s of audio (convert.Options.MaxHeld). Every other
+// conversion streams; with it, the uploads in flight (MaxInFlight, 64)
+// hold at most 64 MiB between them, whoever sends them.
+const MaxConvertHeld = 1 << 20
 
 // free lets go of the request, and of a large file the converter held.
 func (c *converting) free() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
@@ -83,7 +84,7 @@ func wouldConvert(f *os.File, policy wavcheck.Policy, maxInput int64, refusal er
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "cannot read: " + err.Error(), false
 	}
-	r := convert.NewReader(f, convert.Options{Policy: policy, MaxInput: maxInput})
+	r := convert.NewReader(f, convert.Options{Policy: policy, MaxInput: maxInput, MaxHeld: ccfs.MaxConvertHeld})
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		var ce *convert.Error
 		var se *wavcheck.SizeError

@@ -26,8 +26,8 @@ func convertCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fl := newFlags("convert", "[--codec alaw] IN OUT.wav",
 		"Turns "+kinds+" from a TTS engine or editor into 8000 Hz 8-bit mono G.711, as CC-FS accepts.\n"+
 			"A WAV file may hold 8/16/24/32-bit integer PCM, 32/64-bit float, A-law or µ-law, plain or extensible,\n"+
-			"at 8 to 192 kHz, with any number of channels (up to 256; they are averaged); MP3 once a decoder is\n"+
-			"built in. The file is read as a stream, and OUT is replaced only once all of it has been converted.",
+			"at 8 to 192 kHz, with any number of channels (up to 256; they are averaged); and MP3 (MPEG-1 and 2\n"+
+			"Layer III). The file is read as a stream, and OUT is replaced only once all of it has been converted.",
 		"  ccfs convert tts-output.wav prompt.wav\n  ccfs convert --codec mulaw tts-output.wav prompt.wav", stderr)
 	codecName := fl.String("codec", "alaw", "output codec: alaw or mulaw")
 	if code := parse(fl, args); code >= 0 {
