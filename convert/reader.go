@@ -448,7 +448,7 @@ func (c *Reader) beginWAV() error {
 	f := h.format
 	c.src = Source{Kind: "WAV", From: f.describe(), Encoding: f.kind(), Rate: f.rate, Channels: f.channels}
 	if c.accepted(f) && c.in.recorded() {
-		c.pass = true
+		c.pass, c.in.recording = true, false
 		c.want = -1
 		if h.dataSize >= 0 {
 			c.want = h.dataSize
