@@ -16,6 +16,7 @@ import (
 
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/internal/g711"
+	"github.com/ccfs-go/ccfs/internal/testkit/tonefit"
 	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
@@ -73,8 +74,6 @@ const (
 	// A-law has no zero: its quietest output is ±8/32768 (−72 dBFS), so
 	// a perfectly removed tone of this level measures about 68 dB down.
 	rejectAmp = 0.9
-	// skip is the output trimmed from each end before measuring: 50 ms.
-	skip = 400
 )
 
 // keptTones are in the telephone band; rejectTones must be removed. The
@@ -141,119 +140,17 @@ func toneWAV(enc qualityEncoding, rate, ch int, freq, amp float64) []byte {
 	return file
 }
 
-// alawSamples returns the decoded samples of an 8000 Hz mono A-law WAV
-// file (ours or ffmpeg's, which adds a LIST chunk), scaled to ±1.
-func alawSamples(file []byte) ([]float64, error) {
-	if len(file) < 12 || string(file[:4]) != "RIFF" || string(file[8:12]) != "WAVE" {
-		return nil, fmt.Errorf("not a WAV file")
-	}
-	var format []byte
-	for p := 12; p+8 <= len(file); {
-		id, size := string(file[p:p+4]), int(binary.LittleEndian.Uint32(file[p+4:]))
-		body := file[p+8 : min(len(file), p+8+size)]
-		switch id {
-		case "fmt ":
-			format = body
-		case "data":
-			if len(format) < 16 {
-				return nil, fmt.Errorf("no fmt chunk before the data")
-			}
-			tag, ch := binary.LittleEndian.Uint16(format), binary.LittleEndian.Uint16(format[2:])
-			rate, bits := binary.LittleEndian.Uint32(format[4:]), binary.LittleEndian.Uint16(format[14:])
-			if tag != wavfile.TagALaw || ch != 1 || rate != 8000 || bits != 8 {
-				return nil, fmt.Errorf("format tag %d, %d channels, %d Hz, %d bits; want A-law 8000 Hz mono", tag, ch, rate, bits)
-			}
-			x := make([]float64, len(body))
-			for i, c := range body {
-				x[i] = float64(g711.ALawDecode(c)) / 32768
-			}
-			return x, nil
-		}
-		p += 8 + size + size%2
-	}
-	return nil, fmt.Errorf("no data chunk")
-}
-
-// fitSine fits a·cos + b·sin at freq (and a constant) to x sampled at
-// rate, by least squares, and returns the fitted sine's amplitude and the
-// residual's mean square.
-func fitSine(x []float64, freq float64, rate int) (amp, residual float64) {
-	w := 2 * math.Pi * freq / float64(rate)
-	// The normal equations for the columns cos, sin, 1.
-	var m [3][3]float64
-	var v [3]float64
-	for i, s := range x {
-		c, sn := math.Cos(w*float64(i)), math.Sin(w*float64(i))
-		col := [3]float64{c, sn, 1}
-		for r := range 3 {
-			for k := range 3 {
-				m[r][k] += col[r] * col[k]
-			}
-			v[r] += col[r] * s
-		}
-	}
-	coef := solve3(m, v)
-	var sum float64
-	for i, s := range x {
-		e := s - coef[0]*math.Cos(w*float64(i)) - coef[1]*math.Sin(w*float64(i)) - coef[2]
-		sum += e * e
-	}
-	return math.Hypot(coef[0], coef[1]), sum / float64(len(x))
-}
-
-// solve3 solves m·x = v by Gaussian elimination with partial pivoting.
-func solve3(m [3][3]float64, v [3]float64) [3]float64 {
-	for c := range 3 {
-		p := c
-		for r := c + 1; r < 3; r++ {
-			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
-				p = r
-			}
-		}
-		m[c], m[p] = m[p], m[c]
-		v[c], v[p] = v[p], v[c]
-		for r := c + 1; r < 3; r++ {
-			f := m[r][c] / m[c][c]
-			for k := c; k < 3; k++ {
-				m[r][k] -= f * m[c][k]
-			}
-			v[r] -= f * v[c]
-		}
-	}
-	var x [3]float64
-	for r := 2; r >= 0; r-- {
-		s := v[r]
-		for k := r + 1; k < 3; k++ {
-			s -= m[r][k] * x[k]
-		}
-		x[r] = s / m[r][r]
-	}
-	return x
-}
-
-// measure returns, for the output x of a tone of amplitude amp at freq:
-// for a kept tone, its level change and SNR in dB; for a removed one, how
-// far below the tone the output is, in dB, by its whole power (rejectDB)
-// and by its component at the frequency the tone folds to (aliasDB).
+// measure returns, for the output x of a tone of amplitude amp at freq
+// (1 s: 8000 samples), tonefit.Measure's figures: for a kept tone, its
+// level change and SNR; for a removed one, how far below the tone the
+// output is by its whole power (rejectDB) and by its component at the
+// frequency the tone folds to (aliasDB).
 func measure(x []float64, freq, amp float64) (levelDB, snrDB, rejectDB, aliasDB float64, err error) {
 	if len(x) != 8000 {
 		return 0, 0, 0, 0, fmt.Errorf("%d samples out of a 1 s tone; want 8000", len(x))
 	}
-	x = x[skip : len(x)-skip]
-	if freq < 4000 {
-		a, res := fitSine(x, freq, 8000)
-		return db(a / amp), 10 * math.Log10(a*a/2/res), 0, 0, nil
-	}
-	var sum float64
-	for _, v := range x {
-		sum += v * v
-	}
-	folded := math.Mod(freq, 8000)
-	if folded > 4000 {
-		folded = 8000 - folded
-	}
-	a, _ := fitSine(x, folded, 8000)
-	return 0, 0, -10 * math.Log10(sum/float64(len(x))/(amp*amp/2)), math.Min(-db(a/amp), 120), nil
+	f, err := tonefit.Measure(x, freq, amp)
+	return f.LevelDB, f.SNRDB, f.RejectDB, f.AliasDB, err
 }
 
 // qualityResult is one case's figures: ours, and ffmpeg's (NaN without it).
@@ -327,20 +224,15 @@ func qualityGroup(t *testing.T, ffmpeg, dir string, enc qualityEncoding, rate in
 		}
 	}
 	if ffmpeg != "" {
-		args := []string{"-nostdin", "-loglevel", "error", "-y"}
+		var ins, outs []string
 		for _, c := range cases {
 			if err := os.WriteFile(c.inPath, c.in, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			args = append(args, "-i", c.inPath)
+			ins, outs = append(ins, c.inPath), append(outs, c.ffmpegPath)
 		}
-		for i, c := range cases {
-			// For each input, what "ffmpeg -i in.wav -ar 8000 -ac 1 -c:a
-			// pcm_alaw out.wav" does.
-			args = append(args, "-map", fmt.Sprintf("%d:a", i), "-ar", "8000", "-ac", "1", "-c:a", "pcm_alaw", c.ffmpegPath)
-		}
-		if msg, err := exec.Command(ffmpeg, args...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v\n%s", err, msg)
+		if err := tonefit.FFmpegALaw(ffmpeg, ins, outs); err != nil {
+			t.Fatal(err)
 		}
 	}
 	var results []qualityResult
@@ -380,7 +272,7 @@ func qualityMeasure(ffmpeg string, enc qualityEncoding, rate int, c qualityCase)
 	if err != nil {
 		return r, fmt.Errorf("convert: %w", err)
 	}
-	x, err := alawSamples(out)
+	x, err := tonefit.ALawSamples(out)
 	if err != nil {
 		return r, fmt.Errorf("our output: %w", err)
 	}
@@ -397,7 +289,7 @@ func qualityMeasure(ffmpeg string, enc qualityEncoding, rate int, c qualityCase)
 	if err != nil {
 		return r, err
 	}
-	y, err := alawSamples(ff)
+	y, err := tonefit.ALawSamples(ff)
 	if err != nil {
 		return r, fmt.Errorf("ffmpeg's output: %w", err)
 	}
