@@ -140,17 +140,23 @@ var tables struct {
 
 const maxTables = 12
 
-// tableFor returns the table for rate, made once.
+// tableFor returns the table for rate, made once (or, by uploads that
+// ask for it at once, a few times). It is designed outside the lock: a
+// design takes up to tens of milliseconds, and a caller choosing an odd
+// rate must not make every other conversion wait for it.
 func tableFor(rate int) *table {
 	tables.Lock()
-	defer tables.Unlock()
-	if t, ok := tables.byRate[rate]; ok {
+	t, ok := tables.byRate[rate]
+	tables.Unlock()
+	if ok {
 		return t
 	}
+	t = newTable(rate)
+	tables.Lock()
+	defer tables.Unlock()
 	if tables.byRate == nil || len(tables.byRate) >= maxTables {
 		tables.byRate = make(map[int]*table)
 	}
-	t := newTable(rate)
 	tables.byRate[rate] = t
 	return t
 }
