@@ -198,3 +198,32 @@ func TestAttackResetLetsGoOfTheTable(t *testing.T) {
 		t.Fatalf("16 Readers, Reset, held %d bytes", held)
 	}
 }
+
+// A file in the Policy's format is passed through as it is, but not
+// blindly: one whose header lies (its data chunk cut short, its RIFF size
+// more than the file) made a "converted" file CC-FS refuses, with Read
+// saying nothing — FuzzReader's property, broken (its seed
+// testdata/fuzz/FuzzReader/7f60db5fbb5b9574: a 52-byte file whose RIFF
+// size says 808 MB, refused downstream as "too long"). It is an error.
+func TestAttackPassThroughIsChecked(t *testing.T) {
+	whole := wavfile.File(wavfile.ALaw8k, 1000)
+	riffBig := bytes.Clone(whole)
+	binary.LittleEndian.PutUint32(riffBig[4:], 0x30303030)
+	for name, in := range map[string][]byte{
+		"data cut short":       whole[:600],
+		"RIFF size over it":    riffBig,
+		"junk after the chunk": append(bytes.Clone(whole), "xyz"...),
+	} {
+		r := convert.NewReader(bytes.NewReader(in), convert.Options{})
+		out, err := io.ReadAll(r)
+		if err == nil {
+			_, ierr := wavcheck.Inspect(bytes.NewReader(out), wavcheck.Policy{})
+			t.Errorf("%s: passed through without an error, a file the checks refuse: %v", name, ierr)
+			continue
+		}
+		t.Logf("%s: %v", name, err)
+	}
+	if _, err := io.ReadAll(convert.NewReader(bytes.NewReader(whole), convert.Options{})); err != nil {
+		t.Fatalf("a whole file: %v", err)
+	}
+}

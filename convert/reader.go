@@ -97,7 +97,8 @@ type Reader struct {
 	err   error // sticky; io.EOF at the end
 
 	begun     bool
-	pass      bool // the file is passed through as it is
+	pass      bool              // the file is passed through as it is
+	check     *wavcheck.Checker // a file passed through, checked as it goes
 	converted bool
 	src       Source
 	pcm       pcmSource
@@ -136,6 +137,7 @@ func (c *Reader) Reset(r io.Reader, o Options) {
 		c.codec = o.Policy.Codecs[0]
 	}
 	c.begun, c.pass, c.converted, c.ended, c.holding = false, false, false, false, false
+	c.check = nil
 	c.src, c.want, c.trailer = Source{}, -1, nil
 	c.pcm.reset(nil, nil, 1, 1, -1, 0)
 	c.rs.t = nil // a pooled Reader does not keep an odd rate's table (up to 1 MB) alive
@@ -208,7 +210,16 @@ func (c *Reader) step() error {
 	if c.pass {
 		buf := c.buffer(32 << 10)
 		n, err := c.in.Read(buf)
+		if _, cerr := c.check.Write(buf[:n]); cerr != nil {
+			return cerr
+		}
 		c.pending = buf[:n]
+		if err == io.EOF {
+			if cerr := c.check.Close(); cerr != nil {
+				c.pending = nil
+				return cerr
+			}
+		}
 		return err
 	}
 	if !c.ended {
@@ -472,6 +483,14 @@ func (c *Reader) beginWAV() error {
 		c.want = -1
 		if h.dataSize >= 0 {
 			c.want = h.dataSize
+		}
+		// What is passed through is checked as it goes, as the Policy
+		// would check it (but for its size, left to the caller's checks):
+		// a file whose header lies (a data chunk cut short, a RIFF size
+		// the file does not fill) is an error, not a file CC-FS refuses.
+		c.check = wavcheck.NewChecker(wavcheck.Policy{Codecs: c.opts.Policy.Codecs, MaxSize: 1<<32 + 8})
+		if _, err := c.check.Write(c.in.rec); err != nil {
+			return err
 		}
 		c.pending = c.in.rec
 		return nil
