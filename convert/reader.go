@@ -35,7 +35,8 @@ type Options struct {
 	// written (A-law by default; µ-law, or 8-bit PCM), and its MaxSize
 	// bounds the converted file, headers included (a larger one is a
 	// *wavcheck.SizeError). A WAV file the Policy already accepts is passed
-	// through unchanged.
+	// through unchanged, if its header says its sizes (one a streaming
+	// writer left unknown is converted, which writes them).
 	Policy wavcheck.Policy
 	// MaxInput bounds the input, in bytes; more is a *wavcheck.SizeError.
 	// 0 sets no bound.
@@ -96,7 +97,8 @@ type Reader struct {
 	err   error // sticky; io.EOF at the end
 
 	begun     bool
-	pass      bool // the file is passed through as it is
+	pass      bool              // the file is passed through as it is
+	check     *wavcheck.Checker // a file passed through, checked as it goes
 	converted bool
 	src       Source
 	pcm       pcmSource
@@ -108,6 +110,7 @@ type Reader struct {
 
 	held    []byte // output held until its length is known
 	pending []byte // output not yet returned
+	rest    []byte // output returned after pending: the held audio
 	written int64
 
 	frames []float32 // decoded input
@@ -134,12 +137,14 @@ func (c *Reader) Reset(r io.Reader, o Options) {
 		c.codec = o.Policy.Codecs[0]
 	}
 	c.begun, c.pass, c.converted, c.ended, c.holding = false, false, false, false, false
+	c.check = nil
 	c.src, c.want, c.trailer = Source{}, -1, nil
 	c.pcm.reset(nil, nil, 1, 1, -1, 0)
+	c.rs.t = nil // a pooled Reader does not keep an odd rate's table (up to 1 MB) alive
 	if cap(c.held) > 64<<10 {
 		c.held = nil // a Reader kept for reuse does not keep a large file's
 	}
-	c.held, c.pending, c.written = c.held[:0], nil, 0
+	c.held, c.pending, c.rest, c.written = c.held[:0], nil, nil, 0
 }
 
 // Source describes the input, once the first Read has read its header
@@ -177,6 +182,10 @@ func (c *Reader) Written() int64 { return c.written }
 // Read implements io.Reader.
 func (c *Reader) Read(p []byte) (int, error) {
 	for len(c.pending) == 0 {
+		if len(c.rest) > 0 {
+			c.pending, c.rest = c.rest, nil
+			break
+		}
 		if c.err != nil {
 			return 0, c.err
 		}
@@ -201,7 +210,16 @@ func (c *Reader) step() error {
 	if c.pass {
 		buf := c.buffer(32 << 10)
 		n, err := c.in.Read(buf)
+		if _, cerr := c.check.Write(buf[:n]); cerr != nil {
+			return cerr
+		}
 		c.pending = buf[:n]
+		if err == io.EOF {
+			if cerr := c.check.Close(); cerr != nil {
+				c.pending = nil
+				return cerr
+			}
+		}
 		return err
 	}
 	if !c.ended {
@@ -267,9 +285,6 @@ func (c *Reader) finish() error {
 // end, and then returns the whole file.
 func (c *Reader) hold(out []byte) error {
 	c.pending = nil
-	if c.held == nil {
-		c.held = make([]byte, 0, 64<<10)
-	}
 	n := int64(len(c.held) + len(out))
 	if c.opts.MaxHeld > 0 && n > c.opts.MaxHeld && n <= c.maxAudio() {
 		return errorf("%s does not say how long it is, and is over %s: a file that does not say is converted in memory, up to that length. "+
@@ -278,6 +293,16 @@ func (c *Reader) hold(out []byte) error {
 	}
 	if n > c.maxAudio() {
 		return &wavcheck.SizeError{Size: n + wavHeaderLen, Limit: c.maxSize()}
+	}
+	if n+1 > int64(cap(c.held)) {
+		// Grow by doubling, to at most the bound and its pad byte: the
+		// held audio is all an upload holds, and append's growth (by a
+		// quarter for a large slice) would allocate several times it.
+		size := max(64<<10, 2*int64(cap(c.held)), n+1)
+		if c.opts.MaxHeld > 0 {
+			size = min(size, max(c.opts.MaxHeld, n)+1)
+		}
+		c.held = append(make([]byte, 0, size), c.held...)
 	}
 	c.held = append(c.held, out...)
 	if !c.ended || c.rs.next < c.want {
@@ -289,10 +314,12 @@ func (c *Reader) hold(out []byte) error {
 	if c.want == 0 {
 		return errorf("%s holds no audio", c.src.From)
 	}
-	c.pending = append(c.header(int64(len(c.held))), c.held...)
+	// The header, then the audio held, as it is: not copied after it.
+	c.pending = c.header(int64(len(c.held)))
 	if len(c.held)%2 == 1 {
-		c.pending = append(c.pending, 0)
+		c.held = append(c.held, 0)
 	}
+	c.rest = c.held
 	return io.EOF
 }
 
@@ -365,10 +392,14 @@ const wavHeaderLen = 44
 
 func (c *Reader) maxSize() int64 {
 	if c.opts.Policy.MaxSize > 0 {
-		return c.opts.Policy.MaxSize
+		return min(c.opts.Policy.MaxSize, maxWAV)
 	}
 	return wavcheck.DefaultMaxSize
 }
+
+// maxWAV is the largest WAV file a 32-bit RIFF size describes: an even
+// one (the RIFF chunk's size, 4 + its chunks, is even), 8 + 0xFFFFFFFE.
+const maxWAV = 8 + 0xFFFFFFFE
 
 // maxAudio is the most audio a converted file within MaxSize holds.
 func (c *Reader) maxAudio() int64 { return c.maxSize() - wavHeaderLen - 1 }
@@ -447,11 +478,19 @@ func (c *Reader) beginWAV() error {
 	}
 	f := h.format
 	c.src = Source{Kind: "WAV", From: f.describe(), Encoding: f.kind(), Rate: f.rate, Channels: f.channels}
-	if c.accepted(f) && c.in.recorded() {
+	if c.accepted(f) && c.in.recorded() && h.whole(c.in.n) {
 		c.pass, c.in.recording = true, false
 		c.want = -1
 		if h.dataSize >= 0 {
 			c.want = h.dataSize
+		}
+		// What is passed through is checked as it goes, as the Policy
+		// would check it (but for its size, left to the caller's checks):
+		// a file whose header lies (a data chunk cut short, a RIFF size
+		// the file does not fill) is an error, not a file CC-FS refuses.
+		c.check = wavcheck.NewChecker(wavcheck.Policy{Codecs: c.opts.Policy.Codecs, MaxSize: 1<<32 + 8})
+		if _, err := c.check.Write(c.in.rec); err != nil {
+			return err
 		}
 		c.pending = c.in.rec
 		return nil
@@ -478,6 +517,15 @@ func (c *Reader) beginWAV() error {
 		return readTrailer(&c.in, h.odd)
 	}
 	return c.start(f.rate, frames)
+}
+
+// whole reports whether h's sizes say the whole file, read up to byte
+// at, as the WAV checks need them said: the data chunk's size, and a
+// RIFF size that holds it. A writer that streams leaves them unknown
+// (0xFFFFFFFF) or 0; such a file, though in the Policy's format, is
+// converted, which writes them, rather than passed through to be refused.
+func (h header) whole(at int64) bool {
+	return h.dataSize >= 0 && h.riffSize != unknownSize && h.riffSize >= at-8+h.dataSize
 }
 
 // accepted reports whether the Policy takes f as it is.

@@ -259,6 +259,7 @@ func decodeMuLaw(raw []byte, dst []float32, ch int) {
 type header struct {
 	format   wavFormat
 	dataSize int64 // -1: to the end of the file
+	riffSize int64 // what the RIFF header says
 	odd      bool  // the data chunk's size is odd: a pad byte follows it
 }
 
@@ -274,6 +275,7 @@ func readHeader(in *input) (header, error) {
 	if string(b[8:12]) != "WAVE" {
 		return h, errorf("a RIFF file of form %q, not WAVE", b[8:12])
 	}
+	h.riffSize = int64(binary.LittleEndian.Uint32(b[4:8]))
 	seenFmt := false
 	for {
 		if err := in.full(b[:8], "a chunk header"); err != nil {

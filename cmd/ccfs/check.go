@@ -88,7 +88,12 @@ func wouldConvert(f *os.File, policy wavcheck.Policy, maxInput int64, refusal er
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		var ce *convert.Error
 		var se *wavcheck.SizeError
+		var ste *wavcheck.StructureError
 		switch {
+		// A file in the policy's format is passed through, checked as the
+		// server checks it: its header lies as the checks said.
+		case !r.Converted() && errors.As(err, &ste):
+			return "refused: " + refusal.Error(), false
 		// The converter bounds the input by MaxInput, and the converted
 		// file by the policy's MaxSize: the limit says which it passed.
 		case errors.As(err, &se) && se.Limit == maxInput && se.Limit != policy.MaxSize:

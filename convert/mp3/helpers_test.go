@@ -29,38 +29,6 @@ func decodeAll(t *testing.T, data []byte) (info convert.StreamInfo, pcm []int16,
 	return s.Info(), pcm, err
 }
 
-// readWAV reads a 16-bit PCM WAV file: its rate, channels and samples.
-func readWAV(t *testing.T, data []byte) (rate, channels int, pcm []int16) {
-	t.Helper()
-	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
-		t.Fatal("not a WAV file")
-	}
-	for b := data[12:]; len(b) >= 8; {
-		id, size := string(b[:4]), int(binary.LittleEndian.Uint32(b[4:]))
-		b = b[8:]
-		if size > len(b) {
-			size = len(b)
-		}
-		switch id {
-		case "fmt ":
-			channels = int(binary.LittleEndian.Uint16(b[2:]))
-			rate = int(binary.LittleEndian.Uint32(b[4:]))
-			if bits := binary.LittleEndian.Uint16(b[14:]); bits != 16 {
-				t.Fatalf("%d-bit WAV", bits)
-			}
-		case "data":
-			pcm = make([]int16, size/2)
-			for i := range pcm {
-				pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-			}
-			return rate, channels, pcm
-		}
-		b = b[size+size&1:]
-	}
-	t.Fatal("a WAV file without a data chunk")
-	return
-}
-
 // channel returns channel ch of interleaved samples.
 func channel(pcm []int16, channels, ch int) []float64 {
 	out := make([]float64, len(pcm)/channels)

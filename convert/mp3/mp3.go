@@ -210,6 +210,15 @@ func (s *stream) Read(p []byte) (n int, err error) {
 		return 0, merr
 	}
 	s.out += int64(n)
+	if s.want >= 0 && s.out > s.want+xingSlack*int64(s.frameSamples())*4 {
+		// Whatever follows is not the audio the header counts, and
+		// decoding it to the end would cost a frame's work for each of
+		// up to MaxInput's bytes, for output thrown away.
+		return 0, fmt.Errorf("mp3: the file holds more audio than the %d frames its Xing header counts", s.want/4/int64(s.frameSamples())-1)
+	}
+	if err := s.src.rateErr(); err != nil {
+		return 0, err
+	}
 	if n > 0 && s.src.n != before {
 		s.src.frameEnd()
 	}
@@ -226,6 +235,10 @@ func (s *stream) Read(p []byte) (n int, err error) {
 	}
 	return n, err
 }
+
+// xingSlack is how many frames past the Xing header's count a file may
+// hold and still be converted (the rest dropped, as padding is).
+const xingSlack = 2
 
 func (s *stream) frameSamples() int {
 	if s.info.Rate >= 32000 {
@@ -256,6 +269,9 @@ type counter struct {
 	hdr     [4]byte
 	hn      int         // bytes of it read
 	misread frameHeader // the first frame go-mp3 misreads, if bitrate > 0
+	rate    int         // the first frame's sample rate
+	changed frameHeader // the first frame of another rate, if rate > 0
+	at      int64       // where it begins
 }
 
 func (c *counter) Read(p []byte) (int, error) {
@@ -281,6 +297,11 @@ func (c *counter) Read(p []byte) (int, error) {
 		if h.padding == 1 && h.version != mpeg1 && 144*h.bitrate*1000/h.rate%2 == 0 && c.misread.bitrate == 0 {
 			c.misread = h
 		}
+		if c.rate == 0 {
+			c.rate = h.rate
+		} else if h.rate != c.rate && c.changed.rate == 0 {
+			c.changed, c.at = h, c.next
+		}
 		c.next += int64(h.size())
 		c.hn = 0
 	}
@@ -296,6 +317,16 @@ func (c *counter) misreadErr() error {
 	}
 	return fmt.Errorf("mp3: go-mp3 v0.3.4 cannot decode this file: it takes its padded MPEG-2 frames at %d Hz and %d kbit/s a byte short, which garbles the audio; encode it at another bitrate or sample rate",
 		c.misread.rate, c.misread.bitrate)
+}
+
+// rateErr says where the sample rate changes, or is nil: go-mp3 decodes
+// a frame of another rate as if it were of the first's, too fast or too
+// slow.
+func (c *counter) rateErr() error {
+	if c.changed.rate == 0 {
+		return nil
+	}
+	return fmt.Errorf("mp3: the sample rate changes from %d Hz to %d Hz at byte %d; a file to convert keeps one rate", c.rate, c.changed.rate, c.at)
 }
 
 // frameEnd marks the bytes read so far as whole frames.
