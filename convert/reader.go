@@ -372,7 +372,7 @@ func codes(codec wavcheck.Codec) *[1 << 16]byte {
 			case wavcheck.MuLaw:
 				t.code[i] = g711.MuLaw(v)
 			case wavcheck.PCM8:
-				t.code[i] = byte(int(v)>>8 + 128)
+				t.code[i] = byte(min(127, (int(v)+128)>>8) + 128) // rounded
 			default:
 				t.code[i] = g711.ALaw(v)
 			}
