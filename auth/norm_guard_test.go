@@ -4,25 +4,10 @@ package auth
 
 import (
 	"bytes"
-	"syscall"
 	"testing"
-)
 
-// guarded returns a slice of n bytes that ends where an inaccessible page
-// begins, so reading or writing one byte past it faults.
-func guarded(t *testing.T, n int) []byte {
-	t.Helper()
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
-		t.Fatal(err)
-	}
-	return mem[page-n : page : page]
-}
+	"github.com/ccfs-go/ccfs/internal/testkit/guard"
+)
 
 // TestNormAVX2StaysInBounds runs the vector encoder on inputs of the
 // smallest lengths it takes, placed against an inaccessible page, with
@@ -33,7 +18,7 @@ func TestNormAVX2StaysInBounds(t *testing.T) {
 		t.Skip("the CPU has no AVX2; the vector encoder is not used")
 	}
 	const srcLen, dstLen = 96, 160
-	src, dst := guarded(t, srcLen), guarded(t, dstLen)
+	src, dst := guard.Bytes(t, srcLen), guard.Bytes(t, dstLen)
 	for escapes := 0; escapes <= 32; escapes++ {
 		for i := range src {
 			src[i] = 'a'

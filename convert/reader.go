@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ccfs-go/ccfs/internal/g711"
+	"github.com/ccfs-go/ccfs/internal/wavfile"
 	"github.com/ccfs-go/ccfs/wavcheck"
 )
 
@@ -407,12 +408,12 @@ func (c *Reader) maxAudio() int64 { return c.maxSize() - wavHeaderLen - 1 }
 // header returns the converted file's header for n samples (-1: an
 // unknown number), in c.bytes.
 func (c *Reader) header(n int64) []byte {
-	tag := uint16(tagALaw)
+	tag := uint16(wavfile.TagALaw)
 	switch c.codec {
 	case wavcheck.MuLaw:
-		tag = tagMuLaw
+		tag = wavfile.TagMuLaw
 	case wavcheck.PCM8:
-		tag = tagPCM
+		tag = wavfile.TagPCM
 	}
 	b := c.buffer(wavHeaderLen)
 	copy(b, "RIFF")
@@ -532,11 +533,11 @@ func (h header) whole(at int64) bool {
 func (c *Reader) accepted(f wavFormat) bool {
 	var codec wavcheck.Codec
 	switch {
-	case f.tag == tagALaw && f.bits == 8:
+	case f.tag == wavfile.TagALaw && f.bits == 8:
 		codec = wavcheck.ALaw
-	case f.tag == tagMuLaw && f.bits == 8:
+	case f.tag == wavfile.TagMuLaw && f.bits == 8:
 		codec = wavcheck.MuLaw
-	case f.tag == tagPCM && f.bits == 8:
+	case f.tag == wavfile.TagPCM && f.bits == 8:
 		codec = wavcheck.PCM8
 	}
 	return codec != 0 && c.opts.Policy.Accepts(codec) && f.channels == 1 && f.rate == outRate &&

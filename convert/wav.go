@@ -7,15 +7,7 @@ import (
 	"math"
 
 	"github.com/ccfs-go/ccfs/internal/g711"
-)
-
-// WAV format tags.
-const (
-	tagPCM        = 0x0001
-	tagFloat      = 0x0003
-	tagALaw       = 0x0006
-	tagMuLaw      = 0x0007
-	tagExtensible = 0xFFFE
+	"github.com/ccfs-go/ccfs/internal/wavfile"
 )
 
 // extensibleGUID is what follows the format tag in the SubFormat GUID of
@@ -54,7 +46,7 @@ func parseFmt(b []byte) (wavFormat, error) {
 		blockAlign: int(binary.LittleEndian.Uint16(b[12:])),
 		bits:       int(binary.LittleEndian.Uint16(b[14:])),
 	}
-	if f.tag == tagExtensible {
+	if f.tag == wavfile.TagExtensible {
 		if len(b) < 40 {
 			return f, errorf("the WAVE_FORMAT_EXTENSIBLE header is in a %d-byte fmt chunk; it needs 40", len(b))
 		}
@@ -77,21 +69,21 @@ func (f wavFormat) decoder() (decodeFunc, error) {
 	}
 	var dec decodeFunc
 	switch {
-	case f.tag == tagPCM && f.bits == 8:
+	case f.tag == wavfile.TagPCM && f.bits == 8:
 		dec = decodeU8
-	case f.tag == tagPCM && f.bits == 16:
+	case f.tag == wavfile.TagPCM && f.bits == 16:
 		dec = decodeS16
-	case f.tag == tagPCM && f.bits == 24:
+	case f.tag == wavfile.TagPCM && f.bits == 24:
 		dec = decodeS24
-	case f.tag == tagPCM && f.bits == 32:
+	case f.tag == wavfile.TagPCM && f.bits == 32:
 		dec = decodeS32
-	case f.tag == tagFloat && f.bits == 32:
+	case f.tag == wavfile.TagFloat && f.bits == 32:
 		dec = decodeF32
-	case f.tag == tagFloat && f.bits == 64:
+	case f.tag == wavfile.TagFloat && f.bits == 64:
 		dec = decodeF64
-	case f.tag == tagALaw && f.bits == 8:
+	case f.tag == wavfile.TagALaw && f.bits == 8:
 		dec = decodeALaw
-	case f.tag == tagMuLaw && f.bits == 8:
+	case f.tag == wavfile.TagMuLaw && f.bits == 8:
 		dec = decodeMuLaw
 	default:
 		return nil, errorf("%s, which cannot be converted (need 8, 16, 24 or 32-bit integer PCM, 32 or 64-bit float, or 8-bit A-law or µ-law)", f.encoding())
@@ -106,13 +98,13 @@ func (f wavFormat) decoder() (decodeFunc, error) {
 func (f wavFormat) encoding() string {
 	name := fmt.Sprintf("format 0x%04X", f.tag)
 	switch f.tag {
-	case tagPCM:
+	case wavfile.TagPCM:
 		name = "PCM"
-	case tagFloat:
+	case wavfile.TagFloat:
 		name = "float"
-	case tagALaw:
+	case wavfile.TagALaw:
 		name = "A-law"
-	case tagMuLaw:
+	case wavfile.TagMuLaw:
 		name = "µ-law"
 	}
 	return fmt.Sprintf("%d-bit %s", f.bits, name)
@@ -122,13 +114,13 @@ func (f wavFormat) encoding() string {
 // the encodings the converter reads, "other" for the rest.
 func (f wavFormat) kind() string {
 	switch {
-	case f.tag == tagPCM && (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32):
+	case f.tag == wavfile.TagPCM && (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32):
 		return fmt.Sprintf("PCM %d-bit", f.bits)
-	case f.tag == tagFloat && (f.bits == 32 || f.bits == 64):
+	case f.tag == wavfile.TagFloat && (f.bits == 32 || f.bits == 64):
 		return fmt.Sprintf("float %d-bit", f.bits)
-	case f.tag == tagALaw && f.bits == 8:
+	case f.tag == wavfile.TagALaw && f.bits == 8:
 		return "A-law 8-bit"
-	case f.tag == tagMuLaw && f.bits == 8:
+	case f.tag == wavfile.TagMuLaw && f.bits == 8:
 		return "µ-law 8-bit"
 	}
 	return "other"

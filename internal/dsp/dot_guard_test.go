@@ -3,28 +3,21 @@
 package dsp_test
 
 import (
-	"syscall"
 	"testing"
 	"unsafe"
 
 	"github.com/ccfs-go/ccfs/internal/dsp"
+	"github.com/ccfs-go/ccfs/internal/testkit/guard"
 )
 
 // guarded returns a slice of n floats that ends where an inaccessible
 // page begins, so reading one float past it faults.
 func guarded(t *testing.T, n int) []float32 {
-	t.Helper()
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatal(err)
+	b := guard.Bytes(t, 4*n)
+	if n == 0 {
+		return []float32{}
 	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
-		t.Fatal(err)
-	}
-	f := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mem))), page/4)
-	return f[len(f)-n:]
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
 // TestDotStaysInBounds runs Dot on slices placed against an inaccessible
