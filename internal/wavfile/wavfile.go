@@ -1,5 +1,6 @@
 // Package wavfile builds RIFF WAVE files byte by byte. It is a runtime
-// part: "ccfs bench" builds its load with File. The tests and ccfstest
+// part: "ccfs bench" builds its load with File, and convert names format
+// tags by its constants. The tests and ccfstest
 // build their fixtures with it too, valid or deliberately broken (a
 // Chunk's Size and NoPad).
 package wavfile
