@@ -34,3 +34,23 @@ func TableSize(rate int) (phases, taps int) {
 	t := newTable(rate)
 	return t.phases, len(t.taps)
 }
+
+// HoldDesign makes a design of a table for rate say so on started, then
+// wait until release is closed; it returns a function that undoes it.
+func HoldDesign(rate int, started chan<- struct{}, release <-chan struct{}) (undo func()) {
+	design = func(r int) *table {
+		if r == rate {
+			started <- struct{}{}
+			<-release
+		}
+		return newTable(r)
+	}
+	return func() { design = newTable }
+}
+
+// ForgetTables empties the cache of tables.
+func ForgetTables() {
+	tables.Lock()
+	defer tables.Unlock()
+	tables.byRate = nil
+}

@@ -167,10 +167,13 @@ var tables struct {
 
 const maxTables = 12
 
+// design makes a table; a variable, for a test to hold a design up.
+var design = newTable
+
 // tableFor returns the table for rate, made once (or, by uploads that
 // ask for it at once, a few times). It is designed outside the lock: a
-// design takes up to tens of milliseconds, and a caller choosing an odd
-// rate must not make every other conversion wait for it.
+// design takes a millisecond or so, and a caller choosing an odd rate
+// must not make every other conversion wait for it.
 func tableFor(rate int) *table {
 	tables.Lock()
 	t, ok := tables.byRate[rate]
@@ -178,7 +181,7 @@ func tableFor(rate int) *table {
 	if ok {
 		return t
 	}
-	t = newTable(rate)
+	t = design(rate) // outside the lock: other rates' look-ups go on
 	tables.Lock()
 	defer tables.Unlock()
 	if tables.byRate == nil || len(tables.byRate) >= maxTables {
