@@ -50,10 +50,9 @@ import (
 //
 // The slack: both outputs end in an A-law quantiser, which sets their
 // SNR (about 37 dB for these tones); what is left is how its error falls
-// on two sets of samples that differ in their last bits, and one
-// difference between the quantisers: ffmpeg's rounds a 16-bit sample to
-// the nearest A-law level, internal/g711's (ITU-T G.711's reference)
-// first drops the 3 low bits, which costs about 0.1 dB on a clean tone.
+// on two sets of samples that differ in their last bits (0.1 dB on PCM
+// input: both quantisers pick the nearest A-law level, so it is not
+// their rounding).
 // Measured once (not by this test): before A-law, on µ-law input at 24
 // and 48 kHz, our SNR was 0.0–0.3 dB above ffmpeg's (its passband
 // reaches further into the quantiser's products), and after A-law up
