@@ -28,7 +28,8 @@ type QuotaOption func(*quotaCheck)
 // ledger: newNode returns the ledger as one more node would open it (its
 // own connection to the same place, say). Each node is a handler on the
 // store with its own ledger, loaded with quota.Load; uploads and deletes
-// alternate between the nodes; 64 racing uploads are spread over both;
+// alternate between the nodes, which share a Fence as servers sharing a
+// store must (Options.Fence); 64 racing uploads are spread over both;
 // and a restart is a node that starts while the ledger holds counts, and
 // must keep them. Without it, each node has a quota.Memory of its own,
 // and there is one node at a time.
@@ -336,6 +337,13 @@ func (q *quotaCheck) nodes(t *testing.T, limits string) []*quotaNode {
 	if q.newShared != nil {
 		count = 2
 	}
+	// Servers that share a store share a Fence (Options.Fence): it is
+	// what lets one of them give a removed file's size back. Two nodes in
+	// one process share one MemoryFence, as servers share a redisquota.Fence.
+	var fence store.Fence
+	if q.newShared != nil {
+		fence = new(store.MemoryFence)
+	}
 	var nodes []*quotaNode
 	for range count {
 		var usage quota.Ledger = quota.NewMemory()
@@ -346,7 +354,7 @@ func (q *quotaCheck) nodes(t *testing.T, limits string) []*quotaNode {
 			t.Fatal(err)
 		}
 		h, err := ccfs.NewHandler(ccfs.Options{
-			Credentials: creds, Store: q.s, Quota: lim, Usage: usage,
+			Credentials: creds, Store: q.s, Quota: lim, Usage: usage, Fence: fence,
 			RatePerKey: rate.Inf, MaxInFlight: 256, MaxInFlightPerKey: 128, Logger: discardLogger,
 		})
 		if err != nil {
