@@ -431,15 +431,22 @@ func (o *Outbox) Append(ctx context.Context, rec []byte) (Seq, error) {
 	frame := appendFrame(make([]byte, 0, frameHeader+len(rec)), 0, nil)[:0] // sized; filled under the lock
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if err := o.writable(); err != nil {
-		return 0, err
-	}
-	cur := o.segs[len(o.segs)-1]
-	if cur.size > 0 && cur.size+int64(frameHeader+len(rec)) > o.segSize {
-		if err := o.rotate(); err != nil {
+	var cur *segment
+	for {
+		if err := o.writable(); err != nil {
 			return 0, err
 		}
 		cur = o.segs[len(o.segs)-1]
+		if cur.size == 0 || cur.size+int64(frameHeader+len(rec)) <= o.segSize {
+			break
+		}
+		if o.syncing { // rotate syncs the segment itself; wait, then look again
+			o.cond.Wait()
+			continue
+		}
+		if err := o.rotate(); err != nil {
+			return 0, err
+		}
 	}
 	seq := o.next
 	frame = appendFrame(frame, seq, rec)
@@ -497,16 +504,12 @@ func (o *Outbox) undo(size int64, written int, err error) {
 }
 
 // rotate syncs the segment being written and starts a new one. Called
-// with mu.
+// with mu, when no sync is under way.
 func (o *Outbox) rotate() error {
-	for o.syncing {
-		o.cond.Wait()
-	}
-	if err := o.writable(); err != nil {
-		return err
-	}
 	o.syncs.Add(1)
-	if err := o.f.Sync(); err != nil {
+	err := o.f.Sync()
+	o.cond.Broadcast()
+	if err != nil {
 		o.err = fmt.Errorf("outbox: fsync: %w", err)
 		return o.err
 	}

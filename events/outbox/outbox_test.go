@@ -35,7 +35,9 @@ func appendN(t *testing.T, o *Outbox, from, n int) []Seq {
 	return seqs
 }
 
-func rec(i int) []byte { return fmt.Appendf(nil, "record %d %s", i, bytes.Repeat([]byte{byte(i)}, i%300)) }
+func rec(i int) []byte {
+	return fmt.Appendf(nil, "record %d %s", i, bytes.Repeat([]byte{byte(i)}, i%300))
+}
 
 func pendingAll(t *testing.T, o *Outbox) []Record {
 	t.Helper()
