@@ -148,7 +148,8 @@ type Outbox struct {
 	synced  Seq        // every record up to this one is durable
 	syncing bool       // an Append is syncing f with mu released
 
-	syncs atomic.Int64 // data fsyncs, for tests of group commit
+	syncs    atomic.Int64         // data fsyncs, for tests of group commit
+	syncFile func(*os.File) error // (*os.File).Sync; tests replace it
 }
 
 // A segment is the in-memory index of one segment file.
@@ -209,7 +210,7 @@ func Open(dir string, opts Options) (*Outbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Outbox{dir: dir, segSize: opts.SegmentSize, lock: lock}
+	o := &Outbox{dir: dir, segSize: opts.SegmentSize, lock: lock, syncFile: (*os.File).Sync}
 	o.cond = sync.NewCond(&o.mu)
 	if err := o.load(); err != nil {
 		o.closeFiles()
@@ -464,8 +465,7 @@ func (o *Outbox) Append(ctx context.Context, rec []byte) (Seq, error) {
 		o.syncing = true
 		target, f := o.next-1, o.f
 		o.mu.Unlock()
-		o.syncs.Add(1)
-		err := f.Sync()
+		err := o.syncData(f)
 		o.mu.Lock()
 		o.syncing = false
 		if err != nil {
@@ -503,11 +503,16 @@ func (o *Outbox) undo(size int64, written int, err error) {
 	}
 }
 
+// syncData fsyncs a segment file and counts it.
+func (o *Outbox) syncData(f *os.File) error {
+	o.syncs.Add(1)
+	return o.syncFile(f)
+}
+
 // rotate syncs the segment being written and starts a new one. Called
 // with mu, when no sync is under way.
 func (o *Outbox) rotate() error {
-	o.syncs.Add(1)
-	err := o.f.Sync()
+	err := o.syncData(o.f)
 	o.cond.Broadcast()
 	if err != nil {
 		o.err = fmt.Errorf("outbox: fsync: %w", err)

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func open(t *testing.T, dir string, opts Options) *Outbox {
@@ -488,4 +490,59 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d dead letters (%v), want %d", len(dl), err, 400/7)
 	}
 	wantPending(t, o, nil, nil)
+}
+
+// TestAppendWaitsForFsync: Append does not return before the fsync that
+// covers its record has returned, and an fsync that fails stops every
+// later write.
+func TestAppendWaitsForFsync(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir, Options{})
+	entered := make(chan struct{})
+	release := make(chan error)
+	o.mu.Lock()
+	o.syncFile = func(f *os.File) error {
+		entered <- struct{}{}
+		if err := <-release; err != nil {
+			return err
+		}
+		return f.Sync()
+	}
+	o.mu.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		_, err := o.Append(context.Background(), rec(0))
+		done <- err
+	}()
+	<-entered
+	select {
+	case err := <-done:
+		t.Fatalf("Append returned (%v) while its fsync had not", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- nil
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	go func() {
+		_, err := o.Append(context.Background(), rec(1))
+		done <- err
+	}()
+	<-entered
+	release <- errors.New("EIO")
+	if err := <-done; err == nil {
+		t.Fatal("Append returned no error when its fsync failed")
+	}
+	if _, err := o.Append(context.Background(), rec(2)); err == nil || !strings.Contains(err.Error(), "EIO") {
+		t.Fatalf("Append after a failed fsync: %v, want the fsync's error", err)
+	}
+	if err := o.Ack(1); err == nil {
+		t.Fatal("Ack after a failed fsync succeeded")
+	}
+	o.Close()
+	o = open(t, dir, Options{}) // a fresh Open re-reads the disk
+	if recs := pendingAll(t, o); len(recs) < 1 || recs[0].Seq != 1 {
+		t.Fatalf("after reopening: %v", recs)
+	}
 }
