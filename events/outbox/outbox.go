@@ -17,6 +17,8 @@
 //     crash cannot tear — is ErrCorrupt, never skipped silently.
 //   - At-least-once after acknowledgement. Ack records durably (fsync)
 //     that a record was delivered; a restart does not hand it out again.
+//     Acks in one call share an fsync per segment; separate calls take
+//     one each, so a deliverer acknowledges in batches.
 //     A crash between a delivery and its Ack's fsync delivers the record
 //     again after the restart: receivers must drop repeats (by Seq or by
 //     an id inside the record).
@@ -29,7 +31,9 @@
 //   - Bounded memory. Records are not kept in memory: Pending reads them
 //     from disk. Per segment the Outbox holds a few words, a sparse index
 //     (one offset per 128 records) and one bit per record saying whether
-//     it is settled (acknowledged or dead).
+//     it is settled (acknowledged or dead): with 4 MiB segments of records
+//     of a few hundred bytes, about 3 KB per segment. What Pending returns
+//     is the caller's, at most max records.
 //
 // What it does not do:
 //
@@ -37,8 +41,14 @@
 //   - It is one process's: Open takes an exclusive lock on the directory
 //     (flock on unix), and a second Open fails with ErrLocked. Several
 //     nodes need a shared queue instead.
-//   - It does not survive the disk itself: a segment damaged after it was
-//     synced is reported (ErrCorrupt), not repaired.
+//   - It does not survive the disk itself. A segment damaged after it was
+//     synced is reported (ErrCorrupt), not repaired; damage inside an
+//     acknowledgement file or dead.log cannot be told from a torn tail
+//     and is cut there, which re-delivers acknowledged records or loses
+//     the dead letters after it.
+//   - It is not power-loss tested: the kill -9 test proves what a process
+//     crash leaves (the page cache survives it); what a power loss leaves
+//     rests on fsync of the files and the directory, as store.Dir's does.
 //   - An error from fsync is not retried: after one the Outbox refuses
 //     every further write (the kernel may have dropped the dirty pages),
 //     and only Close and a fresh Open recover, re-reading what is on disk.
@@ -541,8 +551,12 @@ func (o *Outbox) rotate() error {
 }
 
 // Pending returns up to max records after the sequence number after
-// that are neither acknowledged nor dead, oldest first, read from disk.
-// Pending(0, n) starts at the oldest.
+// that are neither acknowledged nor dead, oldest first, read from disk
+// and checked (ErrCorrupt for a frame that does not read back as
+// written). Only durable records are returned: one whose Append has not
+// returned may be (it was synced with another), one not yet synced is
+// not. Pending(0, n) starts at the oldest; pass the last Seq returned to
+// go on.
 func (o *Outbox) Pending(after Seq, max int) ([]Record, error) {
 	var out []Record
 	for len(out) < max {
