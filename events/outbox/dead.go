@@ -40,8 +40,8 @@ const (
 // Dead moves the pending record seq aside as a dead letter, with reason
 // (cut to 1 KiB): it is written, with its data, to dead.log and synced,
 // and only then marked settled, so it is never in neither place; a crash
-// between the two leaves it both pending and dead (DeadLetters shows it
-// once). A record already acknowledged or dead is left as it is.
+// between the two leaves it a dead letter that the next Open settles. A
+// record already acknowledged or dead is left as it is.
 func (o *Outbox) Dead(seq Seq, reason string) error {
 	if len(reason) > maxReason {
 		reason = reason[:maxReason]
@@ -72,11 +72,7 @@ func (o *Outbox) Dead(seq Seq, reason string) error {
 	if len(recs) != 1 {
 		return nil // settled meanwhile? not without ackMu; be safe
 	}
-	body := binary.LittleEndian.AppendUint64(nil, uint64(seq))
-	body = append(body, deadMoved)
-	body = binary.LittleEndian.AppendUint64(body, uint64(time.Now().UnixNano()))
-	body = binary.LittleEndian.AppendUint16(body, uint16(len(reason)))
-	body = append(append(body, reason...), recs[0].Data...)
+	body := deadBody(DeadLetter{Seq: seq, Reason: reason, Time: time.Now(), Data: recs[0].Data})
 	if err := o.writeDead(body); err != nil {
 		return err
 	}
@@ -219,21 +215,43 @@ func parseDead(b []byte) (letters []DeadLetter, good int, err error) {
 }
 
 // loadDead opens dead.log, creating it, cutting a torn tail off it and,
-// if it holds redelivered letters, rewriting it without them.
+// if it holds redelivered letters, rewriting it without them. A dead
+// letter whose record is still pending (Dead was cut short between its
+// two writes) is settled now. Called before o is shared.
 func (o *Outbox) loadDead() error {
+	letters, err := o.openDead()
+	if err != nil {
+		return err
+	}
+	var unsettled []Seq
+	for _, d := range letters {
+		if s := o.segmentOf(d.Seq); s != nil && !s.isSettled(d.Seq) {
+			unsettled = append(unsettled, d.Seq)
+		}
+	}
+	if len(unsettled) == 0 {
+		return nil
+	}
+	o.ackMu.Lock()
+	defer o.ackMu.Unlock()
+	return o.settleLocked(unsettled, kindDead)
+}
+
+// openDead is loadDead's first part: it returns the dead letters.
+func (o *Outbox) openDead() ([]DeadLetter, error) {
 	path := filepath.Join(o.dir, deadName)
 	b, err := os.ReadFile(path)
 	created := errors.Is(err, os.ErrNotExist)
 	if err != nil && !created {
-		return fmt.Errorf("outbox: %w", err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	letters, good, err := parseDead(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if good < len(b) {
 		if err := truncate(path, int64(good)); err != nil {
-			return err
+			return nil, err
 		}
 		b = b[:good]
 	}
@@ -241,34 +259,41 @@ func (o *Outbox) loadDead() error {
 		if rewritten := deadBytes(letters); len(rewritten) < len(b) {
 			tmp := path + ".tmp"
 			if err := writeSynced(tmp, rewritten); err != nil {
-				return err
+				return nil, err
 			}
 			if err := os.Rename(tmp, path); err != nil {
-				return fmt.Errorf("outbox: %w", err)
+				return nil, fmt.Errorf("outbox: %w", err)
 			}
 			created = true // a new name to sync
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	o.dead = f
 	if created {
-		return syncDir(o.dir)
+		if err := syncDir(o.dir); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return letters, nil
+}
+
+// deadBody is the body of d's frame in dead.log.
+func deadBody(d DeadLetter) []byte {
+	body := binary.LittleEndian.AppendUint64(nil, uint64(d.Seq))
+	body = append(body, deadMoved)
+	body = binary.LittleEndian.AppendUint64(body, uint64(d.Time.UnixNano()))
+	body = binary.LittleEndian.AppendUint16(body, uint16(len(d.Reason)))
+	return append(append(body, d.Reason...), d.Data...)
 }
 
 // deadBytes is dead.log holding only letters.
 func deadBytes(letters []DeadLetter) []byte {
 	var out []byte
 	for _, d := range letters {
-		body := binary.LittleEndian.AppendUint64(nil, uint64(d.Seq))
-		body = append(body, deadMoved)
-		body = binary.LittleEndian.AppendUint64(body, uint64(d.Time.UnixNano()))
-		body = binary.LittleEndian.AppendUint16(body, uint16(len(d.Reason)))
-		body = append(append(body, d.Reason...), d.Data...)
+		body := deadBody(d)
 		out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
 		out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, castagnoli))
 		out = append(out, body...)

@@ -42,7 +42,8 @@ func parseKillRecord(b []byte) (int, bool) {
 // TestHelperAppender is the child of TestKill9, not a test: it appends
 // numbered records from 8 goroutines forever, printing "A seq n" once
 // Append has returned seq for record n, and acknowledges every third
-// record, printing "K seq" once Ack has returned.
+// record, printing "K seq" once Ack has returned, and moves aside every
+// fifth of the others as dead, printing "D seq" once Dead has returned.
 func TestHelperAppender(t *testing.T) {
 	dir := os.Getenv(helperDirEnv)
 	if dir == "" {
@@ -71,6 +72,13 @@ func TestHelperAppender(t *testing.T) {
 					os.Exit(2)
 				}
 				say("A %d %d\n", seq, n)
+				if n%5 == 0 && n%3 != 0 {
+					if err := o.Dead(seq, "fives"); err != nil {
+						say("E %v\n", err)
+						os.Exit(2)
+					}
+					say("D %d\n", seq)
+				}
 				if n%3 == 0 {
 					if err := o.Ack(seq); err != nil {
 						say("E %v\n", err)
@@ -98,6 +106,7 @@ func TestKill9(t *testing.T) {
 	dir := t.TempDir()
 	appended := map[Seq]int{} // seq: record number, over all rounds
 	acked := map[Seq]bool{}
+	dead := map[Seq]bool{}
 	for round := range 6 {
 		want := 100 + rand.IntN(400)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperAppender$", "-test.count=1")
@@ -124,6 +133,9 @@ func TestKill9(t *testing.T) {
 				}
 				appended[Seq(seq)] = n
 				lines++
+			case len(f) == 2 && f[0] == "D":
+				seq, _ := strconv.ParseUint(f[1], 10, 64)
+				dead[Seq(seq)] = true
 			case len(f) == 2 && f[0] == "K":
 				seq, _ := strconv.ParseUint(f[1], 10, 64)
 				acked[Seq(seq)] = true
@@ -176,14 +188,39 @@ func TestKill9(t *testing.T) {
 			if acked[r.Seq] {
 				t.Fatalf("round %d: seq %d pending after its Ack returned", round, r.Seq)
 			}
+			if dead[r.Seq] {
+				t.Fatalf("round %d: seq %d pending after its Dead returned", round, r.Seq)
+			}
 			pending[r.Seq] = true
+		}
+		letters, err := o.DeadLetters()
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		inDead := map[Seq]bool{}
+		for _, d := range letters {
+			n, ok := parseKillRecord(d.Data)
+			if !ok || n%5 != 0 || d.Reason != "fives" {
+				t.Fatalf("round %d: dead letter %d: %q %.40q", round, d.Seq, d.Reason, d.Data)
+			}
+			if want, ok := appended[d.Seq]; ok && want != n {
+				t.Fatalf("round %d: dead letter %d holds record %d, was appended as %d", round, d.Seq, n, want)
+			}
+			if pending[d.Seq] {
+				t.Fatalf("round %d: seq %d both pending and dead (Open settles a dead letter's record)", round, d.Seq)
+			}
+			inDead[d.Seq] = true
 		}
 		lost := 0
 		for seq, n := range appended {
+			if dead[seq] && !inDead[seq] {
+				lost++
+				t.Errorf("round %d: seq %d (record %d) was moved aside but is not a dead letter", round, seq, n)
+			}
 			// The child acknowledges every third record after printing
 			// it: one killed between its Ack and printing "K" is rightly
-			// gone.
-			if !acked[seq] && !pending[seq] && n%3 != 0 {
+			// gone. Every other is pending, acknowledged or dead.
+			if !acked[seq] && !pending[seq] && !inDead[seq] && n%3 != 0 {
 				lost++
 				t.Errorf("round %d: seq %d (record %d) gone", round, seq, appended[seq])
 			}
@@ -204,7 +241,7 @@ func TestKill9(t *testing.T) {
 			t.Fatal(err)
 		}
 		segs, _ := segments(t, dir)
-		t.Logf("round %d: killed after %d appends (+%v), %d pending, %d segment files", round, lines, extra, len(all), len(segs))
+		t.Logf("round %d: killed after %d appends (+%v), %d pending, %d dead, %d segment files", round, lines, extra, len(all), len(letters), len(segs))
 		o.Close()
 	}
 }

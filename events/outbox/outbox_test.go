@@ -182,6 +182,18 @@ func TestTornTail(t *testing.T) {
 		wantPending(t, o, seqs, []int{0, 1, 2})
 		o.Close()
 	}
+	// A tail that the filesystem extended but did not fill (zeros), or
+	// filled with another frame's bytes, is cut the same way.
+	for _, tail := range [][]byte{make([]byte, lastLen), whole[:lastLen]} {
+		dir := t.TempDir()
+		torn := append(slices.Clone(whole[:start]), tail...)
+		if err := os.WriteFile(filepath.Join(dir, segName(1)+segSuffix), torn, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		o := open(t, dir, Options{})
+		wantPending(t, o, seqs, []int{0, 1})
+		o.Close()
+	}
 }
 
 func TestCorruption(t *testing.T) {
@@ -544,5 +556,28 @@ func TestAppendWaitsForFsync(t *testing.T) {
 	o = open(t, dir, Options{}) // a fresh Open re-reads the disk
 	if recs := pendingAll(t, o); len(recs) < 1 || recs[0].Seq != 1 {
 		t.Fatalf("after reopening: %v", recs)
+	}
+}
+
+// TestDeadCutShort: a crash inside Dead, after the dead letter is written
+// and before its record is marked settled, leaves a dead letter that the
+// next Open settles: the record is not both pending and dead.
+func TestDeadCutShort(t *testing.T) {
+	dir := t.TempDir()
+	o := open(t, dir, Options{})
+	seqs := appendN(t, o, 0, 3)
+	o.ackMu.Lock()
+	err := o.writeDead(deadBody(DeadLetter{Seq: seqs[1], Reason: "cut short", Time: time.Now(), Data: rec(1)}))
+	o.ackMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPending(t, o, seqs, []int{0, 1, 2}) // as after the crash
+	o.Close()
+	o = open(t, dir, Options{})
+	wantPending(t, o, seqs, []int{0, 2})
+	dl, err := o.DeadLetters()
+	if err != nil || len(dl) != 1 || dl[0].Seq != seqs[1] || dl[0].Reason != "cut short" {
+		t.Fatalf("dead letters %+v, %v", dl, err)
 	}
 }
