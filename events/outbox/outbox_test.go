@@ -439,7 +439,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 	wg.Wait()
 	total := appenders * each
-	if syncs := o.syncs.Load(); syncs >= int64(total) {
+	if syncs := o.syncs.Load(); syncs > int64(total/4) { // about 1/20 here; one each without group commit
 		t.Errorf("%d fsyncs for %d appends: no group commit", syncs, total)
 	} else {
 		t.Logf("%d fsyncs for %d appends", syncs, total)
