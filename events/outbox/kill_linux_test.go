@@ -47,7 +47,7 @@ func parseKillRecord(b []byte) (int, bool) {
 func TestHelperAppender(t *testing.T) {
 	dir := os.Getenv(helperDirEnv)
 	if dir == "" {
-		t.Skip("the child of TestKill9")
+		return // run as a test, it has nothing to do: TestKill9 runs it as its child
 	}
 	base, _ := strconv.Atoi(os.Getenv(helperDirEnv + "_BASE"))
 	o, err := Open(dir, Options{SegmentSize: killSegmentSize})
