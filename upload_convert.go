@@ -13,18 +13,17 @@ import (
 )
 
 // converting is the conversion stage of an upload's chain: the decoded
-// file, counted, through a convert.Reader, whose output the WAV checks
-// then check. It is kept in the pooled upload with its buffers.
+// file through a convert.Reader, whose output the WAV checks then check.
+// It is kept in the pooled upload with its buffers.
 type converting struct {
-	in  counted
 	r   convert.Reader
 	max int64 // the converter's bound on its input
 }
 
 // reset points c at the decoded file in, converted as cfg says.
 func (c *converting) reset(in io.Reader, cfg *config) {
-	c.in.r, c.in.n, c.max = in, 0, cfg.maxInput
-	c.r.Reset(&c.in, convert.Options{Policy: cfg.policy, MaxInput: cfg.maxInput, MaxHeld: MaxConvertHeld})
+	c.max = cfg.maxInput
+	c.r.Reset(in, convert.Options{Policy: cfg.policy, MaxInput: cfg.maxInput, MaxHeld: MaxConvertHeld})
 }
 
 // MaxConvertHeld bounds the converted audio an upload holds for a file
@@ -37,7 +36,6 @@ const MaxConvertHeld = 1 << 20
 
 // free lets go of the request, and of a large file the converter held.
 func (c *converting) free() {
-	c.in.r = nil
 	c.r.Reset(nil, convert.Options{})
 }
 
@@ -56,7 +54,7 @@ func (c *converting) sizeError(err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	return convertSizeError{se: se, input: c.in.n > c.max}
+	return convertSizeError{se: se, input: c.r.InputBytes() > c.max}
 }
 
 // source describes the file as uploaded, for Event.ConvertedFrom: once
@@ -78,18 +76,6 @@ func (c *converting) conversion() *Conversion {
 		return nil
 	}
 	return &Conversion{From: c.r.Source().From, Seconds: c.r.Seconds()}
-}
-
-// counted counts the bytes read through it.
-type counted struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counted) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // A convertSizeError is a file too large for conversion on upload: as

@@ -177,6 +177,10 @@ func (c *Reader) Header() []byte {
 	return append([]byte(nil), c.header(c.want)...)
 }
 
+// InputBytes returns the bytes of the input read so far: past
+// Options.MaxInput once the Reader has said the input is too large.
+func (c *Reader) InputBytes() int64 { return c.in.n }
+
 // Written returns the bytes of the converted file returned so far.
 func (c *Reader) Written() int64 { return c.written }
 

@@ -58,6 +58,34 @@ func parseFmt(b []byte) (wavFormat, error) {
 	return f, nil
 }
 
+// readable lists the encodings the converter reads: each one's tag and
+// bits, its Source.Encoding, and its decoder.
+var readable = []struct {
+	tag  uint16
+	bits int
+	name string
+	dec  decodeFunc
+}{
+	{wavfile.TagPCM, 8, "PCM 8-bit", decodeU8},
+	{wavfile.TagPCM, 16, "PCM 16-bit", decodeS16},
+	{wavfile.TagPCM, 24, "PCM 24-bit", decodeS24},
+	{wavfile.TagPCM, 32, "PCM 32-bit", decodeS32},
+	{wavfile.TagFloat, 32, "float 32-bit", decodeF32},
+	{wavfile.TagFloat, 64, "float 64-bit", decodeF64},
+	{wavfile.TagALaw, 8, "A-law 8-bit", decodeALaw},
+	{wavfile.TagMuLaw, 8, "µ-law 8-bit", decodeMuLaw},
+}
+
+// reading returns f's entry in readable, if it has one.
+func (f wavFormat) reading() (name string, dec decodeFunc, ok bool) {
+	for _, r := range readable {
+		if r.tag == f.tag && r.bits == f.bits {
+			return r.name, r.dec, true
+		}
+	}
+	return "", nil, false
+}
+
 // decoder returns the function that turns f's frames into mono samples,
 // or says why f cannot be read.
 func (f wavFormat) decoder() (decodeFunc, error) {
@@ -67,25 +95,8 @@ func (f wavFormat) decoder() (decodeFunc, error) {
 	if f.rate < minRate || f.rate > maxRate {
 		return nil, errorf("a sample rate of %d Hz; a file to convert has %d to %d Hz", f.rate, minRate, maxRate)
 	}
-	var dec decodeFunc
-	switch {
-	case f.tag == wavfile.TagPCM && f.bits == 8:
-		dec = decodeU8
-	case f.tag == wavfile.TagPCM && f.bits == 16:
-		dec = decodeS16
-	case f.tag == wavfile.TagPCM && f.bits == 24:
-		dec = decodeS24
-	case f.tag == wavfile.TagPCM && f.bits == 32:
-		dec = decodeS32
-	case f.tag == wavfile.TagFloat && f.bits == 32:
-		dec = decodeF32
-	case f.tag == wavfile.TagFloat && f.bits == 64:
-		dec = decodeF64
-	case f.tag == wavfile.TagALaw && f.bits == 8:
-		dec = decodeALaw
-	case f.tag == wavfile.TagMuLaw && f.bits == 8:
-		dec = decodeMuLaw
-	default:
+	_, dec, ok := f.reading()
+	if !ok {
 		return nil, errorf("%s, which cannot be converted (need 8, 16, 24 or 32-bit integer PCM, 32 or 64-bit float, or 8-bit A-law or µ-law)", f.encoding())
 	}
 	if want := f.channels * f.bits / 8; f.blockAlign != want {
@@ -94,7 +105,7 @@ func (f wavFormat) decoder() (decodeFunc, error) {
 	return dec, nil
 }
 
-// encoding names the sample encoding, as "16-bit PCM".
+// encoding names any sample encoding, read or not, as "12-bit PCM".
 func (f wavFormat) encoding() string {
 	name := fmt.Sprintf("format 0x%04X", f.tag)
 	switch f.tag {
@@ -110,18 +121,11 @@ func (f wavFormat) encoding() string {
 	return fmt.Sprintf("%d-bit %s", f.bits, name)
 }
 
-// kind is the Source's Encoding for f, "PCM 16-bit": one of a dozen for
-// the encodings the converter reads, "other" for the rest.
+// kind is the Source's Encoding for f, "PCM 16-bit": one of readable's
+// names, "other" for the rest.
 func (f wavFormat) kind() string {
-	switch {
-	case f.tag == wavfile.TagPCM && (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32):
-		return fmt.Sprintf("PCM %d-bit", f.bits)
-	case f.tag == wavfile.TagFloat && (f.bits == 32 || f.bits == 64):
-		return fmt.Sprintf("float %d-bit", f.bits)
-	case f.tag == wavfile.TagALaw && f.bits == 8:
-		return "A-law 8-bit"
-	case f.tag == wavfile.TagMuLaw && f.bits == 8:
-		return "µ-law 8-bit"
+	if name, _, ok := f.reading(); ok {
+		return name
 	}
 	return "other"
 }

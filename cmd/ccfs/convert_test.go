@@ -91,8 +91,9 @@ func TestConvertCommandStereo48k(t *testing.T) {
 		}
 	}
 
-	// A WAV streamed with an unknown data size: streamed too, and its
-	// header written over at the end, the same file as held whole.
+	// A WAV streamed with an unknown data size: its header written over
+	// at the end (convert.Options.Rewrite; that the audio streams before
+	// it is TestRewriteStreamsWhatIsHeld's), the same file as held whole.
 	unsized := append([]byte(nil), tts...)
 	binary.LittleEndian.PutUint32(unsized[40:], 0xFFFFFFFF)
 	code, _, stderr := runCmd(t, "convert", writeFile(t, "unsized.wav", unsized), out)
