@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -48,7 +49,7 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
 	size := int64(-1) // the file's, to give back to its VDN's quota
-	if h.cfg.Quota != nil {
+	if h.cfg.Quota != nil || h.cfg.Events != nil {
 		if size, err = h.sizeOf(ctx, name); err != nil {
 			if missing(err) {
 				return nil, noSuchFile("file", fileName, "").because(err)
@@ -56,15 +57,28 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 			return nil, ErrStorage.with("the file could not be deleted").because(err)
 		}
 	}
+	event := h.cfg.newEvent(events.PromptDeleted, vdn, name, size, ev)
+	if location != "" && h.cfg.locationRemover != nil {
+		event.LocationIDs = []string{location}
+	}
+	intent, err := h.cfg.prepareEvent(ctx, event)
+	if err != nil {
+		return nil, eventRefused("deleted", err)
+	}
+	giveBack := size
+	if h.cfg.Quota == nil {
+		giveBack = -1
+	}
 	if lr := h.cfg.locationRemover; lr != nil && location != "" {
-		size, err = h.removeCopy(ctx, lr, location, name, size)
+		giveBack, err = h.removeCopy(ctx, lr, location, name, giveBack)
 	} else {
 		err = store.RemoveFenced(ctx, h.cfg.remover, h.cfg.Fence, name)
 	}
+	h.cfg.settleEvent(ctx, intent, event, err == nil)
 	switch {
 	case err == nil:
-		if size >= 0 {
-			h.giveBackOnce(ctx, vdn, name, size)
+		if giveBack >= 0 {
+			h.giveBackOnce(ctx, vdn, name, giveBack)
 		}
 		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
 	case missing(err):

@@ -1,6 +1,7 @@
 package ccfs
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/store"
 )
 
@@ -57,7 +59,27 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, ev *Even
 		return nil, err
 	}
 	defer f.Close()
-	return nil, h.send(w, r, f, info, ev)
+	if err := h.send(w, r, f, info, ev); err != nil {
+		return nil, err
+	}
+	if h.cfg.DownloadEvents {
+		h.recordDownload(r.Context(), vdn, name, info.Size(), ev)
+	}
+	return nil, nil
+}
+
+// recordDownload records a recording.downloaded event for a file sent
+// whole (Options.DownloadEvents). Nothing changed in the store, so it is
+// prepared and committed at once; a failure is logged, since the file has
+// been sent.
+func (h *Handler) recordDownload(ctx context.Context, vdn int, name string, size int64, req *Event) {
+	event := h.cfg.newEvent(events.RecordingDownloaded, vdn, name, size, req)
+	intent, err := h.cfg.prepareEvent(ctx, event)
+	if err != nil {
+		h.cfg.Logger.Error("events: a download's event could not be recorded", "event", event.ID, "file", event.FileName, "err", err)
+		return
+	}
+	h.cfg.settleEvent(ctx, intent, event, true)
 }
 
 // modeField reads downloadFile's mode: an integer, or a string holding

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
@@ -54,6 +55,7 @@ func ConvertEvery(int) bool { return true }
 //   - limits: RatePerKey, Burst, MaxInFlight, MaxInFlightPerKey
 //   - slow clients: MinBodyRate, BodyRateGrace, MaxDraining
 //   - quotas: Quota and Usage, which go together, and Fence
+//   - events: Events, DownloadEvents
 //   - hooks: Logger, Now, OnRequest
 //
 // A zero field means its default, which each field states. A feature that
@@ -236,6 +238,24 @@ type Options struct {
 	// none. Zero (nil): a store.MemoryFence of the handler's own.
 	Fence store.Fence
 
+	// Events: what other systems hear of (a ccfs extension; docs/events.md).
+
+	// Events records an event for each prompt stored and deleted, in two
+	// steps around the change (events.Sink): prepared before the store
+	// commits the upload or removes the file, committed once it has,
+	// abandoned if it failed, and the request answered only after that.
+	// A durable Sink (events/journal, events/redisevents) thus holds an
+	// event for every upload and delete answered with success, across a
+	// crash at any point, and none for a file not stored. An upload or
+	// delete whose event cannot be prepared is refused (ErrStorage) and
+	// changes nothing. Give the same Sink to a retention.Sweeper, for its
+	// removals. Off: nil.
+	Events events.Sink
+
+	// DownloadEvents adds an event (recording.downloaded) for each file
+	// downloaded whole, for an audit trail. Needs Events. Off: false.
+	DownloadEvents bool
+
 	// Hooks: the log, the clock, and what each request did.
 
 	// Logger receives one line per request. Zero (nil): slog.Default().
@@ -308,6 +328,14 @@ func (o Options) resolve() (*config, error) {
 		case c.remover != nil && c.opener == nil && !stater:
 			return nil, errors.New("ccfs: Options.Quota needs a store that stats or opens files, to give back a deleted file's size")
 		}
+	}
+	if c.Events != nil && c.remover != nil && c.opener == nil {
+		if _, stater := o.Store.(store.Stater); !stater {
+			return nil, errors.New("ccfs: Options.Events needs a store that stats or opens files, to give a deleted file's size")
+		}
+	}
+	if c.DownloadEvents && c.Events == nil {
+		return nil, errors.New("ccfs: Options.DownloadEvents needs Options.Events")
 	}
 	if c.DownloadPathRule == "" {
 		c.DownloadPathRule = pathrule.DefaultDownload

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/internal/safeput"
@@ -42,6 +43,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, early(ErrStorage.because(err))
 	}
 	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h), conv)
+	u.req = ev
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
 	var converted *Conversion
@@ -110,6 +112,10 @@ type upload struct {
 	failed   error  // the first error the chain returned to the store
 	claimed  int64  // the file's size, claimed from the VDN's quota; -1: nothing claimed
 	name     string // the file's name in the store
+	req      *Event // the request's log event: its key and request ID
+
+	intent events.Intent // the file's event, prepared at its end (Options.Events)
+	event  events.Event
 
 	body   requestBody
 	tee    tee
@@ -145,7 +151,7 @@ func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size i
 	u := uploads.Get().(*upload)
 	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
 	u.convert = convert
-	u.name = ""
+	u.name, u.req, u.intent, u.event = "", nil, nil, events.Event{}
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
 	u.tee.w = x
@@ -165,7 +171,7 @@ func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size i
 
 // free returns u to the pool. Nothing may use u afterwards.
 func (u *upload) free() {
-	u.ctx, u.cfg, u.verify, u.failed = nil, nil, nil, nil
+	u.ctx, u.cfg, u.verify, u.failed, u.req, u.intent = nil, nil, nil, nil, nil, nil
 	u.body.r, u.body.ctx, u.body.pace = nil, nil, nil
 	u.tee.w = nil
 	if u.convert {
@@ -206,6 +212,8 @@ func (u *upload) run(name string) ([]string, error) {
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
 	u.cfg.health.wrote(err, u.cfg.Now())
 	u.settleClaim(err == nil)
+	u.event.LocationIDs = locations
+	u.cfg.settleEvent(u.ctx, u.intent, u.event, err == nil)
 	if err != nil {
 		return nil, u.refuse(err)
 	}
@@ -260,14 +268,40 @@ func (u *upload) drain() error {
 	}
 }
 
-// atFileEnd runs at the end of the file: the signature must hold, and
-// then the file must fit in its VDN's quota (claim, quota.go). Only then
-// does the store see io.EOF, and keep the file.
+// atFileEnd runs at the end of the file: the signature must hold, then
+// the file must fit in its VDN's quota (claim, quota.go), and then its
+// event be prepared (Options.Events). Only then does the store see
+// io.EOF, and keep the file.
 func (u *upload) atFileEnd() error {
 	if err := u.verifySignature(); err != nil {
 		return err
 	}
-	return u.claim()
+	if err := u.claim(); err != nil {
+		return err
+	}
+	return u.prepareEvent()
+}
+
+// prepareEvent prepares the file's prompt.uploaded event, before the
+// store commits it: if it cannot be, the file is not kept.
+func (u *upload) prepareEvent() error {
+	if u.cfg.Events == nil {
+		return nil
+	}
+	u.event = u.cfg.newEvent(events.PromptUploaded, u.vdn, u.name, u.wav.Written(), u.req)
+	u.event.AccessKey = u.verify.AccessKey()
+	if f, ok := u.wav.Format(); ok {
+		u.event.Codec = f.Codec.Name()
+	}
+	if u.convert {
+		u.event.ConvertedFrom = u.conv.source(nil).From
+	}
+	in, err := u.cfg.prepareEvent(u.ctx, u.event)
+	if err != nil {
+		return eventRefused("stored", err)
+	}
+	u.intent = in
+	return nil
 }
 
 // verifySignature runs Verify once, at the end of the body.

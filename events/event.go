@@ -52,7 +52,7 @@ const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 //	fileName       string   always   FileName
 //	locationIds    [string] if any   LocationIDs
 //	size           number   always   Size
-//	codec          string   always   Codec
+//	codec          string   uploads  Codec
 //	convertedFrom  string   if any   ConvertedFrom
 //	accessKey      string   if any   AccessKey
 //	requestId      string   if any   RequestID
@@ -80,7 +80,9 @@ type Event struct {
 	// Size is the file's size in bytes as stored (converted, if it was).
 	Size int64
 	// Codec is the stored file's codec, as wavcheck.ParseCodec reads
-	// it: "alaw", "mulaw" or "pcm8".
+	// it: "alaw", "mulaw" or "pcm8". Set for an upload, which read the
+	// file; empty (and left out of the JSON form) for the other types,
+	// which do not read it.
 	Codec string
 	// ConvertedFrom, for a file converted on upload, describes it as
 	// uploaded, as convert.Source's From does: "PCM 16-bit 22050 Hz
@@ -111,7 +113,7 @@ type wire struct {
 	FileName      string   `json:"fileName"`
 	LocationIDs   []string `json:"locationIds,omitempty"`
 	Size          int64    `json:"size"`
-	Codec         string   `json:"codec"`
+	Codec         string   `json:"codec,omitempty"`
 	ConvertedFrom string   `json:"convertedFrom,omitempty"`
 	AccessKey     string   `json:"accessKey,omitempty"`
 	RequestID     string   `json:"requestId,omitempty"`
@@ -178,7 +180,7 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 
 // Validate reports what is wrong with e as an event to emit, or nil: an
 // ID of NewID's form, a known Type, a Time, a VDN, a FileName, a Size
-// not negative, a Codec; and an AccessKey for every type but
+// not negative, a Codec for an upload; and an AccessKey for every type but
 // PromptExpired, which has none.
 func (e Event) Validate() error {
 	var errs []error
@@ -200,8 +202,8 @@ func (e Event) Validate() error {
 	if e.Size < 0 {
 		errs = append(errs, fmt.Errorf("size %d", e.Size))
 	}
-	if e.Codec == "" {
-		errs = append(errs, errors.New("no codec"))
+	if e.Type == PromptUploaded && e.Codec == "" {
+		errs = append(errs, errors.New("an upload has no codec"))
 	}
 	if e.Type == PromptExpired && e.AccessKey != "" {
 		errs = append(errs, errors.New("an expiry has no accessKey"))

@@ -32,21 +32,21 @@ func TestSchema(t *testing.T) {
 		},
 		{
 			events.Event{ID: "evt_01kbr3n5g0bbbbbbbbbbbbbbbb", Type: events.PromptDeleted, Time: at, VDN: 53,
-				FileName: "Y:/3rdfile/53/a.wav", Size: 8044, Codec: "mulaw", AccessKey: "bot-53", RequestID: "req-8"},
+				FileName: "Y:/3rdfile/53/a.wav", Size: 8044, AccessKey: "bot-53", RequestID: "req-8"},
 			`{"id":"evt_01kbr3n5g0bbbbbbbbbbbbbbbb","type":"prompt.deleted","time":"2026-12-05T18:02:33.120Z","vdn":53,` +
-				`"fileName":"Y:/3rdfile/53/a.wav","size":8044,"codec":"mulaw","accessKey":"bot-53","requestId":"req-8"}`,
+				`"fileName":"Y:/3rdfile/53/a.wav","size":8044,"accessKey":"bot-53","requestId":"req-8"}`,
 		},
 		{
 			events.Event{ID: "evt_01kbr3n5g0cccccccccccccccc", Type: events.PromptExpired, Time: at, VDN: 7,
-				FileName: "Y:/3rdfile/7/old.wav", Size: 0, Codec: "pcm8"},
+				FileName: "Y:/3rdfile/7/old.wav", Size: 0},
 			`{"id":"evt_01kbr3n5g0cccccccccccccccc","type":"prompt.expired","time":"2026-12-05T18:02:33.120Z","vdn":7,` +
-				`"fileName":"Y:/3rdfile/7/old.wav","size":0,"codec":"pcm8"}`,
+				`"fileName":"Y:/3rdfile/7/old.wav","size":0}`,
 		},
 		{
 			events.Event{ID: "evt_01kbr3n5g0dddddddddddddddd", Type: events.RecordingDownloaded, Time: at.Truncate(time.Second), VDN: 53,
-				FileName: "Y:/3rdfile/53/a.wav", Size: 8044, Codec: "alaw", AccessKey: "auditor", RequestID: "req-9"},
+				FileName: "Y:/3rdfile/53/a.wav", Size: 8044, AccessKey: "auditor", RequestID: "req-9"},
 			`{"id":"evt_01kbr3n5g0dddddddddddddddd","type":"recording.downloaded","time":"2026-12-05T18:02:33.000Z","vdn":53,` +
-				`"fileName":"Y:/3rdfile/53/a.wav","size":8044,"codec":"alaw","accessKey":"auditor","requestId":"req-9"}`,
+				`"fileName":"Y:/3rdfile/53/a.wav","size":8044,"accessKey":"auditor","requestId":"req-9"}`,
 		},
 	} {
 		got, err := json.Marshal(tc.ev)
@@ -141,7 +141,7 @@ func TestValidate(t *testing.T) {
 		{func(e *events.Event) { e.VDN = 0 }, "vdn 0"},
 		{func(e *events.Event) { e.FileName = "" }, "no fileName"},
 		{func(e *events.Event) { e.Size = -1 }, "size -1"},
-		{func(e *events.Event) { e.Codec = "" }, "no codec"},
+		{func(e *events.Event) { e.Codec = "" }, "an upload has no codec"},
 		{func(e *events.Event) { e.AccessKey = "" }, "prompt.uploaded has no accessKey"},
 		{func(e *events.Event) { e.Type = events.PromptExpired }, "an expiry has no accessKey"},
 	} {

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/internal/pervdn"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
@@ -124,6 +125,15 @@ type Sweeper struct {
 	// Pause is the wait between two batches, to spread the removals'
 	// load on the store. Default: none.
 	Pause time.Duration
+	// Events, if set, records a prompt.expired event for each file
+	// removed: prepared before the removal, committed after it (see
+	// events.Sink), so a removal is never without its event, across a
+	// crash. A file whose event cannot be prepared is left for the next
+	// sweep. Give it the handler's Options.Events.
+	Events events.Sink
+	// RootPrefix is the handler's Options.RootPrefix: an event names the
+	// file as an upload's answer did, "Y:/3rdfile/53/…wav".
+	RootPrefix string
 	// OnRemove, if set, is called for each file removed: for metrics.
 	OnRemove func(vdn int, size int64)
 	Logger   *slog.Logger     // default: slog.Default()
@@ -161,7 +171,14 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := store.RemoveFenced(ctx, s.Store, s.Fence, e.name)
+			intent, ev, err := s.prepare(ctx, now, e)
+			if err != nil {
+				res.Failed++
+				logger.Warn("retention: an expired file's event could not be recorded; it is left for the next sweep", "file", e.name, "err", err)
+				continue
+			}
+			err = store.RemoveFenced(ctx, s.Store, s.Fence, e.name)
+			s.settle(ctx, logger, intent, ev, err == nil)
 			switch {
 			case err == nil:
 				removed = append(removed, e)
@@ -211,6 +228,44 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 	}
 	logger.Info("retention: swept", "files", res.Files, "bytes", res.Bytes, "failed", res.Failed, "took", now().Sub(start).Round(time.Millisecond), "err", err)
 	return res, err
+}
+
+// eventTimeout bounds a call to Events.
+const eventTimeout = 10 * time.Second
+
+// prepare prepares e's prompt.expired event, if the Sweeper has Events;
+// the Intent is nil without.
+func (s *Sweeper) prepare(ctx context.Context, now func() time.Time, e expired) (events.Intent, events.Event, error) {
+	if s.Events == nil {
+		return nil, events.Event{}, nil
+	}
+	ev := events.New(events.PromptExpired, now())
+	ev.VDN, ev.FileName, ev.Size = e.vdn, s.RootPrefix+"/"+e.name, e.size
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	in, err := s.Events.Prepare(ctx, ev)
+	return in, ev, err
+}
+
+// settle commits in if the file was removed, else abandons it, on a
+// context of its own (a sweep stopped midway still settles the removal
+// it made). A failure is logged: a durable Sink settles the intent from
+// the store.
+func (s *Sweeper) settle(ctx context.Context, logger *slog.Logger, in events.Intent, ev events.Event, removed bool) {
+	if in == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
+	defer cancel()
+	var err error
+	if removed {
+		err = in.Commit(ctx, ev)
+	} else {
+		err = in.Abandon(ctx)
+	}
+	if err != nil {
+		logger.Error("retention: an expired file's event could not be settled; a durable sink settles it from the store", "event", ev.ID, "file", ev.FileName, "removed", removed, "err", err)
+	}
 }
 
 // namedRemovals is how many removed files a log line names one by one;

@@ -3,14 +3,18 @@ package retention_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/retention"
@@ -291,5 +295,88 @@ func TestSweepNamesWhatItRemoved(t *testing.T) {
 	log.records = nil
 	if _, err := sw.Sweep(context.Background()); err != nil || len(log.removals()) != 0 {
 		t.Fatalf("a sweep that removed nothing logged %v (%v)", log.removals(), err)
+	}
+}
+
+// sink is an events.Sink that keeps what was committed and counts the
+// intents abandoned; it refuses to prepare an event for the file refuse.
+type sink struct {
+	mu        sync.Mutex
+	refuse    string
+	committed []events.Event
+	abandoned int
+}
+
+func (s *sink) Prepare(_ context.Context, ev events.Event) (events.Intent, error) {
+	if err := ev.Validate(); err != nil {
+		return nil, err
+	}
+	if ev.FileName == s.refuse {
+		return nil, errors.New("the outbox is full")
+	}
+	return sinkIntent{s}, nil
+}
+
+type sinkIntent struct{ s *sink }
+
+func (i sinkIntent) Commit(_ context.Context, ev events.Event) error {
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	i.s.committed = append(i.s.committed, ev)
+	return nil
+}
+
+func (i sinkIntent) Abandon(context.Context) error {
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	i.s.abandoned++
+	return nil
+}
+
+// TestSweepRecordsExpiries: each removal has its prompt.expired event,
+// naming the file as the upload's answer did, once, however many
+// sweepers race for it; a file whose event cannot be prepared is kept for
+// the next sweep.
+func TestSweepRecordsExpiries(t *testing.T) {
+	d, err := store.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	all := map[string]int{}
+	for i := range 60 {
+		all[fmt.Sprintf("3rdfile/53/thirdvoicebotfile/p%02d.wav", i)] = 100 + i
+	}
+	files(t, d, all)
+	const refused = "3rdfile/53/thirdvoicebotfile/p07.wav"
+	s := &sink{refuse: "Y:/" + refused}
+	policy, _ := retention.ParsePolicy("1d")
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 3 {
+		wg.Go(func() {
+			sw := &retention.Sweeper{Store: d, Rule: pathrule.MustParse(pathrule.Default), Policy: policy, Batch: 5, Logger: quiet,
+				Events: s, RootPrefix: "Y:", Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+			res, err := sw.Sweep(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			failed.Add(res.Failed)
+		})
+	}
+	wg.Wait()
+	if left := names(t, d); len(left) != 1 || !left[refused] || failed.Load() == 0 {
+		t.Fatalf("left %v, %d failed: want only the file whose event could not be prepared", left, failed.Load())
+	}
+	seen := map[string]bool{}
+	for _, ev := range s.committed {
+		name, _ := strings.CutPrefix(ev.FileName, "Y:/")
+		if ev.Type != events.PromptExpired || ev.VDN != 53 || ev.Size != int64(all[name]) || ev.AccessKey != "" || seen[name] {
+			t.Fatalf("event %+v (seen before: %v)", ev, seen[name])
+		}
+		seen[name] = true
+	}
+	if len(seen) != 59 {
+		t.Fatalf("%d expiries committed for 59 removals (%d abandoned)", len(seen), s.abandoned)
 	}
 }

@@ -340,3 +340,13 @@ func (p *Pool) List(ctx context.Context, dir string, fn func(FileInfo) error) er
 	}
 	return nil
 }
+
+// StatAt implements LocationStater: Stat at the location id only. An
+// unknown location is an error wrapping ErrNoLocation.
+func (p *Pool) StatAt(ctx context.Context, id, name string) (FileInfo, error) {
+	s := p.store(id)
+	if s == nil {
+		return FileInfo{}, fmt.Errorf("%w: %q", ErrNoLocation, id)
+	}
+	return Stat(ctx, s, name)
+}

@@ -59,6 +59,16 @@ func TestPoolCopies(t *testing.T) {
 	if _, ok := mems[0].Get("a/b.wav"); !ok {
 		t.Fatal("RemoveAt removed another location's copy")
 	}
+	// StatAt sees each location's copy alone.
+	if info, err := p.StatAt(context.Background(), "0", "a/b.wav"); err != nil || info.Size != int64(len(data)) {
+		t.Fatalf("StatAt(0) = %+v, %v", info, err)
+	}
+	if _, err := p.StatAt(context.Background(), "256", "a/b.wav"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("StatAt(256) of a removed copy = %v", err)
+	}
+	if _, err := p.StatAt(context.Background(), "7", "a/b.wav"); !errors.Is(err, store.ErrNoLocation) {
+		t.Fatalf("StatAt(7) = %v", err)
+	}
 }
 
 // brokenLocation fails after some bytes, or keeps a prefix and says yes.

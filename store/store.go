@@ -63,6 +63,12 @@ type LocationRemover interface {
 	RemoveAt(ctx context.Context, location, name string) error
 }
 
+// LocationStater is a Store of several locations (a Pool) that can stat
+// the copy at one of them, as settling a location delete's event needs.
+type LocationStater interface {
+	StatAt(ctx context.Context, location, name string) (FileInfo, error)
+}
+
 // Lister is a Store that can list the files it holds, as accounting
 // (quotas) and retention need. List calls fn for every file under the
 // directory dir ("" for the whole store), at any depth, in no particular

@@ -266,6 +266,14 @@ func TestPolicyValidate(t *testing.T) {
 	if _, err := wavcheck.ParseCodec("mp3"); err == nil {
 		t.Error("ParseCodec(mp3) accepted")
 	}
+	for _, c := range []wavcheck.Codec{wavcheck.ALaw, wavcheck.MuLaw, wavcheck.PCM8} {
+		if back, err := wavcheck.ParseCodec(c.Name()); err != nil || back != c {
+			t.Errorf("ParseCodec(%v.Name() = %q) = %v, %v", c, c.Name(), back, err)
+		}
+	}
+	if name := wavcheck.Codec(9).Name(); name != "" {
+		t.Errorf("Codec(9).Name() = %q", name)
+	}
 }
 
 // TestReader: a Reader passes an accepted file through unchanged and ends

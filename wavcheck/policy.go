@@ -30,6 +30,20 @@ func (c Codec) String() string {
 	return fmt.Sprintf("Codec(%d)", uint8(c))
 }
 
+// Name returns the codec's name as ParseCodec reads it: "alaw", "mulaw"
+// or "pcm8"; "" for none of them.
+func (c Codec) Name() string {
+	switch c {
+	case ALaw:
+		return "alaw"
+	case MuLaw:
+		return "mulaw"
+	case PCM8:
+		return "pcm8"
+	}
+	return ""
+}
+
 // ParseCodec maps "alaw", "mulaw" (or "ulaw") and "pcm8" to a Codec.
 func ParseCodec(s string) (Codec, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -58,3 +58,7 @@ func (x *Reader) Read(p []byte) (int, error) {
 
 // Written returns the bytes read so far.
 func (x *Reader) Written() int64 { return x.c.Written() }
+
+// Format returns the format read so far, and whether the fmt chunk was
+// read.
+func (x *Reader) Format() (Format, bool) { return x.c.Format() }
