@@ -75,6 +75,7 @@ type Metrics struct {
 	quota       *quotaCollector // nil without Options.Quota
 	expired     *prometheus.CounterVec
 	conversions *prometheus.CounterVec
+	events      *eventsCollector
 	handler     atomic.Pointer[ccfs.Handler]
 }
 
@@ -130,6 +131,7 @@ func New(opts Options) *Metrics {
 	m.conversions = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "conversions_total",
 		Help: "Successful uploads converted on upload (ccfs.Options.Convert), by the encoding they were converted from (convert.Source.Encoding: \"PCM 16-bit\", \"MP3\" …)."},
 		[]string{"from"})
+	m.events = newEventsCollector(ns)
 	m.expired.WithLabelValues("files")
 	m.expired.WithLabelValues("bytes")
 	if opts.Quota != nil && opts.Usage != nil {
@@ -227,7 +229,7 @@ func failedLocations(err error, into []string) []string {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	cs := []prometheus.Collector{m.requests, m.duration, m.received, m.stored, m.sent, m.refused,
-		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining, m.expired, m.conversions}
+		m.replayErrs, m.storeErrs, m.previous, m.inflight, m.draining, m.expired, m.conversions, m.events}
 	if m.replayLen != nil {
 		cs = append(cs, m.replayLen)
 	}
