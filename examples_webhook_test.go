@@ -56,8 +56,9 @@ func TestPythonWebhookReceiver(t *testing.T) {
 // secret) and sends it deliveries signed with events.Headers: an event
 // (204, printed), the same event again (204, not printed), one signed
 // with another secret (401), one signed 10 minutes ago or 10 minutes
-// ahead (401), a body changed after signing (401), and one signed with
-// two secrets as during a rotation, the receiver's second (204, printed).
+// ahead (401), a body changed after signing (401), its signature under
+// another version's label (401), and one signed with two secrets as
+// during a rotation, the receiver's second (204, printed).
 // Its output must be the two printed lines, nothing else. Then it starts
 // the receiver with withEnv (given the secret for $WEBHOOK_SECRET): it
 // takes the same event, and refuses to start with a secret that is not
@@ -80,26 +81,31 @@ func checkReceiver(t *testing.T, withFile func(secretFile string) *exec.Cmd, wit
 
 	now := time.Now()
 	for _, d := range []struct {
-		name string
-		ev   events.Event
-		ts   time.Time
-		sign []events.Secret
-		edit func([]byte) []byte
-		want int
+		name    string
+		ev      events.Event
+		ts      time.Time
+		sign    []events.Secret
+		edit    func([]byte) []byte // the body after signing
+		relabel bool                // the signature's "v1," made "v2,"
+		want    int
 	}{
-		{"an event", uploaded, now, []events.Secret{secret}, nil, http.StatusNoContent},
-		{"the same event again", uploaded, now.Add(time.Second), []events.Secret{secret}, nil, http.StatusNoContent},
-		{"signed with another secret", stray, now, []events.Secret{other}, nil, http.StatusUnauthorized},
-		{"signed 10 minutes ago", stray, now.Add(-10 * time.Minute), []events.Secret{secret}, nil, http.StatusUnauthorized},
-		{"signed 10 minutes ahead", stray, now.Add(10 * time.Minute), []events.Secret{secret}, nil, http.StatusUnauthorized},
-		{"changed after signing", stray, now, []events.Secret{secret}, func(b []byte) []byte { return bytes.Replace(b, []byte(`"vdn":53`), []byte(`"vdn":54`), 1) }, http.StatusUnauthorized},
-		{"signed with two secrets, its own second", deleted, now, []events.Secret{other, secret}, nil, http.StatusNoContent},
+		{"an event", uploaded, now, []events.Secret{secret}, nil, false, http.StatusNoContent},
+		{"the same event again", uploaded, now.Add(time.Second), []events.Secret{secret}, nil, false, http.StatusNoContent},
+		{"signed with another secret", stray, now, []events.Secret{other}, nil, false, http.StatusUnauthorized},
+		{"signed 10 minutes ago", stray, now.Add(-10 * time.Minute), []events.Secret{secret}, nil, false, http.StatusUnauthorized},
+		{"signed 10 minutes ahead", stray, now.Add(10 * time.Minute), []events.Secret{secret}, nil, false, http.StatusUnauthorized},
+		{"changed after signing", stray, now, []events.Secret{secret}, func(b []byte) []byte { return bytes.Replace(b, []byte(`"vdn":53`), []byte(`"vdn":54`), 1) }, false, http.StatusUnauthorized},
+		{"its own signature labelled v2", stray, now, []events.Secret{secret}, nil, true, http.StatusUnauthorized},
+		{"signed with two secrets, its own second", deleted, now, []events.Secret{other, secret}, nil, false, http.StatusNoContent},
 	} {
 		body, err := json.Marshal(d.ev)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h := events.Headers(d.ev.ID, d.ts, body, d.sign...)
+		if d.relabel {
+			h.Set(events.HeaderSignature, "v2,"+strings.TrimPrefix(h.Get(events.HeaderSignature), "v1,"))
+		}
 		if d.edit != nil {
 			body = d.edit(body)
 		}

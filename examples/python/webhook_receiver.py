@@ -100,6 +100,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     its signature or timestamp is refused, 4xx if it is malformed."""
 
     protocol_version = "HTTP/1.1"  # keep-alive: ccfs reuses its connections
+    timeout = 30  # seconds a connection may be silent
     key = b""
     seen = SeenIDs(100000)
     lock = threading.Lock()  # held to handle an event: one at a time
@@ -126,7 +127,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             # The work. An event type this program does not know is
             # acknowledged all the same: refused, it would be retried,
             # then set aside.
-            print(event["type"], event.get("vdn"), event.get("fileName"), flush=True)
+            print(event.get("type"), event.get("vdn"), event.get("fileName"), flush=True)
             self.seen.add(event["id"])  # only once handled
             return self.answer(204)
 
