@@ -34,7 +34,7 @@
 //
 // # Why each crash point is safe
 //
-//	crash (kill -9, power loss)              what the next Open does            outcome
+//	crash                                    what the next Open does            outcome
 //	before the intent is fsynced             the intent is absent, or Resolve   no change was made (the caller
 //	  (Prepare has not returned)               says not made: acknowledged        waits for Prepare): no event
 //	after the intent, before the change      Resolve: not made → acknowledged   no change, no event
@@ -42,6 +42,9 @@
 //	  (or during Commit)                       queue, then acknowledged           the caller was never answered
 //	after Commit, before the intent's ack    Resolve: made → appended again     delivered twice, with the same
 //	                                                                              event ID: receivers drop repeats
+//
+// The kill -9 test (kill_linux_test.go) checks this table for a process
+// crash; across a power loss it rests on fsync, as the outbox's does.
 //
 // So a change made is never without its event, and an event is never
 // delivered for a change not made, provided the Resolver tells them apart

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -285,4 +286,22 @@ func seqsOf(items []events.Item) ([]outbox.Seq, error) {
 		seqs[i] = seq
 	}
 	return seqs, nil
+}
+
+// Oldest returns the time of the oldest event not yet acknowledged or
+// dead (handed out or not), and false if there is none: one small read
+// from disk, for a metric of the oldest undelivered event's age.
+func (q *Queue) Oldest(context.Context) (time.Time, bool, error) {
+	recs, err := q.ob.Pending(0, 1)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("journal: endpoint %s: %w", q.key, err)
+	}
+	if len(recs) == 0 {
+		return time.Time{}, false, nil
+	}
+	var ev events.Event
+	if err := json.Unmarshal(recs[0].Data, &ev); err != nil {
+		return time.Time{}, false, fmt.Errorf("journal: endpoint %s: record %d: %w", q.key, recs[0].Seq, err)
+	}
+	return ev.Time, true, nil
 }

@@ -308,3 +308,28 @@ func TestNextAcrossSegments(t *testing.T) {
 		t.Errorf("handed out %d events, want the %d committed, in order", len(got), len(want))
 	}
 }
+
+// TestOldest: Oldest is the time of the oldest event pending, handed out
+// or not, and none once all are acknowledged.
+func TestOldest(t *testing.T) {
+	j := openJournal(t, t.TempDir(), never(t), "a")
+	q := queue(t, j, "a")
+	ctx := context.Background()
+	if _, ok, err := q.Oldest(ctx); ok || err != nil {
+		t.Fatalf("Oldest of an empty queue: %v, %v", ok, err)
+	}
+	first, second := newEvent(1), newEvent(2)
+	first.Time = first.Time.Add(-time.Hour)
+	commit(t, j, first)
+	commit(t, j, second)
+	items := next(t, q, 1)
+	if at, ok, err := q.Oldest(ctx); !ok || err != nil || !at.Equal(first.Time) {
+		t.Errorf("Oldest = %v, %v, %v; want %v", at, ok, err, first.Time)
+	}
+	if err := q.Ack(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	if at, ok, err := q.Oldest(ctx); !ok || err != nil || !at.Equal(second.Time) {
+		t.Errorf("Oldest = %v, %v, %v; want %v", at, ok, err, second.Time)
+	}
+}
