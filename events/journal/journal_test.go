@@ -79,6 +79,23 @@ func pendingIDs(t *testing.T, q *journal.Queue) []string {
 	return ids(t, items)
 }
 
+// handOutAll hands out every event in q not yet handed out, and returns
+// their IDs, oldest first.
+func handOutAll(t *testing.T, q *journal.Queue) []string {
+	t.Helper()
+	var out []string
+	for {
+		items, err := q.Next(context.Background(), journal.MaxBatch, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 {
+			return out
+		}
+		out = append(out, ids(t, items)...)
+	}
+}
+
 func ids(t *testing.T, items []events.Item) []string {
 	t.Helper()
 	var out []string
@@ -330,5 +347,61 @@ func TestConcurrent(t *testing.T) {
 	}
 	if n := intentsPending(t, dir); n != 0 {
 		t.Errorf("%d intents pending after Close", n)
+	}
+}
+
+// TestCloseDuringCommits: Close while Prepares and Commits run ends them
+// with errors, not a hang; every event whose Commit returned is in the
+// queue after reopening, and an intent cut off is settled by Resolve.
+func TestCloseDuringCommits(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(context.Background(), dir, journal.Options{Endpoints: []string{"a", "b"}, Resolve: never(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var mu sync.Mutex
+	ok := map[string]bool{}
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				ev := newEvent(g*1000 + i)
+				in, err := j.Prepare(ctx, ev)
+				if err != nil {
+					return
+				}
+				if err := in.Commit(ctx, ev); err != nil {
+					return
+				}
+				mu.Lock()
+				ok[ev.ID] = true
+				mu.Unlock()
+				if i == 3 {
+					started <- struct{}{}
+				}
+			}
+		})
+	}
+	for range 8 {
+		<-started
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	made := func(_ context.Context, ev events.Event) (events.Event, bool, error) { return ev, true, nil }
+	j = openJournal(t, dir, made, "a", "b")
+	for _, k := range j.Endpoints() {
+		in := map[string]bool{}
+		for _, id := range handOutAll(t, queue(t, j, k)) {
+			in[id] = true
+		}
+		for id := range ok {
+			if !in[id] {
+				t.Errorf("queue %s lacks %s, committed before Close", k, id)
+			}
+		}
 	}
 }

@@ -29,9 +29,11 @@ type Queue struct {
 	key string
 	ob  *outbox.Outbox
 
-	mu     sync.Mutex // held through Next's scan of the outbox
-	after  outbox.Seq // every record up to after is handed out or settled
-	out    map[outbox.Seq]struct{}
+	mu    sync.Mutex // held through Next's scan of the outbox
+	after outbox.Seq // every record up to after is handed out or settled
+	out   map[outbox.Seq]struct{}
+
+	wakeMu sync.Mutex    // taken after mu, if both; never held over a read
 	wake   chan struct{} // closed (and replaced) when Next may find more
 	closed bool
 }
@@ -48,14 +50,11 @@ func newQueue(key string, ob *outbox.Outbox) *Queue {
 // Key returns the endpoint's key.
 func (q *Queue) Key() string { return q.key }
 
-// signal wakes the Next calls waiting.
+// signal wakes the Next calls waiting. It does not wait for a Next's
+// scan of the outbox: a Commit calls it.
 func (q *Queue) signal() {
-	q.mu.Lock()
-	q.signalLocked()
-	q.mu.Unlock()
-}
-
-func (q *Queue) signalLocked() {
+	q.wakeMu.Lock()
+	defer q.wakeMu.Unlock()
 	if !q.closed {
 		close(q.wake)
 		q.wake = make(chan struct{})
@@ -73,12 +72,13 @@ func (q *Queue) Next(ctx context.Context, max int, wait time.Duration) ([]events
 	}
 	var timeout <-chan time.Time
 	for {
-		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
+		q.wakeMu.Lock()
+		closed, wake := q.closed, q.wake
+		q.wakeMu.Unlock()
+		if closed {
 			return nil, ErrClosed
 		}
-		wake := q.wake
+		q.mu.Lock()
 		items, err := q.take(max)
 		q.mu.Unlock()
 		if err != nil || len(items) > 0 {
@@ -166,7 +166,7 @@ func (q *Queue) settle(seqs ...outbox.Seq) {
 		delete(q.out, seq)
 	}
 	if full && len(q.out) < MaxOutstanding {
-		q.signalLocked()
+		q.signal()
 	}
 }
 
@@ -190,7 +190,7 @@ func (q *Queue) Release(_ context.Context, items ...events.Item) error {
 		delete(q.out, seq)
 		q.after = min(q.after, seq-1)
 	}
-	q.signalLocked()
+	q.signal()
 	return nil
 }
 
@@ -257,12 +257,12 @@ func (q *Queue) Redeliver(_ context.Context, r string) error {
 
 // close stops the queue's Next calls and closes its outbox.
 func (q *Queue) close() error {
-	q.mu.Lock()
+	q.wakeMu.Lock()
 	if !q.closed {
 		close(q.wake)
 		q.closed = true
 	}
-	q.mu.Unlock()
+	q.wakeMu.Unlock()
 	return q.ob.Close()
 }
 
