@@ -107,11 +107,18 @@ func (q *Queue) Next(ctx context.Context, max int, wait time.Duration) ([]events
 func (q *Queue) take(max int) ([]events.Item, error) {
 	max = min(max, MaxOutstanding-len(q.out))
 	var items []events.Item
+	after := q.after
 	for len(items) < max {
 		want := max - len(items)
 		recs, err := q.ob.Pending(q.after, want)
 		if err != nil {
-			return items, fmt.Errorf("journal: endpoint %s: %w", q.key, err)
+			// Hand out none: the caller drops items with an error.
+			for _, it := range items {
+				seq, _ := parseRef(it.Ref)
+				delete(q.out, seq)
+			}
+			q.after = after
+			return nil, fmt.Errorf("journal: endpoint %s: %w", q.key, err)
 		}
 		for _, r := range recs {
 			q.after = r.Seq
