@@ -122,7 +122,7 @@ func (rc *receiver) requested() int {
 // start runs d until the test ends, or until the returned stop is called;
 // stop waits for Run to return, and fails the test if it returns an
 // error.
-func start(t *testing.T, d *Deliverer) (stop func()) {
+func start(t testing.TB, d *Deliverer) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
