@@ -17,6 +17,7 @@ const (
 	ackEvery    = 100 * time.Millisecond // acknowledgements are flushed this often,
 	ackBatch    = 64                     // or as soon as this many wait
 	stopTimeout = 10 * time.Second       // for the queue calls once Run's ctx has ended
+	maxRefetch  = 30 * time.Second       // the longest wait before reading a failing queue again
 )
 
 // A result is an attempt's outcome: the head of lane l was tried.
@@ -29,6 +30,7 @@ type result struct {
 type fetched struct {
 	items []events.Item
 	err   error
+	early bool // nothing, well before fetchWait: a queue that does not wait
 }
 
 // unburied is an event to move aside that the queue refused to take:
@@ -123,8 +125,10 @@ func (r *run) loop() {
 // fetcher reads the queue when asked, until ask is closed.
 func (r *run) fetcher() {
 	for n := range r.ask {
+		began := time.Now()
 		items, err := r.d.q.Next(r.ctx, n, fetchWait)
-		r.got <- fetched{items, err}
+		early := len(items) == 0 && err == nil && time.Since(began) < fetchWait/2
+		r.got <- fetched{items, err, early}
 	}
 }
 
@@ -144,7 +148,8 @@ func (r *run) fetch() {
 func (r *run) take(f fetched) {
 	if f.err != nil && r.ctx.Err() == nil {
 		r.fetchErr++
-		wait := backoff(r.fetchErr-1, r.d.o.MinBackoff, r.d.o.MaxBackoff)
+		hi := min(r.d.o.MaxBackoff, maxRefetch) // a queue back up is read again soon
+		wait := backoff(r.fetchErr-1, min(r.d.o.MinBackoff, hi), hi)
 		r.notTill = time.Now().Add(wait)
 		r.refetch.Reset(wait)
 		if r.fetchErr == 1 {
@@ -153,6 +158,10 @@ func (r *run) take(f fetched) {
 	} else if f.err == nil && r.fetchErr > 0 {
 		r.d.o.Logger.Info("webhook: the queue is read again", "endpoint", r.d.name, "failures", r.fetchErr)
 		r.fetchErr = 0
+	}
+	if f.early && r.ctx.Err() == nil { // not a loop that spins on an empty queue
+		r.notTill = time.Now().Add(ackEvery)
+		r.refetch.Reset(ackEvery)
 	}
 	for _, it := range f.items {
 		r.held++
