@@ -48,7 +48,7 @@ func New(ep Endpoint, q events.Queue, opts Options) (*Deliverer, error) {
 // delivered, releases the events it holds and has not delivered
 // (events.Queue.Release) and returns nil. A queue that fails is retried,
 // and logged, not returned. Run returns an error only if d is already
-// running.
+// running; once it has returned, it may be called again.
 func (d *Deliverer) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errors.New("webhook: Run called while the Deliverer runs")

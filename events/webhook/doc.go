@@ -41,9 +41,10 @@
 //     waiting for the answer and reading its body.
 //   - At most 64 KiB of a response's body (MaxResponseBody) is read, then
 //     it is closed: a receiver that answers with gigabytes costs nothing.
-//   - Logs and dead letters name the endpoint by Endpoint.Name, which
-//     leaves out the URL's userinfo, query and fragment (where tokens
-//     go); a secret is never written anywhere.
+//   - Logs name the endpoint by Endpoint.Name, which leaves out the URL's
+//     userinfo, query and fragment (where tokens go); an attempt's error,
+//     logged and in a dead letter's reason, is told without the URL; a
+//     secret is never written anywhere.
 //
 // # Order
 //

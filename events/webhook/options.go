@@ -25,8 +25,9 @@ type Options struct {
 	// requests in flight. Default: 8.
 	Workers int
 	// Window is how many events the Deliverer holds at once (read from
-	// the queue and not yet settled): what bounds its memory. Default:
-	// 256.
+	// the queue and not yet settled): what bounds its memory. A VDN whose
+	// undelivered events fill the window holds the others back until
+	// some are delivered or dead. Default: 256.
 	Window int
 	// HoldEvery is how often the events held are reported still being
 	// delivered (events.Queue.Hold); on a queue several nodes share, it

@@ -14,7 +14,8 @@ type Stats struct {
 	Dead uint64
 	// Oldest is the Time of the oldest event held (read from the queue)
 	// and not yet delivered; zero if none. Updated every 100 ms. The
-	// queue may hold older ones that do not fit in the window.
+	// events still in the queue are newer (a queue hands them out oldest
+	// first), but for those another deliverer has released since.
 	Oldest time.Time
 }
 
