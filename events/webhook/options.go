@@ -42,7 +42,8 @@ type Options struct {
 	// Logger receives the delivery's log lines. Default: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock: it signs each attempt (webhook-timestamp) and
-	// tells when an event's RetryFor has passed. Default: time.Now.
+	// tells when an event's RetryFor has passed; it is called
+	// concurrently. Default: time.Now.
 	Now func() time.Time
 }
 
