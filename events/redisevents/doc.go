@@ -49,6 +49,11 @@
 //     died are delivered by the others. An event may thus be delivered
 //     twice; a receiver drops repeats by the event's ID, which a
 //     redelivery keeps.
+//   - Each node is a consumer of the group, named by Options.Consumer
+//     (by default unique to the process). Run deletes the consumers that
+//     hold nothing and have been idle for ten ClaimIdle periods (the
+//     nodes that stopped), in one script that leaves one holding
+//     entries, so the group does not grow with every restart.
 //   - Nothing dropped silently. A dead letter stays in dead:<key>, listed
 //     by Queue.DeadLetters, until Queue.Redeliver puts it back.
 //

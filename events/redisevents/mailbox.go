@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,27 @@ func (q *Queue) Pending(ctx context.Context, n int) ([]events.Item, error) {
 		items = append(items, events.Item{Ref: m.ID, Body: []byte(body)})
 	}
 	return items, nil
+}
+
+// Backlog returns how many events wait for the endpoint (handed out or
+// not), and when the oldest of them was queued (by Redis's clock; the
+// zero time if none waits): for the metrics of what is undelivered.
+func (q *Queue) Backlog(ctx context.Context) (n int64, oldest time.Time, err error) {
+	var length *redis.IntCmd
+	var first *redis.XMessageSliceCmd
+	if _, err := q.j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		length, first = p.XLen(ctx, q.stream), p.XRangeN(ctx, q.stream, "-", "+", 1)
+		return nil
+	}); err != nil {
+		return 0, time.Time{}, fmt.Errorf("redisevents: %s: %w", q.stream, err)
+	}
+	if msgs := first.Val(); len(msgs) == 1 {
+		ms, _, _ := strings.Cut(msgs[0].ID, "-")
+		if t, err := strconv.ParseInt(ms, 10, 64); err == nil {
+			oldest = time.UnixMilli(t)
+		}
+	}
+	return length.Val(), oldest, nil
 }
 
 // DeadLetters implements events.Mailbox: up to n (at most MaxList) of

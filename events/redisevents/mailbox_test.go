@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfs-go/ccfs/auth/redisreplay/redistest"
 	"github.com/ccfs-go/ccfs/events/redisevents"
@@ -38,6 +41,24 @@ func TestPending(t *testing.T) {
 	}
 	if rest, err := q.Next(ctx, 10, 0); len(rest) != 2 || err != nil {
 		t.Errorf("Next after Pending: %d items, %v; want the 2 never handed out", len(rest), err)
+	}
+	// The backlog: three wait, the oldest queued at its entry's time.
+	n, oldest, err := q.Backlog(ctx)
+	ms, _, _ := strings.Cut(got[0].Ref, "-")
+	if err != nil || n != 3 || strconv.FormatInt(oldest.UnixMilli(), 10) != ms {
+		t.Errorf("Backlog: %d, %v, %v; want 3 and the time of %s", n, oldest, err, got[0].Ref)
+	}
+	if time.Since(oldest) > time.Hour || time.Since(oldest) < -time.Hour {
+		t.Errorf("Backlog's oldest %v is not about now", oldest)
+	}
+	if n, oldest, err := queue(t, j, "hook-b").Backlog(ctx); n != 4 || oldest.IsZero() || err != nil {
+		t.Errorf("hook-b's Backlog: %d, %v, %v", n, oldest, err)
+	}
+	if err := q.Ack(ctx, got...); err != nil {
+		t.Fatal(err)
+	}
+	if n, oldest, err := q.Backlog(ctx); n != 0 || !oldest.IsZero() || err != nil {
+		t.Errorf("Backlog of an empty queue: %d, %v, %v", n, oldest, err)
 	}
 }
 

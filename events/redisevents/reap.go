@@ -20,8 +20,11 @@ const reapBatch = 100
 // Run keeps the intents settled until ctx is done, then returns nil:
 // every Options.IntentTTL/4 it pushes the deadlines of the intents this
 // Journal holds open on (so that no reaper settles them while this node
-// lives), then reaps (Reap). What goes wrong is logged, and tried again
-// at the next turn. Every node that prepares events runs it.
+// lives), then reaps (Reap); and it deletes from the consumer group the
+// consumers that hold nothing and have been idle for ten ClaimIdle
+// periods (nodes gone; one still alive is made a consumer again by its
+// next read). What goes wrong is logged, and tried again at the next
+// turn. Every node that prepares events runs it.
 func (j *Journal) Run(ctx context.Context) error {
 	t := time.NewTicker(max(j.ttl/4, time.Millisecond))
 	defer t.Stop()
@@ -33,6 +36,11 @@ func (j *Journal) Run(ctx context.Context) error {
 			j.log.Error("redisevents: reaping intents", "committed", committed, "abandoned", abandoned, "err", err)
 		} else if committed+abandoned > 0 {
 			j.log.Info("redisevents: reaped the intents of a node that died", "committed", committed, "abandoned", abandoned)
+		}
+		if n, err := j.prune(ctx); err != nil && ctx.Err() == nil {
+			j.log.Error("redisevents: deleting idle consumers", "err", err)
+		} else if n > 0 {
+			j.log.Info("redisevents: deleted consumers that held nothing and were idle", "consumers", n)
 		}
 		select {
 		case <-ctx.Done():
