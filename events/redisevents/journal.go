@@ -49,7 +49,9 @@ const (
 
 // Defaults.
 const (
+	// DefaultIntentTTL is Options.IntentTTL's default.
 	DefaultIntentTTL = 5 * time.Minute
+	// DefaultClaimIdle is Options.ClaimIdle's default.
 	DefaultClaimIdle = time.Minute
 )
 
@@ -150,8 +152,8 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Journal
 	if j.claimIdle == 0 {
 		j.claimIdle = DefaultClaimIdle
 	}
-	if j.claimIdle < time.Millisecond {
-		return nil, errors.New("redisevents: ClaimIdle under a millisecond")
+	if j.claimIdle < time.Millisecond || j.ttl < time.Millisecond {
+		return nil, errors.New("redisevents: IntentTTL or ClaimIdle under a millisecond")
 	}
 	if j.log == nil {
 		j.log = slog.Default()

@@ -74,7 +74,8 @@ func (j *Journal) extend(ctx context.Context) error {
 }
 
 // Reap settles, once, every intent whose deadline has passed (its node
-// died, or could not reach Redis to settle it): it asks the Resolver,
+// died, or could not reach Redis to settle it), but those this Journal
+// holds open, which it extends: it asks the Resolver,
 // then commits the event it returns or abandons the intent. An intent
 // the Resolver cannot tell about yet (an error), or whose event cannot
 // be read, has its deadline pushed on, and is asked about again later.
@@ -108,6 +109,12 @@ func (j *Journal) Reap(ctx context.Context) (committed, abandoned int, err error
 // due ids at now (settled, gone, or its deadline pushed past now), or is
 // an error, so a pass ends.
 func (j *Journal) reapOne(ctx context.Context, id string, now time.Time) (committed, abandoned int, err error) {
+	j.mu.Lock()
+	_, mine := j.open[id]
+	j.mu.Unlock()
+	if mine { // open here: its change is under way, extend it
+		return 0, 0, j.postpone(ctx, id, now.Add(j.ttl))
+	}
 	body, err := j.rdb.HGet(ctx, j.intents, id).Bytes()
 	if errors.Is(err, redis.Nil) { // settled after ZRANGE, or a deadline left behind
 		if err := j.rdb.ZRem(ctx, j.due, id).Err(); err != nil {

@@ -98,8 +98,8 @@ func TestReap(t *testing.T) {
 
 // TestRunKeepsLiveIntents: a node's Run pushes the deadlines of the
 // intents it holds open, so no reaper settles them however long the
-// change takes; once the node is gone (its Run stopped), they are
-// settled.
+// change takes (its own reaper extends them); once the node is gone (its
+// Run stopped), they are settled.
 func TestRunKeepsLiveIntents(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t)
@@ -111,6 +111,14 @@ func TestRunKeepsLiveIntents(t *testing.T) {
 	in, err := live.Prepare(ctx, ev)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Its own reaper extends it, rather than settle it.
+	c.Add(time.Hour)
+	if committed, abandoned, err := live.Reap(ctx); committed+abandoned != 0 || err != nil {
+		t.Fatalf("the node's own Reap of its open intent: %d committed, %d abandoned, %v", committed, abandoned, err)
+	}
+	if d := rdb.ZScore(ctx, dueKey, ev.ID).Val(); d <= float64(c.Now().UnixMilli()) {
+		t.Fatalf("the node's own Reap left its open intent's deadline at %v", d)
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	ran := make(chan error)
