@@ -65,7 +65,10 @@ const maxClaimScans = 10
 // Options.ClaimIdle (XAUTOCLAIM), then new ones (XREADGROUP), waiting up
 // to wait for one if there was none. n is taken as at least 1 and at
 // most MaxBatch. If Redis lost the stream's group, Next makes it again,
-// reading the stream from its start.
+// reading the stream from its start. A ctx cancelled does not cut the
+// wait short (go-redis heeds only a ctx's deadline, and only with
+// redis.Options.ContextTimeoutEnabled): a deliverer stopping waits up to
+// wait.
 func (q *Queue) Next(ctx context.Context, n int, wait time.Duration) ([]events.Item, error) {
 	n = min(MaxBatch, max(n, 1))
 	items, err := q.next(ctx, n, wait)
@@ -95,11 +98,11 @@ func (q *Queue) next(ctx context.Context, n int, wait time.Duration) ([]events.I
 		Group: Group, Consumer: q.j.consumer, Streams: []string{q.stream, ">"},
 		Count: int64(n - len(items)), Block: block,
 	}).Result()
-	if errors.Is(err, redis.Nil) {
-		return items, nil
+	if errors.Is(err, redis.Nil) || err != nil && len(items) > 0 {
+		return items, nil // those taken over now; the error, if it lasts, at the next call
 	}
 	if err != nil {
-		return items, err
+		return nil, err
 	}
 	for _, s := range res {
 		for _, m := range s.Messages {
