@@ -151,3 +151,32 @@ func TestPrepareRefuses(t *testing.T) {
 		t.Errorf("%d intents after refused commits, want 1 left open", n)
 	}
 }
+
+// TestRedisDown: without Redis, Prepare fails (so the change is not
+// made: an upload is refused), and so do Commit and the queue's calls,
+// each saying so.
+func TestRedisDown(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	c := newClock()
+	j := node(t, srv.Client, "a", c)
+	ev := event(c, 1)
+	in, err := j.Prepare(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if _, err := j.Prepare(ctx, event(c, 2)); err == nil || !strings.Contains(err.Error(), "redisevents: preparing") {
+		t.Errorf("Prepare with Redis down: %v", err)
+	}
+	if err := in.Commit(ctx, ev); err == nil {
+		t.Error("Commit with Redis down succeeded")
+	}
+	q := queue(t, j, "hook-a")
+	if _, err := q.Next(ctx, 1, 0); err == nil {
+		t.Error("Next with Redis down succeeded")
+	}
+	if _, _, err := j.Reap(ctx); err == nil {
+		t.Error("Reap with Redis down succeeded")
+	}
+}
