@@ -29,7 +29,7 @@ import (
 // metrics (ccfs's, the Go runtime's and the process's), /healthz,
 // /readyz and, with --pprof, net/http/pprof. It is plain HTTP on its own
 // address, for a private network or 127.0.0.1; the caller closes it last.
-func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logger *slog.Logger, stdout io.Writer) (io.Closer, error) {
+func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *eventsRuntime, logger *slog.Logger, stdout io.Writer) (io.Closer, error) {
 	if c.adminAddr == "" {
 		return nil, nil
 	}
@@ -42,6 +42,12 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("GET /healthz", checker.Live())
 	mux.Handle("GET /readyz", checker.Ready())
+	paths := "/metrics /healthz /readyz"
+	if evs != nil {
+		mux.HandleFunc("GET /events", evs.serveEvents)
+		mux.HandleFunc("POST /events/redeliver", evs.serveRedeliver)
+		paths += " /events"
+	}
 	if c.pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -72,7 +78,7 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, logge
 			logger.Error("admin listener", "err", err)
 		}
 	}()
-	fmt.Fprintf(stdout, "ccfs: admin on http://%s (/metrics /healthz /readyz%s)\n", ln.Addr(), map[bool]string{true: " /debug/pprof/"}[c.pprof])
+	fmt.Fprintf(stdout, "ccfs: admin on http://%s (%s%s)\n", ln.Addr(), paths, map[bool]string{true: " /debug/pprof/"}[c.pprof])
 	return srv, nil
 }
 

@@ -98,13 +98,15 @@ func (f *clusterFlags) check() error {
 	return nil
 }
 
-// closers collects what serve must close when it returns.
+// closers collects what serve must close when it returns. Close closes
+// the last added first, as defers run: what was opened on top of another
+// (events over the store and Redis) is closed before it.
 type closers []io.Closer
 
 func (c closers) Close() error {
 	var errs []error
-	for _, x := range c {
-		errs = append(errs, x.Close())
+	for i := len(c) - 1; i >= 0; i-- {
+		errs = append(errs, c[i].Close())
 	}
 	return errors.Join(errs...)
 }

@@ -11,6 +11,7 @@
 //	ccfs explain [ANSWER.json]
 //	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
 //	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--path-rule R] [--quota LIMITS] [--redis URL [--reconcile]]
+//	ccfs events --admin HOST:PORT list [--dead] | redeliver --endpoint KEY REF... | new-secret
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
 //
@@ -19,7 +20,8 @@
 // wiring jobs have a file each: tlscert.go (the certificate),
 // credentials.go (the keys file and the development key), quota.go
 // (ledger and fence), retain.go (the sweeper), cluster.go (stores and
-// Redis) and admin.go (the admin listener).
+// Redis), webhooks.go (the events' sink and their deliverers) and
+// admin.go (the admin listener).
 package main
 
 import (
@@ -47,6 +49,7 @@ commands:
   explain  lay out what a server signed, from its 401 answer, to diff with sign --explain
   bench    load-test a server: uploads/s, MB/s, latency, result codes
   usage    each VDN's uploaded prompts against its quota (--reconcile: the nodes' shared counts)
+  events   the events serve --webhook has not yet delivered, dead letters, redelivery; a new webhook secret
 
 Run "ccfs <command> --help" for a command's flags and an example.
 `
@@ -84,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "usage":
 		return usageCmd(ctx, args[1:], stdout, stderr)
+	case "events":
+		return eventsCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -19,7 +19,8 @@ func startSweeper(ctx context.Context, st store.Store, opts ccfs.Options, rule *
 	if !ok {
 		return errors.New("--retain needs a store that lists and removes its files (a directory, s3:// or a pool of them)")
 	}
-	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Fence: opts.Fence, OnRemove: onRemove, Logger: logger}
+	sw := &retention.Sweeper{Store: rs, Rule: rule, Policy: policy, Usage: opts.Usage, Fence: opts.Fence, OnRemove: onRemove, Logger: logger,
+		Events: opts.Events, RootPrefix: opts.RootPrefix}
 	logger.Info("retention", "policy", policy.String(), "every", every)
 	go sw.Run(ctx, every)
 	return nil

@@ -58,6 +58,7 @@ type serveConfig struct {
 	pprof, metricsKeyLabel                              bool
 	credsPoll, drainDelay                               time.Duration
 	convertVDNs                                         []int // with --convert=LIST, the VDNs; nil for every VDN
+	events                                              *eventFlags
 }
 
 // parseServe reads the flags of "ccfs serve". A code >= 0 means: exit
@@ -96,6 +97,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	conv := addConvertFlags(fl, "convert each upload that is not already as --codecs asks to 8000 Hz mono of the first codec, before it is checked and stored (a ccfs extension): bare for every VDN, or --convert=53,54 (--convert 53,54) for those VDNs only")
+	c.events = addEventFlags(fl)
 	sf := addStoreFlags(fl)
 	c.cluster = sf.cluster
 	c.cluster.addWriteFlags(fl)
@@ -146,6 +148,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		return fail(errors.New("--credentials-poll and --drain-delay must not be negative"))
 	}
 	if err := c.cluster.check(); err != nil {
+		return fail(err)
+	}
+	if err := c.events.check(); err != nil {
 		return fail(err)
 	}
 	if *retain != "" {
@@ -264,6 +269,14 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	}
 	metrics := prom.New(prom.Options{KeyLabel: c.metricsKeyLabel, ReplayLen: replayLen, Quota: opts.Quota, Usage: opts.Usage})
+	evs, err := c.events.start(ctx, c.data, st, opts.RootPrefix, rdb, metrics, logger)
+	if err != nil {
+		return err
+	}
+	if evs != nil {
+		cl = append(cl, evs) // closed before the store and Redis: closers close last first
+		opts.Events, opts.DownloadEvents = evs.sink, c.events.downloads
+	}
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
 	h, err := ccfs.NewHandler(opts)
 	if err != nil {
@@ -286,7 +299,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if p, ok := replay.(interface{ Ping(context.Context) error }); ok {
 		checker.Add("replay", p.Ping)
 	}
-	admin, err := c.startAdmin(metrics, checker, logger, stdout)
+	admin, err := c.startAdmin(metrics, checker, evs, logger, stdout)
 	if err != nil {
 		return err
 	}
