@@ -23,14 +23,14 @@ import (
 // set, then it verifies each delivery's signature and counts each event
 // it gets, by ID.
 type receiver struct {
-	t      *testing.T
-	srv    *httptest.Server
-	secret events.Secret
-	up     atomic.Bool
-	mu     sync.Mutex
-	got    map[string]events.Event
-	times  map[string]int
-	bad    int // deliveries whose signature did not hold
+	t       *testing.T
+	srv     *httptest.Server
+	secret  events.Secret
+	up      atomic.Bool
+	mu      sync.Mutex
+	got     map[string]events.Event
+	times   map[string]int
+	bad     int // deliveries whose signature did not hold
 	refused atomic.Int64
 }
 
