@@ -12,8 +12,11 @@ import (
 )
 
 // TestServeRetain: with --retain, the prompts older than the age go at
-// start; a younger prompt and an old recording stay.
+// start; a younger prompt and an old recording stay. Each removal reaches
+// the webhook as prompt.expired.
 func TestServeRetain(t *testing.T) {
+	recv := newReceiver(t)
+	recv.up.Store(true)
 	data := t.TempDir()
 	files := filepath.Join(data, "files")
 	old := time.Now().Add(-40 * 24 * time.Hour)
@@ -29,7 +32,7 @@ func TestServeRetain(t *testing.T) {
 		}
 		os.Chtimes(p, mod, mod)
 	}
-	startServe(t, "--data", data, "--retain", "30d")
+	startServe(t, "--data", data, "--retain", "30d", "--webhook", recv.srv.URL, "--webhook-secret-file", recv.secretFile(t))
 	gone := filepath.Join(files, "3rdfile/1/thirdvoicebotfile/old.wav")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := os.Stat(gone); errors.Is(err, fs.ErrNotExist) {
@@ -43,5 +46,10 @@ func TestServeRetain(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(files, kept)); err != nil {
 			t.Errorf("%s: %v", kept, err)
 		}
+	}
+	got := recv.waitDelivered(t, []string{"prompt.expired /3rdfile/1/thirdvoicebotfile/old.wav"}, 30*time.Second)
+	ev := got["prompt.expired /3rdfile/1/thirdvoicebotfile/old.wav"]
+	if len(got) != 1 || ev.VDN != 1 || ev.Size != int64(len(alaw(800))) || ev.AccessKey != "" || ev.RequestID != "" {
+		t.Fatalf("events %+v", got)
 	}
 }

@@ -189,9 +189,9 @@ func TestEventsSurviveKill9(t *testing.T) {
 	}
 	// The receiver comes back; the last node delivers what the others
 	// recorded.
-	n := startNode(t, nil, args...)
+	startNode(t, nil, args...)
 	recv.up.Store(true)
-	got := recv.waitDelivered(t, acked, 60*time.Second)
+	recv.waitDelivered(t, acked, 60*time.Second)
 	// No event for a file that was never stored, and every stored file
 	// has its event: what was uploaded and not deleted is what the store
 	// holds.
@@ -206,6 +206,7 @@ func TestEventsSurviveKill9(t *testing.T) {
 	})
 	// Wait for the open intents the kills left to be settled and their
 	// events delivered (the restart settles them at once).
+	var got map[string]events.Event
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		got, _ = recv.byFile()
 		var wrong []string
@@ -236,7 +237,6 @@ func TestEventsSurviveKill9(t *testing.T) {
 	if repeats > len(got)/4 {
 		t.Errorf("%d repeats for %d events: repeats should be rare", repeats, len(got))
 	}
-	_ = n
 }
 
 // waitChurn lets the churn run until the node has answered some uploads
