@@ -16,7 +16,11 @@
 // and downloadFile a store.Opener.
 package ccfs
 
-import "github.com/ccfs-go/ccfs/auth"
+import (
+	"time"
+
+	"github.com/ccfs-go/ccfs/auth"
+)
 
 // The paths of the interfaces.
 const (
@@ -26,6 +30,9 @@ const (
 	UploadPath      = InterfacePrefix + "uploadFile"
 	DeletePath      = InterfacePrefix + "deleteFile"
 	DownloadPath    = InterfacePrefix + "downloadFile"
+	// ListPath is listFiles, a ccfs extension (Options.ListFiles): the
+	// vendor's server has no such interface.
+	ListPath = InterfacePrefix + "listFiles"
 )
 
 // The names of the interfaces, as Event.Interface and the log line give
@@ -34,6 +41,7 @@ const (
 	InterfaceUpload   = "upload"
 	InterfaceDelete   = "delete"
 	InterfaceDownload = "download"
+	InterfaceList     = "list"
 )
 
 // Version is the only protocol version the interface accepts.
@@ -117,6 +125,62 @@ type ResultData struct {
 	// converted before it was stored; absent for a file stored as it was
 	// sent, and always from the vendor's server, which does not convert.
 	Converted *Conversion `json:"converted,omitempty"`
+}
+
+// ListRequest is the body of a listFiles request (a ccfs extension).
+type ListRequest struct {
+	Request RequestInfo `json:"request"`
+	MsgBody ListBody    `json:"msgBody"`
+}
+
+// ListBody is listFiles' msgBody.
+type ListBody struct {
+	// VDNID is the VDN whose prompts are listed: one the key owns.
+	VDNID int `json:"vdnId"`
+	// Limit is the most files a page holds: 1 to MaxListLimit; 0 (or
+	// absent) means DefaultListLimit.
+	Limit int `json:"limit,omitempty"`
+	// PageToken, if set, is a previous page's NextPageToken: the listing
+	// goes on after that page.
+	PageToken string `json:"pageToken,omitempty"`
+}
+
+// The bounds of ListBody.Limit.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// ListResponse is listFiles' answer: Response's envelope, with a listing
+// for its resultData.
+type ListResponse struct {
+	ResultCode string      `json:"resultCode"`
+	ResultDesc string      `json:"resultDesc"`
+	ResultData *ListResult `json:"resultData,omitempty"`
+}
+
+// ListResult is one page of a listing.
+type ListResult struct {
+	// Files are the page's files, in the order of their names; never
+	// null, an empty page's is [].
+	Files []ListedFile `json:"files"`
+	// NextPageToken, if not empty, asks for the next page; empty on the
+	// last page.
+	NextPageToken string `json:"nextPageToken,omitempty"`
+}
+
+// ListedFile is one file of a listing.
+type ListedFile struct {
+	// FileName is the file as an upload's answer named it, root prefix
+	// included.
+	FileName string `json:"fileName"`
+	// Size is its size in bytes.
+	Size int64 `json:"size"`
+	// Modified is when it was stored, in UTC.
+	Modified time.Time `json:"modified"`
+	// LocationIDs lists the CTI pool locations holding it; absent outside
+	// a pool.
+	LocationIDs []string `json:"locationIds,omitempty"`
 }
 
 // Conversion describes a file converted on upload (Options.Convert), a

@@ -121,6 +121,9 @@ type FileInfo struct {
 	Name    string
 	Size    int64
 	ModTime time.Time
+	// Locations are the IDs of the locations holding the file, for a
+	// store of several (a Pool's List and ListPage); nil for others.
+	Locations []string
 }
 
 // Pinger is a Store that can say whether it answers now, for a readiness
