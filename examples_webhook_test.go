@@ -128,6 +128,22 @@ func checkReceiver(t *testing.T, withFile func(secretFile string) *exec.Cmd, wit
 		t.Errorf("with $WEBHOOK_SECRET: printed %q", got)
 	}
 
+	// A rotation: a file of two secrets (a comment, a blank line); a
+	// delivery signed with the second alone is taken.
+	rotated := filepath.Join(t.TempDir(), "rotated.secret")
+	if err := os.WriteFile(rotated, []byte("# old, then new\n"+other.Text()+"\n\n"+secret.Text()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = startReceiver(t, withFile(rotated))
+	if got := r.deliver(t, body, events.Headers(uploaded.ID, time.Now(), body, secret)); got != http.StatusNoContent {
+		t.Errorf("with two secrets in the file, signed with the second: answered %d, want 204", got)
+	}
+
+	// No secret at all: a line that says what to give.
+	if out, err := withEnv("").CombinedOutput(); err == nil || !bytes.Contains(out, []byte("no secret")) || bytes.Contains(out, []byte("Traceback")) {
+		t.Errorf("without a secret: %v\n%s", err, out)
+	}
+
 	// A secret that is not one: its key 16 bytes, too short.
 	bad := "whsec_" + base64.StdEncoding.EncodeToString([]byte("sixteen byte key"))
 	cmd := withEnv(bad)

@@ -51,7 +51,7 @@ func addClusterFlags(fl *flag.FlagSet) *clusterFlags {
 		s3Endpoint:     fl.String("s3-endpoint", "", "S3-compatible server for s3:// locations, such as http://127.0.0.1:7070 (default: AWS S3); keys from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"),
 		s3Region:       fl.String("s3-region", "us-east-1", "region for s3:// locations"),
 		allowHardLinks: fl.Bool("allow-hard-links", false, "serve, count and delete files of a directory store that have more than one hard link (only where nothing but ccfs writes there: another name for a file may be another tenant's)"),
-		redisURL:       fl.String("redis", "", "shared replay cache and --quota ledger, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory, this node only"),
+		redisURL:       fl.String("redis", "", "shared replay cache, --quota ledger and --webhook events, as redis://HOST:PORT[/DB] (password from $CCFS_REDIS_PASSWORD); default: in memory (events: on disk), this node only"),
 		poolMin:        new(int),
 		s3Overwrite:    new(string),
 	}

@@ -33,7 +33,7 @@ type endpointListing struct {
 	Endpoint string        `json:"endpoint"` // the URL without userinfo and query
 	Key      string        `json:"key"`      // its queue, as redeliver names it
 	Pending  []listedEvent `json:"pending"`
-	Dead     []listedEvent `json:"dead,omitempty"`
+	Dead     []listedEvent `json:"dead"`
 }
 
 type listedEvent struct {
@@ -43,8 +43,9 @@ type listedEvent struct {
 	Event  json.RawMessage `json:"event"`
 }
 
-// serveEvents answers GET /events[?dead=1&max=N] on the admin listener:
-// each endpoint's pending events (and dead letters), oldest first.
+// serveEvents answers GET /events[?max=N] on the admin listener: each
+// endpoint's pending events and dead letters, oldest first, up to N of
+// each.
 func (rt *eventsRuntime) serveEvents(w http.ResponseWriter, r *http.Request) {
 	max := 100
 	if s := r.URL.Query().Get("max"); s != "" {
@@ -55,7 +56,6 @@ func (rt *eventsRuntime) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		max = n
 	}
-	dead := r.URL.Query().Get("dead") == "1"
 	var out eventsListing
 	for _, ep := range rt.endpoints {
 		l := endpointListing{Endpoint: ep.name, Key: ep.key, Pending: []listedEvent{}}
@@ -67,17 +67,15 @@ func (rt *eventsRuntime) serveEvents(w http.ResponseWriter, r *http.Request) {
 		for _, it := range items {
 			l.Pending = append(l.Pending, listedEvent{Ref: it.Ref, Event: json.RawMessage(it.Body)})
 		}
-		if dead {
-			letters, err := ep.queue.DeadLetters(r.Context(), max)
-			if err != nil {
-				http.Error(w, "listing "+ep.name+"'s dead letters: "+err.Error(), http.StatusInternalServerError)
-				return
-			}
-			l.Dead = []listedEvent{}
-			for _, d := range letters {
-				at := d.Time
-				l.Dead = append(l.Dead, listedEvent{Ref: d.Ref, Reason: d.Reason, Time: &at, Event: json.RawMessage(d.Body)})
-			}
+		letters, err := ep.queue.DeadLetters(r.Context(), max)
+		if err != nil {
+			http.Error(w, "listing "+ep.name+"'s dead letters: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		l.Dead = []listedEvent{}
+		for _, d := range letters {
+			at := d.Time
+			l.Dead = append(l.Dead, listedEvent{Ref: d.Ref, Reason: d.Reason, Time: &at, Event: json.RawMessage(d.Body)})
 		}
 		out.Endpoints = append(out.Endpoints, l)
 	}
@@ -103,8 +101,12 @@ func (rt *eventsRuntime) serveRedeliver(w http.ResponseWriter, r *http.Request) 
 		if ep.key != key && ep.name != key {
 			continue
 		}
+		if strings.HasPrefix(ref, events.IDPrefix) {
+			http.Error(w, ref+" is an event's id: redeliver takes a dead letter's REF, as ccfs events list --dead shows it", http.StatusBadRequest)
+			return
+		}
 		if err := ep.queue.Redeliver(r.Context(), ref); err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+			http.Error(w, fmt.Sprintf("%q is not a dead letter of %s (pending events are retried by the server on their own; ccfs events list --dead shows the dead letters' REFs): %v", ref, ep.name, err), http.StatusNotFound)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -126,7 +128,7 @@ func eventsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"(serve --admin-addr); redeliver only from the same machine. new-secret prints a new webhook signing secret.",
 		"  ccfs events list --admin 127.0.0.1:9090 --dead\n  ccfs events redeliver --admin 127.0.0.1:9090 --endpoint ep-3f2a1b0c9d8e 17\n  ccfs events new-secret > /etc/ccfs/webhook-secret", stderr)
 	admin := fl.String("admin", "", "the server's admin listener, HOST:PORT (serve --admin-addr)")
-	dead := fl.Bool("dead", false, "list: the dead letters too")
+	dead := fl.Bool("dead", false, "list: show the dead letters too, not only their number")
 	max := fl.Int("max", 100, "list: at most this many events per endpoint and kind")
 	asJSON := fl.Bool("json", false, "list: print the admin listener's JSON")
 	key := fl.String("endpoint", "", "redeliver: the endpoint's key (or its URL as listed); needed only when serve delivers to several")
@@ -164,9 +166,6 @@ func eventsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return fail(2, fmt.Errorf("list: unexpected argument %q", fl.Arg(0)))
 		}
 		u := fmt.Sprintf("%s/events?max=%d", base, *max)
-		if *dead {
-			u += "&dead=1"
-		}
 		body, err := adminCall(ctx, client, http.MethodGet, u)
 		if err != nil {
 			return fail(1, err)
@@ -179,7 +178,7 @@ func eventsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err := json.Unmarshal(body, &l); err != nil {
 			return fail(1, fmt.Errorf("the admin listener's answer: %w", err))
 		}
-		printListing(stdout, l)
+		printListing(stdout, l, *dead)
 		return 0
 	}
 	if fl.NArg() == 0 {
@@ -204,6 +203,10 @@ func adminCall(ctx context.Context, client *http.Client, method, u string) ([]by
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, fmt.Errorf("cannot reach the admin listener at %s: is ccfs serve running with --admin-addr %s (and --webhook)?", req.URL.Host, req.URL.Host)
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -220,35 +223,46 @@ func adminCall(ctx context.Context, client *http.Client, method, u string) ([]by
 	return body, nil
 }
 
-// printListing writes a listing as a table per endpoint.
-func printListing(w io.Writer, l eventsListing) {
+// printListing writes a listing as a table per endpoint: its pending
+// events, and its dead letters if dead (else only their number).
+func printListing(w io.Writer, l eventsListing, dead bool) {
 	for i, ep := range l.Endpoints {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s (--endpoint %s): %d pending", ep.Endpoint, ep.Key, len(ep.Pending))
-		if ep.Dead != nil {
-			fmt.Fprintf(w, ", %d dead", len(ep.Dead))
+		fmt.Fprintf(w, "%s (--endpoint %s): %d pending, %d dead", ep.Endpoint, ep.Key, len(ep.Pending), len(ep.Dead))
+		if len(ep.Dead) > 0 && !dead {
+			fmt.Fprint(w, " (--dead lists them)")
 		}
 		fmt.Fprintln(w)
+		rows := ep.Pending
+		if dead {
+			rows = append(rows, ep.Dead...)
+		}
+		if len(rows) == 0 {
+			continue
+		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		row := func(kind string, e listedEvent) {
+		fmt.Fprint(tw, "  KIND\tREF\tID\tTYPE\tVDN\tFILE\tTIME")
+		if dead && len(ep.Dead) > 0 {
+			fmt.Fprint(tw, "\tWHY")
+		}
+		fmt.Fprintln(tw)
+		for _, e := range rows {
+			kind := "pending"
+			if e.Time != nil {
+				kind = "dead"
+			}
 			var ev events.Event
 			if json.Unmarshal(e.Event, &ev) != nil {
 				fmt.Fprintf(tw, "  %s\t%s\t(not an event)\n", kind, e.Ref)
-				return
+				continue
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tvdn %d\t%s\t%s", kind, e.Ref, ev.ID, ev.Type, ev.VDN, ev.FileName, ev.Time.Format(time.RFC3339))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\t%s", kind, e.Ref, ev.ID, ev.Type, ev.VDN, ev.FileName, ev.Time.Format(time.RFC3339))
 			if e.Reason != "" {
 				fmt.Fprintf(tw, "\t%s", e.Reason)
 			}
 			fmt.Fprintln(tw)
-		}
-		for _, e := range ep.Pending {
-			row("pending", e)
-		}
-		for _, e := range ep.Dead {
-			row("dead", e)
 		}
 		tw.Flush()
 	}

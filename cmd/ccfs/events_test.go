@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -51,10 +52,13 @@ func TestEventsCommand(t *testing.T) {
 		t.Fatalf("endpoint %q key %q", ep.Endpoint, ep.Key)
 	}
 	_, text, _ := runCmd(t, "events", "list", "--admin", admin, "--dead")
-	for _, want := range []string{ep.Endpoint + " (--endpoint " + ep.Key + "): 0 pending, 2 dead", "prompt.uploaded", names[0], "undelivered for", "HTTP 503"} {
+	for _, want := range []string{ep.Endpoint + " (--endpoint " + ep.Key + "): 0 pending, 2 dead\n", "KIND", "REF", "WHY", "prompt.uploaded", names[0], "undelivered for", "HTTP 503"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("list --dead does not say %q:\n%s", want, text)
 		}
+	}
+	if _, text, _ := runCmd(t, "events", "list", "--admin", admin); !strings.Contains(text, "0 pending, 2 dead (--dead lists them)") || strings.Contains(text, names[0]) {
+		t.Errorf("list without --dead:\n%s", text)
 	}
 	recv.up.Store(true)
 	args := []string{"events", "redeliver", "--admin", admin}
@@ -65,8 +69,16 @@ func TestEventsCommand(t *testing.T) {
 		t.Fatalf("redeliver: %d %s %s", code, out, errs)
 	}
 	recv.waitDelivered(t, []string{"prompt.uploaded " + names[0], "prompt.uploaded " + names[1]}, 30*time.Second)
-	if code, _, errs := runCmd(t, "events", "redeliver", "--admin", admin, ep.Dead[0].Ref); code != 1 || !strings.Contains(errs, ep.Dead[0].Ref) {
+	if code, _, errs := runCmd(t, "events", "redeliver", "--admin", admin, ep.Dead[0].Ref); code != 1 || !strings.Contains(errs, "is not a dead letter") {
 		t.Errorf("a second redeliver of one dead letter: %d %s", code, errs)
+	}
+	var id struct{ ID string }
+	json.Unmarshal(ep.Dead[0].Event, &id)
+	if code, _, errs := runCmd(t, "events", "redeliver", "--admin", admin, id.ID); code != 1 || !strings.Contains(errs, "is an event's id") {
+		t.Errorf("redeliver of an event's id: %d %s", code, errs)
+	}
+	if code, _, errs := runCmd(t, "events", "list", "--admin", "127.0.0.1:1"); code != 1 || !strings.Contains(errs, "--admin-addr 127.0.0.1:1") {
+		t.Errorf("list of no listener: %d %s", code, errs)
 	}
 
 	code, out, _ := runCmd(t, "events", "new-secret")
@@ -77,6 +89,17 @@ func TestEventsCommand(t *testing.T) {
 		if code, _, errs := runCmd(t, bad...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, %q", bad, code, errs)
 		}
+	}
+}
+
+// TestWebhookRetryBringsBackoffDown: a --webhook-retry-for shorter than
+// the longest wait's default brings that default down; given, a longer
+// wait is refused (TestWebhookFlagsRefuse).
+func TestWebhookRetryBringsBackoffDown(t *testing.T) {
+	secret := writeFile(t, "secret", []byte(events.NewSecret().Text()+"\n"))
+	c, code := parseServe([]string{"--webhook", "https://h.example/x", "--webhook-secret-file", secret, "--webhook-retry-for", "5s"}, io.Discard)
+	if code >= 0 || c.events.maxBackoff != 5*time.Second {
+		t.Fatalf("exit %d, max backoff %v", code, c.events.maxBackoff)
 	}
 }
 
@@ -92,7 +115,7 @@ func TestWebhookFlagsRefuse(t *testing.T) {
 		says string
 	}{
 		{[]string{"--webhook", "https://h.example/x?token=SEKRIT"}, "--webhook needs --webhook-secret-file"},
-		{[]string{"--webhook", "ftp://h.example/x?token=SEKRIT", "--webhook-secret-file", good}, "want an http or https URL"},
+		{[]string{"--webhook", "ftp://h.example/x?token=SEKRIT", "--webhook-secret-file", good}, "want an http:// or https:// URL"},
 		{[]string{"--webhook", "https:///x", "--webhook-secret-file", good}, "has no host"},
 		{[]string{"--webhook", "https://h.example/x", "--webhook", "https://h.example/x", "--webhook-secret-file", good}, "given twice"},
 		{[]string{"--webhook-secret-file", good}, "--webhook-secret-file needs --webhook"},

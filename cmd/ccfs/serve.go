@@ -66,7 +66,7 @@ type serveConfig struct {
 func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl := newFlags("serve", "[flags]",
 		"Runs the CC-FS third-party interfaces under "+ccfs.InterfacePrefix+": uploadFile, deleteFile, downloadFile.\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.\nWith --convert (a ccfs extension) it converts uploads from TTS engines and editors (WAV of any PCM,\nfloat or G.711 kind, rate and channels; MP3) to 8000 Hz mono G.711 before storing them.",
-		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw\n  ccfs serve --convert=53,54 --max-input-mb 100", stderr)
+		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw\n  ccfs serve --convert=53,54 --max-input-mb 100\n  ccfs serve --webhook https://catalogue.example.com/ccfs-events --webhook-secret-file /etc/ccfs/webhook.secret --admin-addr 127.0.0.1:9090", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
 	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
@@ -90,7 +90,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	signed := fl.String("signed-headers", "host", "headers every request must sign, ';'-separated (host always; the body is signed whatever the list)")
 	fl.BoolVar(&c.opts.TerseSignatureErrors, "terse-signature-errors", false, "answer a signature that does not match without saying what the server signed")
 	fl.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
-	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (and /debug/pprof/ with --pprof); off if empty; never the public port")
+	fl.StringVar(&c.adminAddr, "admin-addr", "", "address of the admin listener: /metrics, /healthz, /readyz (with --webhook, /events for ccfs events; with --pprof, /debug/pprof/); off if empty; never the public port")
 	fl.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof on the admin listener")
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
 	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
@@ -150,7 +150,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	if err := c.cluster.check(); err != nil {
 		return fail(err)
 	}
-	if err := c.events.check(); err != nil {
+	if err := c.events.check(given(fl, "webhook-max-backoff")); err != nil {
 		return fail(err)
 	}
 	if *retain != "" {

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,9 +50,9 @@ func addEventFlags(fl *flag.FlagSet) *eventFlags {
 		f.webhooks = append(f.webhooks, s)
 		return nil
 	})
-	fl.StringVar(&f.secretFile, "webhook-secret-file", "", "with --webhook, the file of the signing secrets, whsec_… one per line (each signs every delivery, for a rotation); readable by its owner and group only")
+	fl.StringVar(&f.secretFile, "webhook-secret-file", "", "with --webhook, the file of the signing secrets, whsec_… one per line (each signs every delivery, for a rotation; ccfs events new-secret makes one); mode 0600, or 0640 for a service group")
 	fl.DurationVar(&f.retryFor, "webhook-retry-for", 24*time.Hour, "how long after an event its delivery is retried; then it is set aside as a dead letter (ccfs events list --dead)")
-	fl.DurationVar(&f.maxBackoff, "webhook-max-backoff", 10*time.Minute, "the longest wait between two attempts to deliver an event (the waits double from 1s, with jitter)")
+	fl.DurationVar(&f.maxBackoff, "webhook-max-backoff", 10*time.Minute, "the longest wait between two attempts to deliver an event (the waits double from 1s, with jitter); at most --webhook-retry-for, to which a shorter retry time brings it down")
 	fl.DurationVar(&f.takeover, "events-takeover", time.Minute, "with --webhook and --redis, how long an event a node took for delivery may go without word from it before another node takes it over (a node that died)")
 	fl.BoolVar(&f.downloads, "events-downloads", false, "with --webhook, also record recording.downloaded for each file downloaded whole, for an audit trail")
 	fl.StringVar(&f.dir, "events-dir", "", "with --webhook and without --redis, where events wait for delivery (default: <data>/events)")
@@ -59,7 +60,9 @@ func addEventFlags(fl *flag.FlagSet) *eventFlags {
 }
 
 // check refuses what the flags cannot mean, and reads the secrets.
-func (f *eventFlags) check() error {
+// maxBackoffGiven says --webhook-max-backoff was given: if not, its
+// default comes down to a shorter --webhook-retry-for.
+func (f *eventFlags) check(maxBackoffGiven bool) error {
 	if len(f.webhooks) == 0 {
 		switch {
 		case f.secretFile != "":
@@ -87,8 +90,11 @@ func (f *eventFlags) check() error {
 	if f.retryFor < time.Second {
 		return fmt.Errorf("--webhook-retry-for %v: at least 1s", f.retryFor)
 	}
+	if !maxBackoffGiven {
+		f.maxBackoff = min(f.maxBackoff, f.retryFor)
+	}
 	if f.maxBackoff < 100*time.Millisecond || f.maxBackoff > f.retryFor {
-		return fmt.Errorf("--webhook-max-backoff %v: want 100ms up to --webhook-retry-for", f.maxBackoff)
+		return fmt.Errorf("--webhook-max-backoff %v: want 100ms up to --webhook-retry-for (%v)", f.maxBackoff, f.retryFor)
 	}
 	if f.takeover < time.Second {
 		return fmt.Errorf("--events-takeover %v: at least 1s", f.takeover)
@@ -104,18 +110,27 @@ func (f *eventFlags) check() error {
 func checkWebhookURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return errors.New("--webhook: a URL is not one (want https://HOST/PATH)")
+		return errors.New("--webhook: a value is not a URL (want https://HOST/PATH, or http:// for a receiver on this machine or a private network)")
 	}
 	name := webhook.Endpoint{URL: s}.Name()
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("--webhook %s: want an http or https URL", name)
+		return fmt.Errorf("--webhook %s: want an http:// or https:// URL (https://HOST/PATH)", name)
 	case u.Host == "":
 		return fmt.Errorf("--webhook %s: the URL has no host", name)
 	case u.Fragment != "":
 		return fmt.Errorf("--webhook %s: a URL with a #fragment", name)
 	}
 	return nil
+}
+
+// loopbackHost reports whether host names this machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // readWebhookSecrets reads a file of whsec_ secrets, one per line (blank
@@ -264,6 +279,9 @@ func (f *eventFlags) start(ctx context.Context, data string, st store.Store, roo
 		rt.endpoints = append(rt.endpoints, ep)
 		rt.wg.Go(func() { d.Run(dctx) })
 		logger.Info("events: delivering to a webhook", "endpoint", ep.name, "queue", ep.key, "waitIn", where)
+		if u, _ := url.Parse(w); u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			logger.Warn("events: deliveries to this webhook go unencrypted (http://): their bodies name files and access keys; use https:// beyond a private network", "endpoint", ep.name)
+		}
 	}
 	m.TrackDeliveries(rt.deliveries)
 	rt.sink = countedSink{rt.sink, m.EventRecorded}

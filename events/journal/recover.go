@@ -173,24 +173,26 @@ func (j *Journal) warnUnknown(root string) {
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		n, err := countPending(dir, j.opts.SegmentSize)
+		n, dead, err := countPending(dir, j.opts.SegmentSize)
 		if err != nil {
 			j.log.Warn("journal: an endpoint directory not configured, left as it is", "dir", dir, "err", err)
 			continue
 		}
-		j.log.Warn("journal: an endpoint directory not configured, left as it is: its events are not delivered", "dir", dir, "pending", n)
+		j.log.Warn("journal: an endpoint directory not configured, left as it is: its events are not delivered, nor listed, until its endpoint is configured again (the --webhook URL it was made for: its key is the directory's name)",
+			"dir", dir, "pending", n, "dead", dead)
 	}
 }
 
-// countPending counts the records pending in the outbox in dir. A
+// countPending counts the records pending in the outbox in dir, and its
+// dead letters. A
 // directory that holds no segment file is not an outbox, and is not
 // opened (an Outbox would make one); an outbox is opened as its owner
 // would (a torn tail cut, settled segments removed), which changes
 // nothing pending.
-func countPending(dir string, segSize int64) (int, error) {
+func countPending(dir string, segSize int64) (int, int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	isOutbox := false
 	for _, e := range entries {
@@ -199,23 +201,27 @@ func countPending(dir string, segSize int64) (int, error) {
 		}
 	}
 	if !isOutbox {
-		return 0, fmt.Errorf("journal: %s holds no outbox", dir)
+		return 0, 0, fmt.Errorf("journal: %s holds no outbox", dir)
 	}
 	ob, err := outbox.Open(dir, outbox.Options{SegmentSize: segSize})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer ob.Close()
+	letters, err := ob.DeadLetters()
+	if err != nil {
+		return 0, 0, err
+	}
 	n := 0
 	var after outbox.Seq
 	for {
 		recs, err := ob.Pending(after, page)
 		if err != nil {
-			return n, err
+			return n, len(letters), err
 		}
 		n += len(recs)
 		if len(recs) < page {
-			return n, nil
+			return n, len(letters), nil
 		}
 		after = recs[len(recs)-1].Seq
 	}

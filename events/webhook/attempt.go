@@ -50,6 +50,8 @@ func (d *Deliverer) post(ctx context.Context, id string, body []byte) error {
 		return nil
 	case code >= 300 && code <= 399:
 		return fmt.Errorf("HTTP %d %s (redirects are not followed)", code, http.StatusText(code))
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return fmt.Errorf("HTTP %d %s (does the receiver verify with a secret of the sender's secret file?)", code, http.StatusText(code))
 	}
 	return fmt.Errorf("HTTP %d %s", code, http.StatusText(code))
 }

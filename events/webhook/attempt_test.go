@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -214,6 +215,21 @@ func TestErrorHidesURL(t *testing.T) {
 	for _, leak := range []string{"pw-in-url", "tok-in-url", "alice", secret.Text()} {
 		if strings.Contains(reason+out, leak) {
 			t.Errorf("%q leaked: reason %q, log:\n%s", leak, reason, out)
+		}
+	}
+}
+
+// A receiver that refuses the signature (401, 403) is told apart in the
+// attempt's error: the operator is pointed at the secrets.
+func TestUnauthorizedSaysSecret(t *testing.T) {
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusInternalServerError} {
+		srv := serve(t, &receiver{secret: events.NewSecret(), answer: func(*http.Request, events.Event) int { return code }})
+		d := newDeliverer(t, srv.URL, newMemQueue(), fast(Options{}), events.NewSecret())
+		b, _ := event(t, 1, time.Now(), 0)
+		err := d.post(t.Context(), "evt_x", b)
+		says := strings.Contains(fmt.Sprint(err), "secret")
+		if err == nil || says != (code != http.StatusInternalServerError) {
+			t.Errorf("HTTP %d: %v", code, err)
 		}
 	}
 }

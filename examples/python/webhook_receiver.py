@@ -10,9 +10,10 @@ line per new event:
 
     python3 webhook_receiver.py --addr 127.0.0.1:8080 --secret-file receiver.secret
 
-The secret (whsec_..., one of the lines of ccfs serve's
---webhook-secret-file) is read from the file, or from the WEBHOOK_SECRET
-environment variable without --secret-file. It is a sample to copy from:
+The secrets (whsec_..., one a line, as in ccfs serve's
+--webhook-secret-file: a delivery signed with any of them is taken, so
+that a rotation needs no hurry) are read from the file, or from the
+WEBHOOK_SECRET environment variable without --secret-file. It is a sample to copy from:
 docs/events.md says what a receiver must do.
 """
 
@@ -31,6 +32,24 @@ import time
 
 MAX_BODY = 64 << 10  # an event is well under 1 KiB
 TOLERANCE = 5 * 60  # seconds between webhook-timestamp and now, either way
+
+
+def parse_secrets(text):
+    """The keys of one or more whsec_ secrets, one a line (blank lines and
+    # comments skipped): during a rotation the receiver accepts either."""
+    keys = []
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            keys.append(parse_secret(line))
+        except ValueError as e:
+            raise ValueError("line %d: %s" % (n, e)) from None
+    if not keys:
+        raise ValueError("no secret: want whsec_... (ccfs events new-secret makes one) "
+                         "in --secret-file FILE or $WEBHOOK_SECRET")
+    return keys
 
 
 def parse_secret(text):
@@ -101,7 +120,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"  # keep-alive: ccfs reuses its connections
     timeout = 30  # seconds a connection may be silent
-    key = b""
+    keys = []
     seen = SeenIDs(100000)
     lock = threading.Lock()  # held to handle an event: one at a time
 
@@ -111,7 +130,11 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             self.close_connection = True  # the body is not read
             return self.answer(413, "a body of a known length up to 64 KiB")
         body = self.rfile.read(int(length))
-        refused = verify(self.key, self.headers, body, time.time())
+        refused = None
+        for key in self.keys:  # any of them: a rotation
+            refused = verify(key, self.headers, body, time.time())
+            if not refused:
+                break
         if refused:
             print("refused a delivery:", refused, file=sys.stderr, flush=True)
             return self.answer(401, "signature refused")
@@ -147,21 +170,25 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--addr", default="127.0.0.1:8080", help="HOST:PORT to listen on")
-    parser.add_argument("--secret-file", help="file holding the whsec_ secret (default: $WEBHOOK_SECRET)")
+    parser.add_argument("--secret-file", help="file holding the whsec_ secrets, one a line (default: $WEBHOOK_SECRET)")
     parser.add_argument("--remember", type=int, default=100000, help="how many event ids to remember")
     args = parser.parse_args()
-    if args.secret_file:
-        with open(args.secret_file) as f:
-            text = f.read()
-    else:
-        text = os.environ.get("WEBHOOK_SECRET", "")
+    source = args.secret_file or "$WEBHOOK_SECRET"
     try:
-        Receiver.key = parse_secret(text)  # its errors never show the secret
-    except ValueError as e:
-        sys.exit("webhook_receiver: %s" % e)
+        if args.secret_file:
+            with open(args.secret_file) as f:
+                text = f.read()
+        else:
+            text = os.environ.get("WEBHOOK_SECRET", "")
+        Receiver.keys = parse_secrets(text)  # its errors never show a secret
+    except (OSError, ValueError) as e:
+        sys.exit("webhook_receiver: %s: %s" % (source, e))
     Receiver.seen = SeenIDs(max(args.remember, 1))
     host, _, port = args.addr.rpartition(":")
-    server = http.server.ThreadingHTTPServer((host, int(port)), Receiver)
+    try:
+        server = http.server.ThreadingHTTPServer((host, int(port)), Receiver)
+    except (OSError, ValueError) as e:
+        sys.exit("webhook_receiver: --addr %s: %s" % (args.addr, e))
     print("listening on %s:%d" % server.server_address[:2], file=sys.stderr, flush=True)
     server.serve_forever()
 

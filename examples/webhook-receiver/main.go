@@ -9,15 +9,17 @@
 //
 //	webhook-receiver -addr 127.0.0.1:8080 -secret-file receiver.secret
 //
-// The secret (whsec_…, one of the lines of ccfs serve's
-// --webhook-secret-file) is read from the file, or from $WEBHOOK_SECRET
-// without -secret-file. It is a sample to copy from: docs/events.md says
+// The secrets (whsec_…, one a line, as in ccfs serve's
+// --webhook-secret-file: a delivery signed with any of them is taken, so
+// that a rotation needs no hurry) are read from the file, or from
+// $WEBHOOK_SECRET without -secret-file. It is a sample to copy from: docs/events.md says
 // what a receiver must do.
 package main
 
 import (
 	"container/list"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,21 +39,21 @@ const maxBody = 64 << 10
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	secretFile := flag.String("secret-file", "", "file holding the whsec_ secret (default: $WEBHOOK_SECRET)")
+	secretFile := flag.String("secret-file", "", "file holding the whsec_ secrets, one a line (default: $WEBHOOK_SECRET)")
 	remember := flag.Int("remember", 100000, "how many event ids to remember, to drop repeats")
 	flag.Parse()
 
-	text := os.Getenv("WEBHOOK_SECRET")
+	text, source := os.Getenv("WEBHOOK_SECRET"), "$WEBHOOK_SECRET"
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)
 		if err != nil {
 			log.Fatal(err)
 		}
-		text = string(b)
+		text, source = string(b), *secretFile
 	}
-	secret, err := events.ParseSecret(text) // its errors never show the secret
+	secrets, err := parseSecrets(text)
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("%s: %v", source, err)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -58,17 +61,38 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("listening on %s", ln.Addr())
-	r := &receiver{secret: secret, seen: newSeenIDs(max(*remember, 1)), out: os.Stdout}
+	r := &receiver{secrets: secrets, seen: newSeenIDs(max(*remember, 1)), out: os.Stdout}
 	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }
 
+// parseSecrets reads one or more whsec_ secrets, one a line (blank lines
+// and # comments skipped): during a rotation the receiver accepts either.
+func parseSecrets(text string) ([]events.Secret, error) {
+	var secrets []events.Secret
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s, err := events.ParseSecret(line) // its errors never show the secret
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		secrets = append(secrets, s)
+	}
+	if len(secrets) == 0 {
+		return nil, errors.New("no secret: want whsec_… (ccfs events new-secret makes one) in -secret-file FILE or $WEBHOOK_SECRET")
+	}
+	return secrets, nil
+}
+
 // A receiver handles deliveries.
 type receiver struct {
-	secret events.Secret
-	seen   *seenIDs
-	mu     sync.Mutex // held to handle an event: one at a time
-	out    io.Writer
+	secrets []events.Secret
+	seen    *seenIDs
+	mu      sync.Mutex // held to handle an event: one at a time
+	out     io.Writer
 }
 
 // ServeHTTP answers a delivery: 204 once it is handled (or was before),
@@ -85,7 +109,12 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The signature over webhook-id, webhook-timestamp (at most 5 minutes
 	// from now either way) and the body, with any of the v1 signatures.
-	if err := events.Verify(rc.secret, r.Header, body, time.Now(), events.DefaultTolerance); err != nil {
+	for _, s := range rc.secrets { // any of them: a rotation
+		if err = events.Verify(s, r.Header, body, time.Now(), events.DefaultTolerance); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		log.Printf("refused a delivery: %v", err)
 		http.Error(w, "signature refused", http.StatusUnauthorized)
 		return
