@@ -23,7 +23,8 @@ import (
 //   - go install of the command at that version works, and the installed
 //     ccfs serves an upload made with its own upload command;
 //   - a program that imports ccfs, store/s3store, auth/redisreplay,
-//     quota/redisquota, events/redisevents, metrics/prom and convert/mp3
+//     quota/redisquota, events/redisevents, idempotency/redisidempotency,
+//     metrics/prom and convert/mp3
 //     builds, and go mod verify accepts its go.sum;
 //   - every module of the release is tidy (go mod tidy -diff) against
 //     that proxy, and the tree is what check wants.
@@ -109,18 +110,19 @@ import (
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/convert/mp3"
 	"github.com/ccfs-go/ccfs/events/redisevents"
+	"github.com/ccfs-go/ccfs/idempotency/redisidempotency"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/quota/redisquota"
 	"github.com/ccfs-go/ccfs/store/s3store"
 )
 
 func main() {
-	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, redisquota.DefaultPrefix, redisevents.DefaultPrefix, s3store.Options{}.Bucket, prom.DefaultBuckets[0], mp3.Decoder.Name, convert.Decoders())
+	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, redisquota.DefaultPrefix, redisevents.DefaultPrefix, redisidempotency.DefaultPrefix, s3store.Options{}.Bucket, prom.DefaultBuckets[0], mp3.Decoder.Name, convert.Decoders())
 }
 `)
 		gocmd(t, dir, "get", "github.com/ccfs-go/ccfs@"+version, "github.com/ccfs-go/ccfs/store/s3store@"+version,
 			"github.com/ccfs-go/ccfs/auth/redisreplay@"+version, "github.com/ccfs-go/ccfs/quota/redisquota@"+version,
-			"github.com/ccfs-go/ccfs/events/redisevents@"+version,
+			"github.com/ccfs-go/ccfs/events/redisevents@"+version, "github.com/ccfs-go/ccfs/idempotency/redisidempotency@"+version,
 			"github.com/ccfs-go/ccfs/metrics/prom@"+version, "github.com/ccfs-go/ccfs/convert/mp3@"+version)
 		gocmd(t, dir, "build", "./...")
 		gocmd(t, dir, "mod", "verify")

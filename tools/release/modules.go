@@ -30,6 +30,7 @@ var modules = []mod{
 	{"auth/redisreplay", "github.com/ccfs-go/ccfs/auth/redisreplay"},
 	{"quota/redisquota", "github.com/ccfs-go/ccfs/quota/redisquota"},
 	{"events/redisevents", "github.com/ccfs-go/ccfs/events/redisevents"},
+	{"idempotency/redisidempotency", "github.com/ccfs-go/ccfs/idempotency/redisidempotency"},
 	{"store/s3store", "github.com/ccfs-go/ccfs/store/s3store"},
 	{"metrics/prom", "github.com/ccfs-go/ccfs/metrics/prom"},
 	{"convert/mp3", "github.com/ccfs-go/ccfs/convert/mp3"},
