@@ -267,6 +267,7 @@ func (f *eventFlags) start(ctx context.Context, data string, st store.Store, roo
 		rt.closeSink = j.Close
 		where = dir
 	}
+	names := endpointNames(f.webhooks, keys)
 	for i, w := range f.webhooks {
 		q, _ := queue(keys[i])
 		d, err := webhook.New(webhook.Endpoint{URL: w, Secrets: f.secrets}, q,
@@ -275,7 +276,7 @@ func (f *eventFlags) start(ctx context.Context, data string, st store.Store, roo
 			rt.Close()
 			return nil, fmt.Errorf("--webhook %s: %w", webhook.Endpoint{URL: w}.Name(), err)
 		}
-		ep := endpoint{name: webhook.Endpoint{URL: w}.Name(), key: keys[i], queue: q, d: d, oldest: oldest(keys[i])}
+		ep := endpoint{name: names[i], key: keys[i], queue: q, d: d, oldest: oldest(keys[i])}
 		rt.endpoints = append(rt.endpoints, ep)
 		rt.wg.Go(func() { d.Run(dctx) })
 		logger.Info("events: delivering to a webhook", "endpoint", ep.name, "queue", ep.key, "waitIn", where)
@@ -286,6 +287,26 @@ func (f *eventFlags) start(ctx context.Context, data string, st store.Store, roo
 	m.TrackDeliveries(rt.deliveries)
 	rt.sink = countedSink{rt.sink, m.EventRecorded}
 	return rt, nil
+}
+
+// endpointNames names each endpoint for the metrics' label and the
+// listing: its URL without userinfo and query (webhook.Endpoint.Name),
+// followed by its key when another endpoint's URL differs only there (a
+// token per tenant at one receiver), so that no two share a name: two
+// series alike would fail the whole scrape.
+func endpointNames(urls, keys []string) []string {
+	names := make([]string, len(urls))
+	count := map[string]int{}
+	for i, u := range urls {
+		names[i] = webhook.Endpoint{URL: u}.Name()
+		count[names[i]]++
+	}
+	for i := range names {
+		if count[names[i]] > 1 {
+			names[i] += " (" + keys[i] + ")"
+		}
+	}
+	return names
 }
 
 // deliveries is what the metrics report of each endpoint: the oldest
