@@ -29,8 +29,12 @@
 // is acknowledged, and nothing delivered; cannot tell (an error) → the
 // intent is kept, and asked about again every Options.RetryEvery by a
 // background goroutine until it is settled. Only those leftover intents
-// are asked about: an intent of the running process whose Commit failed
-// stays open until the next Open settles it.
+// are asked about. An intent of the running process whose Commit failed
+// (its caller made the change, and may have answered with success) is
+// not asked about: its event is appended again every Options.RetryEvery,
+// and once more at Close, so that a file deleted since cannot make a
+// later Resolve drop it; one still open at Close (or past 4096 of them)
+// is left to the next Open.
 //
 // # Why each crash point is safe
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ccfs-go/ccfs/events"
 	"github.com/ccfs-go/ccfs/events/outbox"
@@ -47,14 +48,17 @@ type intent struct {
 	mu    sync.Mutex // held through Commit and Abandon
 	state int
 	done  []bool // done[i]: the event is in j.queues[i] (a Commit that failed part way)
+	body  []byte // the committed event's JSON, once a Commit failed: retried by the journal
 }
 
 // Commit appends ev to every endpoint's queue, in parallel, and returns
 // once it is durable in all of them; the intent is then acknowledged in
-// the background. ev must keep the prepared ID and Type. If it fails,
-// the intent stays open: Commit may be called again (it appends only to
-// the queues that lack the event), and the next Open settles it
-// otherwise.
+// the background. ev must keep the prepared ID and Type. If the appends
+// fail, the intent stays open: the caller made its change (and may have
+// answered with success), so the journal appends ev again every
+// Options.RetryEvery while it runs (to the queues that lack it), and
+// Close tries once more; Commit may also be called again. One still open
+// at Close is settled by the next Open.
 func (in *intent) Commit(ctx context.Context, ev events.Event) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -75,11 +79,88 @@ func (in *intent) Commit(ctx context.Context, ev events.Event) error {
 		return fmt.Errorf("journal: event %s: %w", ev.ID, err)
 	}
 	if err := in.j.appendAll(ctx, body, in.done); err != nil {
+		in.body = body
+		in.j.recommitLater(in)
 		return err
 	}
 	in.state = intentCommitted
 	in.j.acks.add(in.seq) // refused once closing: the next Open settles the intent
 	return nil
+}
+
+// recommit appends the event of a Commit that failed again, to the queues
+// that lack it. It reports whether the intent is settled (now, or by a
+// Commit or Abandon since).
+func (in *intent) recommit(ctx context.Context) (bool, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.state != intentOpen {
+		return true, nil
+	}
+	if err := in.j.appendAll(ctx, in.body, in.done); err != nil {
+		return false, err
+	}
+	in.state = intentCommitted
+	in.j.acks.add(in.seq)
+	return true, nil
+}
+
+// maxRecommits bounds the intents whose Commit failed that a Journal
+// keeps in memory to append again: past it (an outbox that refuses every
+// write), they are left to the next Open.
+const maxRecommits = 4096
+
+// recommitLater keeps in, whose Commit failed, to be appended again.
+func (j *Journal) recommitLater(in *intent) {
+	j.failedMu.Lock()
+	defer j.failedMu.Unlock()
+	if len(j.failed) < maxRecommits {
+		j.failed[in] = struct{}{}
+	}
+}
+
+// recommitAll appends again the events of the Commits that failed, and
+// returns how many are still not appended, and the first error.
+func (j *Journal) recommitAll(ctx context.Context) (int, error) {
+	j.failedMu.Lock()
+	failed := make([]*intent, 0, len(j.failed))
+	for in := range j.failed {
+		failed = append(failed, in)
+	}
+	j.failedMu.Unlock()
+	left := 0
+	var first error
+	for _, in := range failed {
+		settled, err := in.recommit(ctx)
+		if settled {
+			j.failedMu.Lock()
+			delete(j.failed, in)
+			j.failedMu.Unlock()
+			continue
+		}
+		left++
+		if first == nil {
+			first = err
+		}
+	}
+	return left, first
+}
+
+// recommitLoop runs recommitAll every Options.RetryEvery until ctx ends.
+func (j *Journal) recommitLoop(ctx context.Context) {
+	defer close(j.recommitDone)
+	t := time.NewTicker(j.opts.RetryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if left, err := j.recommitAll(ctx); err != nil && ctx.Err() == nil {
+			j.log.Warn("journal: committed events could not be queued yet; retrying", "events", left, "retryEvery", j.opts.RetryEvery, "err", err)
+		}
+	}
 }
 
 // Abandon acknowledges the intent now: its event is never delivered. It

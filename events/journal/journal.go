@@ -59,9 +59,13 @@ type Journal struct {
 	byKey   map[string]*Queue
 	acks    *acker
 
-	stop       context.CancelFunc // ends the retry loop
-	retryDone  chan struct{}      // closed when the retry loop has ended (or never started)
-	unresolved atomic.Int64
+	stop         context.CancelFunc // ends the retry loop and the recommit loop
+	retryDone    chan struct{}      // closed when the retry loop has ended (or never started)
+	recommitDone chan struct{}      // closed when the recommit loop has ended
+	unresolved   atomic.Int64
+
+	failedMu sync.Mutex
+	failed   map[*intent]struct{} // intents whose Commit failed, to append again
 
 	mu     sync.Mutex
 	closed bool
@@ -94,7 +98,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: intents: %w", err)
 	}
-	j := &Journal{log: log, opts: opts, intents: intents, byKey: map[string]*Queue{}, retryDone: make(chan struct{})}
+	j := &Journal{log: log, opts: opts, intents: intents, byKey: map[string]*Queue{}, retryDone: make(chan struct{}),
+		recommitDone: make(chan struct{}), failed: map[*intent]struct{}{}}
 	for _, key := range opts.Endpoints {
 		ob, err := outbox.Open(filepath.Join(dir, "endpoints", key), obOpts)
 		if err != nil {
@@ -115,6 +120,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Journal, error) {
 	j.acks = startAcker(intents, log)
 	runCtx, stop := context.WithCancel(context.Background())
 	j.stop = stop
+	go j.recommitLoop(runCtx)
 	if res.unresolved > 0 {
 		j.unresolved.Store(int64(res.unresolved))
 		go j.retry(runCtx, res.last)
@@ -198,6 +204,10 @@ func (j *Journal) Close() error {
 	j.mu.Unlock()
 	j.stop()
 	<-j.retryDone
+	<-j.recommitDone
+	if left, err := j.recommitAll(context.Background()); err != nil {
+		j.log.Error("journal: closing with committed events not queued; the next Open settles them", "events", left, "err", err)
+	}
 	j.acks.close()
 	return j.closeOutboxes()
 }
