@@ -38,7 +38,9 @@
 //     removes the intent decides, and the other does nothing. A node's
 //     Run pushes the deadlines of the intents it holds open further on
 //     while it lives, so a slow change (a large upload) is never settled
-//     under its feet. Nodes' clocks (Options.Now) must agree to well
+//     under its feet; and it commits again, at each turn, the events
+//     whose Commit failed (Redis away for a moment), rather than leave
+//     them to a reaper's Resolve, which a delete since would mislead. Nodes' clocks (Options.Now) must agree to well
 //     within IntentTTL.
 //   - Delivered at least once. An entry stays in its stream until Ack
 //     (XACK and XDEL in one MULTI) or Dead (moved to the dead letters by

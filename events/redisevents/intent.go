@@ -51,6 +51,7 @@ func encode(ev events.Event) ([]byte, error) {
 func (j *Journal) settled(id string) {
 	j.mu.Lock()
 	delete(j.open, id)
+	delete(j.failed, id)
 	j.mu.Unlock()
 }
 
@@ -92,19 +93,68 @@ type intent struct {
 
 // Commit implements events.Intent: the event goes to every endpoint's
 // stream, unless a reaper settled the intent first (then it does
-// nothing, and returns nil: the reaper's settling stands). After an
-// error the intent stays open until its deadline, and a reaper settles
-// it.
+// nothing, and returns nil: the reaper's settling stands). If Redis
+// fails, the intent stays open and this node's Run commits the event
+// again at each turn (extending its deadline meanwhile, so that no
+// reaper asks the store, which a delete since would mislead); if this
+// node dies first, a reaper settles it.
 func (i *intent) Commit(ctx context.Context, ev events.Event) error {
-	defer i.j.settled(i.id)
 	if ev.ID != i.id || ev.Type != i.typ {
+		i.j.settled(i.id)
 		return fmt.Errorf("redisevents: Commit of %s %s with event %s %s: the ID and type must stay", i.typ, i.id, ev.Type, ev.ID)
 	}
+	if _, err := encode(ev); err != nil {
+		i.j.settled(i.id)
+		return err
+	}
 	queued, err := i.j.commit(ctx, ev)
-	if err == nil && !queued {
+	if err != nil {
+		i.j.commitLater(ev)
+		return err
+	}
+	i.j.settled(i.id)
+	if !queued {
 		i.j.log.Warn("redisevents: an intent was settled by a reaper before its commit", "event", i.id)
 	}
-	return err
+	return nil
+}
+
+// maxRecommits bounds the events whose Commit failed that a Journal
+// keeps to commit again: past it (Redis away for long), they are left to
+// the reapers.
+const maxRecommits = 4096
+
+// commitLater keeps ev, whose Commit failed, to be committed again by
+// Run; its intent stays one this node holds open (extended).
+func (j *Journal) commitLater(ev events.Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.failed) < maxRecommits {
+		j.failed[ev.ID] = ev
+	} else {
+		delete(j.open, ev.ID)
+	}
+}
+
+// recommit commits again the events whose Commit failed; it returns the
+// first error, the others left for the next turn.
+func (j *Journal) recommit(ctx context.Context) error {
+	j.mu.Lock()
+	failed := make([]events.Event, 0, len(j.failed))
+	for _, ev := range j.failed {
+		failed = append(failed, ev)
+	}
+	j.mu.Unlock()
+	for _, ev := range failed {
+		if _, err := j.commit(ctx, ev); err != nil {
+			return err
+		}
+		j.mu.Lock()
+		delete(j.failed, ev.ID)
+		delete(j.open, ev.ID)
+		j.mu.Unlock()
+	}
+	return nil
 }
 
 // Abandon implements events.Intent.

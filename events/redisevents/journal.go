@@ -104,8 +104,9 @@ type Journal struct {
 	log       *slog.Logger
 	now       func() time.Time
 	mu        sync.Mutex
-	open      map[string]struct{} // the intents this Journal prepared and has not settled
-	retry     time.Duration       // how far a deadline is pushed when Resolve errs
+	open      map[string]struct{}     // the intents this Journal prepared and has not settled
+	failed    map[string]events.Event // of those, the events whose Commit failed, to commit again
+	retry     time.Duration           // how far a deadline is pushed when Resolve errs
 }
 
 var _ events.Sink = (*Journal)(nil)
@@ -141,7 +142,7 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Journal
 		rdb: rdb, intents: prefix + "intents", due: prefix + "due",
 		queues: make(map[string]*Queue, len(opts.Endpoints)), resolve: opts.Resolve,
 		consumer: opts.Consumer, ttl: opts.IntentTTL, claimIdle: opts.ClaimIdle,
-		log: opts.Logger, now: opts.Now, open: map[string]struct{}{},
+		log: opts.Logger, now: opts.Now, open: map[string]struct{}{}, failed: map[string]events.Event{},
 	}
 	if j.consumer == "" {
 		j.consumer = defaultConsumer()

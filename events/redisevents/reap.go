@@ -32,6 +32,9 @@ func (j *Journal) Run(ctx context.Context) error {
 		if err := j.extend(ctx); err != nil && ctx.Err() == nil {
 			j.log.Error("redisevents: extending this node's intents", "err", err)
 		}
+		if err := j.recommit(ctx); err != nil && ctx.Err() == nil {
+			j.log.Error("redisevents: committing again events whose commit failed", "err", err)
+		}
 		if committed, abandoned, err := j.Reap(ctx); err != nil && ctx.Err() == nil {
 			j.log.Error("redisevents: reaping intents", "committed", committed, "abandoned", abandoned, "err", err)
 		} else if committed+abandoned > 0 {
