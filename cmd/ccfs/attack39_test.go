@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestWebhookMetricsSameNameEndpoints: two --webhook URLs that differ only
@@ -27,4 +30,30 @@ func TestWebhookMetricsSameNameEndpoints(t *testing.T) {
 	if c := strings.Count(string(body), "ccfs_events_delivered_total{"); c != 2 {
 		t.Errorf("%d series of ccfs_events_delivered_total, want 2", c)
 	}
+}
+
+// TestWebhookURLChangedKeepsEvents: the receiver is down, uploads are
+// acknowledged, and the operator restarts serve with the endpoint's URL
+// changed only in its token (a rotation, or the fix for the outage). The
+// endpoint's queue is named by a hash of the whole URL, so the events
+// recorded for the old URL stay in a directory no deliverer reads: never
+// delivered, never dead, not listed by ccfs events, not in the metrics;
+// only a WARN line at start says so.
+func TestWebhookURLChangedKeepsEvents(t *testing.T) {
+	recv := newReceiver(t)
+	data := t.TempDir()
+	secret := recv.secretFile(t)
+	n := startNode(t, nil, "--data", data, "--rate", "0", "--webhook", recv.srv.URL+"/hook?token=OLD",
+		"--webhook-secret-file", secret)
+	ak, sk := readDevKey(t, data)
+	res, err := n.client(ak, sk).Upload(context.Background(), 1, alaw(1200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.cmd.Process.Signal(syscall.SIGTERM) // a planned restart
+	<-n.exited
+	startNode(t, nil, "--data", data, "--rate", "0", "--webhook", recv.srv.URL+"/hook?token=NEW",
+		"--webhook-secret-file", secret)
+	recv.up.Store(true)
+	recv.waitDelivered(t, []string{"prompt.uploaded " + res.FileName}, 20*time.Second)
 }
