@@ -172,9 +172,33 @@ func readWebhookSecrets(path string) ([]events.Secret, error) {
 }
 
 // endpointKey names an endpoint's queue: the same on every node given the
-// same URL, and free of what the URL may hold.
+// same URL up to its query and userinfo (a token rotated there keeps the
+// queue, and the events waiting in it), and free of what the URL may
+// hold.
 func endpointKey(u string) string {
-	sum := sha256.Sum256([]byte(u))
+	return hashKey(webhook.Endpoint{URL: u}.Name())
+}
+
+// endpointKeys returns the endpoints' keys: endpointKey, but the whole
+// URL's hash for URLs that differ only in query or userinfo (a token
+// per tenant at one receiver), which are distinct endpoints.
+func endpointKeys(urls []string) []string {
+	keys := make([]string, len(urls))
+	count := map[string]int{}
+	for i, u := range urls {
+		keys[i] = endpointKey(u)
+		count[keys[i]]++
+	}
+	for i, u := range urls {
+		if count[keys[i]] > 1 {
+			keys[i] = hashKey(u)
+		}
+	}
+	return keys
+}
+
+func hashKey(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return "ep-" + hex.EncodeToString(sum[:6])
 }
 
@@ -213,10 +237,7 @@ func (f *eventFlags) start(ctx context.Context, data string, st store.Store, roo
 	if len(f.webhooks) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, len(f.webhooks))
-	for i, w := range f.webhooks {
-		keys[i] = endpointKey(w)
-	}
+	keys := endpointKeys(f.webhooks)
 	resolve := ccfs.ResolveEvents(st, rootPrefix)
 	rt := &eventsRuntime{}
 	var queue func(string) (eventQueue, bool)
