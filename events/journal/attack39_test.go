@@ -2,7 +2,9 @@ package journal_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +56,55 @@ func TestCommitFailedIsNotLost(t *testing.T) {
 	j = openJournal(t, dir, gone, "a")
 	if got := pendingIDs(t, queue(t, j, "a")); !slices.Contains(got, ev.ID) {
 		t.Fatalf("the acknowledged upload's event %s is lost: queue holds %v", ev.ID, got)
+	}
+}
+
+// TestDeadLettersBoundedMemory: a receiver that stays down turns every
+// event into a dead letter, so dead letters are as many as the events
+// of its outage, not few. Listing the first one (the admin listener's
+// /events?dead=1, ccfs events list --dead) must not read every dead
+// letter into memory: it used to read dead.log whole, on every call,
+// and Redeliver did for each letter put back.
+func TestDeadLettersBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes thousands of dead letters")
+	}
+	j := openJournal(t, t.TempDir(), never(t), "a")
+	q := queue(t, j, "a")
+	ctx := context.Background()
+	const n = 3000
+	for i := range n {
+		commit(t, j, newEvent(i))
+	}
+	reason := strings.Repeat("HTTP 503 Service Unavailable; ", 30) // as long as a reason gets
+	for left := n; left > 0; {
+		items, err := q.Next(ctx, journal.MaxBatch, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if err := q.Dead(ctx, it, reason); err != nil {
+				t.Fatal(err)
+			}
+		}
+		left -= len(items)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	letters, err := q.DeadLetters(ctx, 1)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(letters) != 1 {
+		t.Fatalf("DeadLetters(1) = %d letters, %v", len(letters), err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("listing one of %d dead letters allocated %d KiB: it reads them all", n, alloc>>10)
+	}
+	runtime.ReadMemStats(&before)
+	if err := q.Redeliver(ctx, letters[0].Ref); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("redelivering one of %d dead letters allocated %d KiB: it reads them all", n, alloc>>10)
 	}
 }
