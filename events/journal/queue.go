@@ -236,11 +236,10 @@ func (q *Queue) DeadLetters(_ context.Context, max int) ([]events.DeadLetter, er
 	if max <= 0 {
 		return nil, nil
 	}
-	letters, err := q.ob.DeadLetters()
+	letters, err := q.ob.FirstDeadLetters(max)
 	if err != nil {
 		return nil, fmt.Errorf("journal: endpoint %s: %w", q.key, err)
 	}
-	letters = letters[:min(max, len(letters))]
 	out := make([]events.DeadLetter, len(letters))
 	for i, d := range letters {
 		out[i] = events.DeadLetter{Ref: ref(d.Seq), Reason: d.Reason, Time: d.Time, Body: d.Data}

@@ -1,11 +1,13 @@
 package outbox
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,19 +107,14 @@ func (o *Outbox) Redeliver(seq Seq) (Seq, error) {
 	if err := o.isOpen(); err != nil {
 		return 0, err
 	}
-	b, err := os.ReadFile(filepath.Join(o.dir, deadName))
-	if err != nil {
-		return 0, fmt.Errorf("outbox: %w", err)
-	}
-	letters, _, err := parseDead(b)
+	letter, ok, err := o.deadLetter(seq) // a frame at a time: dead letters may be many
 	if err != nil {
 		return 0, err
 	}
-	i := slices.IndexFunc(letters, func(d DeadLetter) bool { return d.Seq == seq })
-	if i < 0 {
+	if !ok {
 		return 0, fmt.Errorf("%w: %d is not a dead letter", ErrUnknownSeq, seq)
 	}
-	newSeq, err := o.Append(context.Background(), letters[i].Data)
+	newSeq, err := o.Append(context.Background(), letter.Data)
 	if err != nil {
 		return 0, err
 	}
@@ -319,4 +316,143 @@ func writeSynced(path string, b []byte) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
+}
+
+// scanDead calls fn with the body of each whole frame of dead.log, in
+// order, reading it a frame at a time (the body is valid until fn
+// returns). It stops, as parseDead does, at a frame that does not check
+// out (a torn tail, cut at the next Open).
+func (o *Outbox) scanDead(fn func(body []byte) error) error {
+	f, err := os.Open(filepath.Join(o.dir, deadName))
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var hdr [deadHeader]byte
+	var body []byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil
+			}
+			return fmt.Errorf("outbox: %w", err)
+		}
+		length := int(binary.LittleEndian.Uint32(hdr[0:]))
+		sum := binary.LittleEndian.Uint32(hdr[4:])
+		if length < 9 || length > deadHeader+19+maxReason+MaxRecord {
+			return nil
+		}
+		if cap(body) < length {
+			body = make([]byte, length)
+		}
+		body = body[:length]
+		if _, err := io.ReadFull(r, body); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil
+			}
+			return fmt.Errorf("outbox: %w", err)
+		}
+		if crc32.Checksum(body, castagnoli) != sum {
+			return nil
+		}
+		if err := fn(body); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeDead reads a dead.log frame's body: a dead letter (moved true),
+// or the seq of one redelivered.
+func decodeDead(body []byte) (d DeadLetter, moved bool, err error) {
+	seq := Seq(binary.LittleEndian.Uint64(body))
+	switch body[8] {
+	case deadMoved:
+		if len(body) < 19 {
+			return d, false, fmt.Errorf("%w: dead.log: short", ErrCorrupt)
+		}
+		t := time.Unix(0, int64(binary.LittleEndian.Uint64(body[9:])))
+		rl := int(binary.LittleEndian.Uint16(body[17:]))
+		if 19+rl > len(body) {
+			return d, false, fmt.Errorf("%w: dead.log: reason too long", ErrCorrupt)
+		}
+		return DeadLetter{Seq: seq, Time: t, Reason: string(body[19 : 19+rl]), Data: slices.Clone(body[19+rl:])}, true, nil
+	case deadRedelivered:
+		return DeadLetter{Seq: seq}, false, nil
+	}
+	return d, false, fmt.Errorf("%w: dead.log: kind %d", ErrCorrupt, body[8])
+}
+
+// redelivered returns the seqs of the dead letters redelivered since
+// dead.log was last rewritten (Open rewrites it without them), reading
+// it a frame at a time. Called with ackMu.
+func (o *Outbox) redelivered() (map[Seq]bool, error) {
+	out := map[Seq]bool{}
+	err := o.scanDead(func(body []byte) error {
+		if body[8] == deadRedelivered {
+			out[Seq(binary.LittleEndian.Uint64(body))] = true
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FirstDeadLetters returns up to max of the oldest dead letters, as
+// DeadLetters does, but reading dead.log a frame at a time: its memory is
+// max letters and the seqs redelivered since Open, not every dead letter.
+func (o *Outbox) FirstDeadLetters(max int) ([]DeadLetter, error) {
+	o.ackMu.Lock()
+	defer o.ackMu.Unlock()
+	if err := o.isOpen(); err != nil {
+		return nil, err
+	}
+	gone, err := o.redelivered()
+	if err != nil {
+		return nil, err
+	}
+	var out []DeadLetter
+	at := map[Seq]int{}
+	errFull := errors.New("full")
+	err = o.scanDead(func(body []byte) error {
+		if body[8] != deadMoved || gone[Seq(binary.LittleEndian.Uint64(body))] {
+			return nil
+		}
+		d, _, err := decodeDead(body)
+		if err != nil {
+			return err
+		}
+		if i, ok := at[d.Seq]; ok {
+			out[i] = d // the latest wins
+			return nil
+		}
+		if len(out) == max {
+			return errFull
+		}
+		at[d.Seq] = len(out)
+		out = append(out, d)
+		return nil
+	})
+	if err != nil && err != errFull {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deadLetter returns the dead letter seq, reading dead.log a frame at a
+// time, and whether there is one. Called with ackMu.
+func (o *Outbox) deadLetter(seq Seq) (DeadLetter, bool, error) {
+	var found DeadLetter
+	ok := false
+	err := o.scanDead(func(body []byte) error {
+		if Seq(binary.LittleEndian.Uint64(body)) != seq {
+			return nil
+		}
+		d, moved, err := decodeDead(body)
+		if err != nil {
+			return err
+		}
+		found, ok = d, moved
+		return nil
+	})
+	return found, ok, err
 }

@@ -52,8 +52,9 @@
 //   - An error from fsync is not retried: after one the Outbox refuses
 //     every further write (the kernel may have dropped the dirty pages),
 //     and only Close and a fresh Open recover, re-reading what is on disk.
-//   - Dead letters are meant to be few: DeadLetters reads them all into
-//     memory.
+//   - DeadLetters reads every dead letter into memory; FirstDeadLetters
+//     and Redeliver read dead.log a frame at a time (a receiver down for
+//     days makes them many), as does Open, which holds them all once.
 //
 // On disk, the directory holds segment files named by the sequence number
 // of their first record (00000000000000000001.log), each written up to
