@@ -54,7 +54,7 @@
 //     and only Close and a fresh Open recover, re-reading what is on disk.
 //   - DeadLetters reads every dead letter into memory; FirstDeadLetters
 //     and Redeliver read dead.log a frame at a time (a receiver down for
-//     days makes them many), as does Open, which holds them all once.
+//     days makes them many). Open still reads dead.log whole, once.
 //
 // On disk, the directory holds segment files named by the sequence number
 // of their first record (00000000000000000001.log), each written up to
