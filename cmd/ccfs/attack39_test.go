@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,4 +57,35 @@ func TestWebhookURLChangedKeepsEvents(t *testing.T) {
 		"--webhook-secret-file", secret)
 	recv.up.Store(true)
 	recv.waitDelivered(t, []string{"prompt.uploaded " + res.FileName}, 20*time.Second)
+}
+
+// TestRedeliverRefusesCrossSite: /events/redeliver changes state, and is
+// answered only to a loopback peer; but a web page the operator opens on
+// that machine is such a peer: its script (or a plain form) can POST
+// there, with the refs guessed (a local queue's are small numbers), and
+// put dead letters back without anyone asking. A browser marks such a
+// request cross-site (Sec-Fetch-Site, Origin): it must be refused.
+func TestRedeliverRefusesCrossSite(t *testing.T) {
+	recv := newReceiver(t)
+	n := startAdminNode(t, nil, "--data", t.TempDir(), "--webhook", recv.srv.URL+"/hook",
+		"--webhook-secret-file", recv.secretFile(t))
+	req, err := http.NewRequest(http.MethodPost, n.admin+"/events/redeliver?ref=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", "https://attacker.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site POST /events/redeliver: %s, want 403 Forbidden", resp.Status)
+	}
+	// ccfs events redeliver itself (no browser headers) still gets through.
+	code, _, errs := runCmd(t, "events", "redeliver", "--admin", strings.TrimPrefix(n.admin, "http://"), "1")
+	if code != 1 || !strings.Contains(errs, "not a dead letter") {
+		t.Errorf("ccfs events redeliver of an unknown ref: %d %s", code, errs)
+	}
 }
