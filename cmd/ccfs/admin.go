@@ -45,7 +45,9 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *
 	paths := "/metrics /healthz /readyz"
 	if evs != nil {
 		mux.HandleFunc("GET /events", evs.serveEvents)
-		mux.HandleFunc("POST /events/redeliver", evs.serveRedeliver)
+		// A loopback peer may be a browser's page: refuse what it marks
+		// cross-site (ccfs events sends no such header).
+		mux.Handle("POST /events/redeliver", http.NewCrossOriginProtection().Handler(http.HandlerFunc(evs.serveRedeliver)))
 		paths += " /events"
 	}
 	if c.pprof {
