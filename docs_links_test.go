@@ -1,12 +1,15 @@
 package ccfs_test
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // markdownLink finds the target of each inline Markdown link or image,
@@ -127,4 +130,67 @@ func TestDocsLinkCheckRefuses(t *testing.T) {
 			t.Errorf("%s %q: complaints %q, want any: %v", c.page, c.text, got, c.bad)
 		}
 	}
+}
+
+// TestDocsAnchorsResolve: every link of a page to a section of a
+// Markdown page (its own, or another's: page.md#section) names a heading
+// that page has, by GitHub's anchors, so no "see there" leads nowhere.
+func TestDocsAnchorsResolve(t *testing.T) {
+	for _, page := range docPages(t) {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = filepath.ToSlash(page)
+		for _, m := range markdownLink.FindAllStringSubmatch(string(text), -1) {
+			file, anchor, ok := strings.Cut(m[1], "#")
+			if !ok || anchor == "" || strings.Contains(file, ":") || (file != "" && !strings.HasSuffix(file, ".md")) {
+				continue
+			}
+			target, body := page, text
+			if file != "" {
+				target = path.Clean(path.Join(path.Dir(page), file))
+				if body, err = os.ReadFile(filepath.FromSlash(target)); err != nil {
+					continue // TestDocsLinkInsideTheRepository reports it
+				}
+			}
+			if !slices.Contains(headingAnchors(string(body)), anchor) {
+				t.Errorf("%s links to %s#%s, and %s has no such heading", page, file, anchor, target)
+			}
+		}
+	}
+}
+
+// headingAnchors returns the anchors GitHub gives markdown's headings
+// (outside fenced code): lower case, letters, digits, '-' and '_' kept,
+// spaces made '-', the rest dropped; a repeated one numbered "-1", "-2".
+func headingAnchors(markdown string) []string {
+	var anchors []string
+	seen := map[string]int{}
+	fenced := false
+	for _, line := range strings.Split(markdown, "\n") {
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
+		}
+		if fenced || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		var b strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(strings.TrimLeft(line, "#"))) {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_':
+				b.WriteRune(r)
+			case r == ' ':
+				b.WriteRune('-')
+			}
+		}
+		a := b.String()
+		if n := seen[a]; n > 0 {
+			anchors = append(anchors, fmt.Sprintf("%s-%d", a, n))
+		} else {
+			anchors = append(anchors, a)
+		}
+		seen[a]++
+	}
+	return anchors
 }
