@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"testing"
 
@@ -105,4 +107,23 @@ func countList(t *testing.T, seq func(func(ccfs.ListedFile, error) bool)) int {
 		n++
 	}
 	return n
+}
+
+// ExampleClient_List lists VDN 53's prompts, every page, stopping at the
+// first error.
+func ExampleClient_List() {
+	client := &ccfs.Client{BaseURL: "https://10.22.26.181:28443", AccessKey: "chatbot-a", SecretKey: os.Getenv("CCFS_SK")}
+	ctx := context.Background()
+	list := func() error {
+		for f, err := range client.List(ctx, 53, ccfs.ListOptions{PageSize: 100}) {
+			if err != nil {
+				return err // a refusal is a ccfs.Error; ErrNotFound: the server has no listFiles
+			}
+			fmt.Println(f.FileName, f.Size, f.Modified)
+		}
+		return nil
+	}
+	if err := list(); err != nil {
+		log.Fatal(err)
+	}
 }
