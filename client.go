@@ -18,7 +18,7 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 )
 
-// A Client uploads, deletes and downloads files on a CC-FS server. Set BaseURL and the key; the
+// A Client uploads, deletes, downloads and lists (List, a ccfs extension) files on a CC-FS server. Set BaseURL and the key; the
 // zero value of every other field is its default. A Client is safe for
 // concurrent use.
 //

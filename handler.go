@@ -37,7 +37,7 @@ type Handler struct {
 // InterfaceUpload, InterfaceDelete, InterfaceDownload, in that order —
 // which depend on its store: deleteFile needs a store.Remover and
 // downloadFile a store.Opener. NewHandler logs a WARN for each one left
-// out.
+// out. InterfaceList follows them if Options.ListFiles is set.
 func (h *Handler) Interfaces() []string { return slices.Clone(h.served) }
 
 // storeType names the type of s for an operator, and what it wraps, if
@@ -61,7 +61,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		if it.offered(cfg) {
 			h.routes[it.path] = &interfaces[i]
 			h.served = append(h.served, it.name)
-		} else {
+		} else if it.lacks[0] != "" {
 			// Said once, out loud: a wrapper that embeds only store.Store
 			// turns these interfaces off, and their paths answer 404.
 			cfg.Logger.Warn(fmt.Sprintf("%s is not served: the store (%s) has no %s method (%s)",
@@ -94,6 +94,9 @@ var interfaces = []iface{
 	{InterfaceUpload, UploadPath, func(*config) bool { return true }, [2]string{}, (*Handler).serveUpload},
 	{InterfaceDelete, DeletePath, func(c *config) bool { return c.remover != nil }, [2]string{"Remove", "store.Remover"}, (*Handler).serveDelete},
 	{InterfaceDownload, DownloadPath, func(c *config) bool { return c.opener != nil }, [2]string{"Open", "store.Opener"}, (*Handler).serveDownload},
+	// A ccfs extension, off unless asked for (NewHandler refuses it on a
+	// store that cannot list, so it has nothing to warn of).
+	{InterfaceList, ListPath, func(c *config) bool { return c.ListFiles }, [2]string{}, (*Handler).serveList},
 }
 
 // ServeHTTP handles one request. Every answer but a downloaded file is

@@ -19,7 +19,7 @@ import (
 // review did to a live server.
 func TestNoLinkLeadsToAnotherTenant(t *testing.T) {
 	d, root := newDirStore(t)
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *ccfs.Options) { o.Store, o.ListFiles = d, true }) // d itself: listFiles needs a store that lists
 	e.st = d
 	seed(t, d)
 	on := func(name string) string { return filepath.Join(root, filepath.FromSlash(name)) }
@@ -56,6 +56,20 @@ func TestNoLinkLeadsToAnotherTenant(t *testing.T) {
 		}
 		if strings.Contains(e.logs.String(), `"level":"ERROR"`) {
 			t.Errorf("%s: logged at ERROR: %s", c.what, e.logs.String())
+		}
+	}
+	// listFiles shows no link: not the hard link in VDN 53's folder, not
+	// VDN 54's folder that is VDN 99's.
+	for _, c := range []struct {
+		vdn  int
+		want string
+	}{{53, `"fileName":"Y:/` + prompt53 + `"`}, {54, `"files":[]`}} {
+		resp := e.send(req{path: ccfs.ListPath, body: listBody(c.vdn, 0, "")})
+		var got bytes.Buffer
+		got.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(got.String(), "/99/") || strings.Contains(got.String(), "cccccccc") || strings.Contains(got.String(), "hard") || !strings.Contains(got.String(), c.want) {
+			t.Errorf("listing VDN %d: %d %.300s", c.vdn, resp.StatusCode, got.String())
 		}
 	}
 	if _, err := os.Stat(on(prompt99)); err != nil {

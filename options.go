@@ -56,6 +56,7 @@ func ConvertEvery(int) bool { return true }
 //   - slow clients: MinBodyRate, BodyRateGrace, MaxDraining
 //   - quotas: Quota and Usage, which go together, and Fence
 //   - events: Events, DownloadEvents
+//   - listing: ListFiles
 //   - hooks: Logger, Now, OnRequest
 //
 // A zero field means its default, which each field states. A feature that
@@ -256,6 +257,15 @@ type Options struct {
 	// downloaded whole, for an audit trail. Needs Events. Off: false.
 	DownloadEvents bool
 
+	// Listing: listFiles, a ccfs extension (docs/list-files.md).
+
+	// ListFiles serves listFiles at ListPath: a key's own VDN's prompts,
+	// a page at a time. The vendor's server has no such interface, and
+	// by default neither has this one: its path answers 404, as the
+	// vendor's would. Needs a store that lists (a store.Lister or
+	// store.PageLister); NewHandler refuses one that does not. Off: false.
+	ListFiles bool
+
 	// Hooks: the log, the clock, and what each request did.
 
 	// Logger receives one line per request. Zero (nil): slog.Default().
@@ -336,6 +346,9 @@ func (o Options) resolve() (*config, error) {
 	}
 	if c.DownloadEvents && c.Events == nil {
 		return nil, errors.New("ccfs: Options.DownloadEvents needs Options.Events")
+	}
+	if c.ListFiles && !canList(o.Store) {
+		return nil, fmt.Errorf("ccfs: Options.ListFiles needs a store that lists (a store.Lister or store.PageLister); %s is neither", storeType(o.Store))
 	}
 	if c.DownloadPathRule == "" {
 		c.DownloadPathRule = pathrule.DefaultDownload

@@ -174,6 +174,7 @@ func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, e
 			x.forms = append(x.forms, form{previousSecret: si == 1, emptyQueryLine: hi == 1})
 		}
 	}
+	x.secret = key.SecretKey                      // for DeriveKey only, once proven
 	key.SecretKey, key.PreviousSecretKey = "", "" // kept for its VDNs only
 	x.key = key
 	return x, nil
@@ -186,7 +187,8 @@ func (v *Verifier) begin(ctx context.Context, r *http.Request) (*Verification, e
 type Verification struct {
 	verifier   *Verifier
 	auth       *Authorization
-	key        Key // without its secret
+	key        Key    // without its secret
+	secret     string // the key's current secret, for DeriveKey (derive.go)
 	vdnAllowed bool
 	head       []byte // the canonical request up to the body, as the vendor forms it
 	shownHead  []byte // head as a mismatch shows it (see hideValues)

@@ -1,10 +1,11 @@
 // Command ccfs runs and exercises a CC-FS third-party file server:
-// uploadFile, deleteFile, downloadFile.
+// uploadFile, deleteFile, downloadFile (and listFiles, a ccfs extension).
 //
 //	ccfs serve [flags]                 run the server (HTTPS on 127.0.0.1:28443 by default)
 //	ccfs upload --url --ak --sk --vdn FILE.wav
 //	ccfs delete --url --ak --sk [--location ID] FILENAME
 //	ccfs download --url --ak --sk [--folder] -o OUT.wav FILEPATH
+//	ccfs ls --url --ak --sk --vdn N [--json] [--limit N]
 //	ccfs check [--convert] FILE.wav...
 //	ccfs convert IN.wav OUT.wav [--codec alaw]
 //	ccfs sign --ak --sk --url [--body FILE] [--header 'Name: value']... [--explain]
@@ -43,6 +44,7 @@ commands:
   upload   upload a WAV file to a server
   delete   delete a file uploaded before
   download download a recording (or an uploaded prompt)
+  ls       list a VDN's uploaded prompts (listFiles, a ccfs extension: serve --list-files)
   check    say whether CC-FS would accept WAV files, and why not (--convert: whether serve --convert would convert them)
   convert  turn a WAV or MP3 file from a TTS engine or editor into one CC-FS accepts
   sign     print the Authorization header for a request, for curl (--explain: what it signed)
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return deleteCmd(ctx, args[1:], stdout, stderr)
 	case "download":
 		return downloadCmd(ctx, args[1:], stdout, stderr)
+	case "ls":
+		return lsCmd(ctx, args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(ctx, args[1:], stdout, stderr)
 	case "convert":

@@ -97,6 +97,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	conv := addConvertFlags(fl, "convert each upload that is not already as --codecs asks to 8000 Hz mono of the first codec, before it is checked and stored (a ccfs extension): bare for every VDN, or --convert=53,54 (--convert 53,54) for those VDNs only")
+	fl.BoolVar(&c.opts.ListFiles, "list-files", false, "serve listFiles, a ccfs extension the vendor's server lacks: each key lists its own VDNs' prompts, a page at a time (ccfs ls)")
 	c.events = addEventFlags(fl)
 	sf := addStoreFlags(fl)
 	c.cluster = sf.cluster
