@@ -31,6 +31,3 @@ func (d *Dir) ListPage(ctx context.Context, dir, after string, limit int) ([]Fil
 	files, more := p.result()
 	return files, more, nil
 }
-
-// pageBatch is how many directory entries ListPage reads at a time.
-const pageBatch = 1024

@@ -31,7 +31,7 @@ func (d *Dir) listPage(ctx context.Context, dir string, p *page) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		entries, rerr := f.ReadDir(pageBatch)
+		entries, rerr := f.ReadDir(1024)
 		for _, e := range entries {
 			name := path.Join(dir, e.Name())
 			if !e.Type().IsRegular() || !p.wants(name) {
