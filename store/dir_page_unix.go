@@ -16,8 +16,9 @@ import (
 // descriptor, opened without following a link. It reads the directory's
 // raw entries into one pooled buffer and compares each name with the
 // page before it makes a string of the whole name or stats the file: of
-// a directory of 10 000, a page of 1 000 after the middle stats a few
-// thousand and allocates little more than their names.
+// a directory of 10 000 in no order, a page of 1 000 after the middle
+// stats about a quarter of them, and takes about a third of the time and
+// of the bytes allocated of a page over List (BenchmarkListPage).
 func (d *Dir) listPage(ctx context.Context, dir string, p *page) error {
 	fd, _, err := d.walkDir(dir, false)
 	if errors.Is(err, fs.ErrNotExist) {
