@@ -40,7 +40,7 @@ func (s *Store) ListPage(ctx context.Context, dir, after string, limit int) ([]s
 	}
 	var files []store.FileInfo
 	for {
-		in.MaxKeys = aws.Int32(int32(min(limit+1-len(files), maxKeys)))
+		in.MaxKeys = aws.Int32(int32(min(limit-len(files), maxKeys-1) + 1)) // limit+1 in all, never overflowing
 		out, err := s.api.ListObjectsV2(ctx, in)
 		if err != nil {
 			return nil, false, s.wrap("listing", dir, err)

@@ -110,6 +110,10 @@ func TestListPageAsks(t *testing.T) {
 	if _, _, err := s.ListPage(ctx, "v", "", 5000); err != nil || aws.ToInt32(l.asked[0].MaxKeys) != 1000 || l.asked[0].StartAfter != nil {
 		t.Errorf("a page of 5000: %v, MaxKeys %d, StartAfter %v; want 1000 (S3's most) and no StartAfter", err, aws.ToInt32(l.asked[0].MaxKeys), l.asked[0].StartAfter)
 	}
+	l.asked = nil
+	if _, _, err := s.ListPage(ctx, "v", "", int(^uint(0)>>1)); err != nil || aws.ToInt32(l.asked[0].MaxKeys) != 1000 {
+		t.Errorf("the largest int as a limit: %v, MaxKeys %d; want 1000", err, aws.ToInt32(l.asked[0].MaxKeys))
+	}
 	if files, _, err := s.ListPage(ctx, "", "", 10); err != nil || len(files) != 1 || files[0].Name != "vx.wav" {
 		t.Errorf("the top directory: %v, %v; want vx.wav alone", files, err)
 	}
