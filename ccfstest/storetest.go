@@ -34,7 +34,9 @@ import (
 // files under a directory, at any depth, with their sizes and times, and
 // not a file still being written. store.Stat (a store.Stater's own, or
 // by opening) must give a file's size and time, and fs.ErrNotExist for a
-// directory or a missing name. All names are under
+// directory or a missing name. A store.Lister or store.PageLister must
+// page a directory's files as store.ListPage says: each once, in order,
+// never a subdirectory's, while files come and go. All names are under
 // "ccfstest/<random>/". With LinksUnder, it also checks that the store
 // follows no link, in listings too.
 func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
@@ -70,6 +72,10 @@ func TestStore(t *testing.T, s store.Store, opts ...StoreOption) {
 	}
 	if l, ok := s.(store.Lister); ok {
 		t.Run("List", func(t *testing.T) { c.list(t, l) })
+	}
+	_, ls := s.(store.Lister)
+	if _, pl := s.(store.PageLister); pl || ls {
+		t.Run("Paging", c.paging)
 	}
 	if c.linkRoot != "" {
 		t.Run("NoLinkFollowed", c.links)

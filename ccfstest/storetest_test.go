@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/ccfs-go/ccfs/ccfstest"
+	"github.com/ccfs-go/ccfs/store"
 )
 
 // brokenStore breaks the contract in the way its mode says.
@@ -65,6 +68,28 @@ func (b *brokenStore) Remove(_ context.Context, name string) error {
 	return nil
 }
 
+// deepPager pages a directory with its subdirectories' files in it.
+type deepPager struct{ *brokenStore }
+
+func (d deepPager) ListPage(_ context.Context, dir, after string, limit int) ([]store.FileInfo, bool, error) {
+	if limit < 1 {
+		return nil, false, store.ErrLimit
+	}
+	d.mu.Lock()
+	var files []store.FileInfo
+	for n, b := range d.files {
+		if strings.HasPrefix(n, dir+"/") && n > after {
+			files = append(files, store.FileInfo{Name: n, Size: int64(len(b)), ModTime: time.Now()})
+		}
+	}
+	d.mu.Unlock()
+	slices.SortFunc(files, func(a, b store.FileInfo) int { return strings.Compare(a.Name, b.Name) })
+	if len(files) > limit {
+		return files[:limit], true, nil
+	}
+	return files, false, nil
+}
+
 // rootStore keeps files under an os.Root, which follows the links that
 // stay inside it.
 type rootStore struct{ root *os.Root }
@@ -112,6 +137,9 @@ func TestBrokenStoreHelper(t *testing.T) {
 		}
 		ccfstest.TestStore(t, rootStore{root}, ccfstest.LinksUnder(dir))
 		return
+	case "pages-deep":
+		ccfstest.TestStore(t, deepPager{&brokenStore{mode: mode, files: map[string][]byte{}}})
+		return
 	}
 	ccfstest.TestStore(t, &brokenStore{mode: mode, files: map[string][]byte{}})
 }
@@ -125,6 +153,7 @@ func TestTestStoreCatches(t *testing.T) {
 		"no-dirs":       "OpenDirectory",
 		"remove-keeps":  "Remove",
 		"follows-links": "NoLinkFollowed",
+		"pages-deep":    "Paging",
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.v")
 		cmd.Env = append(os.Environ(), "CCFSTEST_BROKEN_MODE="+mode)

@@ -13,3 +13,10 @@ func (m *MemoryFence) Held() int {
 	defer m.mu.Unlock()
 	return len(m.claims)
 }
+
+// WatchPages calls f with how many files a page of ListPage keeps, after
+// each file it keeps, until the returned function is called.
+func WatchPages(f func(kept int)) (stop func()) {
+	keptHook = f
+	return func() { keptHook = nil }
+}

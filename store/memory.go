@@ -23,11 +23,12 @@ type Memory struct {
 }
 
 var (
-	_ Store   = (*Memory)(nil)
-	_ Opener  = (*Memory)(nil)
-	_ Remover = (*Memory)(nil)
-	_ Lister  = (*Memory)(nil)
-	_ Stater  = (*Memory)(nil)
+	_ Store      = (*Memory)(nil)
+	_ Opener     = (*Memory)(nil)
+	_ Remover    = (*Memory)(nil)
+	_ Lister     = (*Memory)(nil)
+	_ Stater     = (*Memory)(nil)
+	_ PageLister = (*Memory)(nil)
 )
 
 // NewMemory returns an empty Memory.
@@ -140,4 +141,26 @@ func (m *Memory) List(ctx context.Context, dir string, fn func(FileInfo) error) 
 		}
 	}
 	return nil
+}
+
+// ListPage implements PageLister: the files directly in dir, after after,
+// a page of limit at a time.
+func (m *Memory) ListPage(ctx context.Context, dir, after string, limit int) ([]FileInfo, bool, error) {
+	if limit < 1 {
+		return nil, false, ErrLimit
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	dir = strings.TrimSuffix(dir, "/")
+	p := newPage(after, limit)
+	m.mu.Lock()
+	for n, b := range m.files {
+		if p.wants(n) && parent(n) == dir {
+			p.offer(FileInfo{Name: n, Size: int64(len(b)), ModTime: m.times[n]})
+		}
+	}
+	m.mu.Unlock()
+	files, more := p.result()
+	return files, more, nil
 }

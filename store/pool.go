@@ -301,13 +301,16 @@ func (p *Pool) RemoveAt(ctx context.Context, id, name string) error {
 // List implements Lister. A file is listed once, however many locations
 // hold a copy of it: a prompt uploaded to a pool is one file to its VDN's
 // quota and to retention. Its size and time are those of the first
-// location in the pool's order that has it. Every location must be a
+// location in the pool's order that has it, and its Locations name every
+// location that has it, in the pool's order. Every location must be a
 // Lister, and answer: a location that cannot be listed fails the List
 // (naming it), even when the pool needs fewer copies for a Put, since its
 // files may be there alone.
 //
-// To list each file once, List keeps the names it has listed at every
-// location but the last: memory of the order of 100 bytes a file.
+// To list each file once with all its locations, List keeps the files it
+// has listed at every location but the last, and passes them to fn once
+// the last has been listed (a file only the last holds goes to fn at
+// once): memory of the order of 150 bytes a file.
 func (p *Pool) List(ctx context.Context, dir string, fn func(FileInfo) error) error {
 	listers := make([]Lister, len(p.locations))
 	for i, l := range p.locations {
@@ -317,16 +320,22 @@ func (p *Pool) List(ctx context.Context, dir string, fn func(FileInfo) error) er
 		}
 		listers[i] = ls
 	}
-	seen := map[string]struct{}{}
+	seen := map[string]*FileInfo{}
+	var order []*FileInfo // the files seen, in the order first listed
 	for i, ls := range listers {
+		id := p.locations[i].ID
 		last := i == len(listers)-1
 		var fnErr error // fn's own error goes back as it is
 		err := ls.List(ctx, dir, func(f FileInfo) error {
-			if _, dup := seen[f.Name]; dup {
+			if s, dup := seen[f.Name]; dup {
+				s.Locations = append(s.Locations, id)
 				return nil
 			}
+			f.Locations = []string{id}
 			if !last {
-				seen[f.Name] = struct{}{}
+				seen[f.Name] = &f
+				order = append(order, &f)
+				return nil
 			}
 			fnErr = fn(f)
 			return fnErr
@@ -335,7 +344,15 @@ func (p *Pool) List(ctx context.Context, dir string, fn func(FileInfo) error) er
 		case fnErr != nil:
 			return fnErr
 		case err != nil:
-			return &LocationError{p.locations[i].ID, err}
+			return &LocationError{id, err}
+		}
+	}
+	for _, f := range order {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(*f); err != nil {
+			return err
 		}
 	}
 	return nil

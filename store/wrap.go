@@ -13,9 +13,9 @@ type PutFunc func(ctx context.Context, name string, r io.Reader, size int64) (lo
 // Wrap returns a Store whose Put is put (s.Put if put is nil) and which
 // forwards every other method to s. It has exactly the optional
 // capabilities s has — Opener, Remover, LocationRemover, Lister, Stater,
-// Pinger — no more and no fewer, so that wrapping a store to count or
-// log its uploads leaves deleteFile, downloadFile, quotas and readiness
-// as they were. (A struct that embeds only Store has none of them: the
+// Pinger, PageLister — no more and no fewer, so that wrapping a store to
+// count or log its uploads leaves deleteFile, downloadFile, listFiles'
+// pages, quotas and readiness as they were. (A struct that embeds only Store has none of them: the
 // handler then serves neither deleteFile nor downloadFile.)
 //
 // Other methods of s, such as Dir's Close, are reached through Unwrap:

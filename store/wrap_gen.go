@@ -30,6 +30,10 @@ func withCapabilities(w *wrapper) Store {
 	if ok5 {
 		set |= 32
 	}
+	pl, ok6 := w.inner.(PageLister)
+	if ok6 {
+		set |= 64
+	}
 	switch set {
 	case 1:
 		return struct {
@@ -475,6 +479,518 @@ func withCapabilities(w *wrapper) Store {
 			Stater
 			Pinger
 		}{w, op, rm, lr, ls, st, pg}
+	case 64:
+		return struct {
+			*wrapper
+			PageLister
+		}{w, pl}
+	case 65:
+		return struct {
+			*wrapper
+			Opener
+			PageLister
+		}{w, op, pl}
+	case 66:
+		return struct {
+			*wrapper
+			Remover
+			PageLister
+		}{w, rm, pl}
+	case 67:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			PageLister
+		}{w, op, rm, pl}
+	case 68:
+		return struct {
+			*wrapper
+			LocationRemover
+			PageLister
+		}{w, lr, pl}
+	case 69:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			PageLister
+		}{w, op, lr, pl}
+	case 70:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			PageLister
+		}{w, rm, lr, pl}
+	case 71:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			PageLister
+		}{w, op, rm, lr, pl}
+	case 72:
+		return struct {
+			*wrapper
+			Lister
+			PageLister
+		}{w, ls, pl}
+	case 73:
+		return struct {
+			*wrapper
+			Opener
+			Lister
+			PageLister
+		}{w, op, ls, pl}
+	case 74:
+		return struct {
+			*wrapper
+			Remover
+			Lister
+			PageLister
+		}{w, rm, ls, pl}
+	case 75:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Lister
+			PageLister
+		}{w, op, rm, ls, pl}
+	case 76:
+		return struct {
+			*wrapper
+			LocationRemover
+			Lister
+			PageLister
+		}{w, lr, ls, pl}
+	case 77:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Lister
+			PageLister
+		}{w, op, lr, ls, pl}
+	case 78:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Lister
+			PageLister
+		}{w, rm, lr, ls, pl}
+	case 79:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Lister
+			PageLister
+		}{w, op, rm, lr, ls, pl}
+	case 80:
+		return struct {
+			*wrapper
+			Stater
+			PageLister
+		}{w, st, pl}
+	case 81:
+		return struct {
+			*wrapper
+			Opener
+			Stater
+			PageLister
+		}{w, op, st, pl}
+	case 82:
+		return struct {
+			*wrapper
+			Remover
+			Stater
+			PageLister
+		}{w, rm, st, pl}
+	case 83:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Stater
+			PageLister
+		}{w, op, rm, st, pl}
+	case 84:
+		return struct {
+			*wrapper
+			LocationRemover
+			Stater
+			PageLister
+		}{w, lr, st, pl}
+	case 85:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Stater
+			PageLister
+		}{w, op, lr, st, pl}
+	case 86:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Stater
+			PageLister
+		}{w, rm, lr, st, pl}
+	case 87:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Stater
+			PageLister
+		}{w, op, rm, lr, st, pl}
+	case 88:
+		return struct {
+			*wrapper
+			Lister
+			Stater
+			PageLister
+		}{w, ls, st, pl}
+	case 89:
+		return struct {
+			*wrapper
+			Opener
+			Lister
+			Stater
+			PageLister
+		}{w, op, ls, st, pl}
+	case 90:
+		return struct {
+			*wrapper
+			Remover
+			Lister
+			Stater
+			PageLister
+		}{w, rm, ls, st, pl}
+	case 91:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Lister
+			Stater
+			PageLister
+		}{w, op, rm, ls, st, pl}
+	case 92:
+		return struct {
+			*wrapper
+			LocationRemover
+			Lister
+			Stater
+			PageLister
+		}{w, lr, ls, st, pl}
+	case 93:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Lister
+			Stater
+			PageLister
+		}{w, op, lr, ls, st, pl}
+	case 94:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Lister
+			Stater
+			PageLister
+		}{w, rm, lr, ls, st, pl}
+	case 95:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Lister
+			Stater
+			PageLister
+		}{w, op, rm, lr, ls, st, pl}
+	case 96:
+		return struct {
+			*wrapper
+			Pinger
+			PageLister
+		}{w, pg, pl}
+	case 97:
+		return struct {
+			*wrapper
+			Opener
+			Pinger
+			PageLister
+		}{w, op, pg, pl}
+	case 98:
+		return struct {
+			*wrapper
+			Remover
+			Pinger
+			PageLister
+		}{w, rm, pg, pl}
+	case 99:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Pinger
+			PageLister
+		}{w, op, rm, pg, pl}
+	case 100:
+		return struct {
+			*wrapper
+			LocationRemover
+			Pinger
+			PageLister
+		}{w, lr, pg, pl}
+	case 101:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Pinger
+			PageLister
+		}{w, op, lr, pg, pl}
+	case 102:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Pinger
+			PageLister
+		}{w, rm, lr, pg, pl}
+	case 103:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Pinger
+			PageLister
+		}{w, op, rm, lr, pg, pl}
+	case 104:
+		return struct {
+			*wrapper
+			Lister
+			Pinger
+			PageLister
+		}{w, ls, pg, pl}
+	case 105:
+		return struct {
+			*wrapper
+			Opener
+			Lister
+			Pinger
+			PageLister
+		}{w, op, ls, pg, pl}
+	case 106:
+		return struct {
+			*wrapper
+			Remover
+			Lister
+			Pinger
+			PageLister
+		}{w, rm, ls, pg, pl}
+	case 107:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Lister
+			Pinger
+			PageLister
+		}{w, op, rm, ls, pg, pl}
+	case 108:
+		return struct {
+			*wrapper
+			LocationRemover
+			Lister
+			Pinger
+			PageLister
+		}{w, lr, ls, pg, pl}
+	case 109:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Lister
+			Pinger
+			PageLister
+		}{w, op, lr, ls, pg, pl}
+	case 110:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Lister
+			Pinger
+			PageLister
+		}{w, rm, lr, ls, pg, pl}
+	case 111:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Lister
+			Pinger
+			PageLister
+		}{w, op, rm, lr, ls, pg, pl}
+	case 112:
+		return struct {
+			*wrapper
+			Stater
+			Pinger
+			PageLister
+		}{w, st, pg, pl}
+	case 113:
+		return struct {
+			*wrapper
+			Opener
+			Stater
+			Pinger
+			PageLister
+		}{w, op, st, pg, pl}
+	case 114:
+		return struct {
+			*wrapper
+			Remover
+			Stater
+			Pinger
+			PageLister
+		}{w, rm, st, pg, pl}
+	case 115:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Stater
+			Pinger
+			PageLister
+		}{w, op, rm, st, pg, pl}
+	case 116:
+		return struct {
+			*wrapper
+			LocationRemover
+			Stater
+			Pinger
+			PageLister
+		}{w, lr, st, pg, pl}
+	case 117:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Stater
+			Pinger
+			PageLister
+		}{w, op, lr, st, pg, pl}
+	case 118:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Stater
+			Pinger
+			PageLister
+		}{w, rm, lr, st, pg, pl}
+	case 119:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Stater
+			Pinger
+			PageLister
+		}{w, op, rm, lr, st, pg, pl}
+	case 120:
+		return struct {
+			*wrapper
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, ls, st, pg, pl}
+	case 121:
+		return struct {
+			*wrapper
+			Opener
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, op, ls, st, pg, pl}
+	case 122:
+		return struct {
+			*wrapper
+			Remover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, rm, ls, st, pg, pl}
+	case 123:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, op, rm, ls, st, pg, pl}
+	case 124:
+		return struct {
+			*wrapper
+			LocationRemover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, lr, ls, st, pg, pl}
+	case 125:
+		return struct {
+			*wrapper
+			Opener
+			LocationRemover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, op, lr, ls, st, pg, pl}
+	case 126:
+		return struct {
+			*wrapper
+			Remover
+			LocationRemover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, rm, lr, ls, st, pg, pl}
+	case 127:
+		return struct {
+			*wrapper
+			Opener
+			Remover
+			LocationRemover
+			Lister
+			Stater
+			Pinger
+			PageLister
+		}{w, op, rm, lr, ls, st, pg, pl}
 	}
 	return w
 }

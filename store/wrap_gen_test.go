@@ -452,6 +452,518 @@ func storeWith(set int, all allCapabilities) store.Store {
 			store.Stater
 			store.Pinger
 		}{putOnly{all}, all, all, all, all, all, all}
+	case 64:
+		return struct {
+			putOnly
+			store.PageLister
+		}{putOnly{all}, all}
+	case 65:
+		return struct {
+			putOnly
+			store.Opener
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 66:
+		return struct {
+			putOnly
+			store.Remover
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 67:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 68:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 69:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 70:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 71:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 72:
+		return struct {
+			putOnly
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 73:
+		return struct {
+			putOnly
+			store.Opener
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 74:
+		return struct {
+			putOnly
+			store.Remover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 75:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 76:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 77:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 78:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 79:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 80:
+		return struct {
+			putOnly
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 81:
+		return struct {
+			putOnly
+			store.Opener
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 82:
+		return struct {
+			putOnly
+			store.Remover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 83:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 84:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 85:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 86:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 87:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 88:
+		return struct {
+			putOnly
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 89:
+		return struct {
+			putOnly
+			store.Opener
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 90:
+		return struct {
+			putOnly
+			store.Remover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 91:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 92:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 93:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 94:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 95:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 96:
+		return struct {
+			putOnly
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all}
+	case 97:
+		return struct {
+			putOnly
+			store.Opener
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 98:
+		return struct {
+			putOnly
+			store.Remover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 99:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 100:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 101:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 102:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 103:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 104:
+		return struct {
+			putOnly
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 105:
+		return struct {
+			putOnly
+			store.Opener
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 106:
+		return struct {
+			putOnly
+			store.Remover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 107:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 108:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 109:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 110:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 111:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 112:
+		return struct {
+			putOnly
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all}
+	case 113:
+		return struct {
+			putOnly
+			store.Opener
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 114:
+		return struct {
+			putOnly
+			store.Remover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 115:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 116:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 117:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 118:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 119:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 120:
+		return struct {
+			putOnly
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all}
+	case 121:
+		return struct {
+			putOnly
+			store.Opener
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 122:
+		return struct {
+			putOnly
+			store.Remover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 123:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 124:
+		return struct {
+			putOnly
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all}
+	case 125:
+		return struct {
+			putOnly
+			store.Opener
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 126:
+		return struct {
+			putOnly
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all}
+	case 127:
+		return struct {
+			putOnly
+			store.Opener
+			store.Remover
+			store.LocationRemover
+			store.Lister
+			store.Stater
+			store.Pinger
+			store.PageLister
+		}{putOnly{all}, all, all, all, all, all, all, all}
 	}
 	return putOnly{all}
 }

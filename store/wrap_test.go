@@ -35,7 +35,7 @@ func capabilities(s store.Store) int {
 	set := 0
 	for i, ok := range []bool{
 		is[store.Opener](s), is[store.Remover](s), is[store.LocationRemover](s),
-		is[store.Lister](s), is[store.Stater](s), is[store.Pinger](s),
+		is[store.Lister](s), is[store.Stater](s), is[store.Pinger](s), is[store.PageLister](s),
 	} {
 		if ok {
 			set |= 1 << i
@@ -51,41 +51,46 @@ func is[T any](s store.Store) bool { _, ok := s.(T); return ok }
 // methods reach the wrapped store.
 func TestWrapForwardsExactly(t *testing.T) {
 	ctx := context.Background()
-	for set := range 1 << 6 {
+	for set := range 1 << 7 {
 		all := allCapabilities{store.NewMemory(), new(atomic.Int64)}
 		inner := storeWith(set, all)
 		if got := capabilities(inner); got != set {
-			t.Fatalf("the test's store %d has %06b", set, got)
+			t.Fatalf("the test's store %d has %07b", set, got)
 		}
 		w := store.Wrap(inner, nil)
 		if got := capabilities(w); got != set {
-			t.Errorf("Wrap of a store with %06b has %06b", set, got)
+			t.Errorf("Wrap of a store with %07b has %07b", set, got)
 			continue
 		}
 		if u, ok := w.(interface{ Unwrap() store.Store }); !ok || u.Unwrap() != inner {
-			t.Errorf("Wrap of %06b: no Unwrap to the wrapped store", set)
+			t.Errorf("Wrap of %07b: no Unwrap to the wrapped store", set)
 		}
 		if _, err := w.Put(ctx, "a/b.wav", strings.NewReader("RIFF"), 4); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := all.Get("a/b.wav"); !ok {
-			t.Errorf("Wrap of %06b: Put did not reach the wrapped store", set)
+			t.Errorf("Wrap of %07b: Put did not reach the wrapped store", set)
 		}
 		if op, ok := w.(store.Opener); ok {
 			f, err := op.Open("a/b.wav")
 			if err != nil {
-				t.Errorf("Wrap of %06b: Open: %v", set, err)
+				t.Errorf("Wrap of %07b: Open: %v", set, err)
 			} else {
 				f.Close()
 			}
 		}
+		if pl, ok := w.(store.PageLister); ok {
+			if files, more, err := pl.ListPage(ctx, "a", "", 10); err != nil || len(files) != 1 || files[0].Name != "a/b.wav" || more {
+				t.Errorf("Wrap of %07b: ListPage: %v, %v, %v", set, files, more, err)
+			}
+		}
 		if lr, ok := w.(store.LocationRemover); ok {
 			if err := lr.RemoveAt(ctx, "1", "a/b.wav"); err != nil || all.removedAt.Load() != 1 {
-				t.Errorf("Wrap of %06b: RemoveAt: %v", set, err)
+				t.Errorf("Wrap of %07b: RemoveAt: %v", set, err)
 			}
 		} else if rm, ok := w.(store.Remover); ok {
 			if err := rm.Remove(ctx, "a/b.wav"); err != nil {
-				t.Errorf("Wrap of %06b: Remove: %v", set, err)
+				t.Errorf("Wrap of %07b: Remove: %v", set, err)
 			}
 		}
 	}
