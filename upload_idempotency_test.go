@@ -182,6 +182,9 @@ func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 func TestIdempotentRetryWhileInFlightIsBusy(t *testing.T) {
 	e := newEnv(t, nil)
 	hold := &holdingStore{Store: e.mem, atEnd: make(chan struct{}), release: make(chan struct{})}
+	var released sync.Once
+	release := func() { released.Do(func() { close(hold.release) }) }
+	t.Cleanup(release) // before the server closes, if the test fails
 	e.st = hold
 	done := make(chan ccfs.Response, 1)
 	go func() {
@@ -201,7 +204,7 @@ func TestIdempotentRetryWhileInFlightIsBusy(t *testing.T) {
 	}
 	out, _ = e.upload(keyed{key: "k", wav: wavfile.File(wavfile.ALaw8k, 100)})
 	wantCode(t, "another file while in flight", out, ccfs.ErrIdempotencyMismatch)
-	close(hold.release)
+	release()
 	name := wantOK(t, "first", <-done)
 	again, h := e.upload(keyed{key: "k", wav: validWAV})
 	if wantOK(t, "retry", again) != name || h.Get(ccfs.HeaderIdempotencyReplayed) != "true" {
