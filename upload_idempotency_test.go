@@ -304,7 +304,9 @@ func TestIdempotencyKeyMalformed(t *testing.T) {
 	}{
 		{"twice", func(r *http.Request) { r.Header.Add(ccfs.HeaderIdempotencyKey, "b") }, ccfs.ErrFormat, "given 2 times"},
 		{"empty", func(r *http.Request) { r.Header.Set(ccfs.HeaderIdempotencyKey, "") }, ccfs.ErrEmpty, "Idempotency-Key cannot be an empty string"},
-		{"long", func(r *http.Request) { r.Header.Set(ccfs.HeaderIdempotencyKey, strings.Repeat("k", idempotency.MaxKey+1)) }, ccfs.ErrTooLong, "256 bytes (at most 255)"},
+		{"long", func(r *http.Request) {
+			r.Header.Set(ccfs.HeaderIdempotencyKey, strings.Repeat("k", idempotency.MaxKey+1))
+		}, ccfs.ErrTooLong, "256 bytes (at most 255)"},
 		{"space", func(r *http.Request) { r.Header.Set(ccfs.HeaderIdempotencyKey, "a b") }, ccfs.ErrFormat, "byte 1 is 0x20"},
 		{"non-ASCII", func(r *http.Request) { r.Header.Set(ccfs.HeaderIdempotencyKey, "clé") }, ccfs.ErrFormat, "byte 2 is 0xc3"},
 	} {
