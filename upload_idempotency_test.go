@@ -369,3 +369,23 @@ func TestIdempotencyTTL(t *testing.T) {
 		t.Fatalf("%d files, want 2", len(e.mem.Names()))
 	}
 }
+
+// With conversion on, the file hashed is the file as sent: a retry of a
+// converted upload is its repeat, and the stored (converted) prompt sent
+// under the same key is another file.
+func TestIdempotencyHashesTheFileAsSent(t *testing.T) {
+	e := newEnv(t, func(o *ccfs.Options) { o.Convert = ccfs.ConvertEvery })
+	src := tone(pcm16, 22050)
+	first, _ := e.upload(keyed{key: "c", wav: src})
+	name := wantOK(t, "converted", first)
+	again, h := e.upload(keyed{key: "c", wav: src})
+	if wantOK(t, "retry", again) != name || h.Get(ccfs.HeaderIdempotencyReplayed) != "true" {
+		t.Fatalf("retry of a converted upload: %+v", again)
+	}
+	stored, _ := e.mem.Get(strings.TrimPrefix(name, "Y:/"))
+	out, _ := e.upload(keyed{key: "c", wav: stored})
+	wantCode(t, "the converted prompt under the key", out, ccfs.ErrIdempotencyMismatch)
+	if len(e.mem.Names()) != 1 {
+		t.Fatalf("%d files, want 1", len(e.mem.Names()))
+	}
+}
