@@ -3,12 +3,13 @@ package ccfs
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"mime"
 	"net/http"
 	"strconv"
@@ -27,9 +28,18 @@ import (
 // 0300015) — is sent again, signed anew, up to Retries times: after the
 // server's Retry-After if it gives one, else after 250 ms, doubling each
 // time, each wait with up to a fifth of random jitter. A wait longer than
-// 10 s is not made: the refusal is returned. ctx ends a wait. Nothing else
-// is retried: every other refusal says what to change, and a network error
-// may have left an upload stored.
+// 10 s is not made: the refusal is returned. ctx ends a wait.
+//
+// An upload is also retried when its answer is lost — the connection
+// reset or closed before the answer, a timeout — within the same Retries,
+// after the same backoff: each upload carries an Idempotency-Key (a ccfs
+// extension; a fresh random key per upload, the same on each retry of
+// it, among the signed headers), so a ccfs server that stored the file
+// answers the retry with the first upload's name and stores nothing more.
+// A server that ignores the header (the vendor's) may store a retried
+// upload twice: set NoIdempotencyKey for one. Nothing else is retried:
+// every other refusal says what to change, and a delete or download is
+// not retried on a lost answer.
 type Client struct {
 	// BaseURL is the server's scheme, host and port, such as
 	// "https://10.22.26.181:28443". The interface's path is appended.
@@ -46,6 +56,11 @@ type Client struct {
 	// (auth.Timestamps): the server would refuse the second as a replay.
 	// A clock given here is signed at as it is.
 	Now func() time.Time
+	// NoIdempotencyKey sends uploads without an Idempotency-Key, and so
+	// does not retry one whose answer was lost: for a server that ignores
+	// the header, where a retry could store the file twice. Default:
+	// false, a key on every upload.
+	NoIdempotencyKey bool
 }
 
 // maxResponse bounds the response body a Client reads.
@@ -71,7 +86,11 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 	}
 	body := func() io.Reader { return newUploadBody(io.NewSectionReader(r, 0, size)) }
 	url := strings.TrimSuffix(c.BaseURL, "/") + UploadPath + "?vdnId=" + strconv.Itoa(vdnID)
-	resp, err := c.send(ctx, func() (*http.Request, error) {
+	key := ""
+	if !c.NoIdempotencyKey {
+		key = rand.Text() // one key for every try of this upload
+	}
+	resp, err := c.send(ctx, key != "", func() (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body())
 		if err != nil {
 			return nil, fmt.Errorf("ccfs: %w", err)
@@ -80,6 +99,10 @@ func (c *Client) UploadFrom(ctx context.Context, vdnID int, r io.ReaderAt, size 
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body()), nil }
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 		signer := auth.Signer{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Now: c.Now}
+		if key != "" {
+			req.Header.Set(HeaderIdempotencyKey, key)
+			signer.SignedHeaders = append(auth.DefaultSignedHeaders(), strings.ToLower(HeaderIdempotencyKey))
+		}
 		if err := signer.SignReader(req, body()); err != nil {
 			return nil, fmt.Errorf("ccfs: signing: %w", err)
 		}
@@ -163,7 +186,7 @@ func (c *Client) post(ctx context.Context, path string, v any) (*http.Response, 
 	if err != nil {
 		return nil, fmt.Errorf("ccfs: %w", err)
 	}
-	return c.send(ctx, func() (*http.Request, error) {
+	return c.send(ctx, false, func() (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.BaseURL, "/")+path, bytes.NewReader(body))
 		if err != nil {
 			return nil, fmt.Errorf("ccfs: %w", err)
@@ -186,8 +209,11 @@ const (
 
 // send sends the request build makes, a new one, signed anew, for each
 // try, and returns the response of the last: the first that is not a
-// refusal for now, or the last refusal once the retries are spent.
-func (c *Client) send(ctx context.Context, build func() (*http.Request, error)) (*http.Response, error) {
+// refusal for now, or the last refusal once the retries are spent. If
+// lostAnswers (an upload with an Idempotency-Key), a try whose answer was
+// lost is retried too, and the answer is read whole before it is
+// returned.
+func (c *Client) send(ctx context.Context, lostAnswers bool, build func() (*http.Request, error)) (*http.Response, error) {
 	retries := c.Retries
 	switch {
 	case retries == 0:
@@ -201,7 +227,21 @@ func (c *Client) send(ctx context.Context, build func() (*http.Request, error)) 
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.httpClient().Do(req)
+		var resp *http.Response
+		if lostAnswers {
+			resp, err = c.doWhole(req)
+			if err != nil && ctx.Err() == nil && lostAnswer(err) && try < retries {
+				select {
+				case <-ctx.Done():
+					return nil, fmt.Errorf("ccfs: %w", err)
+				case <-time.After(backoff + mrand.N(backoff/5+1)):
+				}
+				backoff *= 2
+				continue
+			}
+		} else {
+			resp, err = c.httpClient().Do(req)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("ccfs: %w", err)
 		}
@@ -212,7 +252,7 @@ func (c *Client) send(ctx context.Context, build func() (*http.Request, error)) 
 		select {
 		case <-ctx.Done():
 			return resp, nil
-		case <-time.After(wait + rand.N(wait/5+1)):
+		case <-time.After(wait + mrand.N(wait/5+1)):
 		}
 		resp.Body.Close()
 		backoff *= 2

@@ -123,6 +123,9 @@ var (
 	// code for one, with the cause beside it.
 	ErrCutShort = Error{code: "0300023", desc: "the download was cut off after it began", status: http.StatusOK}
 	ErrQuota    = Error{code: "0300024", desc: "the VDN's storage quota is used up", status: http.StatusOK}
+	// ErrIdempotencyMismatch refuses an upload whose Idempotency-Key (a
+	// ccfs extension) was used, within its TTL, for another file.
+	ErrIdempotencyMismatch = Error{code: "0300025", desc: "the Idempotency-Key was used for another file", status: http.StatusOK}
 )
 
 // ResultCodes lists every failure code in order, for documentation and
@@ -130,7 +133,8 @@ var (
 func ResultCodes() []Error {
 	return []Error{ErrNull, ErrEmpty, ErrTooLong, ErrFormat, ErrTooShort, ErrVersion, ErrBodyNull,
 		ErrAuth, ErrTimestamp, ErrReplay, ErrVDNForbidden, ErrRateLimited, ErrBusy, ErrStorage,
-		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort, ErrQuota}
+		ErrReplayUnavailable, ErrMethod, ErrNotFound, ErrSlowBody, ErrNoSuchFile, ErrNotOneFile, ErrCutShort, ErrQuota,
+		ErrIdempotencyMismatch}
 }
 
 // resultFor maps every failure of a request to what the caller sees: the

@@ -30,6 +30,7 @@ func TestResultCodeLiterals(t *testing.T) {
 		{ccfs.ErrSlowBody, "0300020", 200}, {ccfs.ErrNoSuchFile, "0300021", 200}, {ccfs.ErrNotOneFile, "0300022", 200},
 		{ccfs.ErrCutShort, "0300023", 200},
 		{ccfs.ErrQuota, "0300024", 200},
+		{ccfs.ErrIdempotencyMismatch, "0300025", 200},
 	}
 	all := ccfs.ResultCodes()
 	if len(all) != len(want) {

@@ -190,6 +190,10 @@ type Event struct {
 	// FileName is the file uploaded, deleted or downloaded, as the caller
 	// names it (root prefix included); an upload's only on success.
 	FileName string
+	// IdempotencyReplayed says the upload repeated an earlier one under
+	// the same Idempotency-Key (a ccfs extension): FileName is the earlier
+	// one's, and nothing was stored.
+	IdempotencyReplayed bool
 	// Duration is how long the handler took over the request, by
 	// Options.Now, up to the writing of its JSON result; a download's
 	// includes sending the file.
@@ -216,6 +220,9 @@ func (h *Handler) log(ctx context.Context, ev Event) {
 	}
 	if ev.FileName != "" {
 		attrs = append(attrs, slog.String("file", ev.FileName))
+	}
+	if ev.IdempotencyReplayed {
+		attrs = append(attrs, slog.Bool("idempotencyReplayed", true))
 	}
 	if ev.ConvertedFrom.From != "" {
 		attrs = append(attrs, slog.String("convertedFrom", ev.ConvertedFrom.From))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/events"
+	"github.com/ccfs-go/ccfs/idempotency"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/quota"
 	"github.com/ccfs-go/ccfs/store"
@@ -57,6 +58,7 @@ func ConvertEvery(int) bool { return true }
 //   - quotas: Quota and Usage, which go together, and Fence
 //   - events: Events, DownloadEvents
 //   - listing: ListFiles
+//   - retries: Idempotency, IdempotencyTTL
 //   - hooks: Logger, Now, OnRequest
 //
 // A zero field means its default, which each field states. A feature that
@@ -266,6 +268,25 @@ type Options struct {
 	// store.PageLister); NewHandler refuses one that does not. Off: false.
 	ListFiles bool
 
+	// Retries: uploads retried under an Idempotency-Key header (a ccfs
+	// extension; the section "Idempotency-Key" of docs/upload-file.md).
+
+	// Idempotency remembers the uploads made under an Idempotency-Key, so
+	// that a retry of one (same access key, VDN, key and file) answers
+	// the file first stored and stores nothing more; the same key with
+	// another file is refused (ErrIdempotencyMismatch), and a retry while
+	// the first is still in flight answered busy (ErrBusy, Retry-After:
+	// 1). An upload without the header is not affected. Servers behind one
+	// balancer share one Store. Zero (nil): an idempotency.Memory of the
+	// handler's own (idempotency.DefaultMaxEntries keys). Off:
+	// idempotency.Off: the header is ignored, as the vendor's server
+	// ignores it.
+	Idempotency idempotency.Store
+
+	// IdempotencyTTL is how long a key is remembered after its upload.
+	// Zero: idempotency.DefaultTTL (24 h). Negative is refused.
+	IdempotencyTTL time.Duration
+
 	// Hooks: the log, the clock, and what each request did.
 
 	// Logger receives one line per request. Zero (nil): slog.Default().
@@ -416,6 +437,9 @@ func (o Options) resolve() (*config, error) {
 		c.BodyRateGrace = DefaultBodyRateGrace
 	case c.BodyRateGrace < 0:
 		return nil, errors.New("ccfs: Options.BodyRateGrace must not be negative")
+	}
+	if err := c.resolveIdempotency(); err != nil {
+		return nil, err
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

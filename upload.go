@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/events"
+	"github.com/ccfs-go/ccfs/idempotency"
 	"github.com/ccfs-go/ccfs/internal/b64"
 	"github.com/ccfs-go/ccfs/internal/envelope"
 	"github.com/ccfs-go/ccfs/internal/safeput"
@@ -28,6 +29,10 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 		return nil, early(err)
 	}
 	ev.VDN = vdn
+	key, err := h.cfg.idempotencyKey(r.Header)
+	if err != nil {
+		return nil, early(err)
+	}
 	conv := h.cfg.converts(vdn)
 	maxBody, tooLong := h.cfg.uploadLimit(conv)
 	x, release, err := h.admit(w, r, ev, maxBody, tooLong,
@@ -42,7 +47,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	if err != nil {
 		return nil, early(ErrStorage.because(err))
 	}
-	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h), conv)
+	u := newUpload(r.Context(), h.cfg, vdn, r.Body, r.ContentLength, x, newPace(w, r, h), conv, key)
 	u.req = ev
 	locations, err := u.run(name)
 	ev.BodyBytes, ev.FileBytes = u.body.n, u.wav.Written()
@@ -50,10 +55,17 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, ev *Event)
 	if conv {
 		ev.ConvertedFrom, converted = u.conv.source(u.failed), u.conv.conversion()
 	}
+	rec, repeated := u.repeated()
+	if u.keyBusy {
+		w.Header().Set("Retry-After", "1")
+	}
 	u.free()
 	h.settle(x, ev)
 	if err != nil {
 		return nil, err
+	}
+	if repeated {
+		return repeatAnswer(w, ev, rec), nil
 	}
 	ev.FileName = h.cfg.RootPrefix + "/" + name
 	return &Response{ResultCode: SuccessCode, ResultDesc: "success",
@@ -96,6 +108,8 @@ func parseVDN(rawQuery string) (int, error) {
 //	dec     base64, strictly
 //	conv    for a VDN Options.Convert is on for: the file converted as it
 //	        is read (upload_convert.go)
+//	hash    for an upload with an Idempotency-Key: the file hashed
+//	        (upload_idempotency.go)
 //	wav     the WAV checks (of the converted file, if it is)
 //	end     at the file's end: the signature (io.EOF only if it holds)
 //
@@ -114,6 +128,11 @@ type upload struct {
 	name     string // the file's name in the store
 	req      *Event // the request's log event: its key and request ID
 
+	key      string             // the Idempotency-Key; "" for none (upload_idempotency.go)
+	keyBegun bool               // the key was begun for this upload: settle it
+	keyBusy  bool               // an upload with the key is in flight: answered busy
+	repeat   idempotency.Record // the finished upload this one repeats
+
 	intent events.Intent // the file's event, prepared at its end (Options.Events)
 	event  events.Event
 
@@ -122,6 +141,7 @@ type upload struct {
 	env    envelope.Reader
 	fields atEOF
 	dec    b64.Reader
+	hash   hashing
 	conv   converting
 	wav    wavcheck.Reader
 	end    atEOF
@@ -146,23 +166,30 @@ var uploads = sync.Pool{New: func() any {
 }}
 
 // newUpload returns an upload of body, which is size bytes long and signed
-// as x says, converting its file if convert; release it with free.
-func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace, convert bool) *upload {
+// as x says, converting its file if convert, under the Idempotency-Key
+// key ("" for none); release it with free.
+func newUpload(ctx context.Context, cfg *config, vdn int, body io.Reader, size int64, x *auth.Verification, p *pace, convert bool, key string) *upload {
 	u := uploads.Get().(*upload)
 	u.ctx, u.cfg, u.vdn, u.verify, u.verified, u.failed, u.claimed = ctx, cfg, vdn, x, false, nil, -1
 	u.convert = convert
 	u.name, u.req, u.intent, u.event = "", nil, nil, events.Event{}
+	u.key, u.keyBegun, u.keyBusy, u.repeat = key, false, false, idempotency.Record{}
 	u.body.r, u.body.ctx, u.body.size, u.body.n, u.body.pace = body, ctx, size, 0, p
 	u.body.lastRead.Store(false) // atomically: a late AfterFunc of the last request may read it
 	u.tee.w = x
 	u.env.Reset(&u.tee)
 	u.fields.reset()
 	u.dec.Reset(&u.fields)
+	file := io.Reader(&u.dec)
+	if key != "" {
+		u.hash.reset(&u.dec)
+		file = &u.hash
+	}
 	if convert {
-		u.conv.reset(&u.dec, cfg)
+		u.conv.reset(file, cfg)
 		u.wav.Reset(&u.conv, cfg.policy)
 	} else {
-		u.wav.Reset(&u.dec, cfg.policy)
+		u.wav.Reset(file, cfg.policy)
 	}
 	u.end.reset()
 	u.head = nil
@@ -174,6 +201,7 @@ func (u *upload) free() {
 	u.ctx, u.cfg, u.verify, u.failed, u.req, u.intent = nil, nil, nil, nil, nil, nil
 	u.body.r, u.body.ctx, u.body.pace = nil, nil, nil
 	u.tee.w = nil
+	u.hash.r, u.repeat = nil, idempotency.Record{}
 	if u.convert {
 		u.conv.free()
 	}
@@ -194,6 +222,10 @@ func (u *upload) run(name string) ([]string, error) {
 	n, err := u.end.Read(u.headBuf[:])
 	if err != nil && err != io.EOF {
 		u.failed = err
+		u.settleKey(false, nil) // a small file's end is met here
+		if _, repeated := u.repeated(); repeated {
+			return nil, nil
+		}
 		return nil, u.refuse(nil)
 	}
 	u.head = u.headBuf[:n]
@@ -210,10 +242,14 @@ func (u *upload) run(name string) ([]string, error) {
 	})()
 	u.name = name
 	locations, err := safeput.Put(storeCtx, u.cfg.Store, name, u, -1)
+	u.settleKey(err == nil, locations)
 	u.cfg.health.wrote(err, u.cfg.Now())
 	u.settleClaim(err == nil)
 	u.event.LocationIDs = locations
 	u.cfg.settleEvent(u.ctx, u.intent, u.event, err == nil)
+	if _, repeated := u.repeated(); repeated {
+		return nil, nil // the answer is the earlier upload's (serveUpload)
+	}
 	if err != nil {
 		return nil, u.refuse(err)
 	}
@@ -269,11 +305,15 @@ func (u *upload) drain() error {
 }
 
 // atFileEnd runs at the end of the file: the signature must hold, then
-// the file must fit in its VDN's quota (claim, quota.go), and then its
-// event be prepared (Options.Events). Only then does the store see
-// io.EOF, and keep the file.
+// its Idempotency-Key, if it has one, be new (beginKey,
+// upload_idempotency.go), then the file must fit in its VDN's quota
+// (claim, quota.go), and then its event be prepared (Options.Events).
+// Only then does the store see io.EOF, and keep the file.
 func (u *upload) atFileEnd() error {
 	if err := u.verifySignature(); err != nil {
+		return err
+	}
+	if err := u.beginKey(); err != nil {
 		return err
 	}
 	if err := u.claim(); err != nil {

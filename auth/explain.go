@@ -103,11 +103,13 @@ func ExplainRequest(r *http.Request, body io.Reader, secretKey string) (*Explana
 }
 
 // shownHeaders are the signed headers whose values an Explanation shows:
-// those a client signs by default, none of them a secret.
-var shownHeaders = DefaultSignedHeaders()
+// those a client signs by default, and idempotency-key, the random name
+// ccfs.Client gives an upload; none of them a secret.
+var shownHeaders = append(DefaultSignedHeaders(), "idempotency-key")
 
 // HiddenValue is what an Explanation shows in place of the value of a
-// signed header other than host, content-type and content-length:
+// signed header other than host, content-type, content-length and
+// idempotency-key:
 // "(hidden: N bytes, hmac H)", N the value's length as signed
 // (percent-encoded) and H the first 12 hex digits of its HMAC-SHA256 keyed
 // with the key's secret. A client holding the secret computes the same to
