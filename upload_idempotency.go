@@ -133,7 +133,7 @@ func (u *upload) settleKey(stored bool, locations []string) {
 		rec := idempotency.Record{Hash: u.hash.sum, FileName: u.cfg.RootPrefix + "/" + u.name, LocationIDs: locations}
 		err = u.cfg.Idempotency.Finish(ctx, u.scope(), rec, u.cfg.IdempotencyTTL)
 	} else {
-		err = u.cfg.Idempotency.Abort(ctx, u.scope())
+		err = u.cfg.Idempotency.Abort(ctx, u.scope(), u.hash.sum)
 	}
 	if err != nil {
 		u.cfg.Logger.Warn("idempotency: a key could not be settled; it stays in flight until its lease runs out",

@@ -78,7 +78,9 @@ type Store interface {
 	// Finish records the upload begun under scope as done, with rec, for
 	// ttl from now.
 	Finish(ctx context.Context, scope Scope, rec Record, ttl time.Duration) error
-	// Abort forgets the upload begun under scope (it failed): the key is
-	// free for a retry.
-	Abort(ctx context.Context, scope Scope) error
+	// Abort forgets the upload of the file hashing to h begun under scope
+	// (it failed): the key is free for a retry. An entry in flight for
+	// another file (begun after this one's lease ran out), or finished,
+	// is kept.
+	Abort(ctx context.Context, scope Scope, h Hash) error
 }

@@ -115,13 +115,15 @@ func (m *Memory) Finish(_ context.Context, scope Scope, rec Record, ttl time.Dur
 	return nil
 }
 
-// Abort implements Store. It forgets an upload in flight only: a
-// finished one stays.
-func (m *Memory) Abort(_ context.Context, scope Scope) error {
+// Abort implements Store: it forgets the upload of the file hashing to h
+// begun under scope, if it is still in flight.
+func (m *Memory) Abort(_ context.Context, scope Scope, h Hash) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if el := m.entries[scope]; el != nil && !el.Value.(*entry).done {
-		m.drop(el)
+	if el := m.entries[scope]; el != nil {
+		if e := el.Value.(*entry); !e.done && e.hash == h {
+			m.drop(el)
+		}
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func TestMemoryStates(t *testing.T) {
 		t.Fatalf("another file, finished: %v, want Mismatch", st)
 	}
 	// Abort forgets an upload in flight, not a finished one.
-	if err := m.Abort(ctx, s); err != nil {
+	if err := m.Abort(ctx, s, hash(1)); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := begin(t, m, s, hash(1)); st != idempotency.Repeat {
@@ -91,7 +91,11 @@ func TestMemoryStates(t *testing.T) {
 	}
 	s2 := scope("k2")
 	begin(t, m, s2, hash(1))
-	m.Abort(ctx, s2)
+	m.Abort(ctx, s2, hash(2)) // another file's: kept
+	if st, _ := begin(t, m, s2, hash(2)); st != idempotency.Mismatch {
+		t.Fatalf("after another file's Abort: %v, want Mismatch (still in flight)", st)
+	}
+	m.Abort(ctx, s2, hash(1))
 	if st, _ := begin(t, m, s2, hash(2)); st != idempotency.Fresh {
 		t.Fatalf("after Abort: %v, want Fresh", st)
 	}
@@ -184,7 +188,7 @@ func TestMemoryConcurrent(t *testing.T) {
 					m.Finish(ctx, s, idempotency.Record{Hash: hash(1)}, time.Hour)
 				}
 			})
-			wg.Go(func() { m.Len(); m.Abort(ctx, scope("other")) })
+			wg.Go(func() { m.Len(); m.Abort(ctx, scope("other"), hash(1)) })
 		}
 		wg.Wait()
 		if fresh.Load() != 1 {

@@ -19,4 +19,4 @@ func (off) Begin(context.Context, Scope, Hash, time.Duration) (State, Record, er
 
 func (off) Finish(context.Context, Scope, Record, time.Duration) error { return nil }
 
-func (off) Abort(context.Context, Scope) error { return nil }
+func (off) Abort(context.Context, Scope, Hash) error { return nil }

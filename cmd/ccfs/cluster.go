@@ -16,8 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/auth/redisreplay"
+	"github.com/ccfs-go/ccfs/idempotency"
+	"github.com/ccfs-go/ccfs/idempotency/redisidempotency"
 	"github.com/ccfs-go/ccfs/store"
 	"github.com/ccfs-go/ccfs/store/s3store"
 )
@@ -240,6 +243,24 @@ func openReplay(client *redis.Client) (auth.ReplayCache, string, error) {
 		return nil, "", err
 	}
 	return c, "redis " + client.Options().Addr, nil
+}
+
+// wireIdempotency sets where uploads' Idempotency-Keys are remembered:
+// in Redis with --redis, so that a retry through another node finds the
+// first upload's key; in the handler's memory otherwise. --idempotency-ttl
+// 0 turns the header off.
+func wireIdempotency(opts *ccfs.Options, rdb *redis.Client) error {
+	switch {
+	case opts.IdempotencyTTL == 0:
+		opts.Idempotency = idempotency.Off
+	case rdb != nil:
+		s, err := redisidempotency.New(rdb, redisidempotency.Options{})
+		if err != nil {
+			return err
+		}
+		opts.Idempotency = s
+	}
+	return nil
 }
 
 // redisLog sends go-redis's own messages (reconnections, say) to the

@@ -368,3 +368,59 @@ func TestTwoNodesShareQuota(t *testing.T) {
 		t.Fatalf("after a reconcile counted the file put by hand: %v", err)
 	}
 }
+
+// TestTwoNodesShareIdempotencyKeys: two nodes on one bucket and one Redis
+// share their Idempotency-Keys: an upload stored through node A and
+// retried, signed anew, through node B under the same key answers A's
+// file name, marked replayed, and stores nothing more; the key with
+// another file is refused; the VDN holds one file.
+func TestTwoNodesShareIdempotencyKeys(t *testing.T) {
+	cl := startCluster(t)
+	a, b := cl.node(t, "--rate", "0", "--list-files"), cl.node(t, "--rate", "0", "--list-files")
+	send := func(n *node, key string, wav []byte) (ccfs.Response, http.Header) {
+		t.Helper()
+		body, _ := json.Marshal(ccfs.UploadRequest{Request: ccfs.RequestInfo{Version: ccfs.Version},
+			MsgBody: ccfs.UploadBody{Data: base64.StdEncoding.EncodeToString(wav)}})
+		req, _ := http.NewRequest(http.MethodPost, n.base+ccfs.UploadPath+"?vdnId=53", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		req.Header.Set("Idempotency-Key", key)
+		s := auth.Signer{AccessKey: cl.key.AccessKey, SecretKey: cl.key.SecretKey,
+			SignedHeaders: []string{"content-length", "content-type", "host", "idempotency-key"}}
+		if err := s.Sign(req, body); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := n.insecureHTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r ccfs.Response
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r, resp.Header
+	}
+	wav := alaw(4000)
+	first, h1 := send(a, "order-7781-prompt-3", wav)
+	if first.ResultCode != "0" || h1.Get("Idempotency-Replayed") != "" {
+		t.Fatalf("first upload: %+v %v", first, h1)
+	}
+	again, h2 := send(b, "order-7781-prompt-3", wav)
+	if again.ResultCode != "0" || again.ResultData == nil || again.ResultData.FileName != first.ResultData.FileName || h2.Get("Idempotency-Replayed") != "true" {
+		t.Fatalf("the retry through the other node: %+v %v, want %s replayed", again, h2, first.ResultData.FileName)
+	}
+	other, _ := send(b, "order-7781-prompt-3", alaw(4001))
+	if other.ResultCode != ccfs.ErrIdempotencyMismatch.Code() {
+		t.Fatalf("the key with another file: %+v", other)
+	}
+	var names []string
+	for f, err := range a.client(cl.key.AccessKey, cl.key.SecretKey).List(context.Background(), 53, ccfs.ListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, f.FileName)
+	}
+	if len(names) != 1 || names[0] != first.ResultData.FileName {
+		t.Fatalf("VDN 53 holds %v, want only %s", names, first.ResultData.FileName)
+	}
+}

@@ -34,6 +34,7 @@ func TestServeRefusalsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"--codecs", "alaw,g729"}, `--codecs: unknown codec "g729" (want alaw, mulaw or pcm8)`},
 		{[]string{"--pool", "0=" + dir + "/a,0=" + dir + "/b"}, `--pool: pool location ID "0" is given twice`},
 		{[]string{"--rate", "-1"}, "--rate -1: want 0 (no limit) or more"},
+		{[]string{"--idempotency-ttl", "-1h"}, "--idempotency-ttl must not be negative (0 ignores the header)"},
 		{[]string{"--burst", "0"}, "--burst 0: want at least 1"},
 		{[]string{"--max-file-mb", "0"}, "--max-file-mb 0: want 1 to 1024 (MB; the vendor's default is 5)"},
 		{[]string{"--max-file-mb", "2048"}, "--max-file-mb 2048: want 1 to 1024 (MB; the vendor's default is 5)"},

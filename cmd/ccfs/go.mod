@@ -9,6 +9,7 @@ require (
 	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
 	github.com/ccfs-go/ccfs/convert/mp3 v0.1.0
 	github.com/ccfs-go/ccfs/events/redisevents v0.1.0
+	github.com/ccfs-go/ccfs/idempotency/redisidempotency v0.1.0
 	github.com/ccfs-go/ccfs/metrics/prom v0.1.0
 	github.com/ccfs-go/ccfs/quota/redisquota v0.1.0
 	github.com/ccfs-go/ccfs/store/s3store v0.1.0

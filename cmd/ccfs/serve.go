@@ -22,6 +22,7 @@ import (
 	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/health"
+	"github.com/ccfs-go/ccfs/idempotency"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/pathrule"
 	"github.com/ccfs-go/ccfs/retention"
@@ -95,6 +96,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl.BoolVar(&c.metricsKeyLabel, "metrics-key-label", false, "label the request counter with the access key of verified requests")
 	fl.DurationVar(&c.credsPoll, "credentials-poll", 2*time.Second, "how often to look for a changed credentials file, --quota-file and TLS certificate and key (0: only on SIGHUP)")
 	ruleWithoutVDN := fl.Bool("allow-rule-without-vdn", false, "accept a --path-rule or --download-rule without %VDNNO% (then only anyVdn keys may delete or download there)")
+	fl.DurationVar(&c.opts.IdempotencyTTL, "idempotency-ttl", idempotency.DefaultTTL, "how long an upload's Idempotency-Key is remembered, so that a retry under it answers the first upload's file and stores nothing (a ccfs extension; shared in Redis with --redis); 0: ignore the header, as the vendor's server does")
 	fl.DurationVar(&c.drainDelay, "drain-delay", 5*time.Second, "on SIGTERM, how long /readyz says not ready before the listener closes (with --admin-addr)")
 	conv := addConvertFlags(fl, "convert each upload that is not already as --codecs asks to 8000 Hz mono of the first codec, before it is checked and stored (a ccfs extension): bare for every VDN, or --convert=53,54 (--convert 53,54) for those VDNs only")
 	fl.BoolVar(&c.opts.ListFiles, "list-files", false, "serve listFiles, a ccfs extension the vendor's server lacks: each key lists its own VDNs' prompts, a page at a time (ccfs ls)")
@@ -144,6 +146,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	}
 	if c.pprof && c.adminAddr == "" {
 		return fail(errors.New("--pprof needs --admin-addr: profiles are never served on the public port"))
+	}
+	if c.opts.IdempotencyTTL < 0 {
+		return fail(errors.New("--idempotency-ttl must not be negative (0 ignores the header)"))
 	}
 	if c.credsPoll < 0 || c.drainDelay < 0 {
 		return fail(errors.New("--credentials-poll and --drain-delay must not be negative"))
@@ -266,6 +271,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		replay, replayLen = mem, mem.Len
 	}
 	opts := c.opts
+	if err := wireIdempotency(&opts, rdb); err != nil {
+		return err
+	}
 	if err := c.wireQuota(ctx, &opts, st, rdb, logger); err != nil {
 		return err
 	}

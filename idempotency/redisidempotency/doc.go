@@ -36,9 +36,8 @@
 //     for the same file (or gone: the lease ran out and no other upload
 //     took the key, so the record is kept for a retry to find). An entry
 //     that is finished, or in flight for another file, is left as it is.
-//   - Abort deletes the entry only while it is in flight, never a
-//     finished upload's record; AbortHash only while it is in flight for
-//     the given file.
+//   - Abort deletes the entry only while it is in flight for the given
+//     file, never a finished upload's record.
 //   - Every entry expires: the in-flight one after its lease (a node that
 //     died mid-upload holds a key for idempotency.InFlightLease at most),
 //     the record after its TTL (idempotency.DefaultTTL by default). The

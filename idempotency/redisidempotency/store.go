@@ -163,18 +163,10 @@ redis.call('DEL', KEYS[1])
 return 1
 `)
 
-// Abort implements idempotency.Store: it deletes the entry if it is in
-// flight, whatever its file; a finished upload's record is kept. Since
-// idempotency.Store's Abort is not told the file, an Abort arriving after
-// its lease ran out can free the key of another upload begun since;
-// AbortHash cannot.
-func (s *Store) Abort(ctx context.Context, scope idempotency.Scope) error {
-	return s.abort(ctx, scope, "")
-}
-
-// AbortHash is Abort for the upload of the file hashing to h: it deletes
-// the entry only if it is in flight for that file.
-func (s *Store) AbortHash(ctx context.Context, scope idempotency.Scope, h idempotency.Hash) error {
+// Abort implements idempotency.Store: it deletes the entry only if it is
+// in flight for the file hashing to h; one in flight for another file
+// (begun after this one's lease ran out), or finished, is kept.
+func (s *Store) Abort(ctx context.Context, scope idempotency.Scope, h idempotency.Hash) error {
 	return s.abort(ctx, scope, hashHex(h))
 }
 

@@ -208,9 +208,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestFinishAbortByAnotherFile: Finish and AbortHash for another file
-// than the one in flight change nothing; neither Abort nor AbortHash
-// removes a finished upload's record; a second Finish keeps the first
+// TestFinishAbortByAnotherFile: Finish and Abort for another file
+// than the one in flight change nothing; Abort never removes a finished
+// upload's record; a second Finish keeps the first
 // record; Finish after the lease ran out, with the key free, records.
 func TestFinishAbortByAnotherFile(t *testing.T) {
 	ctx := context.Background()
@@ -220,11 +220,11 @@ func TestFinishAbortByAnotherFile(t *testing.T) {
 	if err := s.Finish(ctx, scope, answerB, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AbortHash(ctx, scope, fileB); err != nil {
+	if err := s.Abort(ctx, scope, fileB); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := begin(t, s, scope, fileA, time.Minute); st != idempotency.InFlight {
-		t.Fatalf("after Finish and AbortHash by another file: %v, want still InFlight for the first", st)
+		t.Fatalf("after Finish and Abort by another file: %v, want still InFlight for the first", st)
 	}
 	if st, _ := begin(t, s, scope, fileB, time.Minute); st != idempotency.Mismatch {
 		t.Fatalf("the other file after its Finish: %v, want Mismatch", st)
@@ -237,10 +237,7 @@ func TestFinishAbortByAnotherFile(t *testing.T) {
 	if err := s.Finish(ctx, scope, second, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Abort(ctx, scope); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AbortHash(ctx, scope, fileA); err != nil {
+	if err := s.Abort(ctx, scope, fileA); err != nil {
 		t.Fatal(err)
 	}
 	if st, rec := begin(t, s, scope, fileA, time.Minute); st != idempotency.Repeat || rec.FileName != answerA.FileName {
@@ -257,26 +254,23 @@ func TestFinishAbortByAnotherFile(t *testing.T) {
 	}
 }
 
-// TestAbort: Abort, and AbortHash for the file in flight, free the key
-// for a retry.
+// TestAbort: Abort of the file in flight frees the key for a retry, of
+// any file, however often it is begun and aborted.
 func TestAbort(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, redistest.Start(t).Client)
-	for _, abort := range []func() error{
-		func() error { return s.Abort(ctx, scope) },
-		func() error { return s.AbortHash(ctx, scope, fileA) },
-	} {
+	for range 2 {
 		if st, _ := begin(t, s, scope, fileA, time.Minute); st != idempotency.Fresh {
 			t.Fatalf("Begin: %v, want Fresh", st)
 		}
-		if err := abort(); err != nil {
+		if err := s.Abort(ctx, scope, fileA); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if st, _ := begin(t, s, scope, fileB, time.Minute); st != idempotency.Fresh {
 		t.Fatalf("after the aborts: %v, want Fresh", st)
 	}
-	if err := s.Abort(ctx, idempotency.Scope{AccessKey: "AK53", VDN: 53, Key: "never used"}); err != nil {
+	if err := s.Abort(ctx, idempotency.Scope{AccessKey: "AK53", VDN: 53, Key: "never used"}, fileA); err != nil {
 		t.Fatalf("Abort of an unknown key: %v", err)
 	}
 }
@@ -310,7 +304,7 @@ func TestTwoNodes(t *testing.T) {
 	other := scope
 	other.Key = "aborted"
 	begin(t, b, other, fileB, time.Minute)
-	if err := b.Abort(ctx, other); err != nil {
+	if err := b.Abort(ctx, other, fileB); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := begin(t, a, other, fileB, time.Minute); st != idempotency.Fresh {
@@ -390,11 +384,8 @@ func TestRedisDown(t *testing.T) {
 	if err := s.Finish(ctx, scope, answerA, time.Hour); err == nil {
 		t.Error("Finish with Redis down: no error")
 	}
-	if err := s.Abort(ctx, scope); err == nil {
+	if err := s.Abort(ctx, scope, fileA); err == nil {
 		t.Error("Abort with Redis down: no error")
-	}
-	if err := s.AbortHash(ctx, scope, fileA); err == nil {
-		t.Error("AbortHash with Redis down: no error")
 	}
 	if err := s.Ping(ctx); err == nil || !strings.Contains(err.Error(), "redisidempotency") {
 		t.Errorf("Ping with Redis down: %v", err)
@@ -447,7 +438,7 @@ func TestRefusedArguments(t *testing.T) {
 		if err := s.Finish(ctx, sc, answerA, time.Hour); err == nil {
 			t.Errorf("Finish with a key of %d bytes: no error", len(key))
 		}
-		if err := s.Abort(ctx, sc); err == nil {
+		if err := s.Abort(ctx, sc, fileA); err == nil {
 			t.Errorf("Abort with a key of %d bytes: no error", len(key))
 		}
 	}
