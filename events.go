@@ -40,13 +40,7 @@ func (c *config) settleEvent(ctx context.Context, in events.Intent, ev events.Ev
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
 	defer cancel()
-	var err error
-	if done {
-		err = in.Commit(ctx, ev)
-	} else {
-		err = in.Abandon(ctx)
-	}
-	if err != nil {
+	if err := events.Settle(ctx, in, ev, done); err != nil {
 		c.Logger.Error("events: an event could not be settled; a durable sink settles it from the store when it next looks at its open intents",
 			"event", ev.ID, "type", ev.Type, "file", ev.FileName, "committed", done, "err", err)
 	}

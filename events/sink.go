@@ -103,3 +103,16 @@ func (m multiIntent) Abandon(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Settle ends in as the change it was prepared for went: Commit with ev
+// if the change was made (done), else Abandon. A nil Intent (no Sink)
+// has nothing to settle.
+func Settle(ctx context.Context, in Intent, ev Event, done bool) error {
+	switch {
+	case in == nil:
+		return nil
+	case done:
+		return in.Commit(ctx, ev)
+	}
+	return in.Abandon(ctx)
+}

@@ -96,3 +96,21 @@ func TestMulti(t *testing.T) {
 		t.Fatalf("steps %q", got)
 	}
 }
+
+// TestSettle: Settle commits a change made, abandons one not made, and
+// has nothing to do without an Intent.
+func TestSettle(t *testing.T) {
+	ctx := context.Background()
+	var log []string
+	s := steps{name: "s", log: &log}
+	for _, done := range []bool{true, false} {
+		in, _ := s.Prepare(ctx, events.Event{})
+		events.Settle(ctx, in, events.Event{}, done)
+	}
+	if err := events.Settle(ctx, nil, events.Event{}, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(log, " "); got != "s:prepare s:commit s:prepare s:abandon" {
+		t.Fatalf("steps %q", got)
+	}
+}

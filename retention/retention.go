@@ -257,13 +257,7 @@ func (s *Sweeper) settle(ctx context.Context, logger *slog.Logger, in events.Int
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventTimeout)
 	defer cancel()
-	var err error
-	if removed {
-		err = in.Commit(ctx, ev)
-	} else {
-		err = in.Abandon(ctx)
-	}
-	if err != nil {
+	if err := events.Settle(ctx, in, ev, removed); err != nil {
 		logger.Error("retention: an expired file's event could not be settled; a durable sink settles it from the store", "event", ev.ID, "file", ev.FileName, "removed", removed, "err", err)
 	}
 }
