@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,21 +53,13 @@ func (d *Dir) listPage(ctx context.Context, dir string, p *page) error {
 			if !p.wantsJoined(prefix, base) {
 				continue
 			}
-			name := prefix + base
-			var st unix.Stat_t
-			if err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-				if gone(err) {
-					continue
-				}
-				return &fs.PathError{Op: "stat", Path: name, Err: err}
+			info, ok, err := d.statEntry(fd, base, prefix+base)
+			if err != nil {
+				return err
 			}
-			// Only a regular file with one link (unless allowed): not the
-			// staging directory, a link, a pipe.
-			if d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), false) != nil {
-				continue
+			if ok {
+				p.offer(info)
 			}
-			sec, nsec := st.Mtim.Unix()
-			p.offer(FileInfo{Name: name, Size: st.Size, ModTime: time.Unix(sec, nsec)})
 		}
 	}
 }

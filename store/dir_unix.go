@@ -213,6 +213,26 @@ func (d *Dir) list(ctx context.Context, dir string, fn func(FileInfo) error) err
 	return d.listFD(ctx, fd, dir, fn)
 }
 
+// statEntry stats base, an entry of the directory open as fd, named name
+// from the root, without following a link. It reports false for what
+// List and ListPage never list (gone since it was read, not a regular
+// file with one link unless allowed: a link, a pipe, the staging area),
+// and an error only for a stat that failed otherwise.
+func (d *Dir) statEntry(fd int, base, name string) (FileInfo, bool, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if gone(err) {
+			return FileInfo{}, false, nil
+		}
+		return FileInfo{}, false, &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	if d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), false) != nil {
+		return FileInfo{}, false, nil
+	}
+	sec, nsec := st.Mtim.Unix()
+	return FileInfo{Name: name, Size: st.Size, ModTime: time.Unix(sec, nsec)}, true, nil
+}
+
 // listFD lists the directory open as fd, whose name is dir, and closes fd.
 func (d *Dir) listFD(ctx context.Context, fd int, dir string, fn func(FileInfo) error) error {
 	f := os.NewFile(uintptr(fd), dir)
@@ -240,18 +260,14 @@ func (d *Dir) listFD(ctx context.Context, fd int, dir string, fn func(FileInfo) 
 					return err
 				}
 			case e.Type().IsRegular():
-				var st unix.Stat_t
-				if err := unix.Fstatat(fd, e.Name(), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-					if gone(err) {
-						continue
-					}
-					return &fs.PathError{Op: "stat", Path: name, Err: err}
+				info, ok, err := d.statEntry(fd, e.Name(), name)
+				if err != nil {
+					return err
 				}
-				if d.checkFile(name, uint32(st.Mode), uint64(st.Nlink), false) != nil {
+				if !ok {
 					continue
 				}
-				sec, nsec := st.Mtim.Unix()
-				if err := fn(FileInfo{Name: name, Size: st.Size, ModTime: time.Unix(sec, nsec)}); err != nil {
+				if err := fn(info); err != nil {
 					return err
 				}
 			}

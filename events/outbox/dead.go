@@ -142,22 +142,7 @@ func (o *Outbox) writeDead(body []byte) error {
 	binary.LittleEndian.PutUint32(frame[0:], uint32(len(body)))
 	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(body, castagnoli))
 	frame = append(frame, body...)
-	st, err := o.dead.Stat()
-	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	if n, err := o.dead.Write(frame); err != nil {
-		if n > 0 && o.dead.Truncate(st.Size()) != nil {
-			o.fail(fmt.Errorf("outbox: a partial dead letter could not be undone: %w", err))
-		}
-		return fmt.Errorf("outbox: %w", err)
-	}
-	if err := o.dead.Sync(); err != nil {
-		err = fmt.Errorf("outbox: fsync: %w", err)
-		o.fail(err)
-		return err
-	}
-	return nil
+	return o.appendSynced(o.dead, frame, "dead letter")
 }
 
 // parseDead reads dead.log's frames: the dead letters not redelivered

@@ -722,17 +722,24 @@ func (o *Outbox) writeAcks(s *segment, entries []byte) error {
 		}
 		s.ack = f
 	}
-	st, err := s.ack.Stat()
+	return o.appendSynced(s.ack, entries, "acknowledgement")
+}
+
+// appendSynced writes b, a record of kind what, at the end of f and
+// fsyncs f. A write cut short is cut off again; if that fails, or the
+// fsync does, the Outbox takes no more writes (fail).
+func (o *Outbox) appendSynced(f *os.File, b []byte, what string) error {
+	st, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if n, err := s.ack.Write(entries); err != nil {
-		if n > 0 && s.ack.Truncate(st.Size()) != nil {
-			o.fail(fmt.Errorf("outbox: a partial acknowledgement write could not be undone: %w", err))
+	if n, err := f.Write(b); err != nil {
+		if n > 0 && f.Truncate(st.Size()) != nil {
+			o.fail(fmt.Errorf("outbox: a partial %s write could not be undone: %w", what, err))
 		}
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if err := s.ack.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		err = fmt.Errorf("outbox: fsync: %w", err)
 		o.fail(err)
 		return err
