@@ -48,22 +48,36 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
+	if err := h.removeFile(ctx, vdn, name, fileName, location, ev, ""); err != nil {
+		return nil, err
+	}
+	return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
+}
+
+// removeFile removes the prompt name of vdn (shown is how its caller
+// named it), at location or at all of them: its event prepared first,
+// the removal fenced, the event settled, and its size given back to
+// vdn's quota. req is the request that asked, or operator the console's
+// operator who did.
+func (h *Handler) removeFile(ctx context.Context, vdn int, name, shown, location string, req *Event, operator string) error {
 	size := int64(-1) // the file's, to give back to its VDN's quota
+	var err error
 	if h.cfg.Quota != nil || h.cfg.Events != nil {
 		if size, err = h.sizeOf(ctx, name); err != nil {
 			if missing(err) {
-				return nil, noSuchFile("file", fileName, "").because(err)
+				return noSuchFile("file", shown, "").because(err)
 			}
-			return nil, ErrStorage.with("the file could not be deleted").because(err)
+			return ErrStorage.with("the file could not be deleted").because(err)
 		}
 	}
-	event := h.cfg.newEvent(events.PromptDeleted, vdn, name, size, ev)
+	event := h.cfg.newEvent(events.PromptDeleted, vdn, name, size, req)
+	event.Operator = operator
 	if location != "" && h.cfg.locationRemover != nil {
 		event.LocationIDs = []string{location}
 	}
 	intent, err := h.cfg.prepareEvent(ctx, event)
 	if err != nil {
-		return nil, eventRefused("deleted", err)
+		return eventRefused("deleted", err)
 	}
 	giveBack := size
 	if h.cfg.Quota == nil {
@@ -80,11 +94,11 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request, ev *Event)
 		if giveBack >= 0 {
 			h.giveBackOnce(ctx, vdn, name, giveBack)
 		}
-		return &Response{ResultCode: SuccessCode, ResultDesc: "operate success"}, nil
+		return nil
 	case missing(err):
-		return nil, noSuchFile("file", fileName, "").because(err)
+		return noSuchFile("file", shown, "").because(err)
 	case errors.Is(err, store.ErrNoLocation):
-		return nil, ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
+		return ErrFormat.with("the format of locationId is incorrect: %q is not a location of this pool", clipText(location))
 	}
-	return nil, ErrStorage.with("the file could not be deleted").because(err)
+	return ErrStorage.with("the file could not be deleted").because(err)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccfs-go/ccfs/auth"
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/store"
 )
@@ -131,6 +132,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		e := h.cfg.resultFor(err)
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
+		if me := (*auth.MismatchError)(nil); errors.As(err, &me) {
+			ev.ServerSigned = &me.Explanation
+		}
 		// Answered before its body: answer, then drain the body, so that
 		// a client still writing it hears the answer (linger.go).
 		ak, linger := h.shouldLinger(r, err)
@@ -198,6 +202,11 @@ type Event struct {
 	// Options.Now, up to the writing of its JSON result; a download's
 	// includes sending the file.
 	Duration time.Duration
+	// ServerSigned, for a signature that did not match (0300010), is what
+	// the server signed for the request, as the 401's serverSigned says
+	// it (set even under TerseSignatureErrors, whose answer leaves it
+	// out): nothing secret, all of it from the request. Nil otherwise.
+	ServerSigned *auth.Explanation
 	// Err is the internal cause of a failure (a store error, say), if any.
 	// It never holds a secret, but it is for operators, not callers.
 	Err error

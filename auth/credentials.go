@@ -120,6 +120,30 @@ func (s *Static) Lookup(_ context.Context, accessKey string) (Key, error) {
 // Len returns the number of keys.
 func (s *Static) Len() int { return len(s.keys) }
 
+// A Grant is what an operator may be shown of a key: its access key and
+// the VDNs it may write to, never a secret.
+type Grant struct {
+	AccessKey string
+	VDNs      []int
+	AnyVDN    bool
+}
+
+// Grants lists every key's Grant, in the order of their access keys.
+func (s *Static) Grants() []Grant {
+	out := make([]Grant, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, Grant{AccessKey: k.AccessKey, VDNs: slices.Clone(k.VDNs), AnyVDN: k.AnyVDN})
+	}
+	slices.SortFunc(out, func(a, b Grant) int { return strings.Compare(a.AccessKey, b.AccessKey) })
+	return out
+}
+
+// A GrantLister is Credentials that can list their keys' Grants (Static
+// and FileCredentials can), for an operator's console.
+type GrantLister interface {
+	Grants() []Grant
+}
+
 // credentialsFile is the JSON an operator writes:
 //
 //	{"keys": [{"ak": "chatbot-a", "sk": "…", "vdns": [53, 54]},

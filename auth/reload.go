@@ -42,6 +42,9 @@ func (f *FileCredentials) Lookup(ctx context.Context, accessKey string) (Key, er
 // Len returns the number of keys in the current set.
 func (f *FileCredentials) Len() int { return f.file.Current().Len() }
 
+// Grants lists the Grants of the keys loaded now (Static.Grants).
+func (f *FileCredentials) Grants() []Grant { return f.file.Current().Grants() }
+
 // Reload reads and parses the file. If it parses, its keys replace the
 // current set, and changed says whether they differ from it; if it does
 // not, the current set stays and the error says why, naming the file and

@@ -56,6 +56,7 @@ const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 //	convertedFrom  string   if any   ConvertedFrom
 //	accessKey      string   if any   AccessKey
 //	requestId      string   if any   RequestID
+//	operator       string   if any   Operator
 //
 // Fields may be added in later versions, never renamed or removed; a
 // receiver ignores fields it does not know, as UnmarshalJSON does.
@@ -94,6 +95,10 @@ type Event struct {
 	// RequestID is the request's ID, as in its log line and X-Request-ID
 	// header; empty for an expiry.
 	RequestID string
+	// Operator, for a prompt an operator deleted in the console (package
+	// console), is the operator's name; AccessKey is then empty, since no
+	// key did it. Empty for every other event.
+	Operator string
 }
 
 // New returns an event of type t happening at now (the server's clock,
@@ -117,6 +122,7 @@ type wire struct {
 	ConvertedFrom string   `json:"convertedFrom,omitempty"`
 	AccessKey     string   `json:"accessKey,omitempty"`
 	RequestID     string   `json:"requestId,omitempty"`
+	Operator      string   `json:"operator,omitempty"`
 }
 
 // MarshalJSON writes e's JSON form, compact, in the fields' fixed
@@ -134,6 +140,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		ConvertedFrom: e.ConvertedFrom,
 		AccessKey:     e.AccessKey,
 		RequestID:     e.RequestID,
+		Operator:      e.Operator,
 	})
 }
 
@@ -174,6 +181,7 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 		ConvertedFrom: w.ConvertedFrom,
 		AccessKey:     w.AccessKey,
 		RequestID:     w.RequestID,
+		Operator:      w.Operator,
 	}
 	return nil
 }
@@ -181,7 +189,8 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 // Validate reports what is wrong with e as an event to emit, or nil: an
 // ID of NewID's form, a known Type, a Time, a VDN, a FileName, a Size
 // not negative, a Codec for an upload; and an AccessKey for every type but
-// PromptExpired, which has none.
+// PromptExpired, which has none, and a PromptDeleted an Operator did
+// (which has an Operator instead).
 func (e Event) Validate() error {
 	var errs []error
 	if !ValidID(e.ID) {
@@ -207,8 +216,11 @@ func (e Event) Validate() error {
 	}
 	if e.Type == PromptExpired && e.AccessKey != "" {
 		errs = append(errs, errors.New("an expiry has no accessKey"))
-	} else if e.Type != PromptExpired && e.Type.Known() && e.AccessKey == "" {
+	} else if e.Type != PromptExpired && e.Type.Known() && e.AccessKey == "" && (e.Type != PromptDeleted || e.Operator == "") {
 		errs = append(errs, fmt.Errorf("%s has no accessKey", e.Type))
+	}
+	if e.Operator != "" && (e.Type != PromptDeleted || e.AccessKey != "") {
+		errs = append(errs, fmt.Errorf("%s has an operator (only an operator's delete has one, and no accessKey)", e.Type))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("events: invalid event: %w", err)
