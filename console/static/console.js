@@ -1,0 +1,54 @@
+// The console's one script. Every page works without it; it adds:
+// times in the operator's locale (the UTC time stays on hover), and
+// tables that sort by a column when its heading's button is pressed.
+"use strict";
+
+document.querySelectorAll("time[datetime]").forEach(function (t) {
+  var d = new Date(t.getAttribute("datetime"));
+  if (!isNaN(d)) {
+    t.textContent = d.toLocaleString();
+  }
+});
+
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var heads = table.querySelectorAll("thead th");
+  heads.forEach(function (th, col) {
+    if (th.hasAttribute("data-nosort")) {
+      return;
+    }
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "sort";
+    b.textContent = th.textContent;
+    b.setAttribute("aria-label", "Sort by " + th.textContent);
+    th.textContent = "";
+    th.appendChild(b);
+    b.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a.cells[col]), y = key(b.cells[col]);
+        var c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+
+// key is what a cell sorts by: its data-sort value (a number if it is
+// one), else its text.
+function key(cell) {
+  if (!cell) {
+    return "";
+  }
+  var v = cell.getAttribute("data-sort");
+  if (v === null) {
+    return cell.textContent.trim();
+  }
+  var n = Number(v);
+  return isNaN(n) ? v : n;
+}
