@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ccfs-go/ccfs/console"
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/metrics/prom"
 	"github.com/ccfs-go/ccfs/store/s3store"
@@ -27,9 +28,11 @@ import (
 
 // startAdmin serves the admin listener, if --admin-addr is set: the
 // metrics (ccfs's, the Go runtime's and the process's), /healthz,
-// /readyz and, with --pprof, net/http/pprof. It is plain HTTP on its own
-// address, for a private network or 127.0.0.1; the caller closes it last.
-func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *eventsRuntime, logger *slog.Logger, stdout io.Writer) (io.Closer, error) {
+// /readyz, with --pprof net/http/pprof and, if con is not nil, the
+// console at /console/. It is plain HTTP on its own address, for a
+// private network or 127.0.0.1 (with the console, 127.0.0.1 only); the
+// caller closes it last.
+func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *eventsRuntime, con http.Handler, logger *slog.Logger, stdout io.Writer) (io.Closer, error) {
 	if c.adminAddr == "" {
 		return nil, nil
 	}
@@ -50,6 +53,10 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *
 		mux.Handle("POST /events/redeliver", http.NewCrossOriginProtection().Handler(http.HandlerFunc(evs.serveRedeliver)))
 		paths += " /events"
 	}
+	if con != nil {
+		mux.Handle(console.DefaultPath, con)
+		paths += " " + console.DefaultPath
+	}
 	if c.pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -60,6 +67,10 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *
 	ln, err := net.Listen("tcp", c.adminAddr)
 	if err != nil {
 		return nil, fmt.Errorf("--admin-addr: %w", err)
+	}
+	if con != nil && !loopback(ln.Addr()) {
+		ln.Close()
+		return nil, fmt.Errorf("--admin-addr %q listens on %s, beyond loopback: the admin listener is plain HTTP, and the console never listens beyond loopback without TLS; give the console its own --console-addr (served over TLS)", c.adminAddr, ln.Addr())
 	}
 	if !loopback(ln.Addr()) {
 		logger.Warn("the admin listener is not on a loopback address: its metrics, readiness (and with --pprof, profiles and the command line) are open to the network; keep it on a private network behind a firewall",
@@ -81,6 +92,9 @@ func (c *serveConfig) startAdmin(m *prom.Metrics, checker *health.Checker, evs *
 		}
 	}()
 	fmt.Fprintf(stdout, "ccfs: admin on http://%s (%s%s)\n", ln.Addr(), paths, map[bool]string{true: " /debug/pprof/"}[c.pprof])
+	if con != nil {
+		c.printConsole(stdout, "http://"+ln.Addr().String())
+	}
 	return srv, nil
 }
 

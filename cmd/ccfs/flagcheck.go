@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -145,4 +146,49 @@ func convertFor(vdns []int) func(int) bool {
 		set[v] = true
 	}
 	return func(vdn int) bool { return set[vdn] }
+}
+
+// checkConsoleFlags refuses a console that would listen beyond loopback
+// without TLS, and the console's flags given without --console. The
+// admin listener is plain HTTP: the console is served there only on a
+// loopback address. Its own listener (--console-addr) is served over TLS
+// with the server's certificate, so it is refused beyond loopback only
+// with --plain-http, where the server has none.
+func checkConsoleFlags(c *serveConfig) error {
+	f := c.console
+	if !f.on {
+		switch {
+		case f.addrGiven:
+			return errors.New("--console-addr needs --console: the console is off by default")
+		case f.usersGiven:
+			return errors.New("--console-users needs --console: the console is off by default")
+		}
+		return nil
+	}
+	if f.onAdmin(c.adminAddr) {
+		if !loopbackAddr(c.adminAddr) {
+			return fmt.Errorf("--console with --admin-addr %q: the admin listener is plain HTTP, and the console never listens beyond loopback without TLS (operators' passwords and sessions would cross the network in the clear); "+
+				"give the console its own --console-addr, which is served over TLS with the server's certificate, or put --admin-addr on 127.0.0.1", c.adminAddr)
+		}
+		return nil
+	}
+	switch {
+	case f.addr == "":
+		return errors.New("--console-addr is empty: want HOST:PORT, such as " + defaultConsoleAddr)
+	case f.addr == c.addr && !strings.HasSuffix(f.addr, ":0"):
+		return errors.New("--console-addr must not be the public --addr")
+	case f.addr == c.adminAddr && !strings.HasSuffix(f.addr, ":0"):
+		return errors.New("--console-addr must not be --admin-addr: leave --console-addr out to serve the console on the admin listener (loopback only)")
+	case c.plain && !loopbackAddr(f.addr):
+		return fmt.Errorf("--console-addr %q is beyond loopback, where the console is served only over TLS, and --plain-http gives the server no certificate: "+
+			"put --console-addr on 127.0.0.1 (and reach it through an SSH tunnel), or serve TLS (without --plain-http: --tls-cert and --tls-key, or the self-signed certificate in <data>)", f.addr)
+	}
+	return nil
+}
+
+// loopbackAddr reports whether a HOST:PORT to listen on is on a loopback
+// address (127.0.0.1, ::1, localhost); ":PORT", every address, is not.
+func loopbackAddr(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	return err == nil && loopbackHost(host)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ccfs-go/ccfs"
@@ -302,4 +303,43 @@ func given(fl *flag.FlagSet, name string) bool {
 	set := false
 	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// consoleFlags are serve's flags of the operator's console (a ccfs
+// extension): whether it is on, where it listens, and the file of the
+// operators' accounts.
+type consoleFlags struct {
+	on                    bool
+	addr                  string
+	users                 string // "": <data>/console-users
+	addrGiven, usersGiven bool   // set after parsing, for checkConsoleFlags
+}
+
+// defaultConsoleAddr is --console-addr's default: loopback, next to the
+// public port.
+const defaultConsoleAddr = "127.0.0.1:28444"
+
+func addConsoleFlags(fl *flag.FlagSet) *consoleFlags {
+	f := &consoleFlags{}
+	fl.BoolVar(&f.on, "console", false, "serve the operator's console (a ccfs extension): pages that show each VDN's usage against its quota, play and delete its prompts, and explain refused requests; "+
+		"operators sign in with the accounts of --console-users. With --admin-addr it is served there at /console/, which is plain HTTP and so refused unless --admin-addr is a loopback address (give --console-addr for a console beyond loopback); "+
+		"without --admin-addr, or with --console-addr, on its own listener (default "+defaultConsoleAddr+"). Off by default")
+	fl.StringVar(&f.addr, "console-addr", defaultConsoleAddr, "with --console, the console's own listener, at /console/ (/ leads there); given with --admin-addr, the console is served here instead of on the admin listener. "+
+		"It is served over TLS with the server's certificate (--tls-cert and --tls-key, or the self-signed one in <data>); with --plain-http only on a loopback address, in plain HTTP, and refused beyond loopback, which it never serves unencrypted")
+	fl.StringVar(&f.users, "console-users", "", "with --console, the file of the operators' accounts, names and password hashes (default: <data>/console-users; ccfs console-user add NAME writes it); serve refuses to start with --console while it is absent")
+	return f
+}
+
+// usersFile is --console-users, or its default under data.
+func (f *consoleFlags) usersFile(data string) string {
+	if f.users != "" {
+		return f.users
+	}
+	return filepath.Join(data, "console-users")
+}
+
+// onAdmin reports whether the console is served on the admin listener
+// (adminAddr, set): it is, unless --console-addr was given.
+func (f *consoleFlags) onAdmin(adminAddr string) bool {
+	return f.on && adminAddr != "" && !f.addrGiven
 }

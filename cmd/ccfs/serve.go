@@ -20,6 +20,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/console"
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/health"
 	"github.com/ccfs-go/ccfs/idempotency"
@@ -60,6 +61,7 @@ type serveConfig struct {
 	credsPoll, drainDelay                               time.Duration
 	convertVDNs                                         []int // with --convert=LIST, the VDNs; nil for every VDN
 	events                                              *eventFlags
+	console                                             *consoleFlags
 }
 
 // parseServe reads the flags of "ccfs serve". A code >= 0 means: exit
@@ -101,6 +103,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	conv := addConvertFlags(fl, "convert each upload that is not already as --codecs asks to 8000 Hz mono of the first codec, before it is checked and stored (a ccfs extension): bare for every VDN, or --convert=53,54 (--convert 53,54) for those VDNs only")
 	fl.BoolVar(&c.opts.ListFiles, "list-files", false, "serve listFiles, a ccfs extension the vendor's server lacks: each key lists its own VDNs' prompts, a page at a time (ccfs ls)")
 	c.events = addEventFlags(fl)
+	c.console = addConsoleFlags(fl)
 	sf := addStoreFlags(fl)
 	c.cluster = sf.cluster
 	c.cluster.addWriteFlags(fl)
@@ -157,6 +160,10 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 		return fail(err)
 	}
 	if err := c.events.check(given(fl, "webhook-max-backoff")); err != nil {
+		return fail(err)
+	}
+	c.console.addrGiven, c.console.usersGiven = given(fl, "console-addr"), given(fl, "console-users")
+	if err := checkConsoleFlags(c); err != nil {
 		return fail(err)
 	}
 	if *retain != "" {
@@ -238,6 +245,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	} else {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
+	if err := c.console.checkUsers(c.data); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(c.data, 0o750); err != nil {
 		return err
 	}
@@ -287,6 +297,14 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		opts.Events, opts.DownloadEvents = evs.sink, c.events.downloads
 	}
 	opts.Credentials, opts.Store, opts.Replay, opts.Logger, opts.OnRequest = creds, st, replay, logger, metrics.Observe
+	var recorder *console.Recorder
+	if c.console.on {
+		recorder = console.NewRecorder(nil)
+		opts.OnRequest = func(ev ccfs.Event) {
+			metrics.Observe(ev)
+			recorder.Observe(ev)
+		}
+	}
 	h, err := ccfs.NewHandler(opts)
 	if err != nil {
 		return err
@@ -308,12 +326,38 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if p, ok := replay.(interface{ Ping(context.Context) error }); ok {
 		checker.Add("replay", p.Ping)
 	}
-	admin, err := c.startAdmin(metrics, checker, evs, logger, stdout)
+	// The certificate is loaded before the listeners start: the console's
+	// own listener serves it too.
+	var pair *certPair
+	if !c.plain {
+		if pair, err = loadOrCreateCert(c.certFile, c.keyFile, c.data); err != nil {
+			return err
+		}
+		// Renewed files are picked up as the credentials are, without a
+		// restart: each new connection gets the pair in use.
+		go reloadOnChange(ctx, "TLS certificate", pair, pair.describe, c.credsPoll, logger)
+	}
+	con, err := c.newConsole(consoleParts{handler: h, recorder: recorder, creds: creds, checker: checker, events: evs, logger: logger})
+	if err != nil {
+		return err
+	}
+	var onAdmin http.Handler // the console, when the admin listener serves it
+	if con != nil && c.console.onAdmin(c.adminAddr) {
+		onAdmin = con
+	}
+	admin, err := c.startAdmin(metrics, checker, evs, onAdmin, logger, stdout)
 	if err != nil {
 		return err
 	}
 	if admin != nil {
 		defer admin.Close()
+	}
+	if con != nil && onAdmin == nil {
+		own, err := c.startConsole(con, pair, logger, stdout)
+		if err != nil {
+			return err
+		}
+		defer own.Close()
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -333,14 +377,6 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if c.plain {
 		scheme = "http"
 	} else {
-		pair, err := loadOrCreateCert(c.certFile, c.keyFile, c.data)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		// Renewed files are picked up as the credentials are, without a
-		// restart: each new connection gets the pair in use.
-		go reloadOnChange(ctx, "TLS certificate", pair, pair.describe, c.credsPoll, logger)
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: pair.GetCertificate}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
