@@ -7,12 +7,14 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.9
 	github.com/ccfs-go/ccfs v0.1.0
 	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
+	github.com/ccfs-go/ccfs/console/accounts v0.1.0
 	github.com/ccfs-go/ccfs/convert/mp3 v0.1.0
 	github.com/ccfs-go/ccfs/events/redisevents v0.1.0
 	github.com/ccfs-go/ccfs/idempotency/redisidempotency v0.1.0
 	github.com/ccfs-go/ccfs/metrics/prom v0.1.0
 	github.com/ccfs-go/ccfs/quota/redisquota v0.1.0
 	github.com/ccfs-go/ccfs/store/s3store v0.1.0
+	github.com/chromedp/chromedp v0.23.1
 	github.com/prometheus/client_golang v1.23.2
 	github.com/prometheus/client_model v0.6.2
 	github.com/redis/go-redis/v9 v9.23.0
@@ -31,10 +33,8 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/internal/s3shared v1.20.11 // indirect
 	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/ccfs-go/ccfs/console/accounts v0.1.0
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect
-	github.com/chromedp/chromedp v0.23.1 // indirect
 	github.com/go-audio/audio v1.0.0 // indirect
 	github.com/go-audio/riff v1.0.0 // indirect
 	github.com/go-audio/wav v1.1.0 // indirect
