@@ -133,7 +133,8 @@ type VDNUsage struct {
 
 // Usage returns each of vdns' usage: from the quota ledger with quotas on
 // (Options.Usage, what uploads are checked against), else counted from
-// the store in one pass over it.
+// the store in one pass over it. Without quotas, nil vdns asks for every
+// VDN the store holds a prompt of (the count finds them all anyway).
 func (h *Handler) Usage(ctx context.Context, vdns []int) (map[int]VDNUsage, error) {
 	out := make(map[int]VDNUsage, len(vdns))
 	if h.cfg.Quota != nil {
@@ -153,6 +154,11 @@ func (h *Handler) Usage(ctx context.Context, vdns []int) (map[int]VDNUsage, erro
 	counts, err := quota.Count(ctx, lister, h.cfg.rule)
 	if err != nil {
 		return nil, ErrStorage.with("the store's files could not be counted").because(err)
+	}
+	if vdns == nil {
+		for v, u := range counts {
+			out[v] = VDNUsage{Usage: u}
+		}
 	}
 	for _, v := range vdns {
 		out[v] = VDNUsage{Usage: counts[v]}
