@@ -70,8 +70,8 @@ func TestOperatorOpenPrompt(t *testing.T) {
 		base string
 		want ccfs.Error
 	}{
-		{53, "cccccccc_3.wav", ccfs.ErrNoSuchFile},  // VDN 99's, asked as 53's
-		{99, "aaaaaaaa_1.wav", ccfs.ErrNoSuchFile},  // 53's, asked as 99's
+		{53, "cccccccc_3.wav", ccfs.ErrNoSuchFile}, // VDN 99's, asked as 53's
+		{99, "aaaaaaaa_1.wav", ccfs.ErrNoSuchFile}, // 53's, asked as 99's
 		{53, "../../../voice/53/IVRrecordFile/20261125/call-1.wav", ccfs.ErrFormat},
 		{53, "..", ccfs.ErrFormat},
 		{53, "", ccfs.ErrFormat},
