@@ -199,11 +199,11 @@ func (c *Console) promptsUsage(ctx context.Context, vdn int) string {
 	if u.Limit.Bytes > 0 {
 		s += " of " + humanSize(u.Limit.Bytes)
 	}
-	s += " in " + strconv.FormatInt(u.Files, 10) + " files"
+	s += " used, " + strconv.FormatInt(u.Files, 10)
 	if u.Limit.Files > 0 {
 		s += " of " + strconv.FormatInt(u.Limit.Files, 10)
 	}
-	return s + " used"
+	return s + " files"
 }
 
 // vdnParam reads the path's {vdn}, or answers 400 and returns false.
@@ -286,7 +286,11 @@ func (c *Console) serveDownload(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", "audio/wav")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": base}))
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": base})
+	if disp == "" { // a name no header can carry
+		disp = `attachment; filename="prompt.wav"`
+	}
+	h.Set("Content-Disposition", disp)
 	h.Set("Cache-Control", "private, no-store")
 	if rs, ok := f.(io.ReadSeeker); ok {
 		http.ServeContent(w, r, "", info.ModTime(), rs)

@@ -251,8 +251,8 @@ func TestPromptsPageListsEveryPromptOnceInOrder(t *testing.T) {
 	if !strings.Contains(page, "Y:/3rdfile/53/thirdvoicebotfile") {
 		t.Error("the page does not name the VDN's directory")
 	}
-	if !strings.Contains(page, "of 20 MiB") {
-		t.Errorf("the page does not show the usage against the quota: %.3000s", page)
+	if !strings.Contains(page, "of 20 MiB used, 7 of 1000 files") {
+		t.Errorf("the page does not show the usage against the quota (7 of 1000 files): %.3000s", page)
 	}
 	row := rowOf(t, page, "c 1.wav")
 	for _, want := range []string{
@@ -328,19 +328,21 @@ func TestPromptsPageSaysWhatWasDeleted(t *testing.T) {
 
 func TestDownloadIsTheFileAsStored(t *testing.T) {
 	e := newPromptsEnv(t, nil)
-	data := ccfstest.WAV(300*time.Millisecond, wavcheck.ALaw)
-	e.put(53, `say "hi".wav`, data)
-	res := e.do(http.MethodGet, "/console/vdn/53/prompt/"+url.PathEscape(`say "hi".wav`)+"/download", nil)
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || string(body) != string(data) {
-		t.Fatalf("%d, %d bytes; want 200 and the %d bytes stored", res.StatusCode, len(body), len(data))
-	}
-	if ct := res.Header.Get("Content-Type"); ct != "audio/wav" {
-		t.Errorf("Content-Type %q", ct)
-	}
-	disp, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition"))
-	if err != nil || disp != "attachment" || params["filename"] != `say "hi".wav` {
-		t.Errorf("Content-Disposition %q: %q %v %v", res.Header.Get("Content-Disposition"), disp, params, err)
+	for i, base := range []string{`say "hi".wav`, "привет; x=1.wav"} {
+		data := ccfstest.WAV(time.Duration(300+i)*time.Millisecond, wavcheck.ALaw)
+		e.put(53, base, data)
+		res := e.do(http.MethodGet, "/console/vdn/53/prompt/"+url.PathEscape(base)+"/download", nil)
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK || string(body) != string(data) {
+			t.Fatalf("%s: %d, %d bytes; want 200 and the %d bytes stored", base, res.StatusCode, len(body), len(data))
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "audio/wav" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		disp, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition"))
+		if err != nil || disp != "attachment" || params["filename"] != base {
+			t.Errorf("Content-Disposition %q: %q %v %v", res.Header.Get("Content-Disposition"), disp, params, err)
+		}
 	}
 }
 
