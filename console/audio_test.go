@@ -153,7 +153,7 @@ func TestAudioSkipsOtherChunksAndTrustsTheFileSize(t *testing.T) {
 		}
 	}
 	_, page := e.get("/console/vdn/53/")
-	if row := rowOf(t, page, "odd.wav"); !strings.Contains(row, `data-sort="0.100">0.10 s`) {
+	if row := promptsRow(t, page, "odd.wav"); !strings.Contains(row, `data-sort="0.100">0.10 s`) {
 		t.Errorf("duration: %s", row)
 	}
 }

@@ -36,8 +36,8 @@ const (
 	durationTimeout = 2 * time.Second
 )
 
-// maxVDN bounds a VDN's number in a path.
-const maxVDN = 1<<31 - 1
+// maxPathVDN bounds a VDN's number in a path.
+const maxPathVDN = 1<<31 - 1
 
 // A promptRow is one prompt on the prompts page.
 type promptRow struct {
@@ -210,7 +210,7 @@ func (c *Console) promptsUsage(ctx context.Context, vdn int) string {
 func (c *Console) vdnParam(w http.ResponseWriter, r *http.Request) (int, bool) {
 	s := r.PathValue("vdn")
 	vdn, err := strconv.Atoi(s)
-	if err != nil || vdn <= 0 || vdn > maxVDN || strconv.Itoa(vdn) != s {
+	if err != nil || vdn <= 0 || vdn > maxPathVDN || strconv.Itoa(vdn) != s {
 		c.fail(w, r, http.StatusBadRequest, fmt.Sprintf("%q is not a VDN: a VDN is a whole number from 1 on, such as 53.", clip(s)))
 		return 0, false
 	}
@@ -255,11 +255,11 @@ func (c *Console) promptFail(w http.ResponseWriter, r *http.Request, err error) 
 	if status >= 500 {
 		c.opts.Logger.Error("console: a prompt could not be read or removed", "err", err)
 	}
-	c.fail(w, r, status, sentence(e.Desc()))
+	c.fail(w, r, status, promptSentence(e.Desc()))
 }
 
-// sentence capitalises s and ends it with a full stop.
-func sentence(s string) string {
+// promptSentence capitalises s and ends it with a full stop.
+func promptSentence(s string) string {
 	if s == "" {
 		return s
 	}

@@ -60,7 +60,7 @@ func BenchmarkPromptsPage(b *testing.B) {
 				w := httptest.NewRecorder()
 				e.c.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
 				if i == 0 {
-					rows := rowsOf(w.Body.String())
+					rows := promptsRows(w.Body.String())
 					if w.Code != http.StatusOK || len(rows) != 50 || c.after != "" && rows[0] != "p05000.wav" {
 						b.Fatalf("GET %s: %d, %d rows", target, w.Code, len(rows))
 					}

@@ -163,15 +163,15 @@ func (e *promptsEnv) signIn(name, password string) {
 	}
 }
 
-// fakeUsers knows one operator: alice, password "correct horse".
-type fakeUsers struct{}
+// promptsUsers knows one operator: alice, password "correct horse".
+type promptsUsers struct{}
 
-func (fakeUsers) Authenticate(_ context.Context, name, password string) (bool, error) {
+func (promptsUsers) Authenticate(_ context.Context, name, password string) (bool, error) {
 	return name == "alice" && password == "correct horse", nil
 }
 
-// rowsOf returns the data-file of each prompt row of a page, in order.
-func rowsOf(page string) []string {
+// promptsRows returns the data-file of each prompt row of a page, in order.
+func promptsRows(page string) []string {
 	var out []string
 	for _, m := range regexp.MustCompile(`<tr data-file="([^"]*)"`).FindAllStringSubmatch(page, -1) {
 		out = append(out, html.UnescapeString(m[1]))
@@ -179,9 +179,9 @@ func rowsOf(page string) []string {
 	return out
 }
 
-// attr returns the value of attribute name in the first tag that
+// promptsAttr returns the value of attribute name in the first tag that
 // matches tagRE (a regexp of the tag's opening, such as `<a[^>]*rel="next"`).
-func attr(page, tagRE, name string) (string, bool) {
+func promptsAttr(page, tagRE, name string) (string, bool) {
 	tag := regexp.MustCompile(tagRE + `[^>]*>`).FindString(page)
 	if tag == "" {
 		return "", false
@@ -193,8 +193,8 @@ func attr(page, tagRE, name string) (string, bool) {
 	return html.UnescapeString(m[1]), true
 }
 
-// rowOf returns the <tr> of prompt base on a page.
-func rowOf(t *testing.T, page, base string) string {
+// promptsRow returns the <tr> of prompt base on a page.
+func promptsRow(t *testing.T, page, base string) string {
 	t.Helper()
 	i := strings.Index(page, `<tr data-file="`+html.EscapeString(base)+`"`)
 	if i < 0 {
@@ -222,14 +222,14 @@ func TestPromptsPageListsEveryPromptOnceInOrder(t *testing.T) {
 			t.Fatalf("GET %s: %d %.500s", target, status, page)
 		}
 		pages++
-		if _, first := attr(page, `<a[^>]*rel="first"`, "href"); first != (pages > 1) {
+		if _, first := promptsAttr(page, `<a[^>]*rel="first"`, "href"); first != (pages > 1) {
 			t.Errorf("page %d: a link to the first page: %v", pages, first)
 		}
 		if !strings.Contains(page, `<table class="sortable prompts">`) {
 			t.Errorf("page %d has no sortable table", pages)
 		}
-		got = append(got, rowsOf(page)...)
-		target, _ = attr(page, `<a[^>]*rel="next"`, "href")
+		got = append(got, promptsRows(page)...)
+		target, _ = promptsAttr(page, `<a[^>]*rel="next"`, "href")
 		if pages > 10 {
 			t.Fatal("the pages do not end")
 		}
@@ -242,10 +242,10 @@ func TestPromptsPageListsEveryPromptOnceInOrder(t *testing.T) {
 	}
 
 	_, page := e.get("/console/vdn/53/")
-	if rows := rowsOf(page); len(rows) != 7 {
+	if rows := promptsRows(page); len(rows) != 7 {
 		t.Errorf("the default page shows %d of 7", len(rows))
 	}
-	if _, ok := attr(page, `<a[^>]*rel="next"`, "href"); ok {
+	if _, ok := promptsAttr(page, `<a[^>]*rel="next"`, "href"); ok {
 		t.Error("a next page after the last prompt")
 	}
 	if !strings.Contains(page, "Y:/3rdfile/53/thirdvoicebotfile") {
@@ -254,7 +254,7 @@ func TestPromptsPageListsEveryPromptOnceInOrder(t *testing.T) {
 	if !strings.Contains(page, "of 20 MiB used, 7 of 1000 files") {
 		t.Errorf("the page does not show the usage against the quota (7 of 1000 files): %.3000s", page)
 	}
-	row := rowOf(t, page, "c 1.wav")
+	row := promptsRow(t, page, "c 1.wav")
 	for _, want := range []string{
 		`src="/console/vdn/53/prompt/c%201.wav/waveform.svg"`,
 		`<audio controls preload="metadata" src="/console/vdn/53/prompt/c%201.wav/audio.wav"`,
@@ -287,7 +287,7 @@ func TestPromptsPageShowsDurations(t *testing.T) {
 		"junk.wav":  `>unreadable</td>`,
 		"empty.wav": `>unreadable</td>`,
 	} {
-		if row := rowOf(t, page, base); !strings.Contains(row, want) {
+		if row := promptsRow(t, page, base); !strings.Contains(row, want) {
 			t.Errorf("%s: want %s in %s", base, want, row)
 		}
 	}
@@ -347,7 +347,7 @@ func TestDownloadIsTheFileAsStored(t *testing.T) {
 }
 
 func TestDeleteNeedsTheFormToken(t *testing.T) {
-	e := newPromptsEnv(t, fakeUsers{})
+	e := newPromptsEnv(t, promptsUsers{})
 	data := ccfstest.WAV(time.Second, wavcheck.ALaw)
 	e.put(53, "keep.wav", ccfstest.WAV(time.Second, wavcheck.ALaw))
 	e.put(53, "gone.wav", data)
@@ -358,7 +358,7 @@ func TestDeleteNeedsTheFormToken(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("the confirmation: %d %.500s", status, form)
 	}
-	token, ok := attr(form, `<input type="hidden" name="token"`, "value")
+	token, ok := promptsAttr(form, `<input type="hidden" name="token"`, "value")
 	if !ok || token == "" {
 		t.Fatalf("no token in the form: %.3000s", form)
 	}
@@ -394,7 +394,7 @@ func TestDeleteNeedsTheFormToken(t *testing.T) {
 		t.Errorf("usage %+v after deleting %d bytes from %+v", after, len(data), before)
 	}
 	_, page := e.get(loc)
-	if !strings.Contains(page, `<p class="ok" role="status">Deleted gone.wav.</p>`) || slices.Contains(rowsOf(page), "gone.wav") {
+	if !strings.Contains(page, `<p class="ok" role="status">Deleted gone.wav.</p>`) || slices.Contains(promptsRows(page), "gone.wav") {
 		t.Errorf("the prompts page after the delete: %.3000s", page)
 	}
 
@@ -446,11 +446,11 @@ func TestPromptNamesCannotReachAnotherFile(t *testing.T) {
 			target := "/console/vdn/53/prompt/" + n + "/" + suffix
 			res := e.do(http.MethodGet, target, nil)
 			body, _ := io.ReadAll(res.Body)
-			if !refused(res) || strings.Contains(string(body), string(secret[44:200])) {
+			if !promptsRefused(res) || strings.Contains(string(body), string(secret[44:200])) {
 				t.Errorf("GET %s: %d %s", target, res.StatusCode, res.Header.Get("Location"))
 			}
 			if suffix == "delete" {
-				if res := e.do(http.MethodPost, target, url.Values{}); !refused(res) {
+				if res := e.do(http.MethodPost, target, url.Values{}); !promptsRefused(res) {
 					t.Errorf("POST %s: %d %s", target, res.StatusCode, res.Header.Get("Location"))
 				}
 			}
@@ -462,7 +462,7 @@ func TestPromptNamesCannotReachAnotherFile(t *testing.T) {
 	if _, err := os.Stat(outside); err != nil {
 		t.Fatal("the outside file was removed")
 	}
-	if _, page := e.get("/console/vdn/53/"); slices.Contains(rowsOf(page), "link.wav") || slices.Contains(rowsOf(page), "link2.wav") {
+	if _, page := e.get("/console/vdn/53/"); slices.Contains(promptsRows(page), "link.wav") || slices.Contains(promptsRows(page), "link2.wav") {
 		t.Error("a link is listed as a prompt")
 	}
 	if status, _ := e.get("/console/vdn/53/?after=" + url.QueryEscape("../54/x")); status != http.StatusBadRequest {
@@ -470,10 +470,10 @@ func TestPromptNamesCannotReachAnotherFile(t *testing.T) {
 	}
 }
 
-// refused reports whether an answer to a name that is no prompt's
+// promptsRefused reports whether an answer to a name that is no prompt's
 // refuses it: an error, or the mux's redirect of a path with ".." in it
 // to the cleaned path, which names no prompt.
-func refused(res *http.Response) bool {
+func promptsRefused(res *http.Response) bool {
 	if res.StatusCode >= 400 {
 		return true
 	}

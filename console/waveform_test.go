@@ -24,9 +24,9 @@ type svgWave struct {
 	} `xml:"path"`
 }
 
-// strokes returns each column's stroke in a waveform: its x, top and
+// waveStrokes returns each column's stroke in a waveform: its x, top and
 // bottom.
-func strokes(t *testing.T, svg []byte) (svgWave, [][3]float64) {
+func waveStrokes(t *testing.T, svg []byte) (svgWave, [][3]float64) {
 	t.Helper()
 	var w svgWave
 	if err := xml.Unmarshal(svg, &w); err != nil {
@@ -73,7 +73,7 @@ func TestWaveformIsSVGOfEachColumnsRange(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/svg+xml" || res.Header.Get("Cache-Control") != "private, max-age=300" {
 		t.Fatalf("%d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 	}
-	w, cols := strokes(t, svg)
+	w, cols := waveStrokes(t, svg)
 	if len(cols) != 160 || w.ViewBox != "0 0 160 32" || w.Title != "Waveform of half.wav" {
 		t.Fatalf("%d columns, viewBox %q, title %q", len(cols), w.ViewBox, w.Title)
 	}
@@ -94,7 +94,7 @@ func TestWaveformOfAShortPromptHasAColumnPerSample(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("%d", status)
 	}
-	if w, cols := strokes(t, []byte(svg)); len(cols) != 10 || w.ViewBox != "0 0 10 32" {
+	if w, cols := waveStrokes(t, []byte(svg)); len(cols) != 10 || w.ViewBox != "0 0 10 32" {
 		t.Errorf("%d columns, viewBox %q", len(cols), w.ViewBox)
 	}
 }
@@ -106,7 +106,7 @@ func TestWaveformTitleIsEscaped(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("%d %.300s", status, svg)
 	}
-	if w, _ := strokes(t, []byte(svg)); w.Title != "Waveform of <b>&.wav" {
+	if w, _ := waveStrokes(t, []byte(svg)); w.Title != "Waveform of <b>&.wav" {
 		t.Errorf("title %q", w.Title)
 	}
 }
