@@ -270,6 +270,63 @@ func TestConsoleLeaksNoSecret(t *testing.T) {
 	}
 }
 
+// TestConsoleShowsTheServer: what serve gives the console reaches its
+// pages: the store's location and its overwrite protection, the
+// readiness checks, the requests recorded (through OnRequest, beside the
+// metrics), the events backlog of a webhook that refuses deliveries,
+// each VDN's retention (--retain) and keys (the credentials file, names
+// only); and the admin listener's metrics still count requests.
+func TestConsoleShowsTheServer(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		http.Error(w, "not now", http.StatusServiceUnavailable)
+	}))
+	defer receiver.Close()
+	secretFile := writeFile(t, "webhook-secret", []byte(events.NewSecret().Text()+"\n"))
+	s := newConsoleServer(t, "--webhook", receiver.URL+"/hook", "--webhook-secret-file", secretFile,
+		"--retain", "*=30d,54=7d", "--admin-addr", "127.0.0.1:0")
+	s.upload(t, 53, alaw(8000))
+	s.upload(t, 53, alaw(8000))
+	op := s.signIn(t)
+
+	overview := op.page(t, s.console)
+	for _, want := range []string{
+		filepath.Join(s.data, "files"), dirProtection, // the store and its protection
+		"store writes",           // a readiness check
+		receiver.URL + "/hook",   // the events endpoint
+		`<td class="num last5">`, // requests recorded
+	} {
+		if !strings.Contains(overview, want) {
+			t.Errorf("the overview does not show %q:\n%s", want, overview)
+		}
+	}
+	// Two uploads, two events pending: the receiver refuses them.
+	pending := regexp.MustCompile(regexp.QuoteMeta(receiver.URL+"/hook") + `</td><td class="num" data-sort="(\d+)"`).FindStringSubmatch(overview)
+	if pending == nil || pending[1] != "2" {
+		t.Errorf("the overview's backlog of %s: %v, want 2 pending", receiver.URL, pending)
+	}
+	if m := regexp.MustCompile(`<tr id="requests"><th scope="row">Requests</th><td class="num last5">(\d+)</td>`).FindStringSubmatch(overview); m == nil || m[1] == "0" {
+		t.Errorf("the overview counts no requests in the last 5 minutes: %v", m)
+	}
+
+	tenants := op.page(t, s.console+"tenants")
+	for _, want := range []string{`<td class="retention">30 days</td>`, `<td class="retention">7 days</td>`, "chatbot-53", "chatbot-54"} {
+		if !strings.Contains(tenants, want) {
+			t.Errorf("the tenants page does not show %q:\n%s", want, tenants)
+		}
+	}
+
+	resp, err := http.Get(s.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^ccfs_requests_total\{[^}]*interface="upload"[^}]*\} 2$`).Match(metrics) {
+		t.Errorf("the metrics do not count the 2 uploads beside the console:\n%s", metrics)
+	}
+}
+
 // A consoleServer is "ccfs serve --console" on its own listener (TLS,
 // the server's self-signed certificate), with --quota and keys for
 // VDNs 53 and 54, and one operator.
