@@ -69,7 +69,7 @@ type serveConfig struct {
 func parseServe(args []string, stderr io.Writer) (*serveConfig, int) {
 	fl := newFlags("serve", "[flags]",
 		"Runs the CC-FS third-party interfaces under "+ccfs.InterfacePrefix+": uploadFile, deleteFile, downloadFile.\nOn a first run it generates a development key for VDN 1 and a self-signed certificate.\nWith --convert (a ccfs extension) it converts uploads from TTS engines and editors (WAV of any PCM,\nfloat or G.711 kind, rate and channels; MP3) to 8000 Hz mono G.711 before storing them.",
-		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw\n  ccfs serve --convert=53,54 --max-input-mb 100\n  ccfs serve --webhook https://catalogue.example.com/ccfs-events --webhook-secret-file /etc/ccfs/webhook.secret --admin-addr 127.0.0.1:9090", stderr)
+		"  ccfs serve\n  ccfs serve --data /var/lib/ccfs --credentials /etc/ccfs/keys.json --root Y: --codecs alaw,mulaw\n  ccfs serve --convert=53,54 --max-input-mb 100\n  ccfs serve --webhook https://catalogue.example.com/ccfs-events --webhook-secret-file /etc/ccfs/webhook.secret --admin-addr 127.0.0.1:9090\n  ccfs console-user add alice && ccfs serve --console   # the operator's console, https://127.0.0.1:28444/console/", stderr)
 	c := &serveConfig{}
 	fl.StringVar(&c.addr, "addr", "127.0.0.1:28443", "address to listen on")
 	fl.StringVar(&c.credsFile, "credentials", "", "credentials JSON file (default: <data>/credentials.json, generated with a dev key if absent); refused if others may read it")
