@@ -327,6 +327,53 @@ func TestConsoleShowsTheServer(t *testing.T) {
 	}
 }
 
+// TestConsoleLocations: the console names each --pool location (or the
+// --store, or <data>/files) with its overwrite protection.
+func TestConsoleLocations(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--data", "/srv/ccfs"}, []string{"/srv/ccfs/files"}},
+		{[]string{"--store", "/mnt/prompts"}, []string{"/mnt/prompts"}},
+		{[]string{"--pool", "0=/mnt/a,256=/mnt/b"}, []string{"pool location 0: /mnt/a", "pool location 256: /mnt/b"}},
+	} {
+		c, code := parseServe(tc.args, io.Discard)
+		if code >= 0 {
+			t.Fatalf("%v: exit %d", tc.args, code)
+		}
+		locs := c.consoleLocations()
+		var got []string
+		for _, l := range locs {
+			got = append(got, l.Name)
+			if p := l.Protection(); p != dirProtection {
+				t.Errorf("%v: %s's protection %q, want %q", tc.args, l.Name, p, dirProtection)
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%v: locations %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestConsoleShowsS3Protection: an S3 location is shown with the
+// overwrite protection its writes carry (versitygw answers
+// If-None-Match).
+func TestConsoleShowsS3Protection(t *testing.T) {
+	cl := startCluster(t)
+	users := filepath.Join(t.TempDir(), "console-users")
+	if err := accounts.Add(users, "op", "a long operator password"); err != nil {
+		t.Fatal(err)
+	}
+	n := cl.node(t, "--console", "--console-addr", "127.0.0.1:0", "--console-users", users)
+	s := &consoleServer{banner: n.banner, console: consoleURL(n.banner), operator: "op", password: "a long operator password"}
+	overview := s.signIn(t).page(t, s.console)
+	want := `<td class="mono">s3://` + cl.gw.Bucket + `/ccfs/</td><td>if-none-match</td>`
+	if !strings.Contains(overview, want) {
+		t.Errorf("the overview does not show %s:\n%s", want, overview)
+	}
+}
+
 // A consoleServer is "ccfs serve --console" on its own listener (TLS,
 // the server's self-signed certificate), with --quota and keys for
 // VDNs 53 and 54, and one operator.
