@@ -134,8 +134,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
 		if me := (*auth.MismatchError)(nil); errors.As(err, &me) {
 			ev.ServerSigned = &me.Explanation
-		} else if e.signed != nil {
-			ev.ServerSigned = e.signed // an upload's, mapped as its body ended
+		} else if e.signed != nil { // an upload's refusal, already an Error
+			ev.ServerSigned = e.signed
 		}
 		// Answered before its body: answer, then drain the body, so that
 		// a client still writing it hears the answer (linger.go).

@@ -1,7 +1,9 @@
 package ccfs_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -105,5 +107,23 @@ func TestSignedHeadersOption(t *testing.T) {
 	status, resp, _ := e.sendRaw(t, smallRequest(ccfs.DownloadPath, `{"filePath":"Y:/`+recording53+`"}`), refclient.Demo, testSK)
 	if status != 401 || resp.ResultCode != ccfs.ErrAuth.Code() || !strings.Contains(resp.ResultDesc, "content-type must be signed") {
 		t.Fatalf("host only, content-type required: %d %+v", status, resp)
+	}
+}
+
+// The Event of a refused signature says what the server signed, for an
+// upload as for the small interfaces, as the 401 does.
+func TestEventSaysWhatWasSigned(t *testing.T) {
+	e := newEnv(t, nil)
+	c := &ccfs.Client{BaseURL: e.srv.URL, AccessKey: testAK, SecretKey: "not-the-secret", Now: e.clock}
+	_, err := c.Upload(context.Background(), 53, validWAV)
+	var ce ccfs.Error
+	if !errors.As(err, &ce) || ce.ServerSigned() == nil {
+		t.Fatalf("upload with a wrong secret: %v", err)
+	}
+	e.mu.Lock()
+	ev := e.event
+	e.mu.Unlock()
+	if ev.Code != ccfs.ErrAuth.Code() || ev.ServerSigned == nil || ev.ServerSigned.String() != ce.ServerSigned().String() {
+		t.Fatalf("the upload's Event: %+v, want serverSigned\n%s", ev, ce.ServerSigned())
 	}
 }

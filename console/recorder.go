@@ -54,9 +54,10 @@ const (
 
 	// maxCanonical, maxBodyStart and maxText bound what one entry keeps
 	// of a request, so that an entry is at most about 6 KiB.
-	maxCanonical = 5 << 10
-	maxBodyStart = 256
+	maxCanonical = 4 << 10
+	maxBodyStart = 128
 	maxText      = 512
+	maxID        = 256 // a request ID or an access key
 )
 
 // A Refusal is one refused request as the Recorder keeps it.
@@ -208,8 +209,8 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 // refusalOf is ev's entry, clipped to its bounds.
 func refusalOf(ev ccfs.Event, now time.Time) Refusal {
 	e := Refusal{
-		ID: clipText(ev.RequestID, maxText), Time: now, Interface: clipText(ev.Interface, 32),
-		AccessKey: clipText(ev.AccessKey, maxText), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
+		ID: clipText(ev.RequestID, maxID), Time: now, Interface: clipText(ev.Interface, 32),
+		AccessKey: clipText(ev.AccessKey, maxID), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
 		Code: clipText(ev.Code, 32), Desc: clipText(ev.Desc, maxText), Status: ev.Status,
 	}
 	if s := ev.ServerSigned; s != nil {
@@ -225,15 +226,15 @@ func refusalOf(ev ccfs.Event, now time.Time) Refusal {
 	return e
 }
 
-// clipText returns s cut to at most n bytes (on a UTF-8 boundary) and marked
-// "…", copied so that the entry does not hold the longer text; s itself
+// clipText returns s cut to at most n bytes, the last three of them "…"
+// (cut on a UTF-8 boundary), copied so that the entry does not hold the longer text; s itself
 // if it is short enough.
 func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	i := n
-	for i > 0 && i > n-4 && s[i]&0xC0 == 0x80 {
+	i := n - len("…")
+	for i > 0 && i > n-7 && s[i]&0xC0 == 0x80 {
 		i--
 	}
 	return strings.Clone(s[:i]) + "…"
@@ -370,7 +371,7 @@ func (c *cursor) step() {
 // is one. id is compared exactly; one longer than any kept is refused
 // without a search.
 func (r *Recorder) Refusal(id string) (Refusal, bool) {
-	if r == nil || id == "" || len(id) > maxText {
+	if r == nil || id == "" || len(id) > maxID {
 		return Refusal{}, false
 	}
 	r.mu.Lock()

@@ -10,7 +10,7 @@ import (
 
 // maxKeyFilter bounds the key a refusals page is filtered by: no kept
 // key is longer.
-const maxKeyFilter = maxText
+const maxKeyFilter = maxID
 
 // serveRefusals lists the last refusals, newest first, filtered by key
 // (?key=, exact) if one is given.
