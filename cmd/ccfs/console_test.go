@@ -72,7 +72,7 @@ func TestConsoleFlagRules(t *testing.T) {
 // TestConsoleOffByDefault: without --console the admin listener has no
 // /console/, and serve prints no console.
 func TestConsoleOffByDefault(t *testing.T) {
-	b := startServe(t, "--data", t.TempDir(), "--admin-addr", "127.0.0.1:0")
+	b := startServe(t, "--data", t.TempDir(), "--admin-addr", "127.0.0.1:0", "--drain-delay", "0")
 	if b.admin == "" {
 		t.Fatalf("no admin listener: %s", b.printed)
 	}
@@ -112,7 +112,7 @@ func TestConsoleWhereItListens(t *testing.T) {
 			if err := accounts.Add(filepath.Join(data, "console-users"), "op", "a long operator password"); err != nil {
 				t.Fatal(err)
 			}
-			b := startServe(t, append([]string{"--data", data, "--console"}, tc.args...)...)
+			b := startServe(t, append([]string{"--data", data, "--console", "--drain-delay", "0"}, tc.args...)...)
 			u := consoleURL(b)
 			if !strings.HasPrefix(u, tc.scheme+"://127.0.0.1:") {
 				t.Fatalf("console on %q, want %s://127.0.0.1:…/console/:\n%s", u, tc.scheme, b.printed)
@@ -284,7 +284,7 @@ func TestConsoleShowsTheServer(t *testing.T) {
 	defer receiver.Close()
 	secretFile := writeFile(t, "webhook-secret", []byte(events.NewSecret().Text()+"\n"))
 	s := newConsoleServer(t, "--webhook", receiver.URL+"/hook", "--webhook-secret-file", secretFile,
-		"--retain", "*=30d,54=7d", "--admin-addr", "127.0.0.1:0")
+		"--retain", "*=30d,54=7d", "--admin-addr", "127.0.0.1:0", "--drain-delay", "0")
 	s.upload(t, 53, alaw(8000))
 	s.upload(t, 53, alaw(8000))
 	op := s.signIn(t)
