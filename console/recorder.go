@@ -1,6 +1,8 @@
 package console
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +34,7 @@ type Recorder struct {
 	strangers ring
 	claims    ring
 	seq       uint64
+	vdns      map[int]struct{} // of verified successes, at most MaxVDNs
 }
 
 const (
@@ -47,6 +50,8 @@ const (
 	MaxKeys = 1024
 	// MaxListed bounds the refusals Refusals returns.
 	MaxListed = 300
+	// MaxVDNs bounds the VDNs VDNs remembers.
+	MaxVDNs = 4096
 
 	// countedMinutes is how many minutes of counts are kept: the 15 shown
 	// and the one being counted.
@@ -157,7 +162,7 @@ func NewRecorder(now func() time.Time) *Recorder {
 	if now == nil {
 		now = time.Now
 	}
-	r := &Recorder{now: now, keys: map[string]*keyRecord{}}
+	r := &Recorder{now: now, keys: map[string]*keyRecord{}, vdns: map[int]struct{}{}}
 	for i := range r.minutes {
 		for j := range r.minutes[i].refused {
 			r.minutes[i].refused[j] = make([]int64, len(codes))
@@ -187,6 +192,9 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 		rec.lastSeen = now
 	}
 	if !refused {
+		if rec != nil && ev.VDN > 0 && len(r.vdns) < MaxVDNs {
+			r.vdns[ev.VDN] = struct{}{}
+		}
 		return
 	}
 	c, ok := codeIndex[ev.Code]
@@ -298,6 +306,19 @@ func (r *Recorder) LastSeen(ak string) time.Time {
 		return rec.lastSeen
 	}
 	return time.Time{}
+}
+
+// VDNs returns, in order, the VDNs that requests whose signature held
+// used successfully since the Recorder began (the first MaxVDNs of
+// them): with quotas on, the tenants page learns of a VDN a key for
+// every VDN writes only from here.
+func (r *Recorder) VDNs() []int {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.vdns))
 }
 
 // Refusals returns the last refusals, newest first, at most MaxListed;

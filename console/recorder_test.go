@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,5 +343,19 @@ func TestRefusalsListsAtMostMaxListed(t *testing.T) {
 	}
 	if got[0].ID != fmt.Sprint(5, "-", RefusalsPerKey-1) {
 		t.Errorf("the newest listed is %s", got[0].ID)
+	}
+}
+
+func TestVDNsAreOnlyVerifiedSuccesses(t *testing.T) {
+	r, _ := newTestRecorder()
+	r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 77, Code: ccfs.SuccessCode})
+	r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 78, Code: ccfs.ErrVDNForbidden.Code()})
+	r.Observe(ccfs.Event{AccessKey: "b", VDN: 79, Code: ccfs.SuccessCode}) // not verified: never happens, never counted
+	for v := range MaxVDNs + 10 {
+		r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 1000 + v, Code: ccfs.SuccessCode})
+	}
+	got := r.VDNs()
+	if len(got) != MaxVDNs || got[0] != 77 || slices.Contains(got, 78) || slices.Contains(got, 79) {
+		t.Errorf("VDNs: %d, first %v", len(got), got[:3])
 	}
 }

@@ -129,6 +129,7 @@ func (c *Console) serveTenants(w http.ResponseWriter, r *http.Request) {
 	}
 	vdns := slices.Collect(maps.Keys(byVDN))
 	vdns = append(vdns, h.QuotaVDNs()...)
+	vdns = append(vdns, c.opts.Recorder.VDNs()...)
 	ctx, cancel := context.WithTimeout(r.Context(), overviewTimeout*5)
 	defer cancel()
 	usage, counted, err := c.usage.usage(ctx, h, vdns, c.opts.Now())

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +46,10 @@ func TestTenantsMeterMatchesUsage(t *testing.T) {
 	e.upload(obsAKa, obsSKa, 53, 2*time.Second)
 	e.upload(obsAKb, obsSKb, 55, time.Second)
 	e.upload(obsAKany, obsSKany, 77, time.Second)
-	waitFor(t, "chatbot-b seen", func() bool { return !e.rec.LastSeen(obsAKb).IsZero() })
+	waitFor(t, "every upload recorded", func() bool {
+		return !e.rec.LastSeen(obsAKa).IsZero() && !e.rec.LastSeen(obsAKb).IsZero() && !e.rec.LastSeen(obsAKany).IsZero() &&
+			slices.Contains(e.rec.VDNs(), 77)
+	})
 
 	usage, err := e.h.Usage(context.Background(), []int{53, 54, 55, 60})
 	if err != nil {
@@ -106,8 +110,10 @@ func TestTenantsMeterMatchesUsage(t *testing.T) {
 		t.Error("the key for every VDN is not listed once, apart")
 	}
 	// VDN 77, written by the key for every VDN, has no key and no quota of
-	// its own: with quotas on, the ledger lists no VDNs, so the page does
-	// not know of it (a known limit).
+	// its own: the ledger lists no VDNs, but the Recorder saw the upload.
+	if v, _ := attr(tenantRowOf(t, html, 77), "td", "num used-files", "data-sort"); v != "1" {
+		t.Errorf("VDN 77: %s files", v)
+	}
 }
 
 // TestTenantsWithoutQuotas: the VDNs the store holds prompts of are
