@@ -173,7 +173,7 @@ func NewRecorder(now func() time.Time) *Recorder {
 
 // Observe records one finished request. It is quick and never blocks for
 // long: it runs on the request's goroutine. It allocates only to keep a
-// refusal's entry (and a verified key's first).
+// refusal's entry (copying a claim's text) and a verified key's first.
 func (r *Recorder) Observe(ev ccfs.Event) {
 	now := r.now()
 	iface := interfaceSlot(ev.Interface)
@@ -214,38 +214,44 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	}
 }
 
-// refusalOf is ev's entry, clipped to its bounds.
+// refusalOf is ev's entry, clipped to its bounds. A claim's text is
+// copied: a stranger's access key may be a piece of a long header, which
+// the entry must not keep alive.
 func refusalOf(ev ccfs.Event, now time.Time) Refusal {
+	own := !ev.KeyVerified
 	e := Refusal{
-		ID: clipText(ev.RequestID, maxID), Time: now, Interface: clipText(ev.Interface, 32),
-		AccessKey: clipText(ev.AccessKey, maxID), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
-		Code: clipText(ev.Code, 32), Desc: clipText(ev.Desc, maxText), Status: ev.Status,
+		ID: clipText(ev.RequestID, maxID, own), Time: now, Interface: clipText(ev.Interface, 32, own),
+		AccessKey: clipText(ev.AccessKey, maxID, own), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
+		Code: clipText(ev.Code, 32, own), Desc: clipText(ev.Desc, maxText, own), Status: ev.Status,
 	}
 	if s := ev.ServerSigned; s != nil {
 		e.hasSig = true
 		e.signed = auth.Explanation{
-			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText),
-			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical),
+			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText, own),
+			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical, own),
 			EmptyQueryLineAlsoAccepted: s.EmptyQueryLineAlsoAccepted,
 			BodyLength:                 s.BodyLength,
-			BodyStart:                  clipText(s.BodyStart, maxBodyStart),
+			BodyStart:                  clipText(s.BodyStart, maxBodyStart, own),
 		}
 	}
 	return e
 }
 
 // clipText returns s cut to at most n bytes, the last three of them "…"
-// (cut on a UTF-8 boundary), copied so that the entry does not hold the longer text; s itself
-// if it is short enough.
-func clipText(s string, n int) string {
+// (cut on a UTF-8 boundary), in a string of its own; s itself if it is
+// short enough, or a copy of it if own.
+func clipText(s string, n int, own bool) string {
 	if len(s) <= n {
+		if own {
+			return strings.Clone(s)
+		}
 		return s
 	}
 	i := n - len("…")
 	for i > 0 && i > n-7 && s[i]&0xC0 == 0x80 {
 		i--
 	}
-	return strings.Clone(s[:i]) + "…"
+	return s[:i] + "…"
 }
 
 // interfaceSlot is the place of iface in interfaceNames.

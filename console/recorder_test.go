@@ -359,3 +359,19 @@ func TestVDNsAreOnlyVerifiedSuccesses(t *testing.T) {
 		t.Errorf("VDNs: %d, first %v", len(got), got[:3])
 	}
 }
+
+// TestClaimKeepsNoLongText: a claimed key cut from a long header is
+// copied, so the entry does not keep the header alive.
+func TestClaimKeepsNoLongText(t *testing.T) {
+	r, _ := newTestRecorder()
+	header := strings.Repeat("k", 1<<20)
+	ev := refusalEvent("id", header[:128], false, ccfs.ErrAuth)
+	r.Observe(ev)
+	e := r.Refusals("")[0]
+	if unsafe.StringData(e.AccessKey) == unsafe.StringData(header) {
+		t.Error("the entry holds a piece of the 1 MiB header")
+	}
+	if e.AccessKey != header[:128] {
+		t.Error("the claimed key changed")
+	}
+}
