@@ -173,7 +173,7 @@ func NewRecorder(now func() time.Time) *Recorder {
 
 // Observe records one finished request. It is quick and never blocks for
 // long: it runs on the request's goroutine. It allocates only to keep a
-// refusal's entry (copying a claim's text) and a verified key's first.
+// refusal's entry (copying a claimed key) and a verified key's first.
 func (r *Recorder) Observe(ev ccfs.Event) {
 	now := r.now()
 	iface := interfaceSlot(ev.Interface)
@@ -214,24 +214,24 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	}
 }
 
-// refusalOf is ev's entry, clipped to its bounds. A claim's text is
-// copied: a stranger's access key may be a piece of a long header, which
-// the entry must not keep alive.
+// refusalOf is ev's entry, clipped to its bounds. A claimed key is
+// copied: it is a piece of the request's Authorization header, which the
+// entry must not keep alive. The other texts are the handler's own
+// strings (made for the request, or constants).
 func refusalOf(ev ccfs.Event, now time.Time) Refusal {
-	own := !ev.KeyVerified
 	e := Refusal{
-		ID: clipText(ev.RequestID, maxID, own), Time: now, Interface: clipText(ev.Interface, 32, own),
-		AccessKey: clipText(ev.AccessKey, maxID, own), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
-		Code: clipText(ev.Code, 32, own), Desc: clipText(ev.Desc, maxText, own), Status: ev.Status,
+		ID: clipText(ev.RequestID, maxID, false), Time: now, Interface: clipText(ev.Interface, 32, false),
+		AccessKey: clipText(ev.AccessKey, maxID, !ev.KeyVerified), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
+		Code: clipText(ev.Code, 32, false), Desc: clipText(ev.Desc, maxText, false), Status: ev.Status,
 	}
 	if s := ev.ServerSigned; s != nil {
 		e.hasSig = true
 		e.signed = auth.Explanation{
-			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText, own),
-			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical, own),
+			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText, false),
+			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical, false),
 			EmptyQueryLineAlsoAccepted: s.EmptyQueryLineAlsoAccepted,
 			BodyLength:                 s.BodyLength,
-			BodyStart:                  clipText(s.BodyStart, maxBodyStart, own),
+			BodyStart:                  clipText(s.BodyStart, maxBodyStart, false),
 		}
 	}
 	return e
