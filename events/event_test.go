@@ -37,6 +37,12 @@ func TestSchema(t *testing.T) {
 				`"fileName":"Y:/3rdfile/53/a.wav","size":8044,"accessKey":"bot-53","requestId":"req-8"}`,
 		},
 		{
+			events.Event{ID: "evt_01kbr3n5g0bbbbbbbbbbbbbbbc", Type: events.PromptDeleted, Time: at, VDN: 53,
+				FileName: "Y:/3rdfile/53/b.wav", Size: 8044, Operator: "alice"},
+			`{"id":"evt_01kbr3n5g0bbbbbbbbbbbbbbbc","type":"prompt.deleted","time":"2026-12-05T18:02:33.120Z","vdn":53,` +
+				`"fileName":"Y:/3rdfile/53/b.wav","size":8044,"operator":"alice"}`,
+		},
+		{
 			events.Event{ID: "evt_01kbr3n5g0cccccccccccccccc", Type: events.PromptExpired, Time: at, VDN: 7,
 				FileName: "Y:/3rdfile/7/old.wav", Size: 0},
 			`{"id":"evt_01kbr3n5g0cccccccccccccccc","type":"prompt.expired","time":"2026-12-05T18:02:33.120Z","vdn":7,` +
@@ -144,6 +150,9 @@ func TestValidate(t *testing.T) {
 		{func(e *events.Event) { e.Codec = "" }, "an upload has no codec"},
 		{func(e *events.Event) { e.AccessKey = "" }, "prompt.uploaded has no accessKey"},
 		{func(e *events.Event) { e.Type = events.PromptExpired }, "an expiry has no accessKey"},
+		{func(e *events.Event) { e.AccessKey, e.Operator = "", "alice" }, "prompt.uploaded has no accessKey"},
+		{func(e *events.Event) { e.Operator = "alice" }, "prompt.uploaded has an operator"},
+		{func(e *events.Event) { e.Type, e.Codec, e.Operator = events.PromptDeleted, "", "alice" }, "prompt.deleted has an operator"},
 	} {
 		ev := good
 		tc.change(&ev)

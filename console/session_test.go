@@ -1,0 +1,347 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfs-go/ccfs"
+	"github.com/ccfs-go/ccfs/auth"
+	"github.com/ccfs-go/ccfs/store"
+)
+
+// fakeUsers knows one operator, and counts the passwords it checks.
+type fakeUsers struct {
+	mu     sync.Mutex
+	checks int
+	fail   error
+}
+
+const (
+	opName     = "alice"
+	opPassword = "correct horse battery staple"
+)
+
+func (u *fakeUsers) Authenticate(_ context.Context, name, password string) (bool, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.checks++
+	return name == opName && password == opPassword, u.fail
+}
+
+// clock is a test's clock, moved by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// signinEnv is a console with its own sign-in over an empty handler.
+type signinEnv struct {
+	c     *Console
+	users *fakeUsers
+	clock *clock
+	logs  *strings.Builder
+}
+
+func newSigninEnv(t *testing.T, edit func(*Options)) *signinEnv {
+	t.Helper()
+	creds, err := auth.NewStatic(auth.Key{AccessKey: "bot", SecretKey: "sk-never-shown", VDNs: []int{53}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ccfs.NewHandler(ccfs.Options{Credentials: creds, Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &signinEnv{users: &fakeUsers{}, clock: &clock{now: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)}, logs: &strings.Builder{}}
+	opts := Options{Handler: h, Users: e.users, Credentials: creds, Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(e.logs, nil))}
+	if edit != nil {
+		edit(&opts)
+	}
+	if e.c, err = New(opts); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// do sends one request to the console and returns its answer and body.
+func (e *signinEnv) do(method, target string, form url.Values, edit func(*http.Request)) (*http.Response, string) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, target, body)
+	r.RemoteAddr = "192.0.2.7:5555"
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if edit != nil {
+		edit(r)
+	}
+	w := httptest.NewRecorder()
+	e.c.ServeHTTP(w, r)
+	return w.Result(), w.Body.String()
+}
+
+// signIn signs the operator in and returns the session cookie.
+func (e *signinEnv) signIn(t *testing.T) *http.Cookie {
+	t.Helper()
+	resp, body := e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {opPassword}, "next": {"/console/tenants"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/tenants" {
+		t.Fatalf("sign-in: %d %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	for _, ck := range resp.Cookies() {
+		return ck
+	}
+	t.Fatal("sign-in set no cookie")
+	return nil
+}
+
+// TestSignIn: a right password begins a session whose cookie is
+// HttpOnly and SameSite=Strict (and Secure with the __Host- prefix over
+// TLS); a page without one sends the browser to the sign-in form, which
+// brings it back.
+func TestSignIn(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	resp, _ := e.do("GET", "/console/tenants?x=1", nil, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/signin?next=%2Fconsole%2Ftenants%3Fx%3D1" {
+		t.Fatalf("no session: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := e.do("GET", "/console/signin?next=%2Fconsole%2Ftenants", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="password"`) || !strings.Contains(body, `value="/console/tenants"`) {
+		t.Fatalf("sign-in form: %d %s", resp.StatusCode, body)
+	}
+	ck := e.signIn(t)
+	if ck.Name != "ccfs-console" || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || len(ck.Value) < 40 {
+		t.Fatalf("cookie %+v", ck)
+	}
+	resp, _ = e.do("GET", "/console/tenants", nil, func(r *http.Request) { r.AddCookie(ck) })
+	if resp.StatusCode == http.StatusSeeOther {
+		t.Fatal("the session was not accepted")
+	}
+	if !strings.Contains(e.logs.String(), "audit: an operator signed in") {
+		t.Fatalf("no audit line: %s", e.logs)
+	}
+
+	// Over TLS: Secure, and the __Host- prefix.
+	resp, _ = e.do("POST", "https://ccfs.example/console/signin", url.Values{"name": {opName}, "password": {opPassword}}, nil)
+	tlsCookie := resp.Cookies()[0]
+	if tlsCookie.Name != "__Host-ccfs-console" || !tlsCookie.Secure || tlsCookie.Path != "/" {
+		t.Fatalf("TLS cookie %+v", tlsCookie)
+	}
+}
+
+// TestSignInRefused: a wrong password, an unknown name and a form
+// without them are refused, and no session begins; a broken password
+// file is a 503 that says so.
+func TestSignInRefused(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	for _, form := range []url.Values{
+		{"name": {opName}, "password": {"wrong"}},
+		{"name": {"mallory"}, "password": {opPassword}},
+		{"name": {opName}},
+		{"name": {strings.Repeat("a", 65)}, "password": {opPassword}},
+	} {
+		resp, body := e.do("POST", "/console/signin", form, nil)
+		if resp.StatusCode < 400 || len(resp.Cookies()) != 0 || !strings.Contains(body, `role="alert"`) {
+			t.Errorf("%v: %d, cookies %v", form, resp.StatusCode, resp.Cookies())
+		}
+	}
+	e.users.fail = errors.New("cannot read the file")
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {opPassword}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a broken file: %d", resp.StatusCode)
+	}
+}
+
+// TestSignInRateLimited: after a few wrong passwords a name (or an
+// address) is refused without its password being checked, even the
+// right one, until time has passed; another address and name are not
+// held back.
+func TestSignInRateLimited(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	wrong := url.Values{"name": {opName}, "password": {"wrong"}}
+	for i := range signinBurst {
+		if resp, _ := e.do("POST", "/console/signin", wrong, nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	checked := e.users.checks
+	resp, body := e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {opPassword}}, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many sign-in attempts") {
+		t.Fatalf("past the limit: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if e.users.checks != checked {
+		t.Fatal("a rate-limited attempt had its password checked")
+	}
+	// The same name from another address is still held (the limit is
+	// per name as well as per address).
+	other := func(r *http.Request) { r.RemoteAddr = "198.51.100.9:1" }
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {opPassword}}, other); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the name from another address: %d", resp.StatusCode)
+	}
+	// Another name from the first address is held too (per address).
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {"bob"}, "password": {"x"}}, nil); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("another name from the address: %d", resp.StatusCode)
+	}
+	e.clock.advance(signinEvery)
+	e.signIn(t)
+}
+
+// TestFormsNeedTheToken: a request that changes something must carry the
+// session's token; without it, or with another session's, nothing is
+// done.
+func TestFormsNeedTheToken(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	withCookie := func(r *http.Request) { r.AddCookie(ck) }
+	ses := e.c.sessions.get(ck.Value)
+	for _, token := range []string{"", "forged", e.c.sessions.get(e.signIn(t).Value).token} {
+		resp, _ := e.do("POST", "/console/signout", url.Values{"token": {token}}, withCookie)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("token %q: %d", token, resp.StatusCode)
+		}
+	}
+	if e.c.sessions.get(ck.Value) == nil {
+		t.Fatal("signed out without the token")
+	}
+	resp, _ := e.do("POST", "/console/signout", url.Values{"token": {ses.token}}, withCookie)
+	if resp.StatusCode != http.StatusSeeOther || e.c.sessions.get(ck.Value) != nil {
+		t.Fatalf("sign-out: %d", resp.StatusCode)
+	}
+}
+
+// TestCrossOriginRefused: a request that changes something, sent by a
+// page of another origin, is refused before anything looks at it, the
+// sign-in form included.
+func TestCrossOriginRefused(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	for name, edit := range map[string]func(*http.Request){
+		"Sec-Fetch-Site": func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") },
+		"Origin":         func(r *http.Request) { r.Header.Set("Origin", "http://evil.example") },
+	} {
+		resp, body := e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {opPassword}}, edit)
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 || !strings.Contains(body, "another origin") {
+			t.Errorf("%s: %d", name, resp.StatusCode)
+		}
+	}
+	if e.users.checks != 0 {
+		t.Fatal("a cross-origin sign-in had its password checked")
+	}
+}
+
+// TestSessionsEnd: a session ends after its idle time, and after its
+// longest time however used.
+func TestSessionsEnd(t *testing.T) {
+	e := newSigninEnv(t, func(o *Options) { o.SessionIdle, o.SessionMax = time.Minute, 3*time.Minute })
+	ck := e.signIn(t)
+	for range 5 {
+		e.clock.advance(50 * time.Second)
+		if e.c.sessions.get(ck.Value) == nil && e.clock.Now().Sub(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)) <= 3*time.Minute {
+			t.Fatal("a session in use ended early")
+		}
+	}
+	if e.c.sessions.get(ck.Value) != nil {
+		t.Fatal("a session outlived SessionMax")
+	}
+	ck = e.signIn(t)
+	e.clock.advance(61 * time.Second)
+	if e.c.sessions.get(ck.Value) != nil {
+		t.Fatal("an idle session outlived SessionIdle")
+	}
+}
+
+// TestSecurityHeaders: every answer carries the strict CSP and its
+// companions, the sign-in page included.
+func TestSecurityHeaders(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	for _, target := range []string{"/console/signin", "/console/", "/console/static/console.css", "/console/nowhere"} {
+		resp, _ := e.do("GET", target, nil, nil)
+		h := resp.Header
+		if h.Get("Content-Security-Policy") != contentSecurityPolicy || h.Get("X-Frame-Options") != "DENY" ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: %v", target, h)
+		}
+	}
+	if !strings.Contains(contentSecurityPolicy, "script-src 'self'") || strings.Contains(contentSecurityPolicy, "unsafe") {
+		t.Fatalf("CSP %q", contentSecurityPolicy)
+	}
+}
+
+// TestSafeNext: a sign-in sends the operator only to a page of the
+// console.
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/console/tenants":         "/console/tenants",
+		"/console/vdn/53/?after=a": "/console/vdn/53/?after=a",
+		"":                         "/console/",
+		"/console":                 "/console/",
+		"https://evil.example/":    "/console/",
+		"//evil.example/console/":  "/console/",
+		"/console/\\evil":          "/console/",
+		"/console/ x":              "/console/",
+		"/metrics":                 "/console/",
+	} {
+		if got := safeNext("/console/", next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+// TestNewRefuses: New needs a handler and exactly one way to know the
+// operator, and a path that begins and ends in '/'.
+func TestNewRefuses(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	h := e.c.opts.Handler
+	for name, opts := range map[string]Options{
+		"no handler":  {Users: e.users},
+		"neither":     {Handler: h},
+		"both":        {Handler: h, Users: e.users, Operator: func(*http.Request) (string, bool) { return "", false }},
+		"a bare path": {Handler: h, Users: e.users, Path: "/console"},
+	} {
+		if _, err := New(opts); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestOperatorFromFront: with Options.Operator, the console trusts the
+// front's word, keeps no session, and refuses whom it refuses.
+func TestOperatorFromFront(t *testing.T) {
+	e := newSigninEnv(t, func(o *Options) {
+		o.Users = nil
+		o.Operator = func(r *http.Request) (string, bool) {
+			name := r.Header.Get("X-Operator")
+			return name, name != ""
+		}
+	})
+	if resp, _ := e.do("GET", "/console/tenants", nil, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("no operator: %d", resp.StatusCode)
+	}
+	resp, body := e.do("GET", "/console/tenants", nil, func(r *http.Request) { r.Header.Set("X-Operator", "bob") })
+	if resp.StatusCode != 200 || !strings.Contains(body, "bob") || strings.Contains(body, "Sign out") {
+		t.Fatalf("the front's operator: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := e.do("GET", "/console/signin", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a sign-in form without Users: %d", resp.StatusCode)
+	}
+}
