@@ -375,3 +375,22 @@ func TestClaimKeepsNoLongText(t *testing.T) {
 		t.Error("the claimed key changed")
 	}
 }
+
+// A Recorder fed by the handler's OnRequest counts requests by minute
+// and keeps the last refusals, a stranger's claimed key marked as such.
+func ExampleRecorder() {
+	rec := NewRecorder(nil)
+	rec.Observe(ccfs.Event{Interface: ccfs.InterfaceUpload, AccessKey: "chatbot-a", KeyVerified: true, VDN: 53, Code: ccfs.SuccessCode})
+	rec.Observe(ccfs.Event{Interface: ccfs.InterfaceDelete, RequestID: "req-1", AccessKey: "who-knows",
+		Code: ccfs.ErrAuth.Code(), Desc: "authentication failed: unknown access key", Status: 401})
+	s := rec.Summary(5)
+	fmt.Println(s.Total.Requests, "requests,", s.Total.Refused, "refused")
+	for _, r := range rec.Refusals("") {
+		fmt.Println(r.ID, r.AccessKey, "verified:", r.KeyVerified, r.Code)
+	}
+	fmt.Println("chatbot-a seen:", !rec.LastSeen("chatbot-a").IsZero())
+	// Output:
+	// 2 requests, 1 refused
+	// req-1 who-knows verified: false 0300010
+	// chatbot-a seen: true
+}
