@@ -166,6 +166,10 @@ func (h *Handler) Usage(ctx context.Context, vdns []int) (map[int]VDNUsage, erro
 	return out, nil
 }
 
+// Quotas reports whether quotas are on (Options.Quota): Usage then
+// reads the ledger, which is cheap for any VDN.
+func (h *Handler) Quotas() bool { return h.cfg.Quota != nil }
+
 // QuotaVDNs returns the VDNs with a quota of their own (Options.Quota's
 // Named), none without quotas.
 func (h *Handler) QuotaVDNs() []int {

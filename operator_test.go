@@ -99,7 +99,7 @@ func TestOperatorRemovePrompt(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, err := e.h.Usage(ctx, []int{53})
-	if err != nil || !before[53].Quota || before[53].Files != 2 || before[53].Limit.Bytes != 1<<20 {
+	if err != nil || !e.h.Quotas() || !before[53].Quota || before[53].Files != 2 || before[53].Limit.Bytes != 1<<20 {
 		t.Fatalf("usage before: %+v, %v", before, err)
 	}
 	if err := e.h.RemovePrompt(ctx, 53, "aaaaaaaa_1.wav", ""); !isCode(err, ccfs.ErrNull) {
@@ -152,7 +152,7 @@ func TestOperatorUsageWithoutQuota(t *testing.T) {
 	if u[53].Quota || u[53].Files != 2 || u[99].Files != 1 || u[7].Files != 0 {
 		t.Fatalf("%+v", u)
 	}
-	if got := e.h.QuotaVDNs(); got != nil {
+	if got := e.h.QuotaVDNs(); got != nil || e.h.Quotas() {
 		t.Fatalf("QuotaVDNs without quotas: %v", got)
 	}
 }

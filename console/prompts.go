@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -182,12 +181,11 @@ func (c *Console) promptSeconds(ctx context.Context, vdn int, base string) (floa
 }
 
 // promptsUsage is the VDN's usage line, when it is cheap: with quotas on
-// (the ledger says it at once), for a VDN with a quota of its own.
-// Without quotas, usage is counted over the whole store, which is the
+// (the ledger says it at once). Without quotas, usage is counted over the whole store, which is the
 // tenants page's job, not every page of prompts'.
 func (c *Console) promptsUsage(ctx context.Context, vdn int) string {
 	h := c.opts.Handler
-	if !slices.Contains(h.QuotaVDNs(), vdn) {
+	if !h.Quotas() {
 		return ""
 	}
 	us, err := h.Usage(ctx, []int{vdn})

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +34,7 @@ type Recorder struct {
 	strangers ring
 	claims    ring
 	seq       uint64
+	vdns      map[int]struct{} // of verified successes, at most MaxVDNs
 }
 
 const (
@@ -47,6 +50,8 @@ const (
 	MaxKeys = 1024
 	// MaxListed bounds the refusals Refusals returns.
 	MaxListed = 300
+	// MaxVDNs bounds the VDNs VDNs remembers.
+	MaxVDNs = 4096
 
 	// countedMinutes is how many minutes of counts are kept: the 15 shown
 	// and the one being counted.
@@ -157,7 +162,7 @@ func NewRecorder(now func() time.Time) *Recorder {
 	if now == nil {
 		now = time.Now
 	}
-	r := &Recorder{now: now, keys: map[string]*keyRecord{}}
+	r := &Recorder{now: now, keys: map[string]*keyRecord{}, vdns: map[int]struct{}{}}
 	for i := range r.minutes {
 		for j := range r.minutes[i].refused {
 			r.minutes[i].refused[j] = make([]int64, len(codes))
@@ -168,7 +173,7 @@ func NewRecorder(now func() time.Time) *Recorder {
 
 // Observe records one finished request. It is quick and never blocks for
 // long: it runs on the request's goroutine. It allocates only to keep a
-// refusal's entry (and a verified key's first).
+// refusal's entry (copying a claimed key) and a verified key's first.
 func (r *Recorder) Observe(ev ccfs.Event) {
 	now := r.now()
 	iface := interfaceSlot(ev.Interface)
@@ -187,6 +192,9 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 		rec.lastSeen = now
 	}
 	if !refused {
+		if rec != nil && ev.VDN > 0 && len(r.vdns) < MaxVDNs {
+			r.vdns[ev.VDN] = struct{}{}
+		}
 		return
 	}
 	c, ok := codeIndex[ev.Code]
@@ -206,38 +214,44 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	}
 }
 
-// refusalOf is ev's entry, clipped to its bounds.
+// refusalOf is ev's entry, clipped to its bounds. A claimed key is
+// copied: it is a piece of the request's Authorization header, which the
+// entry must not keep alive. The other texts are the handler's own
+// strings (made for the request, or constants).
 func refusalOf(ev ccfs.Event, now time.Time) Refusal {
 	e := Refusal{
-		ID: clipText(ev.RequestID, maxID), Time: now, Interface: clipText(ev.Interface, 32),
-		AccessKey: clipText(ev.AccessKey, maxID), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
-		Code: clipText(ev.Code, 32), Desc: clipText(ev.Desc, maxText), Status: ev.Status,
+		ID: clipText(ev.RequestID, maxID, false), Time: now, Interface: clipText(ev.Interface, 32, false),
+		AccessKey: clipText(ev.AccessKey, maxID, !ev.KeyVerified), KeyVerified: ev.KeyVerified, VDN: ev.VDN,
+		Code: clipText(ev.Code, 32, false), Desc: clipText(ev.Desc, maxText, false), Status: ev.Status,
 	}
 	if s := ev.ServerSigned; s != nil {
 		e.hasSig = true
 		e.signed = auth.Explanation{
-			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText),
-			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical),
+			AuthStringPrefix:           clipText(s.AuthStringPrefix, maxText, false),
+			CanonicalRequest:           clipText(s.CanonicalRequest, maxCanonical, false),
 			EmptyQueryLineAlsoAccepted: s.EmptyQueryLineAlsoAccepted,
 			BodyLength:                 s.BodyLength,
-			BodyStart:                  clipText(s.BodyStart, maxBodyStart),
+			BodyStart:                  clipText(s.BodyStart, maxBodyStart, false),
 		}
 	}
 	return e
 }
 
 // clipText returns s cut to at most n bytes, the last three of them "…"
-// (cut on a UTF-8 boundary), copied so that the entry does not hold the longer text; s itself
-// if it is short enough.
-func clipText(s string, n int) string {
+// (cut on a UTF-8 boundary), in a string of its own; s itself if it is
+// short enough, or a copy of it if own.
+func clipText(s string, n int, own bool) string {
 	if len(s) <= n {
+		if own {
+			return strings.Clone(s)
+		}
 		return s
 	}
 	i := n - len("…")
 	for i > 0 && i > n-7 && s[i]&0xC0 == 0x80 {
 		i--
 	}
-	return strings.Clone(s[:i]) + "…"
+	return s[:i] + "…"
 }
 
 // interfaceSlot is the place of iface in interfaceNames.
@@ -298,6 +312,19 @@ func (r *Recorder) LastSeen(ak string) time.Time {
 		return rec.lastSeen
 	}
 	return time.Time{}
+}
+
+// VDNs returns, in order, the VDNs that requests whose signature held
+// used successfully since the Recorder began (the first MaxVDNs of
+// them): with quotas on, the tenants page learns of a VDN a key for
+// every VDN writes only from here.
+func (r *Recorder) VDNs() []int {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.vdns))
 }
 
 // Refusals returns the last refusals, newest first, at most MaxListed;

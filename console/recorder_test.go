@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -343,4 +344,53 @@ func TestRefusalsListsAtMostMaxListed(t *testing.T) {
 	if got[0].ID != fmt.Sprint(5, "-", RefusalsPerKey-1) {
 		t.Errorf("the newest listed is %s", got[0].ID)
 	}
+}
+
+func TestVDNsAreOnlyVerifiedSuccesses(t *testing.T) {
+	r, _ := newTestRecorder()
+	r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 77, Code: ccfs.SuccessCode})
+	r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 78, Code: ccfs.ErrVDNForbidden.Code()})
+	r.Observe(ccfs.Event{AccessKey: "b", VDN: 79, Code: ccfs.SuccessCode}) // not verified: never happens, never counted
+	for v := range MaxVDNs + 10 {
+		r.Observe(ccfs.Event{AccessKey: "a", KeyVerified: true, VDN: 1000 + v, Code: ccfs.SuccessCode})
+	}
+	got := r.VDNs()
+	if len(got) != MaxVDNs || got[0] != 77 || slices.Contains(got, 78) || slices.Contains(got, 79) {
+		t.Errorf("VDNs: %d, first %v", len(got), got[:3])
+	}
+}
+
+// TestClaimKeepsNoLongText: a claimed key cut from a long header is
+// copied, so the entry does not keep the header alive.
+func TestClaimKeepsNoLongText(t *testing.T) {
+	r, _ := newTestRecorder()
+	header := strings.Repeat("k", 1<<20)
+	ev := refusalEvent("id", header[:128], false, ccfs.ErrAuth)
+	r.Observe(ev)
+	e := r.Refusals("")[0]
+	if unsafe.StringData(e.AccessKey) == unsafe.StringData(header) {
+		t.Error("the entry holds a piece of the 1 MiB header")
+	}
+	if e.AccessKey != header[:128] {
+		t.Error("the claimed key changed")
+	}
+}
+
+// A Recorder fed by the handler's OnRequest counts requests by minute
+// and keeps the last refusals, a stranger's claimed key marked as such.
+func ExampleRecorder() {
+	rec := NewRecorder(nil)
+	rec.Observe(ccfs.Event{Interface: ccfs.InterfaceUpload, AccessKey: "chatbot-a", KeyVerified: true, VDN: 53, Code: ccfs.SuccessCode})
+	rec.Observe(ccfs.Event{Interface: ccfs.InterfaceDelete, RequestID: "req-1", AccessKey: "who-knows",
+		Code: ccfs.ErrAuth.Code(), Desc: "authentication failed: unknown access key", Status: 401})
+	s := rec.Summary(5)
+	fmt.Println(s.Total.Requests, "requests,", s.Total.Refused, "refused")
+	for _, r := range rec.Refusals("") {
+		fmt.Println(r.ID, r.AccessKey, "verified:", r.KeyVerified, r.Code)
+	}
+	fmt.Println("chatbot-a seen:", !rec.LastSeen("chatbot-a").IsZero())
+	// Output:
+	// 2 requests, 1 refused
+	// req-1 who-knows verified: false 0300010
+	// chatbot-a seen: true
 }

@@ -21,8 +21,7 @@ const usageTTL = 30 * time.Second
 // quotas, Handler.Usage counts the whole store, which a page load should
 // not do each time. With quotas on, usage is read fresh from the ledger.
 type usageCache struct {
-	mu     sync.Mutex
-	mode   int8 // 0 not known yet, 1 quotas on, -1 off
+	mu     sync.Mutex // held while counting: one count at a time
 	at     time.Time
 	counts map[int]ccfs.VDNUsage
 }
@@ -33,36 +32,12 @@ func newUsageCache() *usageCache { return &usageCache{} }
 // store holds prompts of, with when it was counted (the zero time if it
 // is fresh from the quota ledger).
 func (u *usageCache) usage(ctx context.Context, h *ccfs.Handler, vdns []int, now time.Time) (map[int]ccfs.VDNUsage, time.Time, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.mode == 0 {
-		if len(h.QuotaVDNs()) > 0 {
-			u.mode = 1
-		} else {
-			// Without quotas, Usage(nil) counts every VDN; with them it
-			// returns nothing, and one VDN's usage says which it was.
-			all, err := h.Usage(ctx, nil)
-			if err != nil {
-				return nil, time.Time{}, err
-			}
-			if len(all) == 0 {
-				probe, err := h.Usage(ctx, []int{1})
-				if err != nil {
-					return nil, time.Time{}, err
-				}
-				if probe[1].Quota {
-					u.mode = 1
-				}
-			}
-			if u.mode == 0 {
-				u.mode, u.counts, u.at = -1, all, now
-			}
-		}
-	}
-	if u.mode > 0 {
+	if h.Quotas() {
 		m, err := h.Usage(ctx, vdns)
 		return m, time.Time{}, err
 	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	if u.counts == nil || now.Sub(u.at) >= usageTTL || now.Before(u.at) {
 		all, err := h.Usage(ctx, nil)
 		if err != nil {
@@ -129,6 +104,7 @@ func (c *Console) serveTenants(w http.ResponseWriter, r *http.Request) {
 	}
 	vdns := slices.Collect(maps.Keys(byVDN))
 	vdns = append(vdns, h.QuotaVDNs()...)
+	vdns = append(vdns, c.opts.Recorder.VDNs()...)
 	ctx, cancel := context.WithTimeout(r.Context(), overviewTimeout*5)
 	defer cancel()
 	usage, counted, err := c.usage.usage(ctx, h, vdns, c.opts.Now())
