@@ -22,8 +22,9 @@
 // wiring jobs have a file each: tlscert.go (the certificate),
 // credentials.go (the keys file and the development key), quota.go
 // (ledger and fence), retain.go (the sweeper), cluster.go (stores and
-// Redis), webhooks.go (the events' sink and their deliverers) and
-// admin.go (the admin listener).
+// Redis), webhooks.go (the events' sink and their deliverers),
+// admin.go (the admin listener) and console.go (the operator's console,
+// --console: its parts and its own listener).
 package main
 
 import (
@@ -41,7 +42,7 @@ import (
 const usage = `usage: ccfs <command> [flags]
 
 commands:
-  serve    run the server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data; --convert: convert uploads)
+  serve    run the server (HTTPS on 127.0.0.1:28443, files under ./ccfs-data; --convert: convert uploads; --console: the operator's console)
   upload   upload a WAV file to a server
   delete   delete a file uploaded before
   download download a recording (or an uploaded prompt)
