@@ -7,6 +7,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.9
 	github.com/ccfs-go/ccfs v0.1.0
 	github.com/ccfs-go/ccfs/auth/redisreplay v0.1.0
+	github.com/ccfs-go/ccfs/console/accounts v0.1.0
 	github.com/ccfs-go/ccfs/convert/mp3 v0.1.0
 	github.com/ccfs-go/ccfs/events/redisevents v0.1.0
 	github.com/ccfs-go/ccfs/idempotency/redisidempotency v0.1.0
@@ -16,7 +17,9 @@ require (
 	github.com/prometheus/client_golang v1.23.2
 	github.com/prometheus/client_model v0.6.2
 	github.com/redis/go-redis/v9 v9.23.0
-	golang.org/x/net v0.58.0
+	golang.org/x/net v0.62.0
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 	golang.org/x/time v0.16.0
 )
 
@@ -41,6 +44,6 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
-	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )

@@ -13,6 +13,7 @@
 //	ccfs bench --url --ak --sk --vdn [--size 5MiB] [--concurrency 16] [--duration 30s]
 //	ccfs usage [--data DIR | --store LOCATION | --pool ...] [--path-rule R] [--quota LIMITS] [--redis URL [--reconcile]]
 //	ccfs events --admin HOST:PORT list [--dead] | redeliver --endpoint KEY REF... | new-secret
+//	ccfs console-user add NAME | remove NAME | list [--file F | --data DIR]
 //
 // Run "ccfs <command> --help" for a command's flags and an example.
 //
@@ -52,6 +53,7 @@ commands:
   bench    load-test a server: uploads/s, MB/s, latency, result codes
   usage    each VDN's uploaded prompts against its quota (--reconcile: the nodes' shared counts)
   events   the events serve --webhook has not yet delivered, dead letters, redelivery; a new webhook secret
+  console-user  add, remove or list the operators who sign in to the console (serve --console)
 
 Run "ccfs <command> --help" for a command's flags and an example.
 `
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageCmd(ctx, args[1:], stdout, stderr)
 	case "events":
 		return eventsCmd(ctx, args[1:], stdout, stderr)
+	case "console-user":
+		return consoleUserCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -24,7 +24,7 @@ import (
 //     ccfs serves an upload made with its own upload command;
 //   - a program that imports ccfs, store/s3store, auth/redisreplay,
 //     quota/redisquota, events/redisevents, idempotency/redisidempotency,
-//     metrics/prom and convert/mp3
+//     metrics/prom, convert/mp3 and console/accounts
 //     builds, and go mod verify accepts its go.sum;
 //   - every module of the release is tidy (go mod tidy -diff) against
 //     that proxy, and the tree is what check wants.
@@ -107,6 +107,7 @@ import (
 
 	"github.com/ccfs-go/ccfs"
 	"github.com/ccfs-go/ccfs/auth/redisreplay"
+	"github.com/ccfs-go/ccfs/console/accounts"
 	"github.com/ccfs-go/ccfs/convert"
 	"github.com/ccfs-go/ccfs/convert/mp3"
 	"github.com/ccfs-go/ccfs/events/redisevents"
@@ -117,13 +118,14 @@ import (
 )
 
 func main() {
-	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, redisquota.DefaultPrefix, redisevents.DefaultPrefix, redisidempotency.DefaultPrefix, s3store.Options{}.Bucket, prom.DefaultBuckets[0], mp3.Decoder.Name, convert.Decoders())
+	fmt.Println(ccfs.UploadPath, redisreplay.DefaultPrefix, redisquota.DefaultPrefix, redisevents.DefaultPrefix, redisidempotency.DefaultPrefix, s3store.Options{}.Bucket, prom.DefaultBuckets[0], mp3.Decoder.Name, convert.Decoders(), accounts.DefaultParams.Memory)
 }
 `)
 		gocmd(t, dir, "get", "github.com/ccfs-go/ccfs@"+version, "github.com/ccfs-go/ccfs/store/s3store@"+version,
 			"github.com/ccfs-go/ccfs/auth/redisreplay@"+version, "github.com/ccfs-go/ccfs/quota/redisquota@"+version,
 			"github.com/ccfs-go/ccfs/events/redisevents@"+version, "github.com/ccfs-go/ccfs/idempotency/redisidempotency@"+version,
-			"github.com/ccfs-go/ccfs/metrics/prom@"+version, "github.com/ccfs-go/ccfs/convert/mp3@"+version)
+			"github.com/ccfs-go/ccfs/metrics/prom@"+version, "github.com/ccfs-go/ccfs/convert/mp3@"+version,
+			"github.com/ccfs-go/ccfs/console/accounts@"+version)
 		gocmd(t, dir, "build", "./...")
 		gocmd(t, dir, "mod", "verify")
 	})

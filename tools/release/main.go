@@ -241,7 +241,7 @@ func tag(root, version string, out io.Writer) error {
 	if err := syncWithSums(root, version, out); err != nil {
 		return err
 	}
-	test := exec.Command("go", "test", "./...", "./auth/redisreplay/...", "./quota/redisquota/...", "./events/redisevents/...", "./idempotency/redisidempotency/...", "./store/s3store/...", "./metrics/prom/...", "./convert/mp3/...", "./cmd/ccfs/...", "./tools/...")
+	test := exec.Command("go", "test", "./...", "./auth/redisreplay/...", "./quota/redisquota/...", "./events/redisevents/...", "./idempotency/redisidempotency/...", "./store/s3store/...", "./metrics/prom/...", "./convert/mp3/...", "./console/accounts/...", "./cmd/ccfs/...", "./tools/...")
 	test.Dir, test.Stdout, test.Stderr = root, out, out
 	if err := test.Run(); err != nil {
 		return fmt.Errorf("the tests failed: %w", err)

@@ -34,6 +34,7 @@ var modules = []mod{
 	{"store/s3store", "github.com/ccfs-go/ccfs/store/s3store"},
 	{"metrics/prom", "github.com/ccfs-go/ccfs/metrics/prom"},
 	{"convert/mp3", "github.com/ccfs-go/ccfs/convert/mp3"},
+	{"console/accounts", "github.com/ccfs-go/ccfs/console/accounts"},
 	{"cmd/ccfs", "github.com/ccfs-go/ccfs/cmd/ccfs"},
 }
 
