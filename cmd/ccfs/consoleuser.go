@@ -84,6 +84,13 @@ func consoleUserCmd(_ context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return fail(1, err)
 	}
+	if *file == "" {
+		// Before serve's first run, the data directory is made as serve
+		// makes it.
+		if err := os.MkdirAll(*data, 0o750); err != nil {
+			return fail(1, err)
+		}
+	}
 	existed := hasAccount(path, name)
 	_, statErr := os.Stat(path)
 	if err := accounts.Add(path, name, password); err != nil {

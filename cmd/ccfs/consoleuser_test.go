@@ -39,7 +39,7 @@ func signsIn(t *testing.T, path, name, password string) bool {
 // new password), list and remove, the password read from standard input;
 // what is printed never holds a password or a hash.
 func TestConsoleUserAddListRemove(t *testing.T) {
-	data := t.TempDir()
+	data := filepath.Join(t.TempDir(), "ccfs-data") // not made yet: before serve's first run
 	path := filepath.Join(data, "console-users")
 	const alice, alice2, bob = "alice's password", "alice's second password", "bob's long password"
 	var printed strings.Builder

@@ -11,6 +11,8 @@
 // entries is an accounts file). The file must be readable by its owner
 // alone (chmod 600): Open refuses it otherwise.
 //
+// bcrypt reads only a password's first 72 bytes; argon2id reads it all.
+//
 // A File (from Open) is the console's Users: it rereads the file when it
 // changes, so an account added or removed takes effect at the next
 // sign-in, and a password given for a name that has no account costs a

@@ -23,7 +23,8 @@ import (
 // console's sign-in form would not take, and a file that does not parse
 // (as Open would). The new file is mode 0600 whatever the old one's, and
 // keeps the old one's owner and group (so that root may add an account to
-// the file of the user the server runs as).
+// the file of the user the server runs as). Two Adds or Removes of one
+// file at once may lose one's change: run one at a time.
 func Add(path, name, password string) error {
 	if !ValidName(name) {
 		return fmt.Errorf("account name %q: %v", name, errName)
