@@ -335,7 +335,7 @@ func (f *consoleFlags) usersFile(data string) string {
 	if f.users != "" {
 		return f.users
 	}
-	return filepath.Join(data, "console-users")
+	return filepath.Join(data, consoleUsersFile)
 }
 
 // onAdmin reports whether the console is served on the admin listener
