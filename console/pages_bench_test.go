@@ -72,7 +72,7 @@ func BenchmarkConsolePages(b *testing.B) {
 		}
 		return c
 	}
-	withQuotas, withoutQuotas := newConsole(true), newConsole(false)
+	withQuotas := newConsole(true)
 	for _, p := range []struct {
 		name, target, want string
 		c                  func() *console.Console
@@ -92,7 +92,7 @@ func BenchmarkConsolePages(b *testing.B) {
 						b.Fatalf("ReadDir: %d, %v", len(ents), err)
 					}
 				})
-				c := withoutQuotas
+				var c *console.Console
 				if p.c != nil {
 					c = p.c()
 				} else {
