@@ -29,6 +29,9 @@ type Error struct {
 	status int
 	cause  error
 	signed *auth.Explanation // what the server signed, for a signature that did not match
+	// terse keeps signed out of the answer (TerseSignatureErrors): it is
+	// still in the request's Event, for the operator.
+	terse bool
 }
 
 // Code returns the result code, such as "0300004".
@@ -59,7 +62,11 @@ func (e Error) ServerSigned() *auth.Explanation { return e.signed }
 
 // response is the answer that carries e.
 func (e Error) response() Response {
-	return Response{ResultCode: e.code, ResultDesc: e.desc, ServerSigned: e.signed}
+	r := Response{ResultCode: e.code, ResultDesc: e.desc}
+	if !e.terse {
+		r.ServerSigned = e.signed
+	}
+	return r
 }
 
 // with returns a copy of e with a description naming what was wrong.
@@ -182,6 +189,10 @@ func (c *config) resultFor(err error) Error {
 		return ErrReplayUnavailable.because(err)
 	case errors.As(err, &me) && !c.TerseSignatureErrors:
 		return ErrAuth.with("authentication failed: the signature does not match; serverSigned says what the server signed").explaining(&me.Explanation)
+	case errors.As(err, &me):
+		e := ErrAuth.with("authentication failed: the signature does not match").explaining(&me.Explanation)
+		e.terse = true
+		return e
 	case errors.Is(err, auth.ErrSignatureMismatch):
 		return ErrAuth.with("authentication failed: the signature does not match")
 	case errors.Is(err, auth.ErrMissingHeader), errors.Is(err, auth.ErrMalformedHeader), errors.Is(err, auth.ErrMalformedRequest),

@@ -131,12 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	case err != nil:
 		e := h.cfg.resultFor(err)
-		ev.Code, ev.Desc, ev.Status, ev.Err = e.code, e.desc, e.status, e.cause
-		if me := (*auth.MismatchError)(nil); errors.As(err, &me) {
-			ev.ServerSigned = &me.Explanation
-		} else if e.signed != nil { // an upload's refusal, already an Error
-			ev.ServerSigned = e.signed
-		}
+		ev.Code, ev.Desc, ev.Status, ev.Err, ev.ServerSigned = e.code, e.desc, e.status, e.cause, e.signed
 		// Answered before its body: answer, then drain the body, so that
 		// a client still writing it hears the answer (linger.go).
 		ak, linger := h.shouldLinger(r, err)

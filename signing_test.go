@@ -111,7 +111,8 @@ func TestSignedHeadersOption(t *testing.T) {
 }
 
 // The Event of a refused signature says what the server signed, for an
-// upload as for the small interfaces, as the 401 does.
+// upload as for the small interfaces, as the 401 does; and still does
+// under TerseSignatureErrors, whose 401 does not.
 func TestEventSaysWhatWasSigned(t *testing.T) {
 	e := newEnv(t, nil)
 	c := &ccfs.Client{BaseURL: e.srv.URL, AccessKey: testAK, SecretKey: "not-the-secret", Now: e.clock}
@@ -125,5 +126,20 @@ func TestEventSaysWhatWasSigned(t *testing.T) {
 	e.mu.Unlock()
 	if ev.Code != ccfs.ErrAuth.Code() || ev.ServerSigned == nil || ev.ServerSigned.String() != ce.ServerSigned().String() {
 		t.Fatalf("the upload's Event: %+v, want serverSigned\n%s", ev, ce.ServerSigned())
+	}
+
+	// Under TerseSignatureErrors the answer says nothing of it, and the
+	// Event, for the operator, still does.
+	e = newEnv(t, func(o *ccfs.Options) { o.TerseSignatureErrors = true })
+	c = &ccfs.Client{BaseURL: e.srv.URL, AccessKey: testAK, SecretKey: "not-the-secret", Now: e.clock}
+	_, err = c.Upload(context.Background(), 53, validWAV)
+	if !errors.As(err, &ce) || ce.Code() != ccfs.ErrAuth.Code() || ce.ServerSigned() != nil {
+		t.Fatalf("a terse upload's answer: %v, %+v", err, ce.ServerSigned())
+	}
+	e.mu.Lock()
+	ev = e.event
+	e.mu.Unlock()
+	if ev.ServerSigned == nil || !strings.Contains(ev.ServerSigned.CanonicalRequest, ccfs.UploadPath) {
+		t.Fatalf("a terse upload's Event: %+v", ev)
 	}
 }
