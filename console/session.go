@@ -8,7 +8,10 @@ import (
 	"hash/maphash"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -305,15 +308,30 @@ func (c *Console) serveSigninForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext returns next if it is a path of the console's, else the
-// console's front page: a sign-in never sends anyone elsewhere.
+// console's front page: a sign-in never sends anyone elsewhere. A path
+// that begins with "//" names another host (even when the console is
+// mounted at "/"), and one with a "." or ".." segment, plain or
+// percent-encoded, may leave the console's path once a browser resolves
+// it, so neither is one.
 func safeNext(base, next string) string {
-	if len(next) > 2048 || len(next) <= len(base) && next != base || next[:len(base)] != base {
+	if len(next) > 2048 || !strings.HasPrefix(next, base) || strings.HasPrefix(next, "//") {
 		return base
 	}
 	for _, r := range next {
 		if r < 0x21 || r == 0x7f || r == '\\' {
 			return base
 		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return base
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != u.Path {
+		return base
 	}
 	return next
 }

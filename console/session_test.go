@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -343,5 +344,28 @@ func TestOperatorFromFront(t *testing.T) {
 	}
 	if resp, _ := e.do("GET", "/console/signin", nil, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a sign-in form without Users: %d", resp.StatusCode)
+	}
+}
+
+// TestSignInNeverRedirectsAway: whatever next a sign-in is given, the
+// operator lands on a page of the console's own origin and path, even
+// for a console mounted at "/" (where "//evil.example" begins with the
+// console's path) and for a next that leaves the path by "..".
+func TestSignInNeverRedirectsAway(t *testing.T) {
+	for _, base := range []string{"/", "/console/"} {
+		e := newSigninEnv(t, func(o *Options) { o.Path = base })
+		for _, next := range []string{
+			"//evil.example/", base + "/evil.example/", "/\t/evil.example/", base + "../metrics",
+			base + "x/../../metrics", base + "%2e%2e/metrics", base + "./../metrics",
+		} {
+			resp, body := e.do("POST", base+"signin", url.Values{"name": {opName}, "password": {opPassword}, "next": {next}}, nil)
+			loc := resp.Header.Get("Location")
+			u, err := url.Parse(loc)
+			if resp.StatusCode != http.StatusSeeOther || err != nil || u.Host != "" || u.Scheme != "" ||
+				!strings.HasPrefix(path.Clean("/"+u.Path)+"/", base) || strings.HasPrefix(loc, "//") {
+				t.Errorf("mounted at %s, sign-in with next=%q: %d Location %q\n%s", base, next, resp.StatusCode, loc, body)
+			}
+			e.clock.advance(time.Minute) // no rate limit between attempts
+		}
 	}
 }
