@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"strconv"
@@ -234,6 +235,22 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
+// limitedAddr is what the limit per address counts an address as: an
+// IPv6 address's /64 (one holder has all of it, so a limit per address
+// would be none), an IPv4 address itself, unmapped if written as IPv6.
+func limitedAddr(host string) string {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 // maxNameLen and maxPasswordLen bound what a sign-in form may carry.
 const (
 	maxNameLen     = 64
@@ -255,7 +272,7 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := remoteHost(r)
-	if ok, wait := c.signin.allow(addr, name); !ok {
+	if ok, wait := c.signin.allow(limitedAddr(addr), name); !ok {
 		secs := int(wait/time.Second) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		c.opts.Logger.Warn("console: sign-in attempts rate limited", "name", clip(name), "addr", addr)

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -367,5 +368,37 @@ func TestSignInNeverRedirectsAway(t *testing.T) {
 			}
 			e.clock.advance(time.Minute) // no rate limit between attempts
 		}
+	}
+}
+
+// TestSignInLimitPerIPv6Network: one holder of an IPv6 /64 has 2^64
+// addresses; the limit per address holds for the whole network, so that
+// it cannot spray passwords over many names (or spend every name's
+// limit) by changing address each attempt. An IPv4 address written as
+// IPv6 is the same address.
+func TestSignInLimitPerIPv6Network(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	limited := 0
+	for i := range 4 * signinBurst {
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:40000", i+1) }
+		resp, _ := e.do("POST", "/console/signin", url.Values{"name": {fmt.Sprintf("user%d", i)}, "password": {"guess"}}, from)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 3*signinBurst {
+		t.Errorf("%d attempts from one /64 with as many names: %d held back, want %d", 4*signinBurst, limited, 3*signinBurst)
+	}
+	// Another /64 is another network.
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {"carol"}, "password": {"guess"}}, func(r *http.Request) { r.RemoteAddr = "[2001:db8:1:3::1]:1" }); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another /64: %d, want 401", resp.StatusCode)
+	}
+	// 192.0.2.7 (the default address) spends its attempts, written as IPv6.
+	for i := range signinBurst {
+		e.do("POST", "/console/signin", url.Values{"name": {fmt.Sprintf("v4user%d", i)}, "password": {"guess"}}, nil)
+	}
+	mapped := func(r *http.Request) { r.RemoteAddr = "[::ffff:192.0.2.7]:1" }
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {"dave"}, "password": {"guess"}}, mapped); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("192.0.2.7 written as ::ffff:192.0.2.7 after its burst: %d, want 429", resp.StatusCode)
 	}
 }
