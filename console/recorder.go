@@ -22,9 +22,10 @@ import (
 // seen dropped first), one of RefusalsOfStrangers shared by every claim
 // of a key that does not exist or was not checked, and one of
 // RefusalsOfClaims shared by claims of keys that exist but whose
-// signature did not hold (a wrong secret: the usual thing to debug). A
-// flood of strangers' refusals therefore pushes out only other
-// strangers'.
+// signature did not hold (a wrong secret: the usual thing to debug), of
+// which one key's claims hold at most RefusalsPerClaimedKey. A flood of
+// strangers' refusals therefore pushes out only other strangers', and a
+// flood of one key's wrong signatures only that key's.
 type Recorder struct {
 	now func() time.Time
 
@@ -46,6 +47,11 @@ const (
 	// RefusalsOfClaims is how many refusals of existing keys whose
 	// signature did not hold are kept, all such claims together.
 	RefusalsOfClaims = 128
+	// RefusalsPerClaimedKey is how many of those RefusalsOfClaims one
+	// key's claims may hold: anyone who knows a key (its tenant, with no
+	// secret at all) can make them, so one key's flood leaves the others'
+	// places alone.
+	RefusalsPerClaimedKey = 16
 	// MaxKeys bounds the verified keys remembered.
 	MaxKeys = 1024
 	// MaxListed bounds the refusals Refusals returns.
@@ -108,6 +114,37 @@ func (g *ring) add(size int, e Refusal) {
 	}
 	g.entries[g.next] = e
 	g.next = (g.next + 1) % size
+}
+
+// addShared keeps e in a ring of size entries of which one access key's
+// hold at most share: past its share, a key's own oldest entry makes
+// room; else, once full, the oldest of all. Such a ring is kept oldest
+// first and never wraps (next stays 0), so each add moves up to size
+// entries; add must not be used on it.
+func (g *ring) addShared(size, share int, e Refusal) {
+	if g.entries == nil {
+		g.entries = make([]Refusal, 0, size)
+	}
+	drop, n := -1, 0
+	for i := range g.entries {
+		if g.entries[i].AccessKey == e.AccessKey {
+			if n == 0 {
+				drop = i
+			}
+			n++
+		}
+	}
+	if n < share {
+		drop = -1
+		if len(g.entries) == size {
+			drop = 0
+		}
+	}
+	if drop >= 0 {
+		copy(g.entries[drop:], g.entries[drop+1:])
+		g.entries = g.entries[:len(g.entries)-1]
+	}
+	g.entries = append(g.entries, e)
 }
 
 // keyRecord is what the Recorder keeps of one verified key.
@@ -208,7 +245,7 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	case rec != nil:
 		rec.refusals.add(RefusalsPerKey, e)
 	case ev.ServerSigned != nil:
-		r.claims.add(RefusalsOfClaims, e)
+		r.claims.addShared(RefusalsOfClaims, RefusalsPerClaimedKey, e)
 	default:
 		r.strangers.add(RefusalsOfStrangers, e)
 	}
