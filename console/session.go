@@ -161,6 +161,9 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 			}
 			op = signedIn{name: ses.operator, token: ses.token}
 		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && op.token != "" &&
 			subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(op.token)) != 1 {
 			c.fail(w, r, http.StatusForbidden, "This form is out of date or did not come from this console, so nothing was done. Reload the page and try again.")
@@ -251,6 +254,11 @@ func limitedAddr(host string) string {
 	return a.String()
 }
 
+// maxFormBytes bounds the body of a form the console reads (a sign-in, a
+// form that changes something): net/http would read a url-encoded one up
+// to 10 MB, and a multipart one to its end.
+const maxFormBytes = 4 << 10
+
 // maxNameLen and maxPasswordLen bound what a sign-in form may carry.
 const (
 	maxNameLen     = 64
@@ -265,7 +273,7 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, c.opts.Path, http.StatusSeeOther)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	name, password, next := r.PostFormValue("name"), r.PostFormValue("password"), safeNext(c.opts.Path, r.PostFormValue("next"))
 	if name == "" || password == "" || len(name) > maxNameLen || len(password) > maxPasswordLen {
 		c.signinPage(w, r, http.StatusBadRequest, name, next, "Give your name and your password.")

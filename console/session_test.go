@@ -402,3 +402,42 @@ func TestSignInLimitPerIPv6Network(t *testing.T) {
 		t.Errorf("192.0.2.7 written as ::ffff:192.0.2.7 after its burst: %d, want 429", resp.StatusCode)
 	}
 }
+
+// countingReader is an endless form body that counts what is read of it.
+type countingReader struct{ n int64 }
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = 'a'
+	}
+	c.n += int64(len(b))
+	return len(b), nil
+}
+
+// TestFormBodiesAreBounded: a form that changes something is read only
+// up to a small bound, url-encoded or multipart (which net/http would
+// otherwise read to the end, to memory and then to temporary files), so
+// a huge body costs the server nothing much.
+func TestFormBodiesAreBounded(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	for _, contentType := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz"} {
+		body := &countingReader{}
+		prefix := "token=x&big="
+		if strings.HasPrefix(contentType, "multipart") {
+			prefix = "--xyz\r\nContent-Disposition: form-data; name=\"big\"; filename=\"big\"\r\n\r\n"
+		}
+		r := httptest.NewRequest("POST", "/console/signout", io.MultiReader(strings.NewReader(prefix), io.LimitReader(body, 64<<20)))
+		r.RemoteAddr = "192.0.2.7:5555"
+		r.Header.Set("Content-Type", contentType)
+		r.AddCookie(ck)
+		w := httptest.NewRecorder()
+		e.c.ServeHTTP(w, r)
+		if w.Code < 400 || body.n > 1<<20 {
+			t.Errorf("%s: a 64 MiB form: %d, %d bytes read", contentType, w.Code, body.n)
+		}
+	}
+	if e.c.sessions.get(ck.Value) == nil {
+		t.Error("signed out by a form without its token")
+	}
+}
