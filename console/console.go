@@ -22,6 +22,7 @@ package console
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -139,6 +140,7 @@ type Console struct {
 	signin   *signinLimits
 	pages    *pages
 	usage    *usageCache
+	flashKey [32]byte // keys the mark of a delete's link (deletedMark)
 }
 
 // New returns the console, or an error if opts are invalid.
@@ -168,6 +170,7 @@ func New(opts Options) (*Console, error) {
 		opts.Now = time.Now
 	}
 	c := &Console{opts: opts, mux: http.NewServeMux(), pages: loadPages(), usage: newUsageCache()}
+	rand.Read(c.flashKey[:])
 	c.sessions = newSessions(opts.Now, opts.SessionIdle, opts.SessionMax)
 	c.signin = newSigninLimits(opts.Now)
 	c.routes()
