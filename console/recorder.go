@@ -92,7 +92,10 @@ type Refusal struct {
 	// match (0300010), clipped; nil otherwise.
 	ServerSigned *auth.Explanation
 
-	seq    uint64
+	// Seq numbers the refusals a Recorder keeps, from 1, in the order
+	// they came: it tells apart refusals whose clients chose one ID.
+	Seq uint64
+
 	signed auth.Explanation // ServerSigned's value, kept in the ring
 	hasSig bool
 }
@@ -240,7 +243,7 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	}
 	m.refused[iface][c]++
 	r.seq++
-	e.seq = r.seq
+	e.Seq = r.seq
 	switch {
 	case rec != nil:
 		rec.refusals.add(RefusalsPerKey, e)
@@ -402,7 +405,7 @@ func (r *Recorder) Refusals(key string) []Refusal {
 			for c.left > 0 && key != "" && c.g.entries[c.at].AccessKey != key {
 				c.step()
 			}
-			if c.left > 0 && (best < 0 || c.head().seq > curs[best].head().seq) {
+			if c.left > 0 && (best < 0 || c.head().Seq > curs[best].head().Seq) {
 				best = i
 			}
 		}
@@ -434,7 +437,12 @@ func (c *cursor) step() {
 // Refusal returns the newest refusal whose ID is id, and whether there
 // is one. id is compared exactly; one longer than any kept is refused
 // without a search.
-func (r *Recorder) Refusal(id string) (Refusal, bool) {
+func (r *Recorder) Refusal(id string) (Refusal, bool) { return r.RefusalSeq(id, 0) }
+
+// RefusalSeq returns the refusal whose ID is id and whose Seq is seq (the
+// newest of that ID if seq is 0), and whether there is one: a client
+// chooses its ID, so that two refusals may share it.
+func (r *Recorder) RefusalSeq(id string, seq uint64) (Refusal, bool) {
 	if r == nil || id == "" || len(id) > maxID {
 		return Refusal{}, false
 	}
@@ -443,7 +451,7 @@ func (r *Recorder) Refusal(id string) (Refusal, bool) {
 	var found *Refusal
 	look := func(g *ring) {
 		for i := range g.entries {
-			if e := &g.entries[i]; e.ID == id && (found == nil || e.seq > found.seq) {
+			if e := &g.entries[i]; e.ID == id && (seq == 0 && (found == nil || e.Seq > found.Seq) || e.Seq == seq) {
 				found = e
 			}
 		}

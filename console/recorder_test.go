@@ -125,7 +125,7 @@ func TestStrangersFloodLeavesVerifiedEntries(t *testing.T) {
 		t.Fatalf("listed %d, want %d", len(all), want)
 	}
 	for i := 1; i < len(all); i++ {
-		if all[i].seq >= all[i-1].seq {
+		if all[i].Seq >= all[i-1].Seq {
 			t.Fatalf("not newest first at %d", i)
 		}
 	}
@@ -428,7 +428,7 @@ func TestOneKeysMismatchesLeaveOthers(t *testing.T) {
 	}
 	all := r.Refusals("")
 	for i := 1; i < len(all); i++ {
-		if all[i].seq >= all[i-1].seq {
+		if all[i].Seq >= all[i-1].Seq {
 			t.Fatalf("not newest first at %d", i)
 		}
 	}
