@@ -203,13 +203,15 @@ func newSigninLimits(now func() time.Time) *signinLimits {
 }
 
 // allow spends one attempt for addr and one for name, and returns how
-// long to wait if either has none left.
+// long to wait if either has none left. A name is counted without case
+// or surrounding space: Users may compare names so, and the ways of
+// writing one name must not each have attempts of their own.
 func (l *signinLimits) allow(addr, name string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.slot(&l.byAddr, "a"+addr)
-	n := l.slot(&l.byName, "n"+name)
+	n := l.slot(&l.byName, "n"+strings.ToLower(strings.TrimSpace(name)))
 	ra, rn := a.ReserveN(now, 1), n.ReserveN(now, 1)
 	wait := max(ra.DelayFrom(now), rn.DelayFrom(now))
 	if wait > 0 {

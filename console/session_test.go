@@ -441,3 +441,36 @@ func TestFormBodiesAreBounded(t *testing.T) {
 		t.Error("signed out by a form without its token")
 	}
 }
+
+// foldingUsers knows alice under any case of her name, as a directory
+// that compares names without case does.
+type foldingUsers struct{}
+
+func (foldingUsers) Authenticate(_ context.Context, name, password string) (bool, error) {
+	return strings.EqualFold(name, opName) && password == opPassword, nil
+}
+
+// TestSignInLimitPerNameIgnoresCase: the limit per name counts the ways
+// of writing one name with other cases (or around spaces) as one name,
+// in case Users compares names so: else "alice", "Alice", "aLice"… would
+// each have guesses of their own at one account.
+func TestSignInLimitPerNameIgnoresCase(t *testing.T) {
+	e := newSigninEnv(t, func(o *Options) { o.Users = foldingUsers{} })
+	limited := 0
+	for i := range 4 * signinBurst {
+		name := []byte(opName)
+		for j := range name {
+			if i>>j&1 == 1 {
+				name[j] -= 'a' - 'A'
+			}
+		}
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("198.51.100.%d:1", i+1) }
+		resp, _ := e.do("POST", "/console/signin", url.Values{"name": {string(name)}, "password": {"guess"}}, from)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 3*signinBurst {
+		t.Errorf("%d guesses at alice written in as many cases: %d held back, want %d", 4*signinBurst, limited, 3*signinBurst)
+	}
+}
