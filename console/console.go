@@ -40,7 +40,10 @@ import (
 const DefaultPath = "/console/"
 
 // Users checks operators' passwords, for the console's own sign-in.
-// github.com/ccfs-go/ccfs/console/accounts reads a file of them.
+// github.com/ccfs-go/ccfs/console/accounts reads a file of them. A Users
+// that also has a method Names() []string (as accounts.File has) lists
+// its operators: a session whose operator is no longer listed ends at
+// its next request.
 type Users interface {
 	// Authenticate reports whether password is name's. It takes about
 	// as long for a name that does not exist, and returns an error only

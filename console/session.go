@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +150,11 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 		} else {
 			var ses *session
 			if ck, err := r.Cookie(c.cookieName(r)); err == nil {
-				ses = c.sessions.get(ck.Value)
+				if ses = c.sessions.get(ck.Value); ses != nil && !c.stillOperator(ses.operator) {
+					c.sessions.end(ck.Value)
+					c.opts.Logger.Info("audit: a removed operator's session ended", "operator", ses.operator)
+					ses = nil
+				}
 			}
 			if ses == nil {
 				if r.Method == http.MethodGet {
@@ -171,6 +176,19 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 		}
 		page(w, r.WithContext(context.WithValue(r.Context(), operatorKey{}, op)))
 	})
+}
+
+// A userLister lists the names of the operators Users knows, as
+// console/accounts.File does.
+type userLister interface{ Names() []string }
+
+// stillOperator reports whether name is still an operator's: false only
+// if Users lists its names and name is no longer among them (its
+// account was removed), so that its sessions end at once rather than
+// after Options.SessionMax.
+func (c *Console) stillOperator(name string) bool {
+	l, ok := c.opts.Users.(userLister)
+	return !ok || slices.Contains(l.Names(), name)
 }
 
 // signinLimits rate-limit sign-in attempts, per address and per name

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -472,5 +473,47 @@ func TestSignInLimitPerNameIgnoresCase(t *testing.T) {
 	}
 	if limited != 3*signinBurst {
 		t.Errorf("%d guesses at alice written in as many cases: %d held back, want %d", 4*signinBurst, limited, 3*signinBurst)
+	}
+}
+
+// listingUsers are fakeUsers that also list their names, as
+// console/accounts.File does; remove takes a name off the list.
+type listingUsers struct {
+	fakeUsers
+	mu    sync.Mutex
+	names []string
+}
+
+func (u *listingUsers) Names() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.names)
+}
+
+func (u *listingUsers) remove(name string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.names = slices.DeleteFunc(u.names, func(n string) bool { return n == name })
+}
+
+// TestRemovedOperatorIsSignedOut: an operator whose account is removed
+// (ccfs console-user remove) loses their sessions at their next
+// request, when Users lists its names; they are not left signed in for
+// up to Options.SessionMax.
+func TestRemovedOperatorIsSignedOut(t *testing.T) {
+	users := &listingUsers{names: []string{"bob", opName}}
+	e := newSigninEnv(t, func(o *Options) { o.Users = users })
+	ck := e.signIn(t)
+	withCookie := func(r *http.Request) { r.AddCookie(ck) }
+	if resp, _ := e.do("GET", "/console/tenants", nil, withCookie); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	users.remove(opName)
+	resp, _ := e.do("GET", "/console/tenants", nil, withCookie)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/signin") {
+		t.Errorf("after the account's removal: %d %s, want a 303 to the sign-in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if e.c.sessions.get(ck.Value) != nil {
+		t.Error("the removed operator's session is kept")
 	}
 }
