@@ -517,3 +517,28 @@ func TestRemovedOperatorIsSignedOut(t *testing.T) {
 		t.Error("the removed operator's session is kept")
 	}
 }
+
+// TestLogsCarryNoSessionOrSecret: whatever an operator or a stranger
+// does (sign in, fail, be held back, sign out, send a forged form), the
+// log never carries a password, a session's ID or its form token.
+func TestLogsCarryNoSessionOrSecret(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	token := e.c.sessions.get(ck.Value).token
+	withCookie := func(r *http.Request) { r.AddCookie(ck) }
+	e.do("POST", "/console/signout", url.Values{"token": {"forged"}}, withCookie)
+	e.do("GET", "/console/tenants", nil, withCookie)
+	for range signinBurst + 1 {
+		e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {"wrong-password-guess"}}, nil)
+	}
+	e.do("POST", "/console/signout", url.Values{"token": {token}}, withCookie)
+	logs := e.logs.String()
+	if !strings.Contains(logs, "signed in") || !strings.Contains(logs, "signed out") {
+		t.Fatalf("no audit lines:\n%s", logs)
+	}
+	for what, s := range map[string]string{"the password": opPassword, "a wrong password": "wrong-password-guess", "the session ID": ck.Value, "the form token": token} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log carries %s:\n%s", what, logs)
+		}
+	}
+}
