@@ -117,6 +117,26 @@ func (c *Console) cookieName(r *http.Request) string {
 
 func (c *Console) secure(r *http.Request) bool { return r.TLS != nil || c.opts.Secure }
 
+// maxSessionCookies bounds the cookies of the console's name looked up.
+const maxSessionCookies = 4
+
+// sessionOf returns the live session a request's cookie names, and its
+// ID, or nil. Every cookie of the console's name is tried (the first few):
+// cookies are not kept apart by port, so another site on the console's
+// host can set one of its name for a longer path, which the browser
+// sends first.
+func (c *Console) sessionOf(r *http.Request) (string, *session) {
+	for i, ck := range r.CookiesNamed(c.cookieName(r)) {
+		if i == maxSessionCookies {
+			break
+		}
+		if ses := c.sessions.get(ck.Value); ses != nil {
+			return ck.Value, ses
+		}
+	}
+	return "", nil
+}
+
 // operatorKey is the context key of a request's operator.
 type operatorKey struct{}
 
@@ -148,13 +168,11 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 			}
 			op = signedIn{name: name}
 		} else {
-			var ses *session
-			if ck, err := r.Cookie(c.cookieName(r)); err == nil {
-				if ses = c.sessions.get(ck.Value); ses != nil && !c.stillOperator(ses.operator) {
-					c.sessions.end(ck.Value)
-					c.opts.Logger.Info("audit: a removed operator's session ended", "operator", ses.operator)
-					ses = nil
-				}
+			id, ses := c.sessionOf(r)
+			if ses != nil && !c.stillOperator(ses.operator) {
+				c.sessions.end(id)
+				c.opts.Logger.Info("audit: a removed operator's session ended", "operator", ses.operator)
+				ses = nil
 			}
 			if ses == nil {
 				if r.Method == http.MethodGet {
@@ -335,8 +353,8 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 
 // serveSignout ends the operator's session.
 func (c *Console) serveSignout(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(c.cookieName(r)); err == nil {
-		c.sessions.end(ck.Value)
+	if id, ses := c.sessionOf(r); ses != nil {
+		c.sessions.end(id)
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(r), Value: "", Path: "/", HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	c.opts.Logger.Info("audit: an operator signed out of the console", "operator", operatorOf(r).name)

@@ -542,3 +542,20 @@ func TestLogsCarryNoSessionOrSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestTossedCookieDoesNotSignOut: cookies are not kept apart by port,
+// so another site on the console's host (another port of 127.0.0.1)
+// can set a cookie of the console's name for a longer path, which the
+// browser then sends first; the console still finds the operator's own
+// session among the cookies of its name, rather than sending them to
+// sign in again and again.
+func TestTossedCookieDoesNotSignOut(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	tossed := func(r *http.Request) {
+		r.Header.Set("Cookie", ck.Name+"=tossed-by-another-port; "+ck.Name+"="+ck.Value)
+	}
+	if resp, _ := e.do("GET", "/console/tenants", nil, tossed); resp.StatusCode != http.StatusOK {
+		t.Errorf("with a tossed cookie before the session's: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
