@@ -141,12 +141,13 @@ func (pf promptFormat) table() *[256]int16 { return &decodeTables[pf.Codec-1] }
 const pcmHeaderLen = 44
 
 // pcmHeader is the header of a 16-bit PCM mono WAV file of samples
-// samples at rate Hz.
+// samples at rate Hz. A size past what 32 bits say (a prompt of more
+// than 2 GiB) is written as the largest they do, not wrapped.
 func pcmHeader(rate int, samples int64) [pcmHeaderLen]byte {
 	var h [pcmHeaderLen]byte
 	le := binary.LittleEndian
 	copy(h[0:], "RIFF")
-	le.PutUint32(h[4:], uint32(36+2*samples))
+	le.PutUint32(h[4:], uint32(min(36+2*samples, 1<<32-1)))
 	copy(h[8:], "WAVEfmt ")
 	le.PutUint32(h[16:], 16)
 	le.PutUint16(h[20:], 1) // PCM
@@ -156,7 +157,7 @@ func pcmHeader(rate int, samples int64) [pcmHeaderLen]byte {
 	le.PutUint16(h[32:], 2)
 	le.PutUint16(h[34:], 16)
 	copy(h[36:], "data")
-	le.PutUint32(h[40:], uint32(2*samples))
+	le.PutUint32(h[40:], uint32(min(2*samples, 1<<32-1)))
 	return h
 }
 

@@ -22,6 +22,7 @@ package console
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,10 @@ import (
 const DefaultPath = "/console/"
 
 // Users checks operators' passwords, for the console's own sign-in.
-// github.com/ccfs-go/ccfs/console/accounts reads a file of them.
+// github.com/ccfs-go/ccfs/console/accounts reads a file of them. A Users
+// that also has a method Names() []string (as accounts.File has) lists
+// its operators: a session whose operator is no longer listed ends at
+// its next request.
 type Users interface {
 	// Authenticate reports whether password is name's. It takes about
 	// as long for a name that does not exist, and returns an error only
@@ -139,6 +143,7 @@ type Console struct {
 	signin   *signinLimits
 	pages    *pages
 	usage    *usageCache
+	flashKey [32]byte // keys the mark of a delete's link (deletedMark)
 }
 
 // New returns the console, or an error if opts are invalid.
@@ -168,6 +173,7 @@ func New(opts Options) (*Console, error) {
 		opts.Now = time.Now
 	}
 	c := &Console{opts: opts, mux: http.NewServeMux(), pages: loadPages(), usage: newUsageCache()}
+	rand.Read(c.flashKey[:])
 	c.sessions = newSessions(opts.Now, opts.SessionIdle, opts.SessionMax)
 	c.signin = newSigninLimits(opts.Now)
 	c.routes()

@@ -7,6 +7,9 @@ package console
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -113,7 +116,7 @@ func (c *Console) servePrompts(w http.ResponseWriter, r *http.Request) {
 		sizeQuery.Set("after", page.Files[len(page.Files)-1].Name)
 		page.NextURL = self + "?" + sizeQuery.Encode()
 	}
-	if d := q.Get("deleted"); d != "" && len(d) <= 255 {
+	if d := q.Get("deleted"); d != "" && len(d) <= 255 && c.deletedMark(vdn, d) == q.Get("mark") {
 		page.Deleted = d
 	}
 	page.Usage = c.promptsUsage(r.Context(), vdn)
@@ -339,7 +342,18 @@ func (c *Console) serveDelete(w http.ResponseWriter, r *http.Request) {
 		c.promptFail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, c.promptsURL(vdn)+"?deleted="+url.QueryEscape(base), http.StatusSeeOther)
+	http.Redirect(w, r, c.promptsURL(vdn)+"?deleted="+url.QueryEscape(base)+"&mark="+c.deletedMark(vdn, base), http.StatusSeeOther)
+}
+
+// deletedMark is what the link a delete sends the operator to carries
+// beside the name deleted: an HMAC of the VDN and the name, keyed with a
+// secret of this console's, so that the prompts page says something was
+// deleted only when the console's own delete sent the operator there,
+// never because a link someone wrote says so.
+func (c *Console) deletedMark(vdn int, base string) string {
+	m := hmac.New(sha256.New, c.flashKey[:])
+	m.Write([]byte(strconv.Itoa(vdn) + "/" + base))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
 // promptsURL is the path of vdn's prompts page.

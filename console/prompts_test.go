@@ -317,12 +317,50 @@ func TestPromptsPageRefusesABadVDNOrLimit(t *testing.T) {
 
 func TestPromptsPageSaysWhatWasDeleted(t *testing.T) {
 	e := newPromptsEnv(t, nil)
-	_, page := e.get("/console/vdn/53/?deleted=" + url.QueryEscape("<b>x.wav"))
+	e.put(53, "<b>x.wav", ccfstest.WAV(time.Second, wavcheck.ALaw))
+	res := e.do(http.MethodPost, "/console/vdn/53/prompt/"+url.PathEscape("<b>x.wav")+"/delete", url.Values{})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	_, page := e.get(res.Header.Get("Location"))
 	if !strings.Contains(page, `<p class="ok" role="status">Deleted &lt;b&gt;x.wav.</p>`) {
 		t.Errorf("no escaped flash: %.2000s", page)
 	}
 	if _, page := e.get("/console/vdn/53/"); strings.Contains(page, `role="status"`) {
 		t.Error("a flash without deleted=")
+	}
+}
+
+// TestPromptsPageShowsNoForgedDeletion: the page says a prompt was
+// deleted only when the console's own delete sent the operator there; a
+// link anyone can write (?deleted=greeting.wav), or a real delete's link
+// made to say another name or VDN, says nothing.
+func TestPromptsPageShowsNoForgedDeletion(t *testing.T) {
+	e := newPromptsEnv(t, nil)
+	e.put(53, "greeting.wav", ccfstest.WAV(time.Second, wavcheck.ALaw))
+	e.put(53, "old.wav", ccfstest.WAV(time.Second, wavcheck.ALaw))
+	res := e.do(http.MethodPost, "/console/vdn/53/prompt/old.wav/delete", url.Values{})
+	real, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || err != nil {
+		t.Fatalf("delete: %d %v", res.StatusCode, err)
+	}
+	q := real.Query()
+	other := url.Values{}
+	for k, v := range q {
+		other[k] = v
+	}
+	other.Set("deleted", "greeting.wav")
+	for _, target := range []string{
+		"/console/vdn/53/?deleted=greeting.wav",
+		"/console/vdn/53/?" + other.Encode(),
+		"/console/vdn/54/?" + q.Encode(),
+	} {
+		if _, page := e.get(target); strings.Contains(page, `role="status"`) {
+			t.Errorf("%s says something was deleted", target)
+		}
+	}
+	if _, page := e.get(real.String()); !strings.Contains(page, `<p class="ok" role="status">Deleted old.wav.</p>`) {
+		t.Errorf("the real delete's page says nothing")
 	}
 }
 
@@ -383,7 +421,7 @@ func TestDeleteNeedsTheFormToken(t *testing.T) {
 		t.Fatalf("POST with the token: %d", res.StatusCode)
 	}
 	loc := res.Header.Get("Location")
-	if loc != "/console/vdn/53/?deleted=gone.wav" {
+	if !strings.HasPrefix(loc, "/console/vdn/53/?deleted=gone.wav&") {
 		t.Errorf("sent to %q", loc)
 	}
 	if e.exists(53, "gone.wav") || !e.exists(53, "keep.wav") {

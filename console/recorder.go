@@ -22,9 +22,10 @@ import (
 // seen dropped first), one of RefusalsOfStrangers shared by every claim
 // of a key that does not exist or was not checked, and one of
 // RefusalsOfClaims shared by claims of keys that exist but whose
-// signature did not hold (a wrong secret: the usual thing to debug). A
-// flood of strangers' refusals therefore pushes out only other
-// strangers'.
+// signature did not hold (a wrong secret: the usual thing to debug), of
+// which one key's claims hold at most RefusalsPerClaimedKey. A flood of
+// strangers' refusals therefore pushes out only other strangers', and a
+// flood of one key's wrong signatures only that key's.
 type Recorder struct {
 	now func() time.Time
 
@@ -46,6 +47,11 @@ const (
 	// RefusalsOfClaims is how many refusals of existing keys whose
 	// signature did not hold are kept, all such claims together.
 	RefusalsOfClaims = 128
+	// RefusalsPerClaimedKey is how many of those RefusalsOfClaims one
+	// key's claims may hold: anyone who knows a key (its tenant, with no
+	// secret at all) can make them, so one key's flood leaves the others'
+	// places alone.
+	RefusalsPerClaimedKey = 16
 	// MaxKeys bounds the verified keys remembered.
 	MaxKeys = 1024
 	// MaxListed bounds the refusals Refusals returns.
@@ -86,7 +92,10 @@ type Refusal struct {
 	// match (0300010), clipped; nil otherwise.
 	ServerSigned *auth.Explanation
 
-	seq    uint64
+	// Seq numbers the refusals a Recorder keeps, from 1, in the order
+	// they came: it tells apart refusals whose clients chose one ID.
+	Seq uint64
+
 	signed auth.Explanation // ServerSigned's value, kept in the ring
 	hasSig bool
 }
@@ -108,6 +117,37 @@ func (g *ring) add(size int, e Refusal) {
 	}
 	g.entries[g.next] = e
 	g.next = (g.next + 1) % size
+}
+
+// addShared keeps e in a ring of size entries of which one access key's
+// hold at most share: past its share, a key's own oldest entry makes
+// room; else, once full, the oldest of all. Such a ring is kept oldest
+// first and never wraps (next stays 0), so each add moves up to size
+// entries; add must not be used on it.
+func (g *ring) addShared(size, share int, e Refusal) {
+	if g.entries == nil {
+		g.entries = make([]Refusal, 0, size)
+	}
+	drop, n := -1, 0
+	for i := range g.entries {
+		if g.entries[i].AccessKey == e.AccessKey {
+			if n == 0 {
+				drop = i
+			}
+			n++
+		}
+	}
+	if n < share {
+		drop = -1
+		if len(g.entries) == size {
+			drop = 0
+		}
+	}
+	if drop >= 0 {
+		copy(g.entries[drop:], g.entries[drop+1:])
+		g.entries = g.entries[:len(g.entries)-1]
+	}
+	g.entries = append(g.entries, e)
 }
 
 // keyRecord is what the Recorder keeps of one verified key.
@@ -203,12 +243,12 @@ func (r *Recorder) Observe(ev ccfs.Event) {
 	}
 	m.refused[iface][c]++
 	r.seq++
-	e.seq = r.seq
+	e.Seq = r.seq
 	switch {
 	case rec != nil:
 		rec.refusals.add(RefusalsPerKey, e)
 	case ev.ServerSigned != nil:
-		r.claims.add(RefusalsOfClaims, e)
+		r.claims.addShared(RefusalsOfClaims, RefusalsPerClaimedKey, e)
 	default:
 		r.strangers.add(RefusalsOfStrangers, e)
 	}
@@ -365,7 +405,7 @@ func (r *Recorder) Refusals(key string) []Refusal {
 			for c.left > 0 && key != "" && c.g.entries[c.at].AccessKey != key {
 				c.step()
 			}
-			if c.left > 0 && (best < 0 || c.head().seq > curs[best].head().seq) {
+			if c.left > 0 && (best < 0 || c.head().Seq > curs[best].head().Seq) {
 				best = i
 			}
 		}
@@ -397,7 +437,12 @@ func (c *cursor) step() {
 // Refusal returns the newest refusal whose ID is id, and whether there
 // is one. id is compared exactly; one longer than any kept is refused
 // without a search.
-func (r *Recorder) Refusal(id string) (Refusal, bool) {
+func (r *Recorder) Refusal(id string) (Refusal, bool) { return r.RefusalSeq(id, 0) }
+
+// RefusalSeq returns the refusal whose ID is id and whose Seq is seq (the
+// newest of that ID if seq is 0), and whether there is one: a client
+// chooses its ID, so that two refusals may share it.
+func (r *Recorder) RefusalSeq(id string, seq uint64) (Refusal, bool) {
 	if r == nil || id == "" || len(id) > maxID {
 		return Refusal{}, false
 	}
@@ -406,7 +451,7 @@ func (r *Recorder) Refusal(id string) (Refusal, bool) {
 	var found *Refusal
 	look := func(g *ring) {
 		for i := range g.entries {
-			if e := &g.entries[i]; e.ID == id && (found == nil || e.seq > found.seq) {
+			if e := &g.entries[i]; e.ID == id && (seq == 0 && (found == nil || e.Seq > found.Seq) || e.Seq == seq) {
 				found = e
 			}
 		}

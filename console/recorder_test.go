@@ -125,7 +125,7 @@ func TestStrangersFloodLeavesVerifiedEntries(t *testing.T) {
 		t.Fatalf("listed %d, want %d", len(all), want)
 	}
 	for i := 1; i < len(all); i++ {
-		if all[i].seq >= all[i-1].seq {
+		if all[i].Seq >= all[i-1].Seq {
 			t.Fatalf("not newest first at %d", i)
 		}
 	}
@@ -393,4 +393,53 @@ func ExampleRecorder() {
 	// 2 requests, 1 refused
 	// req-1 who-knows verified: false 0300010
 	// chatbot-a seen: true
+}
+
+// TestOneKeysMismatchesLeaveOthers: a wrong secret's refusals of an
+// existing key are claims anyone knowing the key can make (a tenant's
+// chatbot its own key, with no secret at all, as fast as it likes); a
+// flood of them for one key must not push out another key's, the very
+// refusals an operator debugs a tenant's signing with.
+func TestOneKeysMismatchesLeaveOthers(t *testing.T) {
+	r, clock := newTestRecorder()
+	mismatch := func(id, ak string) ccfs.Event {
+		ev := refusalEvent(id, ak, false, ccfs.ErrAuth)
+		ev.ServerSigned = &auth.Explanation{AuthStringPrefix: "auth-v2/" + ak + "/t/host", CanonicalRequest: "POST\n/x\nhost\nhost:h\n"}
+		return ev
+	}
+	for i := range 3 {
+		r.Observe(mismatch("b-"+strconv.Itoa(i), "chatbot-b"))
+	}
+	clock.advance(time.Second)
+	for i := range 10000 {
+		r.Observe(mismatch("a-"+strconv.Itoa(i), "chatbot-a"))
+	}
+	for i := range 3 {
+		if _, ok := r.Refusal("b-" + strconv.Itoa(i)); !ok {
+			t.Errorf("chatbot-a's flood of mismatches pushed out chatbot-b's refusal b-%d", i)
+		}
+	}
+	if got := r.Refusals("chatbot-b"); len(got) != 3 {
+		t.Errorf("chatbot-b's refusals after chatbot-a's flood: %d, want 3", len(got))
+	}
+	a := r.Refusals("chatbot-a")
+	if len(a) != RefusalsPerClaimedKey || a[0].ID != "a-9999" {
+		t.Errorf("chatbot-a keeps %d claims (newest %q), want its newest %d", len(a), a[0].ID, RefusalsPerClaimedKey)
+	}
+	all := r.Refusals("")
+	for i := 1; i < len(all); i++ {
+		if all[i].Seq >= all[i-1].Seq {
+			t.Fatalf("not newest first at %d", i)
+		}
+	}
+	// Many keys' mismatches fill the ring; it stays bounded.
+	for i := range 1000 {
+		r.Observe(mismatch("k-"+strconv.Itoa(i), "key-"+strconv.Itoa(i%50)))
+	}
+	r.mu.Lock()
+	n := len(r.claims.entries)
+	r.mu.Unlock()
+	if n != RefusalsOfClaims {
+		t.Errorf("the claims' ring holds %d, want %d", n, RefusalsOfClaims)
+	}
 }

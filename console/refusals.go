@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ccfs-go/ccfs"
@@ -30,10 +31,19 @@ func (c *Console) serveRefusals(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveRefusal shows one refusal, with what the server signed and what
-// to do about it.
+// to do about it: the newest of its ID, or the one ?n= (its Seq) names,
+// which the refusals page's links give, since clients choose their IDs.
 func (c *Console) serveRefusal(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	e, ok := c.opts.Recorder.Refusal(id)
+	var seq uint64
+	if s := r.URL.Query().Get("n"); s != "" {
+		var err error
+		if seq, err = strconv.ParseUint(s, 10, 64); err != nil || seq == 0 {
+			c.fail(w, r, http.StatusBadRequest, "The refusal's number (n) must be a whole number from 1 on.")
+			return
+		}
+	}
+	e, ok := c.opts.Recorder.RefusalSeq(id, seq)
 	if !ok {
 		c.fail(w, r, http.StatusNotFound, "No refusal with this request ID is kept: the console keeps the last few hundred, and forgets them when the server restarts.")
 		return

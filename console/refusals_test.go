@@ -1,11 +1,13 @@
 package console
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfs-go/ccfs"
 )
@@ -38,7 +40,7 @@ func TestRefusalsPageShowsRealRefusals(t *testing.T) {
 			mark = `<span class="verified"`
 		}
 		for _, want := range []string{`<td class="key">` + mark, `<td class="code mono">` + r.Code + `</td>`,
-			`<a class="explain" href="/console/refusals/` + url.PathEscape(r.ID) + `"`, ">" + r.AccessKey + "</span>"} {
+			`<a class="explain" href="/console/refusals/` + url.PathEscape(r.ID) + `?n=`, ">" + r.AccessKey + "</span>"} {
 			if !strings.Contains(row[1], want) {
 				t.Errorf("the row of %s (%s) lacks %q:\n%s", r.ID, r.AccessKey, want, row[1])
 			}
@@ -161,5 +163,36 @@ func TestRefusalsWithoutRecorder(t *testing.T) {
 	}
 	if code, _ := e.get("/console/refusals/x"); code != http.StatusNotFound {
 		t.Errorf("a refusal without a recorder: %d", code)
+	}
+}
+
+// TestRefusalIDChosenTwiceIsToldApart: a client chooses its request ID,
+// so a stranger (or another tenant) can be refused under the ID of a
+// tenant's refusal; each row's explain link still leads to its own
+// refusal, not to the newest of that ID.
+func TestRefusalIDChosenTwiceIsToldApart(t *testing.T) {
+	e := newObsEnv(t, "", nil)
+	e.rec.Observe(refusalEvent("req-1", obsAKb, true, ccfs.ErrVDNForbidden))
+	e.advance(time.Second)
+	e.rec.Observe(refusalEvent("req-1", "intruder", false, ccfs.ErrAuth))
+	list := e.page("/console/refusals")
+	rows := regexp.MustCompile(`(?s)<tr data-request-id="req-1">.*?</tr>`).FindAllString(list, -1)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows of req-1, want 2:\n%s", len(rows), list)
+	}
+	for _, row := range rows {
+		m := regexp.MustCompile(`<a class="explain" href="([^"]*)"`).FindStringSubmatch(row)
+		k := regexp.MustCompile(`<span class="(verified|claim)"[^>]*>([^<]*)</span>`).FindStringSubmatch(row)
+		if m == nil || k == nil {
+			t.Fatalf("a row without its link or key:\n%s", row)
+		}
+		page := e.page(html.UnescapeString(m[1]))
+		if want := `<span class="` + k[1] + `">` + k[2] + `</span>`; !strings.Contains(page, want) {
+			t.Errorf("the row of %s's link %s leads to another refusal:\n%s", k[2], m[1], page)
+		}
+	}
+	// The bare ID still leads to the newest.
+	if page := e.page("/console/refusals/req-1"); !strings.Contains(page, `<span class="claim">intruder</span>`) {
+		t.Errorf("refusals/req-1 is not the newest:\n%s", page)
 	}
 }

@@ -8,7 +8,12 @@ import (
 	"hash/maphash"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +117,26 @@ func (c *Console) cookieName(r *http.Request) string {
 
 func (c *Console) secure(r *http.Request) bool { return r.TLS != nil || c.opts.Secure }
 
+// maxSessionCookies bounds the cookies of the console's name looked up.
+const maxSessionCookies = 4
+
+// sessionOf returns the live session a request's cookie names, and its
+// ID, or nil. Every cookie of the console's name is tried (the first few):
+// cookies are not kept apart by port, so another site on the console's
+// host can set one of its name for a longer path, which the browser
+// sends first.
+func (c *Console) sessionOf(r *http.Request) (string, *session) {
+	for i, ck := range r.CookiesNamed(c.cookieName(r)) {
+		if i == maxSessionCookies {
+			break
+		}
+		if ses := c.sessions.get(ck.Value); ses != nil {
+			return ck.Value, ses
+		}
+	}
+	return "", nil
+}
+
 // operatorKey is the context key of a request's operator.
 type operatorKey struct{}
 
@@ -143,9 +168,11 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 			}
 			op = signedIn{name: name}
 		} else {
-			var ses *session
-			if ck, err := r.Cookie(c.cookieName(r)); err == nil {
-				ses = c.sessions.get(ck.Value)
+			id, ses := c.sessionOf(r)
+			if ses != nil && !c.stillOperator(ses.operator) {
+				c.sessions.end(id)
+				c.opts.Logger.Info("audit: a removed operator's session ended", "operator", ses.operator)
+				ses = nil
 			}
 			if ses == nil {
 				if r.Method == http.MethodGet {
@@ -157,6 +184,9 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 			}
 			op = signedIn{name: ses.operator, token: ses.token}
 		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && op.token != "" &&
 			subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(op.token)) != 1 {
 			c.fail(w, r, http.StatusForbidden, "This form is out of date or did not come from this console, so nothing was done. Reload the page and try again.")
@@ -164,6 +194,19 @@ func (c *Console) operatorOnly(page http.HandlerFunc) http.Handler {
 		}
 		page(w, r.WithContext(context.WithValue(r.Context(), operatorKey{}, op)))
 	})
+}
+
+// A userLister lists the names of the operators Users knows, as
+// console/accounts.File does.
+type userLister interface{ Names() []string }
+
+// stillOperator reports whether name is still an operator's: false only
+// if Users lists its names and name is no longer among them (its
+// account was removed), so that its sessions end at once rather than
+// after Options.SessionMax.
+func (c *Console) stillOperator(name string) bool {
+	l, ok := c.opts.Users.(userLister)
+	return !ok || slices.Contains(l.Names(), name)
 }
 
 // signinLimits rate-limit sign-in attempts, per address and per name
@@ -196,13 +239,15 @@ func newSigninLimits(now func() time.Time) *signinLimits {
 }
 
 // allow spends one attempt for addr and one for name, and returns how
-// long to wait if either has none left.
+// long to wait if either has none left. A name is counted without case
+// or surrounding space: Users may compare names so, and the ways of
+// writing one name must not each have attempts of their own.
 func (l *signinLimits) allow(addr, name string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.slot(&l.byAddr, "a"+addr)
-	n := l.slot(&l.byName, "n"+name)
+	n := l.slot(&l.byName, "n"+strings.ToLower(strings.TrimSpace(name)))
 	ra, rn := a.ReserveN(now, 1), n.ReserveN(now, 1)
 	wait := max(ra.DelayFrom(now), rn.DelayFrom(now))
 	if wait > 0 {
@@ -231,6 +276,27 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
+// limitedAddr is what the limit per address counts an address as: an
+// IPv6 address's /64 (one holder has all of it, so a limit per address
+// would be none), an IPv4 address itself, unmapped if written as IPv6.
+func limitedAddr(host string) string {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// maxFormBytes bounds the body of a form the console reads (a sign-in, a
+// form that changes something): net/http would read a url-encoded one up
+// to 10 MB, and a multipart one to its end.
+const maxFormBytes = 4 << 10
+
 // maxNameLen and maxPasswordLen bound what a sign-in form may carry.
 const (
 	maxNameLen     = 64
@@ -245,14 +311,14 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, c.opts.Path, http.StatusSeeOther)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	name, password, next := r.PostFormValue("name"), r.PostFormValue("password"), safeNext(c.opts.Path, r.PostFormValue("next"))
 	if name == "" || password == "" || len(name) > maxNameLen || len(password) > maxPasswordLen {
 		c.signinPage(w, r, http.StatusBadRequest, name, next, "Give your name and your password.")
 		return
 	}
 	addr := remoteHost(r)
-	if ok, wait := c.signin.allow(addr, name); !ok {
+	if ok, wait := c.signin.allow(limitedAddr(addr), name); !ok {
 		secs := int(wait/time.Second) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		c.opts.Logger.Warn("console: sign-in attempts rate limited", "name", clip(name), "addr", addr)
@@ -287,8 +353,8 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 
 // serveSignout ends the operator's session.
 func (c *Console) serveSignout(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(c.cookieName(r)); err == nil {
-		c.sessions.end(ck.Value)
+	if id, ses := c.sessionOf(r); ses != nil {
+		c.sessions.end(id)
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(r), Value: "", Path: "/", HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	c.opts.Logger.Info("audit: an operator signed out of the console", "operator", operatorOf(r).name)
@@ -305,15 +371,30 @@ func (c *Console) serveSigninForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext returns next if it is a path of the console's, else the
-// console's front page: a sign-in never sends anyone elsewhere.
+// console's front page: a sign-in never sends anyone elsewhere. A path
+// that begins with "//" names another host (even when the console is
+// mounted at "/"), and one with a "." or ".." segment, plain or
+// percent-encoded, may leave the console's path once a browser resolves
+// it, so neither is one.
 func safeNext(base, next string) string {
-	if len(next) > 2048 || len(next) <= len(base) && next != base || next[:len(base)] != base {
+	if len(next) > 2048 || !strings.HasPrefix(next, base) || strings.HasPrefix(next, "//") {
 		return base
 	}
 	for _, r := range next {
 		if r < 0x21 || r == 0x7f || r == '\\' {
 			return base
 		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return base
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != u.Path {
+		return base
 	}
 	return next
 }

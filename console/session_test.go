@@ -3,11 +3,14 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -343,5 +346,216 @@ func TestOperatorFromFront(t *testing.T) {
 	}
 	if resp, _ := e.do("GET", "/console/signin", nil, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a sign-in form without Users: %d", resp.StatusCode)
+	}
+}
+
+// TestSignInNeverRedirectsAway: whatever next a sign-in is given, the
+// operator lands on a page of the console's own origin and path, even
+// for a console mounted at "/" (where "//evil.example" begins with the
+// console's path) and for a next that leaves the path by "..".
+func TestSignInNeverRedirectsAway(t *testing.T) {
+	for _, base := range []string{"/", "/console/"} {
+		e := newSigninEnv(t, func(o *Options) { o.Path = base })
+		for _, next := range []string{
+			"//evil.example/", base + "/evil.example/", "/\t/evil.example/", base + "../metrics",
+			base + "x/../../metrics", base + "%2e%2e/metrics", base + "./../metrics",
+		} {
+			resp, body := e.do("POST", base+"signin", url.Values{"name": {opName}, "password": {opPassword}, "next": {next}}, nil)
+			loc := resp.Header.Get("Location")
+			u, err := url.Parse(loc)
+			if resp.StatusCode != http.StatusSeeOther || err != nil || u.Host != "" || u.Scheme != "" ||
+				!strings.HasPrefix(path.Clean("/"+u.Path)+"/", base) || strings.HasPrefix(loc, "//") {
+				t.Errorf("mounted at %s, sign-in with next=%q: %d Location %q\n%s", base, next, resp.StatusCode, loc, body)
+			}
+			e.clock.advance(time.Minute) // no rate limit between attempts
+		}
+	}
+}
+
+// TestSignInLimitPerIPv6Network: one holder of an IPv6 /64 has 2^64
+// addresses; the limit per address holds for the whole network, so that
+// it cannot spray passwords over many names (or spend every name's
+// limit) by changing address each attempt. An IPv4 address written as
+// IPv6 is the same address.
+func TestSignInLimitPerIPv6Network(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	limited := 0
+	for i := range 4 * signinBurst {
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:40000", i+1) }
+		resp, _ := e.do("POST", "/console/signin", url.Values{"name": {fmt.Sprintf("user%d", i)}, "password": {"guess"}}, from)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 3*signinBurst {
+		t.Errorf("%d attempts from one /64 with as many names: %d held back, want %d", 4*signinBurst, limited, 3*signinBurst)
+	}
+	// Another /64 is another network.
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {"carol"}, "password": {"guess"}}, func(r *http.Request) { r.RemoteAddr = "[2001:db8:1:3::1]:1" }); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another /64: %d, want 401", resp.StatusCode)
+	}
+	// 192.0.2.7 (the default address) spends its attempts, written as IPv6.
+	for i := range signinBurst {
+		e.do("POST", "/console/signin", url.Values{"name": {fmt.Sprintf("v4user%d", i)}, "password": {"guess"}}, nil)
+	}
+	mapped := func(r *http.Request) { r.RemoteAddr = "[::ffff:192.0.2.7]:1" }
+	if resp, _ := e.do("POST", "/console/signin", url.Values{"name": {"dave"}, "password": {"guess"}}, mapped); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("192.0.2.7 written as ::ffff:192.0.2.7 after its burst: %d, want 429", resp.StatusCode)
+	}
+}
+
+// countingReader is an endless form body that counts what is read of it.
+type countingReader struct{ n int64 }
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = 'a'
+	}
+	c.n += int64(len(b))
+	return len(b), nil
+}
+
+// TestFormBodiesAreBounded: a form that changes something is read only
+// up to a small bound, url-encoded or multipart (which net/http would
+// otherwise read to the end, to memory and then to temporary files), so
+// a huge body costs the server nothing much.
+func TestFormBodiesAreBounded(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	for _, contentType := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz"} {
+		body := &countingReader{}
+		prefix := "token=x&big="
+		if strings.HasPrefix(contentType, "multipart") {
+			prefix = "--xyz\r\nContent-Disposition: form-data; name=\"big\"; filename=\"big\"\r\n\r\n"
+		}
+		r := httptest.NewRequest("POST", "/console/signout", io.MultiReader(strings.NewReader(prefix), io.LimitReader(body, 64<<20)))
+		r.RemoteAddr = "192.0.2.7:5555"
+		r.Header.Set("Content-Type", contentType)
+		r.AddCookie(ck)
+		w := httptest.NewRecorder()
+		e.c.ServeHTTP(w, r)
+		if w.Code < 400 || body.n > 1<<20 {
+			t.Errorf("%s: a 64 MiB form: %d, %d bytes read", contentType, w.Code, body.n)
+		}
+	}
+	if e.c.sessions.get(ck.Value) == nil {
+		t.Error("signed out by a form without its token")
+	}
+}
+
+// foldingUsers knows alice under any case of her name, as a directory
+// that compares names without case does.
+type foldingUsers struct{}
+
+func (foldingUsers) Authenticate(_ context.Context, name, password string) (bool, error) {
+	return strings.EqualFold(name, opName) && password == opPassword, nil
+}
+
+// TestSignInLimitPerNameIgnoresCase: the limit per name counts the ways
+// of writing one name with other cases (or around spaces) as one name,
+// in case Users compares names so: else "alice", "Alice", "aLice"… would
+// each have guesses of their own at one account.
+func TestSignInLimitPerNameIgnoresCase(t *testing.T) {
+	e := newSigninEnv(t, func(o *Options) { o.Users = foldingUsers{} })
+	limited := 0
+	for i := range 4 * signinBurst {
+		name := []byte(opName)
+		for j := range name {
+			if i>>j&1 == 1 {
+				name[j] -= 'a' - 'A'
+			}
+		}
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("198.51.100.%d:1", i+1) }
+		resp, _ := e.do("POST", "/console/signin", url.Values{"name": {string(name)}, "password": {"guess"}}, from)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 3*signinBurst {
+		t.Errorf("%d guesses at alice written in as many cases: %d held back, want %d", 4*signinBurst, limited, 3*signinBurst)
+	}
+}
+
+// listingUsers are fakeUsers that also list their names, as
+// console/accounts.File does; remove takes a name off the list.
+type listingUsers struct {
+	fakeUsers
+	mu    sync.Mutex
+	names []string
+}
+
+func (u *listingUsers) Names() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.names)
+}
+
+func (u *listingUsers) remove(name string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.names = slices.DeleteFunc(u.names, func(n string) bool { return n == name })
+}
+
+// TestRemovedOperatorIsSignedOut: an operator whose account is removed
+// (ccfs console-user remove) loses their sessions at their next
+// request, when Users lists its names; they are not left signed in for
+// up to Options.SessionMax.
+func TestRemovedOperatorIsSignedOut(t *testing.T) {
+	users := &listingUsers{names: []string{"bob", opName}}
+	e := newSigninEnv(t, func(o *Options) { o.Users = users })
+	ck := e.signIn(t)
+	withCookie := func(r *http.Request) { r.AddCookie(ck) }
+	if resp, _ := e.do("GET", "/console/tenants", nil, withCookie); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	users.remove(opName)
+	resp, _ := e.do("GET", "/console/tenants", nil, withCookie)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/signin") {
+		t.Errorf("after the account's removal: %d %s, want a 303 to the sign-in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if e.c.sessions.get(ck.Value) != nil {
+		t.Error("the removed operator's session is kept")
+	}
+}
+
+// TestLogsCarryNoSessionOrSecret: whatever an operator or a stranger
+// does (sign in, fail, be held back, sign out, send a forged form), the
+// log never carries a password, a session's ID or its form token.
+func TestLogsCarryNoSessionOrSecret(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	token := e.c.sessions.get(ck.Value).token
+	withCookie := func(r *http.Request) { r.AddCookie(ck) }
+	e.do("POST", "/console/signout", url.Values{"token": {"forged"}}, withCookie)
+	e.do("GET", "/console/tenants", nil, withCookie)
+	for range signinBurst + 1 {
+		e.do("POST", "/console/signin", url.Values{"name": {opName}, "password": {"wrong-password-guess"}}, nil)
+	}
+	e.do("POST", "/console/signout", url.Values{"token": {token}}, withCookie)
+	logs := e.logs.String()
+	if !strings.Contains(logs, "signed in") || !strings.Contains(logs, "signed out") {
+		t.Fatalf("no audit lines:\n%s", logs)
+	}
+	for what, s := range map[string]string{"the password": opPassword, "a wrong password": "wrong-password-guess", "the session ID": ck.Value, "the form token": token} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log carries %s:\n%s", what, logs)
+		}
+	}
+}
+
+// TestTossedCookieDoesNotSignOut: cookies are not kept apart by port,
+// so another site on the console's host (another port of 127.0.0.1)
+// can set a cookie of the console's name for a longer path, which the
+// browser then sends first; the console still finds the operator's own
+// session among the cookies of its name, rather than sending them to
+// sign in again and again.
+func TestTossedCookieDoesNotSignOut(t *testing.T) {
+	e := newSigninEnv(t, nil)
+	ck := e.signIn(t)
+	tossed := func(r *http.Request) {
+		r.Header.Set("Cookie", ck.Name+"=tossed-by-another-port; "+ck.Name+"="+ck.Value)
+	}
+	if resp, _ := e.do("GET", "/console/tenants", nil, tossed); resp.StatusCode != http.StatusOK {
+		t.Errorf("with a tossed cookie before the session's: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
