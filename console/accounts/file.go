@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sync"
@@ -91,11 +92,21 @@ func (f *File) hashed(dummy bool) {
 	}
 }
 
-// Names lists the account names, sorted, as last read.
+// Names lists the account names, sorted: the file's as it is now, read
+// again if it changed (so that a removed account's sessions end at
+// once); while a changed file does not parse, those read before it; none
+// once the file is gone, as Authenticate then lets no one in.
 func (f *File) Names() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.accounts.names)
+	a, err := f.current()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		a = f.accounts
+	}
+	return slices.Clone(a.names)
 }
 
 // current returns the accounts, rereading the file if it changed since it

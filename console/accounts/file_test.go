@@ -224,3 +224,33 @@ func touch(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// Names follows the file as it is now, without a sign-in in between: an
+// account removed is gone from it at once; a file that no longer parses
+// keeps the names read before; a file gone lists none.
+func TestNamesFollowTheFile(t *testing.T) {
+	f, path := openAccounts(t)
+	if got := f.Names(); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Fatalf("names %v", got)
+	}
+	if err := os.WriteFile(path, []byte("alice:"+cheapHash(t, alicePassword)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, path)
+	if got := f.Names(); !slices.Equal(got, []string{"alice"}) {
+		t.Fatalf("after bob's line went: %v", got)
+	}
+	if err := os.WriteFile(path, []byte("alice:not-a-hash\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, path)
+	if got := f.Names(); !slices.Equal(got, []string{"alice"}) {
+		t.Fatalf("a broken file: %v", got)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Names(); len(got) != 0 {
+		t.Fatalf("a file gone: %v", got)
+	}
+}
