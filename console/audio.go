@@ -249,13 +249,8 @@ func (p *pcmReader) Seek(offset int64, whence int) (int64, error) {
 // seek (Chrome asks for "bytes=0-"). A file that is no WAV the console
 // decodes is a 422 page.
 func (c *Console) serveAudio(w http.ResponseWriter, r *http.Request) {
-	vdn, base, ok := c.promptParams(w, r)
+	_, base, f, info, ok := c.openPrompt(w, r)
 	if !ok {
-		return
-	}
-	f, info, err := c.opts.Handler.OpenPrompt(r.Context(), vdn, base)
-	if err != nil {
-		c.promptFail(w, r, err)
 		return
 	}
 	defer f.Close()

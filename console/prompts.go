@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
@@ -233,6 +234,21 @@ func (c *Console) promptParams(w http.ResponseWriter, r *http.Request) (int, str
 	return vdn, name, true
 }
 
+// openPrompt opens the prompt the path names ({vdn}, {name}) through the
+// Handler's tools, or answers why not and returns false. The caller
+// closes f.
+func (c *Console) openPrompt(w http.ResponseWriter, r *http.Request) (vdn int, base string, f fs.File, info fs.FileInfo, ok bool) {
+	if vdn, base, ok = c.promptParams(w, r); !ok {
+		return 0, "", nil, nil, false
+	}
+	f, info, err := c.opts.Handler.OpenPrompt(r.Context(), vdn, base)
+	if err != nil {
+		c.promptFail(w, r, err)
+		return 0, "", nil, nil, false
+	}
+	return vdn, base, f, info, true
+}
+
 // promptFail answers with the page of a Handler tool's failure, with the
 // status its kind deserves: 404 for no such file, 400 for a name or VDN
 // that is no prompt's, 503 for a store that failed or cannot, 500 for
@@ -275,13 +291,8 @@ func promptSentence(s string) string {
 
 // serveDownload sends a prompt as it is stored, as an attachment.
 func (c *Console) serveDownload(w http.ResponseWriter, r *http.Request) {
-	vdn, base, ok := c.promptParams(w, r)
+	_, base, f, info, ok := c.openPrompt(w, r)
 	if !ok {
-		return
-	}
-	f, info, err := c.opts.Handler.OpenPrompt(r.Context(), vdn, base)
-	if err != nil {
-		c.promptFail(w, r, err)
 		return
 	}
 	defer f.Close()
@@ -315,13 +326,8 @@ type deletePage struct {
 // serveDeleteForm asks the operator to confirm a delete, naming the
 // prompt, its size and its time.
 func (c *Console) serveDeleteForm(w http.ResponseWriter, r *http.Request) {
-	vdn, base, ok := c.promptParams(w, r)
+	vdn, base, f, info, ok := c.openPrompt(w, r)
 	if !ok {
-		return
-	}
-	f, info, err := c.opts.Handler.OpenPrompt(r.Context(), vdn, base)
-	if err != nil {
-		c.promptFail(w, r, err)
 		return
 	}
 	f.Close()

@@ -81,13 +81,8 @@ func waveSVG(cols []column, title string) []byte {
 
 // serveWaveform draws a prompt's waveform as SVG, for an <img>.
 func (c *Console) serveWaveform(w http.ResponseWriter, r *http.Request) {
-	vdn, base, ok := c.promptParams(w, r)
+	_, base, f, info, ok := c.openPrompt(w, r)
 	if !ok {
-		return
-	}
-	f, info, err := c.opts.Handler.OpenPrompt(r.Context(), vdn, base)
-	if err != nil {
-		c.promptFail(w, r, err)
 		return
 	}
 	defer f.Close()
