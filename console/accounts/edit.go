@@ -139,18 +139,28 @@ func readLines(path string) ([]line, os.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("accounts file %s: not a regular file", path)
 	}
+	lines, err := parseFrom(fd, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (fix that line first)", err)
+	}
+	return lines, fi, nil
+}
+
+// parseFrom reads the accounts file fd, at path, to its end, refusing
+// one larger than maxFileSize, and parses it.
+func parseFrom(fd io.Reader, path string) ([]line, error) {
 	data, err := io.ReadAll(io.LimitReader(fd, maxFileSize+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("accounts file %s: %w", path, err)
+		return nil, fmt.Errorf("accounts file %s: %w", path, err)
 	}
 	if len(data) > maxFileSize {
-		return nil, nil, fmt.Errorf("accounts file %s: larger than %d bytes", path, maxFileSize)
+		return nil, fmt.Errorf("accounts file %s: larger than %d bytes", path, maxFileSize)
 	}
 	lines, err := parse(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("accounts file %s: %w (fix that line first)", path, err)
+		return nil, fmt.Errorf("accounts file %s: %w", path, err)
 	}
-	return lines, fi, nil
+	return lines, nil
 }
 
 // syncDir makes a rename in dir durable.

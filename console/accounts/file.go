@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -155,16 +154,9 @@ func load(path string) (*accounts, os.FileInfo, error) {
 	if err := checkMode(path, fi); err != nil {
 		return nil, fi, err
 	}
-	data, err := io.ReadAll(io.LimitReader(fd, maxFileSize+1))
+	lines, err := parseFrom(fd, path)
 	if err != nil {
-		return nil, fi, fmt.Errorf("accounts file %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fi, fmt.Errorf("accounts file %s: larger than %d bytes", path, maxFileSize)
-	}
-	lines, err := parse(data)
-	if err != nil {
-		return nil, fi, fmt.Errorf("accounts file %s: %w", path, err)
+		return nil, fi, err
 	}
 	a, err := newAccounts(lines)
 	if err != nil {
