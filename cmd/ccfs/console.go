@@ -81,7 +81,7 @@ func (f *consoleFlags) checkUsers(data string) error {
 	}
 	path := f.usersFile(data)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no console accounts: run `ccfs console-user add NAME` first (serve reads them from %s, --console-users)", path)
+		return fmt.Errorf("no console accounts in %s (--console-users): run `ccfs console-user add --file %s NAME` first", path, path)
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func TestConsoleFlagRules(t *testing.T) {
 		{"own listener beyond loopback, plain HTTP", []string{"--console", "--plain-http", "--console-addr", "0.0.0.0:0"}, 2, "beyond loopback, where the console is served only over TLS"},
 		{"own listener on every address, plain HTTP", []string{"--console", "--plain-http", "--console-addr", ":0"}, 2, "--plain-http gives the server no certificate"},
 		{"console addr is admin addr", []string{"--console", "--admin-addr", "127.0.0.1:9", "--console-addr", "127.0.0.1:9"}, 2, "--console-addr must not be --admin-addr"},
-		{"no accounts", []string{"--console", "--data", data, "--console-users", users}, 1, "no console accounts: run `ccfs console-user add NAME` first"},
+		{"no accounts", []string{"--console", "--data", data, "--console-users", users}, 1, "no console accounts in " + users + " (--console-users): run `ccfs console-user add --file " + users + " NAME` first"},
 		{"no accounts, the default file", []string{"--console", "--data", data}, 1, filepath.Join(data, "console-users")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
