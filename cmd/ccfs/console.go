@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -163,6 +164,9 @@ func (c *serveConfig) startConsole(con http.Handler, pair *certPair, logger *slo
 	mux.Handle(console.DefaultPath, con)
 	mux.Handle("GET /{$}", http.RedirectHandler(console.DefaultPath, http.StatusSeeOther))
 	ln, err := net.Listen("tcp", c.console.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("--console-addr %q is in use, by another program or another ccfs serve --console: give another address with --console-addr (%w)", c.console.addr, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--console-addr: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -145,6 +146,25 @@ func TestConsoleWhereItListens(t *testing.T) {
 				t.Errorf("GET / on the console's listener: %s to %q, want 303 to /console/", resp.Status, resp.Header.Get("Location"))
 			}
 		})
+	}
+}
+
+// TestConsoleAddrInUse: a --console-addr another program holds is named,
+// and serve says to give another.
+func TestConsoleAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	data := t.TempDir()
+	if err := accounts.Add(filepath.Join(data, "console-users"), "op", "a long operator password"); err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", data, "--console", "--console-addr", addr, "--drain-delay", "0")
+	if want := `--console-addr "` + addr + `" is in use`; code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "give another address with --console-addr") {
+		t.Fatalf("serve with --console-addr %s in use: exit %d, want 1 saying %q and what to do:\n%s", addr, code, want, errs)
 	}
 }
 
