@@ -3,10 +3,13 @@
 // tables that sort by a column when its heading's button is pressed.
 "use strict";
 
+// A time names its month in words and its zone ("5 Dec 2026, 23:40:02
+// CET"): "12/5/2026" is December or May depending on the reader, and
+// the title's UTC time is out of reach of a keyboard or a screen reader.
 document.querySelectorAll("time[datetime]").forEach(function (t) {
   var d = new Date(t.getAttribute("datetime"));
   if (!isNaN(d)) {
-    t.textContent = d.toLocaleString();
+    t.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
   }
 });
 
