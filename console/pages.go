@@ -80,9 +80,39 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Write(b.Bytes())
 }
 
-// fail answers with the error page, saying msg.
+// fail answers with the error page, saying msg, with a link back to
+// where the operator was: the sign-in once signed out, a VDN's prompts
+// from one of its prompts, the refusals from a refusal.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	c.render(w, r, status, "error", http.StatusText(status), "", msg)
+	e := failure{Message: msg, Back: c.opts.Path, BackText: "Back to the overview"}
+	switch vdn, err := strconv.Atoi(r.PathValue("vdn")); {
+	case status == http.StatusUnauthorized && c.opts.Users != nil:
+		e.Back, e.BackText = c.opts.Path+"signin", "Sign in"
+	case err == nil && vdn > 0 && vdn <= maxPathVDN:
+		e.Back, e.BackText = c.opts.Path+"vdn/"+strconv.Itoa(vdn)+"/", "Back to the prompts of VDN "+strconv.Itoa(vdn)
+	case strings.HasPrefix(r.URL.Path, c.opts.Path+"refusals/"):
+		e.Back, e.BackText = c.opts.Path+"refusals", "Back to the refusals"
+	}
+	title := failTitles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	c.render(w, r, status, "error", title, "", e)
+}
+
+// A failure is what the error page says, and where it leads back to.
+type failure struct{ Message, Back, BackText string }
+
+// failTitles are the error page's headings in an operator's words
+// rather than HTTP's ("Unprocessable Entity").
+var failTitles = map[int]string{
+	http.StatusBadRequest:          "Not understood",
+	http.StatusUnauthorized:        "Signed out",
+	http.StatusForbidden:           "Refused",
+	http.StatusNotFound:            "Not found",
+	http.StatusUnprocessableEntity: "Cannot be read",
+	http.StatusInternalServerError: "Something went wrong",
+	http.StatusServiceUnavailable:  "Not available now",
 }
 
 // signinPage shows the sign-in form, with msg if there is something to

@@ -54,10 +54,14 @@ func (c *Console) serveRefusal(w http.ResponseWriter, r *http.Request) {
 		Mismatch bool
 		Lines    []string // the canonical request, a line each
 		Advice   advice
+		// SignedAK and SignedAt are the key and timestamp the request
+		// signed with, for the command that lays out what it signed.
+		SignedAK, SignedAt string
 	}{Refusal: e, CodeDesc: codeDesc(e.Code), Advice: adviceFor(e.Code)}
 	if e.ServerSigned != nil {
 		data.Mismatch = true
 		data.Lines = explanationLines(e.ServerSigned)
+		data.SignedAK, data.SignedAt = prefixFields(e.ServerSigned.AuthStringPrefix)
 	}
 	c.render(w, r, http.StatusOK, "refusal", "Refusal "+e.ID, "refusals", data)
 }
@@ -72,6 +76,16 @@ func explanationLines(e *auth.Explanation) []string {
 		}
 	}
 	return out
+}
+
+// prefixFields are the access key and timestamp of an authStringPrefix
+// (auth-v2/AK/TIMESTAMP/HEADERS), or "" for a prefix not of that form.
+func prefixFields(prefix string) (ak, timestamp string) {
+	f := strings.Split(prefix, "/")
+	if len(f) != 4 || f[1] == "" || f[2] == "" {
+		return "", ""
+	}
+	return f[1], f[2]
 }
 
 // An advice says what a result code means and what to do about it.

@@ -81,7 +81,11 @@ func TestRefusalExplainsAMismatch(t *testing.T) {
 	if got := unescapeHTML(pre[1]) + "\n"; got != want {
 		t.Errorf("the explanation is laid out\n%s\nnot as the 401 says it\n%s", got, want)
 	}
-	for _, s := range []string{"ccfs sign --explain", "auth.ExplainRequest", "wrong secret key", "proxy", "bodyLength", "percent-encoding", "timestamp"} {
+	ak, at := prefixFields(mis.ServerSigned().AuthStringPrefix)
+	if ak != obsAKa || at == "" {
+		t.Fatalf("the prefix %q gives key %q, time %q", mis.ServerSigned().AuthStringPrefix, ak, at)
+	}
+	for _, s := range []string{"ccfs sign --explain --timestamp " + at + " --ak " + obsAKa + " --sk SK", "auth.ExplainRequest", "wrong secret key", "proxy", "bodyLength", "percent-encoding", "timestamp"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("the steps do not mention %q", s)
 		}

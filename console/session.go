@@ -339,7 +339,7 @@ func (c *Console) serveSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	case !ok:
 		c.opts.Logger.Info("console: sign-in refused: wrong name or password", "name", clip(name), "addr", addr)
-		c.signinPage(w, r, http.StatusUnauthorized, name, next, "Wrong name or password.")
+		c.signinPage(w, r, http.StatusUnauthorized, name, next, "Wrong name or password. Check both and try again; whoever runs the server can set a new password.")
 		return
 	}
 	id, _ := c.sessions.start(name)

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -81,7 +82,7 @@ func (f *consoleFlags) checkUsers(data string) error {
 	}
 	path := f.usersFile(data)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no console accounts: run `ccfs console-user add NAME` first (serve reads them from %s, --console-users)", path)
+		return fmt.Errorf("no console accounts in %s (--console-users): run `ccfs console-user add --file %s NAME` first", path, path)
 	}
 	return nil
 }
@@ -163,6 +164,9 @@ func (c *serveConfig) startConsole(con http.Handler, pair *certPair, logger *slo
 	mux.Handle(console.DefaultPath, con)
 	mux.Handle("GET /{$}", http.RedirectHandler(console.DefaultPath, http.StatusSeeOther))
 	ln, err := net.Listen("tcp", c.console.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("--console-addr %q is in use, by another program or another ccfs serve --console: give another address with --console-addr (%w)", c.console.addr, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--console-addr: %w", err)
 	}

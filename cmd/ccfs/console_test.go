@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -42,7 +43,7 @@ func TestConsoleFlagRules(t *testing.T) {
 		{"own listener beyond loopback, plain HTTP", []string{"--console", "--plain-http", "--console-addr", "0.0.0.0:0"}, 2, "beyond loopback, where the console is served only over TLS"},
 		{"own listener on every address, plain HTTP", []string{"--console", "--plain-http", "--console-addr", ":0"}, 2, "--plain-http gives the server no certificate"},
 		{"console addr is admin addr", []string{"--console", "--admin-addr", "127.0.0.1:9", "--console-addr", "127.0.0.1:9"}, 2, "--console-addr must not be --admin-addr"},
-		{"no accounts", []string{"--console", "--data", data, "--console-users", users}, 1, "no console accounts: run `ccfs console-user add NAME` first"},
+		{"no accounts", []string{"--console", "--data", data, "--console-users", users}, 1, "no console accounts in " + users + " (--console-users): run `ccfs console-user add --file " + users + " NAME` first"},
 		{"no accounts, the default file", []string{"--console", "--data", data}, 1, filepath.Join(data, "console-users")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,6 +146,25 @@ func TestConsoleWhereItListens(t *testing.T) {
 				t.Errorf("GET / on the console's listener: %s to %q, want 303 to /console/", resp.Status, resp.Header.Get("Location"))
 			}
 		})
+	}
+}
+
+// TestConsoleAddrInUse: a --console-addr another program holds is named,
+// and serve says to give another.
+func TestConsoleAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	data := t.TempDir()
+	if err := accounts.Add(filepath.Join(data, "console-users"), "op", "a long operator password"); err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	code, _, errs := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", data, "--console", "--console-addr", addr, "--drain-delay", "0")
+	if want := `--console-addr "` + addr + `" is in use`; code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "give another address with --console-addr") {
+		t.Fatalf("serve with --console-addr %s in use: exit %d, want 1 saying %q and what to do:\n%s", addr, code, want, errs)
 	}
 }
 

@@ -29,9 +29,11 @@ func consoleUserCmd(_ context.Context, args []string, stdin io.Reader, stdout, s
 	fl := newFlags("console-user", synopsis,
 		"Adds an operator's account for the console's sign-in (serve --console), or changes its password; removes one;\n"+
 			"lists them. The accounts are a file of NAME:HASH lines (argon2id, or bcrypt as htpasswd -B writes), mode 0600;\n"+
-			"a running server reads it again at the next sign-in. add asks for the password twice, without echo, on a\n"+
-			"terminal; otherwise it reads one line from standard input (for scripts). At least 12 bytes, at most 256.",
-		"  ccfs console-user add alice\n  ccfs console-user add --file /etc/ccfs/console-users alice < alice.password\n  ccfs console-user list --data /var/lib/ccfs",
+			"a running server reads it again when it changes (a removed operator is signed out at their next page). Use\n"+
+			"serve's --data (or, as --file, its --console-users): both default to ./ccfs-data. add asks for the password\n"+
+			"twice, without echo, on a terminal; otherwise it reads one line from standard input (for scripts). At least\n"+
+			"12 bytes, at most 256.",
+		"  ccfs console-user add alice\n  ccfs console-user add --data /var/lib/ccfs alice && ccfs serve --console --data /var/lib/ccfs\n  ccfs console-user add --file /etc/ccfs/console-users alice < alice.password\n  ccfs console-user list --data /var/lib/ccfs",
 		stderr)
 	file := fl.String("file", "", "the accounts file (default: <--data>/"+consoleUsersFile+")")
 	data := fl.String("data", "./ccfs-data", "data directory, as serve's --data")
