@@ -29,76 +29,22 @@ type promptFormat struct {
 // RIFF header, the fmt chunk and any other chunk the file has first.
 const maxBeforeData = 64 << 10
 
-// readPromptHeader reads a WAV file's header from r, up to the data
+// readPromptHeader reads a WAV file's header from r (wavcheck.ReadHeader,
+// which judges its structure as an upload's is judged), up to the data
 // chunk's first byte and never more than maxBeforeData bytes; size is the
-// file's size. It leaves r at the first sample.
+// file's size, which bounds the audio a data chunk may claim. It leaves r
+// at the first sample.
 func readPromptHeader(r io.Reader, size int64) (promptFormat, error) {
-	var pf promptFormat
-	var hdr [12]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return pf, errors.New("the file ends inside its RIFF header")
+	f, start, err := wavcheck.ReadHeader(r, maxBeforeData)
+	if err != nil {
+		return promptFormat{}, err
 	}
-	if string(hdr[:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
-		return pf, errors.New("not a WAV file")
+	pf := promptFormat{Format: f, dataOff: start, dataLen: min(f.DataSize, size-start)}
+	if pf.dataLen <= 0 {
+		return pf, errors.New("no audio in the data chunk")
 	}
-	pos, fmtSeen := int64(12), false
-	for {
-		if _, err := io.ReadFull(r, hdr[:8]); err != nil {
-			return pf, errors.New("the file ends before its data chunk")
-		}
-		pos += 8
-		id, n := string(hdr[:4]), int64(binary.LittleEndian.Uint32(hdr[4:8]))
-		switch id {
-		case "fmt ":
-			if fmtSeen || n != 16 && n != 18 && n != 40 {
-				return pf, fmt.Errorf("a fmt chunk of %d bytes", n)
-			}
-			var body [40]byte
-			if _, err := io.ReadFull(r, body[:n]); err != nil {
-				return pf, errors.New("the file ends inside its fmt chunk")
-			}
-			f, ok := decodeFmt(body[:n])
-			if !ok {
-				return pf, errors.New("its fmt chunk cannot be read")
-			}
-			pf.Format, fmtSeen = f, true
-			pos += n
-			continue
-		case "data":
-			if !fmtSeen {
-				return pf, errors.New("the data chunk comes before the fmt chunk")
-			}
-			pf.dataOff, pf.dataLen = pos, min(n, size-pos)
-			if pf.dataLen <= 0 {
-				return pf, errors.New("no audio in the data chunk")
-			}
-			pf.DataSize = pf.dataLen
-			return pf, nil
-		}
-		skip := n + n&1
-		if pos+skip > maxBeforeData {
-			return pf, fmt.Errorf("more than %d KiB before the data chunk", maxBeforeData>>10)
-		}
-		if _, err := io.CopyN(io.Discard, r, skip); err != nil {
-			return pf, errors.New("the file ends before its data chunk")
-		}
-		pos += skip
-	}
-}
-
-// decodeFmt reads a fmt chunk's body (16, 18 or 40 bytes) as wavcheck
-// does, by showing a wavcheck.Checker a RIFF header followed by the chunk:
-// the codec is then named exactly as uploads are checked.
-func decodeFmt(body []byte) (wavcheck.Format, bool) {
-	c := wavcheck.NewChecker(wavcheck.Policy{Codecs: []wavcheck.Codec{wavcheck.ALaw, wavcheck.MuLaw, wavcheck.PCM8}})
-	var hdr [20]byte
-	copy(hdr[:], "RIFF")
-	binary.LittleEndian.PutUint32(hdr[4:], uint32(4+8+len(body)+8+2)) // room for a data chunk after it
-	copy(hdr[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(hdr[16:], uint32(len(body)))
-	c.Write(hdr[:]) // a format CC-FS refuses is an error here, and still read
-	c.Write(body)
-	return c.Format()
+	pf.DataSize = pf.dataLen
+	return pf, nil
 }
 
 // durationSeconds is how long the prompt plays, in seconds, or false if

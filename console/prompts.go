@@ -185,8 +185,9 @@ func (c *Console) promptSeconds(ctx context.Context, vdn int, base string) (floa
 }
 
 // promptsUsage is the VDN's usage line, when it is cheap: with quotas on
-// (the ledger says it at once). Without quotas, usage is counted over the whole store, which is the
-// tenants page's job, not every page of prompts'.
+// (the ledger says it at once). Without quotas, usage is counted over the
+// whole store, which is the tenants page's job, not every page of
+// prompts'.
 func (c *Console) promptsUsage(ctx context.Context, vdn int) string {
 	h := c.opts.Handler
 	if !h.Quotas() {

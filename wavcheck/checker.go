@@ -324,3 +324,49 @@ func Inspect(r io.Reader, p Policy) (Format, error) {
 	}
 	return c.format, nil
 }
+
+// ReadHeader reads a WAV file's header from r, through a Checker, up to
+// the first byte of its data chunk and not one byte further, so that r is
+// left at the first sample. It returns the format (DataSize as the data
+// chunk declares it) and where the samples begin. It judges the file's
+// structure as a Checker does, but not its format: Codec says whether it
+// is one CC-FS knows, and a file of any size a RIFF header can declare is
+// read. It refuses a header of more than limit bytes (chunks other than
+// fmt before the data count), and a file that ends before its samples.
+func ReadHeader(r io.Reader, limit int64) (Format, int64, error) {
+	c := NewChecker(Policy{MaxSize: 1<<32 + 8})
+	c.collect = true // a format CC-FS refuses is still read
+	var buf [512]byte
+	for c.err == nil && !c.data {
+		n := int64(len(buf)) // what the checker takes next, exactly
+		switch c.state {
+		case stRIFF:
+			n = int64(12 - c.hdrN)
+		case stChunkHeader:
+			n = int64(8 - c.hdrN)
+		case stFmt:
+			n = int64(c.fmtLen - c.fmtN)
+		case stSkip:
+			n = min(n, c.left)
+		case stEnd:
+			c.fail("no data chunk")
+			continue
+		}
+		if c.pos+n > limit {
+			c.fail("more than %d bytes before the data chunk", limit)
+			continue
+		}
+		m, err := io.ReadFull(r, buf[:n])
+		c.Write(buf[:m])
+		switch {
+		case c.err == nil && (err == io.EOF || err == io.ErrUnexpectedEOF):
+			c.fail("the file ends after %d bytes, before its data chunk", c.pos)
+		case err != nil:
+			return c.format, 0, err
+		}
+	}
+	if c.err != nil {
+		return c.format, 0, c.err
+	}
+	return c.format, c.pos, nil
+}

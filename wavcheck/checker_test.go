@@ -346,3 +346,45 @@ func TestStreamingNamesEveryFormatReason(t *testing.T) {
 		t.Fatalf("one reason: %#v, want the *FormatError \"22050 Hz; need 8000 Hz\"", err)
 	}
 }
+
+// ReadHeader stops at the first sample, whatever comes before the data
+// chunk, reads a format CC-FS refuses, and refuses a broken header or one
+// longer than its limit.
+func TestReadHeader(t *testing.T) {
+	junk := wavfile.Chunk{ID: "JUNK", Data: []byte{1, 2, 3}} // odd: a pad byte follows
+	file := wavfile.Build(junk, alaw.Chunk(), wavfile.Data(alaw, 800))
+	r := bytes.NewReader(file)
+	f, start, err := wavcheck.ReadHeader(r, 1<<10)
+	if err != nil || start != int64(len(file)-800) || f.Codec != wavcheck.ALaw || f.DataSize != 800 || f.SampleRate != 8000 {
+		t.Fatalf("%+v, data at %d, %v (file of %d)", f, start, err, len(file))
+	}
+	if left := r.Len(); left != 800 {
+		t.Fatalf("it read on into the samples: %d of 800 left", left)
+	}
+	// One byte at a time, the same.
+	if _, start2, err := wavcheck.ReadHeader(iotest.OneByteReader(bytes.NewReader(file)), 1<<10); err != nil || start2 != start {
+		t.Fatalf("a byte at a time: %d, %v", start2, err)
+	}
+	// 16-bit PCM is read, its Codec 0.
+	pcm16 := with(alaw, func(f *wavfile.Fmt) { f.Tag, f.Bits, f.ByteRate, f.BlockAlign = 1, 16, 16000, 2 })
+	if f, _, err := wavcheck.ReadHeader(bytes.NewReader(wavfile.File(pcm16, 100)), 1<<10); err != nil || f.Codec != 0 || f.BitsPerSample != 16 {
+		t.Fatalf("16-bit PCM: %+v, %v", f, err)
+	}
+	for name, c := range map[string]struct {
+		file  []byte
+		limit int64
+		says  string
+	}{
+		"not a WAV":           {[]byte("ID3\x04 an mp3 file, not a wave"), 1 << 10, "MP3"},
+		"ends in its header":  {file[:30], 1 << 10, "ends after 30 bytes"},
+		"a header over limit": {file, 40, "more than 40 bytes before the data chunk"},
+		"no data chunk":       {wavfile.Build(alaw.Chunk()), 1 << 10, "no data chunk"},
+		"data before its fmt": {wavfile.Build(wavfile.Data(alaw, 10), alaw.Chunk()), 1 << 10, "before the fmt chunk"},
+	} {
+		_, _, err := wavcheck.ReadHeader(bytes.NewReader(c.file), c.limit)
+		var se *wavcheck.StructureError
+		if !errors.As(err, &se) || !strings.Contains(se.Reason, c.says) {
+			t.Errorf("%s: %v, want a StructureError saying %q", name, err, c.says)
+		}
+	}
+}
